@@ -1,0 +1,159 @@
+"""Every ``LOUVRE_*`` setting (and the Scrapy settings we depend on) read and checked once.
+
+Each component builds a :class:`LouvreConfig` in its ``from_crawler``; the spider builds it
+first, so a bad value ends the run before any component writes anything.
+Defaults live here, next to their checks; ``settings.py`` only holds what differs from
+Scrapy's own defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from louvre_scraper.errors import BadInput
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
+
+DOWNLOAD_PATH = "/en/artwork/image/download/{id}/0"
+REMOTE_SCHEMES = ("s3", "gs", "ftp")
+
+
+@dataclass(frozen=True)
+class LouvreConfig:
+    base_url: str = "https://collections.louvre.fr"
+    missing_statuses: frozenset[int] = frozenset({404, 410})
+    file_template: str = "{id}.zip"
+    files_store: str = "downloads"
+    # Upper-bound discovery (only used when no ``end`` is given).
+    probe_window: int = 16
+    tail_misses: int = 2000
+    # Retry pacing, on top of Scrapy's RETRY_TIMES / RETRY_HTTP_CODES.
+    backoff_base: float = 1.0
+    backoff_max: float = 60.0
+    retry_after_max: float = 300.0
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> LouvreConfig:
+        defaults = cls()
+        config = cls(
+            base_url=_base_url(settings.get("LOUVRE_BASE_URL", defaults.base_url)),
+            missing_statuses=_statuses(
+                settings, "LOUVRE_MISSING_STATUSES", defaults.missing_statuses
+            ),
+            file_template=_file_template(
+                settings.get("LOUVRE_FILE_TEMPLATE", defaults.file_template)
+            ),
+            files_store=_files_store(settings.get("FILES_STORE")),
+            probe_window=_number(settings, "LOUVRE_PROBE_WINDOW", defaults.probe_window, int, 1),
+            tail_misses=_number(settings, "LOUVRE_TAIL_MISSES", defaults.tail_misses, int, 1),
+            backoff_base=_number(settings, "RETRY_BACKOFF_BASE", defaults.backoff_base, float, 0),
+            backoff_max=_number(settings, "RETRY_BACKOFF_MAX", defaults.backoff_max, float, 0),
+            retry_after_max=_number(
+                settings, "RETRY_AFTER_MAX", defaults.retry_after_max, float, 0
+            ),
+        )
+        _number(settings, "CONCURRENT_REQUESTS", 16, int, 1)
+        _number(settings, "CONCURRENT_REQUESTS_PER_DOMAIN", 8, int, 1)
+        _number(settings, "RETRY_TIMES", 2, int, 0)
+        return config
+
+    def url(self, artwork_id: int) -> str:
+        return self.base_url + DOWNLOAD_PATH.format(id=artwork_id)
+
+    def file_path(self, artwork_id: int) -> str:
+        return self.file_template.format(id=artwork_id)
+
+    @property
+    def is_local_store(self) -> bool:
+        return urlparse(self.files_store).scheme not in REMOTE_SCHEMES
+
+    @property
+    def local_store_dir(self) -> Path:
+        """The directory of a local store (``file://`` or a plain path)."""
+        store = self.files_store
+        return Path(store.split("://", 1)[1] if store.startswith("file://") else store)
+
+
+def _bad(name: str, value: Any, why: str) -> BadInput:
+    return BadInput(f"bad setting {name}={value!r}: {why}")
+
+
+def _base_url(value: Any) -> str:
+    url = str(value or "").strip()
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise _bad("LOUVRE_BASE_URL", value, "expected an http:// or https:// URL")
+    return url.rstrip("/")
+
+
+def _statuses(settings: BaseSettings, name: str, default: frozenset[int]) -> frozenset[int]:
+    if settings.get(name) is None:
+        return default
+    try:
+        statuses = frozenset(int(s) for s in settings.getlist(name))
+    except ValueError:
+        raise _bad(name, settings.get(name), "expected HTTP status codes, e.g. 404,410") from None
+    if any(not 100 <= s <= 599 for s in statuses) or any(200 <= s < 400 for s in statuses):
+        raise _bad(name, settings.get(name), "expected 4xx or 5xx status codes")
+    return statuses
+
+
+def _number(settings: BaseSettings, name: str, default: Any, kind: type, minimum: float) -> Any:
+    raw = settings.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except (TypeError, ValueError):
+        raise _bad(name, raw, f"not a{'n integer' if kind is int else ' number'}") from None
+    if value < minimum:
+        raise _bad(name, raw, f"must be at least {minimum:g}")
+    return value
+
+
+def _file_template(value: Any) -> str:
+    template = str(value or "")
+    try:
+        path = template.format(id=1)
+    except (KeyError, IndexError, ValueError):
+        path = ""
+    if "{id" not in template or not path:
+        raise _bad("LOUVRE_FILE_TEMPLATE", value, "must contain {id}, e.g. {id}.zip")
+    parts = path.split("/")
+    if path.startswith("/") or ".." in parts or template.format(id=2) == path:
+        raise _bad("LOUVRE_FILE_TEMPLATE", value, "must name a relative path per ID")
+    return template
+
+
+def _files_store(value: Any) -> str:
+    store = str(value or "").strip()
+    if not store:
+        raise _bad("FILES_STORE", value, "must name a directory or an s3:// URL")
+    scheme = urlparse(store).scheme
+    if scheme in REMOTE_SCHEMES:
+        bucket, _, _ = store.split("://", 1)[1].partition("/")
+        if not bucket:
+            raise _bad("FILES_STORE", value, f"expected {scheme}://bucket/prefix/")
+        return store if store.endswith("/") else store + "/"  # a key prefix, not a name stem
+    if scheme not in ("", "file") and not Path(store).is_absolute():
+        raise _bad("FILES_STORE", value, "unsupported scheme (use a path, s3://, gs://, ftp://)")
+    _check_local_dir(Path(store.split("://", 1)[1] if scheme == "file" else store), value)
+    return store
+
+
+def _check_local_dir(path: Path, value: Any) -> None:
+    """The directory must exist and be writable, or be creatable; check without writing."""
+    probe = path.absolute()
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        raise _bad("FILES_STORE", value, f"{probe} is not a directory")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise _bad("FILES_STORE", value, f"{probe} is not writable")

@@ -1,0 +1,124 @@
+"""Retries that wait: Retry-After for 429/503, exponential backoff with jitter otherwise.
+
+Scrapy's ``RetryMiddleware`` reschedules a failed request at once and ignores Retry-After.
+This subclass keeps its settings, stats and give-up logic (``get_retry_request``) and adds
+two things:
+
+* the decision comes from :func:`louvre_scraper.verdict.classify`, so a missing ID served as
+  an HTML page (any status) is never retried, and a damaged zip with status 200 is;
+* the retried request is handed back only after a delay. The wait happens in this
+  coroutine, so one waiting ID does not stall the others, but it keeps its place in the
+  downloader's ``CONCURRENT_REQUESTS``: a storm of 429s fills those places and slows the
+  whole crawl down, as the server asked.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from typing import TYPE_CHECKING
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.utils.asyncio import sleep
+from scrapy.utils.response import response_status_message
+
+from louvre_scraper.config import LouvreConfig
+from louvre_scraper.verdict import Verdict, classify, classify_headers
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from typing_extensions import Self
+
+ID_META = "louvre_id"  # the artwork ID of a zip or probe request
+PROBE_META = "louvre_probe"  # True on probes: judged from headers only
+VERDICT_META = "louvre_verdict"  # the verdict the spider acts on
+
+
+def parse_retry_after(value: str | bytes | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
+    """Exponential backoff with "equal jitter": between half and all of base * 2**(attempt-1)."""
+    ceiling = min(cap, base * 2 ** max(0, attempt - 1))
+    return ceiling * (0.5 + (rng or random).random() / 2)
+
+
+def retry_delay(
+    attempt: int, retry_after: float | None, config: LouvreConfig, rng: random.Random | None = None
+) -> float:
+    if retry_after is not None:
+        return min(retry_after, config.retry_after_max)
+    return backoff_delay(attempt, config.backoff_base, config.backoff_max, rng)
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Drop-in replacement for Scrapy's RetryMiddleware (same priority, same settings)."""
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler.settings)
+        self.crawler = crawler
+        self.config = LouvreConfig.from_settings(crawler.settings)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def verdict(self, request: Request, response: Response) -> Verdict:
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        if request.meta.get(PROBE_META):
+            return classify_headers(
+                response.status, content_type, self.config.missing_statuses, self.retry_http_codes
+            )
+        return classify(
+            response.status,
+            content_type,
+            response.body,
+            self.config.missing_statuses,
+            self.retry_http_codes,
+        )
+
+    async def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
+        if ID_META not in request.meta:
+            return super().process_response(request, response)
+        verdict = self.verdict(request, response)
+        request.meta[VERDICT_META] = verdict.value
+        if verdict is not Verdict.RETRY or request.meta.get("dont_retry", False):
+            return response
+        reason = (
+            "damaged zip"
+            if 200 <= response.status < 300
+            else response_status_message(response.status)
+        )
+        new_request = self._retry(request, reason)
+        if new_request is None:
+            return response
+        retry_after = parse_retry_after(response.headers.get(b"Retry-After"))
+        await sleep(retry_delay(new_request.meta["retry_times"], retry_after, self.config))
+        return new_request
+
+    async def process_exception(  # type: ignore[override]
+        self, request: Request, exception: Exception
+    ) -> Request | Response | None:
+        new_request = super().process_exception(request, exception)
+        if new_request is not None and ID_META in request.meta:
+            await sleep(retry_delay(new_request.meta["retry_times"], None, self.config))
+        return new_request

@@ -1,0 +1,163 @@
+"""The ``louvre`` spider: one request per artwork ID, lazily, through the scheduler."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import scrapy
+from scrapy import signals
+from scrapy.utils.datatypes import SequenceExclude
+
+from louvre_scraper.config import LouvreConfig
+from louvre_scraper.errors import BadInput, refuse
+from louvre_scraper.ids import IdRange
+from louvre_scraper.items import ArtworkZip
+from louvre_scraper.retry import ID_META, VERDICT_META
+from louvre_scraper.stores import Inventory, LocalInventory, S3Inventory
+from louvre_scraper.verdict import Verdict, classify
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from twisted.python.failure import Failure
+    from typing_extensions import Self
+
+logger = logging.getLogger(__name__)
+
+
+class LouvreSpider(scrapy.Spider):
+    """Download ``{LOUVRE_BASE_URL}/en/artwork/image/download/{id}/0`` for every ID.
+
+    Arguments: ``start`` (default 1), ``end`` (inclusive), ``shard`` (``K/N``).
+    """
+
+    name = "louvre"
+    # Every answer but a redirect reaches the callback, which judges it from status and body
+    # (a missing ID may come back as a 404, a 500 or a 200 HTML page). Redirects are still
+    # followed: RedirectMiddleware reads this attribute too.
+    handle_httpstatus_list = SequenceExclude(range(300, 400))
+
+    config: LouvreConfig
+    inventory: Inventory
+
+    def __init__(
+        self, start: Any = None, end: Any = None, shard: Any = None, *args: Any, **kwargs: Any
+    ):
+        super().__init__(*args, **kwargs)
+        self.id_range = IdRange.from_arguments(start, end, shard)
+        self.failed_ids: set[int] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        try:
+            spider = super().from_crawler(crawler, *args, **kwargs)
+            spider.config = LouvreConfig.from_settings(crawler.settings)
+            if spider.id_range.end is None:
+                raise BadInput("missing argument end: pass -a end=N (e.g. -a end=400000)")
+        except BadInput as error:
+            refuse(error)
+        return spider
+
+    async def start(self) -> AsyncIterator[Any]:
+        assert self.crawler.stats is not None
+        stats = self.crawler.stats
+        self.inventory = self._open_inventory()
+        await self.inventory.load()
+        ids = self.id_range.ids()
+        logger.info(
+            "Crawling IDs %d..%d%s: %d IDs into %s",
+            self.id_range.start,
+            self.id_range.end,
+            f" (shard {self.id_range.shard})" if self.id_range.shard.count > 1 else "",
+            len(ids),
+            self.config.files_store,
+        )
+        for artwork_id in ids:
+            # Lazy start: hand out a request only when the downloader has room for it, so a
+            # range of a million IDs never sits in memory (Scrapy consumes start() eagerly).
+            if self.crawler.engine.needs_backout():
+                await self.crawler.signals.wait_for(signals.scheduler_empty)
+            stats.inc_value("louvre/ids")
+            stored = await self._already_stored(artwork_id)
+            if stored is not None:
+                yield stored
+                continue
+            yield self.zip_request(artwork_id)
+
+    def _open_inventory(self) -> Inventory:
+        if self.config.is_local_store:
+            return LocalInventory(self.config.local_store_dir)
+        pipeline_store = self._files_store()
+        return S3Inventory(pipeline_store)
+
+    def _files_store(self) -> Any:
+        for pipeline in self.crawler.engine.scraper.itemproc.middlewares:
+            if hasattr(pipeline, "store"):
+                return pipeline.store
+        raise BadInput("FILES_STORE: no files pipeline is enabled in ITEM_PIPELINES")
+
+    async def _already_stored(self, artwork_id: int) -> ArtworkZip | None:
+        path = self.config.file_path(artwork_id)
+        found = self.inventory.find(path)
+        if found is None:
+            return None
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("louvre/skipped")
+        logger.debug("ID %d: already stored as %s", artwork_id, path)
+        return ArtworkZip(
+            id=artwork_id,
+            url=self.config.url(artwork_id),
+            path=path,
+            checksum=await self.inventory.checksum(path, found),
+            size=found.size,
+            status="uptodate",
+        )
+
+    def zip_request(self, artwork_id: int) -> scrapy.Request:
+        return scrapy.Request(
+            self.config.url(artwork_id),
+            callback=self.parse_zip,
+            errback=self.zip_failed,
+            meta={ID_META: artwork_id},
+            # Each ID is asked once by construction: skip the dupefilter, whose set of
+            # fingerprints would otherwise grow with the range.
+            dont_filter=True,
+        )
+
+    def parse_zip(self, response: Response) -> Any:
+        artwork_id: int = response.meta[ID_META]
+        verdict_value = response.meta.get(VERDICT_META)
+        verdict = (
+            Verdict(verdict_value)
+            if verdict_value
+            else classify(
+                response.status,
+                response.headers.get(b"Content-Type", b"").decode("latin-1"),
+                response.body,
+                self.config.missing_statuses,
+            )
+        )
+        assert self.crawler.stats is not None
+        if verdict is Verdict.ZIP:
+            yield ArtworkZip(id=artwork_id, url=self.config.url(artwork_id), body=response.body)
+        elif verdict is Verdict.MISSING:
+            self.crawler.stats.inc_value("louvre/missing")
+            logger.debug("ID %d: missing (%d)", artwork_id, response.status)
+        else:
+            reason = f"HTTP {response.status}"
+            if verdict is Verdict.RETRY and 200 <= response.status < 300:
+                reason = "damaged zip"
+            self.record_failure(artwork_id, reason)
+
+    def zip_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        self.record_failure(request.meta[ID_META], failure.getErrorMessage() or repr(failure.value))
+
+    def record_failure(self, artwork_id: int, reason: str) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("louvre/failed")
+        self.failed_ids.add(artwork_id)
+        logger.warning("ID %d failed after retries: %s", artwork_id, reason)

@@ -1,0 +1,175 @@
+"""Where zips live: FilesPipeline's stores, made atomic on disk, plus a look-up of what is there.
+
+Scrapy's ``FSFilesStore`` writes each file in place, so a crash mid-write leaves a truncated
+zip that looks up to date on the next run. :class:`AtomicFSFilesStore` writes a temporary file
+beside the target and renames it, in a thread. S3's single PUT is already atomic, so the stock
+``S3FilesStore`` is used as it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrapy.pipelines.files import FSFilesStore, S3FilesStore
+from scrapy.utils.asyncio import run_in_thread
+from scrapy.utils.defer import deferred_from_coro
+
+from louvre_scraper.verdict import EOCD_SEARCH_BYTES, has_zip_ends
+
+if TYPE_CHECKING:
+    from io import BytesIO
+
+    from scrapy.pipelines.media import MediaPipeline
+    from twisted.internet.defer import Deferred
+
+logger = logging.getLogger(__name__)
+
+PARTIAL_SUFFIX = ".part"
+_PARTIAL_RE = re.compile(r"^\..+\.(\d+)\.part$")  # .{name}.{pid}.part
+
+
+def partial_name(target: Path) -> Path:
+    """The temporary name a file is written under before it is renamed to *target*."""
+    return target.with_name(f".{target.name}.{os.getpid()}{PARTIAL_SUFFIX}")
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write *data* to *target* so that *target* is either absent or whole, at any instant."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = partial_name(target)
+    try:
+        with partial.open("wb") as f:
+            f.write(data)
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_partials(basedir: Path) -> int:
+    """Delete temporary files left by killed runs (not those of live processes, e.g. shards)."""
+    removed = 0
+    for dirpath, _, filenames in os.walk(basedir):
+        for name in filenames:
+            match = _PARTIAL_RE.match(name)
+            if match and not _pid_alive(int(match[1])):
+                Path(dirpath, name).unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
+class AtomicFSFilesStore(FSFilesStore):
+    """``FSFilesStore`` that writes through a temporary name and a rename, off the reactor."""
+
+    def persist_file(  # type: ignore[override]
+        self,
+        path: str | os.PathLike[str],
+        buf: BytesIO,
+        info: MediaPipeline.SpiderInfo,
+        meta: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Deferred[None]:
+        target = self._get_filesystem_path(path)
+        return deferred_from_coro(run_in_thread(write_atomically, target, buf.getvalue()))
+
+
+@dataclass(frozen=True)
+class StoredZip:
+    size: int
+    checksum: str | None  # None: computed on demand (local files)
+    last_modified: float
+
+
+def md5_file(path: Path) -> str:
+    digest = hashlib.md5()  # noqa: S324 - the checksum FilesPipeline reports
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class LocalInventory:
+    """What a local store holds: one ``stat`` and two small reads per ID, no hashing."""
+
+    def __init__(self, basedir: Path):
+        self.basedir = basedir
+
+    async def load(self) -> None:
+        removed = await run_in_thread(remove_partials, self.basedir) if self.basedir.is_dir() else 0
+        if removed:
+            logger.info("Removed %d partial files left by an interrupted run", removed)
+
+    def find(self, path: str) -> StoredZip | None:
+        target = self.basedir / path
+        try:
+            stat = target.stat()
+            if stat.st_size < 22:
+                return None
+            with target.open("rb") as f:
+                head = f.read(4)
+                f.seek(max(0, stat.st_size - EOCD_SEARCH_BYTES))
+                tail = f.read()
+        except OSError:
+            return None
+        if not has_zip_ends(head, tail):
+            return None
+        return StoredZip(stat.st_size, None, stat.st_mtime)
+
+    async def checksum(self, path: str, found: StoredZip) -> str:
+        return await run_in_thread(md5_file, self.basedir / path)
+
+
+class S3Inventory:
+    """What an S3 prefix holds, listed once at start (1,000 keys a request), not HEAD per ID."""
+
+    def __init__(self, store: S3FilesStore):
+        self.store = store
+        self.objects: dict[str, StoredZip] = {}
+
+    def _list(self) -> dict[str, StoredZip]:
+        paginator = self.store.s3_client.get_paginator("list_objects_v2")  # type: ignore[attr-defined]
+        objects = {}
+        for page in paginator.paginate(Bucket=self.store.bucket, Prefix=self.store.prefix):
+            for obj in page.get("Contents", ()):
+                objects[obj["Key"]] = StoredZip(
+                    obj["Size"], obj["ETag"].strip('"'), obj["LastModified"].timestamp()
+                )
+        return objects
+
+    async def load(self) -> None:
+        start = time.monotonic()
+        self.objects = await run_in_thread(self._list)
+        logger.info(
+            "Listed %d objects in %s in %.1fs",
+            len(self.objects),
+            f"s3://{self.store.bucket}/{self.store.prefix}",
+            time.monotonic() - start,
+        )
+
+    def find(self, path: str) -> StoredZip | None:
+        found = self.objects.get(f"{self.store.prefix}{path}")
+        return found if found and found.size > 0 else None
+
+    async def checksum(self, path: str, found: StoredZip) -> str:
+        assert found.checksum is not None
+        return found.checksum
+
+
+Inventory = LocalInventory | S3Inventory
