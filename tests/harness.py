@@ -1,0 +1,108 @@
+"""Test harness: the fake Louvre server and ``scrapy crawl`` as real subprocesses."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class FakeLouvre:
+    """A running ``tests.fake_louvre`` subprocess."""
+
+    url: str
+    process: subprocess.Popen[str]
+
+    def log(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.url}/__log__") as answer:
+            return json.load(answer)
+
+    def zip_gets(self) -> list[int]:
+        """IDs whose zip body was served (GET 200 with a body)."""
+        return [
+            r["id"]
+            for r in self.log()["requests"]
+            if r["method"] == "GET" and r["status"] == 200 and r["id"] is not None and r["bytes"]
+        ]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(10)
+
+
+def start_fake_louvre(*args: str) -> FakeLouvre:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.fake_louvre", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    url = process.stdout.readline().strip()
+    assert url.startswith("http://127.0.0.1:"), url
+    return FakeLouvre(url, process)
+
+
+@dataclass
+class Crawl:
+    returncode: int
+    stderr: str
+    store: Path
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def files(self) -> dict[str, bytes]:
+        if not self.store.exists():
+            return {}
+        return {
+            str(p.relative_to(self.store)): p.read_bytes()
+            for p in sorted(self.store.rglob("*"))
+            if p.is_file()
+        }
+
+    def lines(self, level: str) -> list[str]:
+        return [line for line in self.stderr.splitlines() if f"] {level}: " in line]
+
+
+def parse_stats(log: str) -> dict[str, Any]:
+    """The dict Scrapy logs after "Dumping Scrapy stats:"."""
+    match = re.search(r"Dumping Scrapy stats:\n(\{.*?\})\n(?=\d{4}-\d\d-\d\d |\Z)", log, re.S)
+    if not match:
+        return {}
+    text = re.sub(r"datetime\.datetime\([^)]*\)", "None", match[1])
+    text = re.sub(r"datetime\.timedelta\([^)]*\)", "None", text)
+    return ast.literal_eval(text)
+
+
+def crawl(
+    store: Path,
+    *args: str,
+    settings: dict[str, Any] | None = None,
+    timeout: float = 180,
+    env: dict[str, str] | None = None,
+) -> Crawl:
+    """Run ``scrapy crawl louvre`` in a subprocess from the project root."""
+    command = [sys.executable, "-m", "scrapy", "crawl", "louvre", "-s", f"FILES_STORE={store}"]
+    for name, value in (settings or {}).items():
+        command += ["-s", f"{name}={value}"]
+    command += list(args)
+    result = subprocess.run(
+        command,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+    return Crawl(result.returncode, result.stderr, store, parse_stats(result.stderr))

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from scrapy.settings import Settings
+
+from louvre_scraper.config import LouvreConfig
+from louvre_scraper.errors import BadInput
+
+
+def config(tmp_path: Path, **values: object) -> LouvreConfig:
+    return LouvreConfig.from_settings(Settings({"FILES_STORE": str(tmp_path / "s"), **values}))
+
+
+def test_defaults(tmp_path: Path) -> None:
+    c = config(tmp_path)
+    assert c.base_url == "https://collections.louvre.fr"
+    assert c.url(121146) == "https://collections.louvre.fr/en/artwork/image/download/121146/0"
+    assert c.file_path(121146) == "121146.zip"
+    assert c.missing_statuses == {404, 410}
+    assert c.is_local_store
+
+
+def test_overrides_from_the_command_line_form(tmp_path: Path) -> None:
+    c = config(
+        tmp_path,
+        LOUVRE_BASE_URL="http://127.0.0.1:8080/",
+        LOUVRE_MISSING_STATUSES="404,410,500",
+        LOUVRE_FILE_TEMPLATE="zips/{id:07d}.zip",
+    )
+    assert c.url(5) == "http://127.0.0.1:8080/en/artwork/image/download/5/0"
+    assert c.missing_statuses == {404, 410, 500}
+    assert c.file_path(5) == "zips/0000005.zip"
+
+
+def test_s3_store_gets_a_key_prefix(tmp_path: Path) -> None:
+    c = LouvreConfig.from_settings(Settings({"FILES_STORE": "s3://bucket/louvre"}))
+    assert c.files_store == "s3://bucket/louvre/"
+    assert not c.is_local_store
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("LOUVRE_BASE_URL", "collections.louvre.fr", "expected an http:// or https:// URL"),
+        ("LOUVRE_BASE_URL", "ftp://x", "expected an http:// or https:// URL"),
+        ("LOUVRE_MISSING_STATUSES", "404,abc", "expected HTTP status codes"),
+        ("LOUVRE_MISSING_STATUSES", "200", "expected 4xx or 5xx"),
+        ("LOUVRE_FILE_TEMPLATE", "image.zip", "must contain {id}"),
+        ("LOUVRE_FILE_TEMPLATE", "../{id}.zip", "relative path"),
+        ("LOUVRE_FILE_TEMPLATE", "{nope}.zip", "must contain {id}"),
+        ("LOUVRE_PROBE_WINDOW", "0", "must be at least 1"),
+        ("LOUVRE_TAIL_MISSES", "many", "not an integer"),
+        ("RETRY_BACKOFF_MAX", "-1", "must be at least 0"),
+        ("CONCURRENT_REQUESTS", "0", "must be at least 1"),
+    ],
+)
+def test_bad_settings_name_the_culprit(tmp_path: Path, name: str, value: str, message: str) -> None:
+    with pytest.raises(BadInput) as error:
+        config(tmp_path, **{name: value})
+    assert str(error.value).startswith(f"bad setting {name}={value!r}: ")
+    assert message in str(error.value)
+
+
+def test_store_that_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(BadInput, match=r"FILES_STORE=.*is not a directory"):
+        LouvreConfig.from_settings(Settings({"FILES_STORE": str(tmp_path / "file" / "sub")}))
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_store_not_writable(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    with pytest.raises(BadInput, match="is not writable"):
+        LouvreConfig.from_settings(Settings({"FILES_STORE": str(locked / "zips")}))
+
+
+@pytest.mark.parametrize("store", ["", "s3:///prefix", "http://example.com/zips"])
+def test_bad_store_uris(store: str) -> None:
+    with pytest.raises(BadInput, match="FILES_STORE"):
+        LouvreConfig.from_settings(Settings({"FILES_STORE": store}))
+
+
+def test_nothing_is_created_by_validation(tmp_path: Path) -> None:
+    config(tmp_path)
+    assert not (tmp_path / "s").exists()
