@@ -31,7 +31,7 @@ class LouvreConfig:
     files_store: str = "downloads"
     # Upper-bound discovery (only used when no ``end`` is given).
     probe_window: int = 16
-    tail_misses: int = 2000
+    tail_misses: int = 1000
     # Retry pacing, on top of Scrapy's RETRY_TIMES / RETRY_HTTP_CODES.
     backoff_base: float = 1.0
     backoff_max: float = 60.0

@@ -38,10 +38,13 @@ class Shard:
     def __str__(self) -> str:
         return f"{self.index}/{self.count}"
 
+    def next_id(self, at_least: int) -> int:
+        """This shard's first ID that is at least *at_least*."""
+        return at_least + (self.index - at_least) % self.count
+
     def ids(self, first: int, last: int) -> range:
         """This shard's IDs in ``first..last`` (inclusive), ascending."""
-        offset = (self.index - first) % self.count
-        return range(first + offset, last + 1, self.count)
+        return range(self.next_id(first), last + 1, self.count)
 
 
 def parse_id(name: str, value: object, default: int | None = None) -> int | None:

@@ -8,11 +8,14 @@ from typing import TYPE_CHECKING, Any
 import scrapy
 from scrapy import signals
 from scrapy.utils.datatypes import SequenceExclude
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
 
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.errors import BadInput, refuse
 from louvre_scraper.ids import IdRange
 from louvre_scraper.items import ArtworkZip
+from louvre_scraper.probe import BoundProbe
 from louvre_scraper.retry import ID_META, VERDICT_META
 from louvre_scraper.stores import Inventory, LocalInventory, S3Inventory
 from louvre_scraper.verdict import Verdict, classify
@@ -49,43 +52,91 @@ class LouvreSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.id_range = IdRange.from_arguments(start, end, shard)
         self.failed_ids: set[int] = set()
+        self.highest_zip = 0  # the highest ID seen holding a zip (drives the tail walk)
+        self._pending: set[int] = set()  # IDs handed out whose outcome is not known yet
+        self._outcome: Deferred[None] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         try:
             spider = super().from_crawler(crawler, *args, **kwargs)
             spider.config = LouvreConfig.from_settings(crawler.settings)
-            if spider.id_range.end is None:
-                raise BadInput("missing argument end: pass -a end=N (e.g. -a end=400000)")
         except BadInput as error:
             refuse(error)
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
-        assert self.crawler.stats is not None
-        stats = self.crawler.stats
         self.inventory = self._open_inventory()
         await self.inventory.load()
-        ids = self.id_range.ids()
+        bound = self.id_range.end
+        if bound is None:
+            probed = await BoundProbe(self.crawler, self.config, self.id_range.start).run()
+            bound = probed if probed is not None else self.id_range.start - 1
+            self.highest_zip = max(self.highest_zip, bound)
+        ids = self.id_range.ids(end=bound)
         logger.info(
-            "Crawling IDs %d..%d%s: %d IDs into %s",
+            "Crawling IDs %d..%d%s: %d IDs into %s%s",
             self.id_range.start,
-            self.id_range.end,
+            bound,
             f" (shard {self.id_range.shard})" if self.id_range.shard.count > 1 else "",
             len(ids),
             self.config.files_store,
+            ""
+            if self.id_range.end
+            else f", then on while zips appear ({self.config.tail_misses}"
+            " missing IDs in a row end it)",
         )
         for artwork_id in ids:
-            # Lazy start: hand out a request only when the downloader has room for it, so a
-            # range of a million IDs never sits in memory (Scrapy consumes start() eagerly).
-            if self.crawler.engine.needs_backout():
-                await self.crawler.signals.wait_for(signals.scheduler_empty)
-            stats.inc_value("louvre/ids")
-            stored = await self._already_stored(artwork_id)
-            if stored is not None:
-                yield stored
-                continue
-            yield self.zip_request(artwork_id)
+            async for output in self._hand_out(artwork_id):
+                yield output
+        if self.id_range.end is None:
+            tail_start = self.id_range.shard.next_id(max(bound + 1, self.id_range.start))
+            async for output in self._walk_tail(tail_start):
+                yield output
+
+    async def _walk_tail(self, artwork_id: int) -> AsyncIterator[Any]:
+        """Go on past the bound until ``tail_misses`` IDs above the highest zip are missing."""
+        while True:
+            while artwork_id - self.highest_zip > self.config.tail_misses:
+                if not self._pending:
+                    logger.info(
+                        "Tail walk ended at ID %d: the highest zip is %d",
+                        artwork_id - 1,
+                        self.highest_zip,
+                    )
+                    return
+                await self._next_outcome()
+            async for output in self._hand_out(artwork_id):
+                yield output
+            artwork_id += self.id_range.shard.count
+
+    async def _hand_out(self, artwork_id: int) -> AsyncIterator[Any]:
+        # Lazy start: hand out a request only when the downloader has room for it, so a
+        # range of a million IDs never sits in memory (Scrapy consumes start() eagerly).
+        if self.crawler.engine.needs_backout():
+            await self.crawler.signals.wait_for(signals.scheduler_empty)
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("louvre/ids")
+        stored = await self._already_stored(artwork_id)
+        if stored is not None:
+            self.highest_zip = max(self.highest_zip, artwork_id)
+            yield stored
+            return
+        self._pending.add(artwork_id)
+        yield self.zip_request(artwork_id)
+
+    async def _next_outcome(self) -> None:
+        self._outcome = Deferred()
+        await maybe_deferred_to_future(self._outcome)
+
+    def _settle(self, artwork_id: int, *, has_zip: bool = False) -> None:
+        """An ID's fate is known: update the tail walk and wake it if it waits."""
+        self._pending.discard(artwork_id)
+        if has_zip:
+            self.highest_zip = max(self.highest_zip, artwork_id)
+        if self._outcome is not None and not self._outcome.called:
+            outcome, self._outcome = self._outcome, None
+            outcome.callback(None)
 
     def _open_inventory(self) -> Inventory:
         if self.config.is_local_store:
@@ -141,6 +192,7 @@ class LouvreSpider(scrapy.Spider):
             )
         )
         assert self.crawler.stats is not None
+        self._settle(artwork_id, has_zip=verdict is Verdict.ZIP)
         if verdict is Verdict.ZIP:
             yield ArtworkZip(id=artwork_id, url=self.config.url(artwork_id), body=response.body)
         elif verdict is Verdict.MISSING:
@@ -154,6 +206,7 @@ class LouvreSpider(scrapy.Spider):
 
     def zip_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
+        self._settle(request.meta[ID_META])
         self.record_failure(request.meta[ID_META], failure.getErrorMessage() or repr(failure.value))
 
     def record_failure(self, artwork_id: int, reason: str) -> None:

@@ -1,0 +1,111 @@
+"""Ask the site for the upper bound before the crawl: drives :mod:`louvre_scraper.bound`.
+
+Probes are cheap: HEAD requests, or, when the server refuses HEAD (405/501), GETs cut right
+after the headers (``headers_received`` + ``StopDownload(fail=False)``). They go through the
+downloader middlewares, so robots.txt, concurrency limits and the backoff retries apply; the
+retry middleware judges them from the headers alone. A probe that still fails after its
+retries is never taken for "missing": it counts as alive, which can only make the bound too
+high (more requests), never too low (lost zips).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from scrapy import Request, signals
+from scrapy.exceptions import StopDownload
+from scrapy.http.request import NO_CALLBACK
+
+from louvre_scraper.bound import find_upper_bound
+from louvre_scraper.retry import ID_META, PROBE_META, VERDICT_META
+from louvre_scraper.verdict import Verdict
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+    from louvre_scraper.config import LouvreConfig
+
+logger = logging.getLogger(__name__)
+
+HEAD_REFUSED = frozenset({405, 501})
+
+
+def stop_probe_after_headers(request: Request, **kwargs: object) -> None:
+    """``headers_received`` handler: a probe GET needs no body."""
+    if request.meta.get(PROBE_META):
+        raise StopDownload(fail=False)
+
+
+class BoundProbe:
+    def __init__(self, crawler: Crawler, config: LouvreConfig, start: int):
+        self.crawler = crawler
+        self.config = config
+        self.start = start
+        self.method = "HEAD"
+        self.requests = 0
+
+    def _count(self, request: Request, **kwargs: object) -> None:
+        if request.meta.get(PROBE_META):
+            self.requests += 1
+
+    async def run(self) -> int | None:
+        stats = self.crawler.stats
+        assert stats is not None
+        began = time.monotonic()
+        precision = max(self.config.probe_window, self.config.tail_misses // 2)
+        search = find_upper_bound(self.start, self.config.probe_window, precision)
+        self.crawler.signals.connect(self._count, signals.request_reached_downloader)
+        self.crawler.signals.connect(stop_probe_after_headers, signals.headers_received)
+        try:
+            ids = next(search)
+            while True:
+                answers = await asyncio.gather(*(self.has_zip(i) for i in ids))
+                ids = search.send(dict(zip(ids, answers, strict=True)))
+        except StopIteration as stop:
+            bound: int | None = stop.value
+        finally:
+            self.crawler.signals.disconnect(self._count, signals.request_reached_downloader)
+            self.crawler.signals.disconnect(stop_probe_after_headers, signals.headers_received)
+        stats.set_value("louvre/upper_bound", bound or 0)
+        stats.set_value("louvre/probe_requests", self.requests)
+        logger.info(
+            "Upper bound: %s, found with %d probe requests in %.1fs",
+            bound if bound is not None else f"no zip near start={self.start}",
+            self.requests,
+            time.monotonic() - began,
+        )
+        return bound
+
+    async def has_zip(self, artwork_id: int) -> bool:
+        response = await self._fetch(artwork_id)
+        if response is None:
+            return True
+        if self.method == "HEAD" and response.status in HEAD_REFUSED:
+            logger.info("HEAD refused (%d): probing with GETs cut after headers", response.status)
+            self.method = "GET"
+            return await self.has_zip(artwork_id)
+        verdict = Verdict(response.meta[VERDICT_META])
+        if verdict in (Verdict.ZIP, Verdict.MISSING):
+            return verdict is Verdict.ZIP
+        logger.warning(
+            "Probe of ID %d inconclusive (HTTP %d): assuming alive", artwork_id, response.status
+        )
+        return True
+
+    async def _fetch(self, artwork_id: int) -> Response | None:
+        request = Request(
+            self.config.url(artwork_id),
+            method=self.method,
+            callback=NO_CALLBACK,
+            meta={ID_META: artwork_id, PROBE_META: True},
+            dont_filter=True,
+        )
+        try:
+            return await self.crawler.engine.download_async(request)
+        except Exception as exc:  # noqa: BLE001 - any failure left after retries
+            logger.warning("Probe of ID %d failed (%s): assuming alive", artwork_id, exc)
+            return None
