@@ -29,6 +29,7 @@ class LouvreConfig:
     missing_statuses: frozenset[int] = frozenset({404, 410})
     file_template: str = "{id}.zip"
     files_store: str = "downloads"
+    failed_ids_file: str | None = None  # default: beside a local store, none for a remote one
     # Upper-bound discovery (only used when no ``end`` is given).
     probe_window: int = 16
     tail_misses: int = 1000
@@ -49,6 +50,7 @@ class LouvreConfig:
                 settings.get("LOUVRE_FILE_TEMPLATE", defaults.file_template)
             ),
             files_store=_files_store(settings.get("FILES_STORE")),
+            failed_ids_file=settings.get("LOUVRE_FAILED_IDS_FILE") or None,
             probe_window=_number(settings, "LOUVRE_PROBE_WINDOW", defaults.probe_window, int, 1),
             tail_misses=_number(settings, "LOUVRE_TAIL_MISSES", defaults.tail_misses, int, 1),
             backoff_base=_number(settings, "RETRY_BACKOFF_BASE", defaults.backoff_base, float, 0),

@@ -46,11 +46,11 @@ class BoundProbe:
         self.config = config
         self.start = start
         self.method = "HEAD"
-        self.requests = 0
 
     def _count(self, request: Request, **kwargs: object) -> None:
         if request.meta.get(PROBE_META):
-            self.requests += 1
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("louvre/probe_requests")
 
     async def run(self) -> int | None:
         stats = self.crawler.stats
@@ -71,11 +71,10 @@ class BoundProbe:
             self.crawler.signals.disconnect(self._count, signals.request_reached_downloader)
             self.crawler.signals.disconnect(stop_probe_after_headers, signals.headers_received)
         stats.set_value("louvre/upper_bound", bound or 0)
-        stats.set_value("louvre/probe_requests", self.requests)
         logger.info(
             "Upper bound: %s, found with %d probe requests in %.1fs",
             bound if bound is not None else f"no zip near start={self.start}",
-            self.requests,
+            stats.get_value("louvre/probe_requests", 0),
             time.monotonic() - began,
         )
         return bound

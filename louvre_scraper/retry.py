@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 ID_META = "louvre_id"  # the artwork ID of a zip or probe request
 PROBE_META = "louvre_probe"  # True on probes: judged from headers only
 VERDICT_META = "louvre_verdict"  # the verdict the spider acts on
+STOP_CHECK_INTERVAL = 0.25  # seconds between checks for a stopping crawl while waiting
 
 
 def parse_retry_after(value: str | bytes | None, now: float | None = None) -> float | None:
@@ -112,7 +113,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if new_request is None:
             return response
         retry_after = parse_retry_after(response.headers.get(b"Retry-After"))
-        await sleep(retry_delay(new_request.meta["retry_times"], retry_after, self.config))
+        await self._wait(retry_delay(new_request.meta["retry_times"], retry_after, self.config))
         return new_request
 
     async def process_exception(  # type: ignore[override]
@@ -120,5 +121,13 @@ class BackoffRetryMiddleware(RetryMiddleware):
     ) -> Request | Response | None:
         new_request = super().process_exception(request, exception)
         if new_request is not None and ID_META in request.meta:
-            await sleep(retry_delay(new_request.meta["retry_times"], None, self.config))
+            await self._wait(retry_delay(new_request.meta["retry_times"], None, self.config))
         return new_request
+
+    async def _wait(self, seconds: float) -> None:
+        """Sleep, but wake up at once when the crawl is being stopped (Ctrl-C, Scrapyd
+        cancel): the engine waits for every request in progress before it closes, and the
+        retried request is then saved in JOBDIR's queue instead of waiting minutes."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0 and self.crawler.engine.running:
+            await sleep(min(left, STOP_CHECK_INTERVAL))

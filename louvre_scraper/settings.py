@@ -40,6 +40,13 @@ ITEM_PIPELINES = {"louvre_scraper.pipelines.LouvreFilesPipeline": 300}
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 
+# Progress with ETA replaces LogStats' pages/min (same LOGSTATS_INTERVAL), and a closing summary.
+EXTENSIONS = {
+    "scrapy.extensions.logstats.LogStats": None,
+    "louvre_scraper.progress.Progress": 0,
+    "louvre_scraper.summary.Summary": 0,
+}
+
 # Services a download job does not need: the telnet console and the RemoteControl HTTP
 # endpoint (which executes code). Turn them back on with -s TELNETCONSOLE_ENABLED=True or
 # -s REMOTE_CONTROL_ENABLED=True.

@@ -55,6 +55,10 @@ class LouvreSpider(scrapy.Spider):
         self.highest_zip = 0  # the highest ID seen holding a zip (drives the tail walk)
         self._pending: set[int] = set()  # IDs handed out whose outcome is not known yet
         self._outcome: Deferred[None] | None = None
+        self._cursor = self.id_range.start  # the next ID to hand out
+        self.bound: int | None = None
+        self.planned: int | None = None  # IDs in start..bound for this shard; None while probing
+        self.walks_tail = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -68,31 +72,79 @@ class LouvreSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         self.inventory = self._open_inventory()
         await self.inventory.load()
-        bound = self.id_range.end
+        resumed = self._resume_state()
+        bound = self.id_range.end if resumed is None else resumed["bound"]
         if bound is None:
             probed = await BoundProbe(self.crawler, self.config, self.id_range.start).run()
             bound = probed if probed is not None else self.id_range.start - 1
             self.highest_zip = max(self.highest_zip, bound)
+        self.bound = bound
         ids = self.id_range.ids(end=bound)
-        logger.info(
-            "Crawling IDs %d..%d%s: %d IDs into %s%s",
-            self.id_range.start,
-            bound,
-            f" (shard {self.id_range.shard})" if self.id_range.shard.count > 1 else "",
-            len(ids),
-            self.config.files_store,
-            ""
-            if self.id_range.end
-            else f", then on while zips appear ({self.config.tail_misses}"
-            " missing IDs in a row end it)",
-        )
+        self.planned = len(ids)
+        self.walks_tail = self.id_range.end is None
+        self._log_plan(ids)
+        if resumed is not None:
+            ids = (
+                ids[ids.index(resumed["cursor"]) :] if resumed["cursor"] in ids else ids[len(ids) :]
+            )
         for artwork_id in ids:
             async for output in self._hand_out(artwork_id):
                 yield output
         if self.id_range.end is None:
             tail_start = self.id_range.shard.next_id(max(bound + 1, self.id_range.start))
+            if resumed is not None:
+                tail_start = max(tail_start, resumed["cursor"])
             async for output in self._walk_tail(tail_start):
                 yield output
+
+    def _log_plan(self, ids: range) -> None:
+        tail = (
+            ""
+            if self.id_range.end
+            else f", then on while zips appear (until {self.config.tail_misses} IDs in a row are"
+            " missing)"
+        )
+        shard = f" (shard {self.id_range.shard})" if self.id_range.shard.count > 1 else ""
+        logger.info(
+            "Crawling IDs %d..%d%s: %d IDs into %s%s",
+            self.id_range.start,
+            self.bound,
+            shard,
+            len(ids),
+            self.config.files_store,
+            tail,
+        )
+
+    def _resume_state(self) -> dict[str, Any] | None:
+        """With JOBDIR, where the previous run of the same job stopped (None: start afresh).
+
+        Requests that run had queued are restored by Scrapy's scheduler; this only restores
+        the position in the ID sequence and the IDs whose fate was not known yet.
+        """
+        state = getattr(self, "state", None)
+        saved = (state or {}).get("louvre")
+        if not saved or saved.get("range") != repr(self.id_range):
+            return None
+        self.highest_zip = saved["highest_zip"]
+        self._pending.update(saved["pending"])
+        logger.info(
+            "Resuming the job from ID %d (JOBDIR), first retrying %d failed IDs",
+            saved["cursor"],
+            len(saved["failed"]),
+        )
+        return saved
+
+    def closed(self, reason: str) -> None:
+        state = getattr(self, "state", None)
+        if state is not None and hasattr(self, "bound"):
+            state["louvre"] = {
+                "range": repr(self.id_range),
+                "bound": self.bound,
+                "cursor": self._cursor,
+                "highest_zip": self.highest_zip,
+                "pending": sorted(self._pending),
+                "failed": sorted(self.failed_ids),
+            }
 
     async def _walk_tail(self, artwork_id: int) -> AsyncIterator[Any]:
         """Go on past the bound until ``tail_misses`` IDs above the highest zip are missing."""
@@ -110,20 +162,27 @@ class LouvreSpider(scrapy.Spider):
                 yield output
             artwork_id += self.id_range.shard.count
 
-    async def _hand_out(self, artwork_id: int) -> AsyncIterator[Any]:
+    async def _hand_out(self, artwork_id: int, *, move_cursor: bool = True) -> AsyncIterator[Any]:
         # Lazy start: hand out a request only when the downloader has room for it, so a
         # range of a million IDs never sits in memory (Scrapy consumes start() eagerly).
         if self.crawler.engine.needs_backout():
             await self.crawler.signals.wait_for(signals.scheduler_empty)
         assert self.crawler.stats is not None
+        if move_cursor:
+            self._cursor = artwork_id
         self.crawler.stats.inc_value("louvre/ids")
         stored = await self._already_stored(artwork_id)
         if stored is not None:
             self.highest_zip = max(self.highest_zip, artwork_id)
+            if move_cursor:
+                self._cursor = artwork_id + self.id_range.shard.count
             yield stored
             return
         self._pending.add(artwork_id)
-        yield self.zip_request(artwork_id)
+        request = self.zip_request(artwork_id)
+        if move_cursor:
+            self._cursor = artwork_id + self.id_range.shard.count
+        yield request
 
     async def _next_outcome(self) -> None:
         self._outcome = Deferred()

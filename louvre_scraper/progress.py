@@ -1,0 +1,114 @@
+"""How far along the crawl is: one INFO line every LOGSTATS_INTERVAL seconds.
+
+Replaces Scrapy's LogStats (pages and items per minute say nothing about how much of the
+collection is done) and reads the same LOGSTATS_INTERVAL setting.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+    from twisted.internet.task import LoopingCall
+    from typing_extensions import Self
+
+logger = logging.getLogger(__name__)
+
+MB = 1_000_000
+
+
+@dataclass(frozen=True)
+class Counts:
+    ids: int = 0
+    stored: int = 0
+    missing: int = 0
+    failed: int = 0
+    skipped: int = 0
+    bytes: int = 0
+
+    @classmethod
+    def from_stats(cls, stats: StatsCollector) -> Counts:
+        def get(key: str) -> int:
+            return int(stats.get_value(f"louvre/{key}", 0))
+
+        return cls(*(get(k) for k in ("ids", "stored", "missing", "failed", "skipped", "bytes")))
+
+    @property
+    def done(self) -> int:
+        """IDs whose outcome is known."""
+        return self.stored + self.missing + self.failed + self.skipped
+
+
+def format_duration(seconds: float) -> str:
+    return str(datetime.timedelta(seconds=round(seconds)))
+
+
+def progress_line(
+    now: Counts, before: Counts, interval: float, total: int | None, walking_tail: bool
+) -> str:
+    """The periodic line; *total* is None while it is unknown (probing)."""
+    ids_rate = (now.done - before.done) / interval if interval > 0 else 0.0
+    mb_rate = (now.bytes - before.bytes) / MB / interval if interval > 0 else 0.0
+    if total:
+        percent = f" ({100 * now.done / total:.1f}%)"
+        of_total = f"/{total}{'+' if walking_tail else ''}"
+        remaining = max(0, total - now.done)
+        eta = format_duration(remaining / ids_rate) if ids_rate > 0 else "unknown"
+    else:
+        percent, of_total, eta = "", "", "unknown"
+    if walking_tail and now.done >= (total or 0):
+        eta = "walking past the bound"
+    return (
+        f"Progress: {now.done}{of_total} IDs{percent} | stored {now.stored}, missing {now.missing},"
+        f" failed {now.failed}, skipped {now.skipped} | {now.bytes / MB:.1f} MB"
+        f" | {ids_rate:.1f} IDs/s, {mb_rate:.2f} MB/s | ETA {eta}"
+    )
+
+
+class Progress:
+    def __init__(self, crawler: Crawler, interval: float):
+        self.crawler = crawler
+        self.interval = interval
+        self.previous = Counts()
+        self.task: AsyncioLoopingCall | LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        interval = crawler.settings.getfloat("LOGSTATS_INTERVAL")
+        if not interval:
+            raise NotConfigured
+        extension = cls(crawler, interval)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.task = create_looping_call(self.log)
+        self.task.start(self.interval, now=False)
+
+    def log(self) -> None:
+        assert self.crawler.stats is not None
+        spider = self.crawler.spider
+        now = Counts.from_stats(self.crawler.stats)
+        planned = getattr(spider, "planned", None)
+        if planned is None:
+            probes = self.crawler.stats.get_value("louvre/probe_requests", 0)
+            logger.info("Probing for the upper bound: %d probe requests so far", probes)
+        else:
+            walking = getattr(spider, "walks_tail", False)
+            logger.info(progress_line(now, self.previous, self.interval, planned, walking))
+        self.previous = now
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.task is not None and self.task.running:
+            self.task.stop()

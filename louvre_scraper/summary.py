@@ -1,0 +1,120 @@
+"""What the user got: a closing summary in the log, and the failed IDs in a file.
+
+The failed IDs go to ``LOUVRE_FAILED_IDS_FILE``, by default a file *beside* a local store
+(``downloads.failed-ids.txt`` next to ``downloads/``, one per shard), never inside it: the
+store holds zips and nothing else. The file is rewritten at the end of every run, and removed
+when a run leaves no failure; the next run tries those IDs again anyway, since they are not
+in the store.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+
+from louvre_scraper.config import LouvreConfig
+from louvre_scraper.progress import MB, Counts, format_duration
+from louvre_scraper.stores import write_atomically
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from typing_extensions import Self
+
+    from louvre_scraper.ids import Shard
+
+logger = logging.getLogger(__name__)
+
+FIRST_FAILED_SHOWN = 10
+
+
+def failed_ids_path(config: LouvreConfig, shard: Shard) -> Path | None:
+    if config.failed_ids_file:
+        return Path(config.failed_ids_file)
+    if not config.is_local_store:
+        return None
+    store = config.local_store_dir.absolute()
+    suffix = f".shard-{shard.index}-of-{shard.count}" if shard.count > 1 else ""
+    return store.with_name(f"{store.name}.failed-ids{suffix}.txt")
+
+
+def summary_lines(
+    counts: Counts,
+    *,
+    elapsed: float,
+    reason: str,
+    spider: Any,
+    failed: list[int],
+    failed_file: Path | None,
+    store: str,
+) -> list[str]:
+    id_range = spider.id_range
+    shard = f" (shard {id_range.shard})" if id_range.shard.count > 1 else ""
+    if id_range.end is not None:
+        span = f"IDs {id_range.start}..{id_range.end}{shard}"
+    else:
+        span = (
+            f"IDs {id_range.start}.. up to {spider.highest_zip or 'none'}{shard},"
+            f" upper bound {spider.bound} found by probing"
+        )
+    seconds = max(elapsed, 1e-9)
+    lines = [
+        f"Louvre crawl {reason} after {format_duration(elapsed)}",
+        f"  range:   {span}",
+        f"  IDs:     {counts.ids} handed out: {counts.stored} zips stored"
+        f" ({counts.bytes / MB:.1f} MB), {counts.skipped} already there,"
+        f" {counts.missing} missing, {counts.failed} failed",
+        f"  rate:    {counts.done / seconds:.1f} IDs/s, {counts.bytes / MB / seconds:.2f} MB/s",
+        f"  zips in: {store}",
+    ]
+    if failed:
+        shown = ", ".join(map(str, failed[:FIRST_FAILED_SHOWN]))
+        more = (
+            f" and {len(failed) - FIRST_FAILED_SHOWN} more"
+            if len(failed) > FIRST_FAILED_SHOWN
+            else ""
+        )
+        where = f"; all of them in {failed_file}" if failed_file else ""
+        lines.append(f"  failed:  {shown}{more}{where} (the next run tries them again)")
+    return lines
+
+
+class Summary:
+    def __init__(self, crawler: Crawler, config: LouvreConfig):
+        self.crawler = crawler
+        self.config = config
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        extension = cls(crawler, LouvreConfig.from_settings(crawler.settings))
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if not hasattr(spider, "id_range"):
+            return
+        stats = self.crawler.stats
+        assert stats is not None
+        failed = sorted(spider.failed_ids)
+        failed_file = failed_ids_path(self.config, spider.id_range.shard)
+        if failed_file is not None:
+            if failed:
+                write_atomically(failed_file, "".join(f"{i}\n" for i in failed).encode())
+            else:
+                failed_file.unlink(missing_ok=True)
+        started = stats.get_value("start_time")
+        elapsed = (datetime.now(tz=timezone.utc) - started).total_seconds() if started else 0.0
+        lines = summary_lines(
+            Counts.from_stats(stats),
+            elapsed=elapsed,
+            reason=reason,
+            spider=spider,
+            failed=failed,
+            failed_file=failed_file if failed else None,
+            store=self.config.files_store,
+        )
+        logger.info("\n".join(lines))
