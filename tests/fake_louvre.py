@@ -445,14 +445,6 @@ def serve_in_thread(config: Config | None = None) -> Iterator[FakeLouvreServer]:
         thread.join()
 
 
-class _Stop(Exception):
-    """Raised by the signal handler to leave ``serve_forever``."""
-
-
-def _raise_stop(signum: int, frame: object) -> None:
-    raise _Stop
-
-
 def run_exec(config: Config) -> int:
     """Serve in the background while running ``config.exec_cmd``; return its exit code."""
     with serve_in_thread(config) as server:
@@ -468,13 +460,17 @@ def run_exec(config: Config) -> int:
 def run_forever(config: Config) -> int:
     """Print the URL and serve until SIGTERM or SIGINT."""
     server = FakeLouvreServer(config)
+
+    def stop(signum: int, frame: object) -> None:
+        # shutdown() waits for serve_forever() to return, so it must run in another thread;
+        # raising from the handler instead could land inside a request and be swallowed.
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, _raise_stop)
+        signal.signal(sig, stop)
     try:
         print(server.url, flush=True)
         server.serve_forever()
-    except _Stop:
-        pass
     finally:
         server.server_close()
     return 0
