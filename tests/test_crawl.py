@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -195,3 +197,52 @@ def test_unusable_store_is_refused(tmp_path: Path) -> None:
     assert "bad setting FILES_STORE=" in result.stderr
     assert "is not a directory" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_progress_lines_at_the_configured_interval(tmp_path: Path, fake_louvre) -> None:
+    server = fake_louvre(
+        "--max-id", "80", "--fault", "slow:1-80", "--fault-times", "9", "--slow-seconds", "0.25"
+    )
+
+    result = crawl(
+        tmp_path / "zips",
+        "-a",
+        "end=80",
+        settings={
+            "LOUVRE_BASE_URL": server.url,
+            "LOGSTATS_INTERVAL": "1",
+            "CONCURRENT_REQUESTS": "4",
+            "CONCURRENT_REQUESTS_PER_DOMAIN": "4",
+        },
+    )
+
+    assert result.returncode == 0, result.stderr
+    progress = [line for line in result.lines("INFO") if "Progress: " in line]
+    assert len(progress) >= 3
+    assert all(re.search(r"\d+/80 IDs \(\d+\.\d%\)", line) for line in progress)
+    assert all(re.search(r"ETA (\d+:\d\d:\d\d|unknown)", line) for line in progress)
+    assert "Crawled" not in result.stderr  # LogStats is replaced, not doubled
+    summary = result.stderr[result.stderr.index("Louvre crawl finished") :]
+    stored = len(Collection(max_id=80).ids())
+    assert f"{stored} zips stored" in summary
+    assert f"zips in: {tmp_path / 'zips'}" in summary
+
+
+def test_manifest_of_a_resumed_run_still_lists_every_zip(tmp_path: Path, fake_louvre) -> None:
+    server = fake_louvre("--max-id", "60")
+    ids = Collection(max_id=60).ids()
+    settings = {"LOUVRE_BASE_URL": server.url}
+    first = crawl(tmp_path / "zips", "-a", "end=30", settings=settings)
+    assert first.returncode == 0, first.stderr
+
+    manifest = tmp_path / "manifest.jsonl"
+    result = crawl(tmp_path / "zips", "-a", "end=60", "-O", str(manifest), settings=settings)
+
+    assert result.returncode == 0, result.stderr
+    rows = {row["id"]: row for row in map(json.loads, manifest.read_text().splitlines())}
+    assert sorted(rows) == ids
+    for artwork_id, row in rows.items():
+        body = zip_bytes(artwork_id)
+        assert row["size"] == len(body)
+        assert row["checksum"] == hashlib.md5(body).hexdigest()
+        assert row["status"] == ("uptodate" if artwork_id <= 30 else "downloaded")

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+from louvre_scraper.config import LouvreConfig
+from louvre_scraper.ids import IdRange, Shard
+from louvre_scraper.progress import Counts, progress_line
+from louvre_scraper.summary import failed_ids_path, summary_lines
+
+
+def test_progress_line_with_percent_rates_and_eta() -> None:
+    before = Counts(ids=100, stored=50, missing=40, bytes=5_000_000)
+    now = Counts(ids=300, stored=150, missing=140, failed=2, skipped=8, bytes=15_000_000)
+    line = progress_line(now, before, interval=10, total=1000, walking_tail=False)
+    assert line == (
+        "Progress: 300/1000 IDs (30.0%) | stored 150, missing 140, failed 2, skipped 8"
+        " | 15.0 MB | 21.0 IDs/s, 1.00 MB/s | ETA 0:00:33"
+    )
+
+
+def test_progress_line_past_the_bound() -> None:
+    now = Counts(ids=1100, stored=600, missing=500)
+    line = progress_line(now, Counts(ids=1000, stored=600, missing=400), 10, 1000, True)
+    assert "1100/1000+ IDs (110.0%)" in line
+    assert line.endswith("ETA walking past the bound")
+
+
+def test_summary_names_failures_and_where_they_are() -> None:
+    spider = SimpleNamespace(id_range=IdRange(1, None, Shard(0, 1)), highest_zip=3800, bound=2546)
+    lines = summary_lines(
+        Counts(ids=5800, stored=1481, missing=4300, failed=12, skipped=7, bytes=3_200_000),
+        elapsed=65,
+        reason="finished",
+        spider=spider,
+        failed=list(range(1, 13)),
+        failed_file=Path("/data/zips.failed-ids.txt"),
+        store="/data/zips",
+    )
+    assert lines[0] == "Louvre crawl finished after 0:01:05"
+    assert "upper bound 2546 found by probing" in lines[1]
+    assert "1481 zips stored (3.2 MB), 7 already there, 4300 missing, 12 failed" in lines[2]
+    assert lines[-1] == (
+        "  failed:  1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 2 more;"
+        " all of them in /data/zips.failed-ids.txt (the next run tries them again)"
+    )
+
+
+def test_failed_ids_file_sits_beside_a_local_store(tmp_path: Path) -> None:
+    config = LouvreConfig(files_store=str(tmp_path / "zips"))
+    assert failed_ids_path(config, Shard()) == tmp_path / "zips.failed-ids.txt"
+    assert failed_ids_path(config, Shard(1, 3)) == tmp_path / "zips.failed-ids.shard-1-of-3.txt"
+    assert failed_ids_path(LouvreConfig(files_store="s3://b/p/"), Shard()) is None
+    explicit = LouvreConfig(files_store="s3://b/p/", failed_ids_file="/tmp/f.txt")
+    assert failed_ids_path(explicit, Shard()) == Path("/tmp/f.txt")

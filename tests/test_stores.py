@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from louvre_scraper.stores import LocalInventory, partial_name, remove_partials, write_atomically
+from tests.fake_louvre import zip_bytes
+
+
+def test_write_atomically(tmp_path: Path) -> None:
+    target = tmp_path / "sub" / "5.zip"
+    write_atomically(target, b"data")
+    assert target.read_bytes() == b"data"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["5.zip"]
+
+
+def test_a_failed_write_leaves_neither_file(tmp_path: Path) -> None:
+    target = tmp_path / "5.zip"
+    with pytest.raises(TypeError):
+        write_atomically(target, "not bytes")  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_partial_files_of_dead_processes_are_removed(tmp_path: Path) -> None:
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    (tmp_path / f".7.zip.{finished.pid}.part").write_bytes(b"half")  # left by a killed run
+    live = partial_name(tmp_path / "8.zip")  # this process: still writing
+    live.write_bytes(b"half")
+    (tmp_path / "9.zip").write_bytes(zip_bytes(9))
+
+    assert remove_partials(tmp_path) == 1
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, "9.zip"])
+    assert live.name == f".8.zip.{os.getpid()}.part"
+
+
+def test_inventory_trusts_whole_zips_only(tmp_path: Path) -> None:
+    (tmp_path / "1.zip").write_bytes(zip_bytes(1))
+    (tmp_path / "2.zip").write_bytes(b"<html>Server error</html>")  # the one-liner's kind
+    (tmp_path / "3.zip").write_bytes(zip_bytes(3)[:-30])  # truncated by a crash elsewhere
+    (tmp_path / "4.zip").write_bytes(b"")
+    inventory = LocalInventory(tmp_path)
+
+    found = inventory.find("1.zip")
+
+    assert found is not None and found.size == len(zip_bytes(1))
+    assert [inventory.find(f"{i}.zip") for i in (2, 3, 4, 5)] == [None] * 4
+
+
+def test_inventory_checksum_is_md5(tmp_path: Path) -> None:
+    (tmp_path / "1.zip").write_bytes(zip_bytes(1))
+    inventory = LocalInventory(tmp_path)
+    found = inventory.find("1.zip")
+    assert found is not None
+    checksum = asyncio.run(inventory.checksum("1.zip", found))
+    assert checksum == hashlib.md5(zip_bytes(1)).hexdigest()
