@@ -57,7 +57,7 @@ def response(status: int, body: bytes, content_type: str) -> Response:
 
 def test_a_zip_becomes_an_item_for_the_pipeline(tmp_path: Path) -> None:
     built = spider(tmp_path, end="10")
-    (item,) = list(built.parse_zip(response(200, zip_bytes(5), "application/zip")))
+    item = built.parse_zip(response(200, zip_bytes(5), "application/zip"))
     assert isinstance(item, ArtworkZip)
     assert item["id"] == 5
     assert item["body"] == zip_bytes(5)
@@ -72,7 +72,7 @@ def test_missing_ids_are_counted_quietly(
 ) -> None:
     built = spider(tmp_path, end="10")
     with caplog.at_level(logging.INFO):
-        assert list(built.parse_zip(response(status, body, "text/html"))) == []
+        assert built.parse_zip(response(status, body, "text/html")) is None
     assert built.crawler.stats.get_value("louvre/missing") == 1
     assert caplog.records == []
 
@@ -81,7 +81,7 @@ def test_a_forbidden_answer_is_a_named_failure(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     built = spider(tmp_path, end="10")
-    assert list(built.parse_zip(response(403, b"no", "text/html"))) == []
+    assert built.parse_zip(response(403, b"no", "text/html")) is None
     assert built.failed_ids == {5}
     assert built.crawler.stats.get_value("louvre/failed") == 1
     assert [r.getMessage() for r in caplog.records] == ["ID 5 failed after retries: HTTP 403"]
