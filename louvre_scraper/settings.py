@@ -45,6 +45,8 @@ EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,
     "louvre_scraper.progress.Progress": 0,
     "louvre_scraper.summary.Summary": 0,
+    # Masks AWS_SECRET_ACCESS_KEY & co. in the log ("Overridden settings" would print them).
+    "louvre_scraper.redact.RedactSecrets": 0,
 }
 
 # Services a download job does not need: the telnet console and the RemoteControl HTTP

@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from scrapy.pipelines.files import FSFilesStore, S3FilesStore
 from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.defer import deferred_from_coro
 
+from louvre_scraper.errors import BadInput
 from louvre_scraper.verdict import EOCD_SEARCH_BYTES, has_zip_ends
 
 if TYPE_CHECKING:
@@ -155,7 +157,11 @@ class S3Inventory:
 
     async def load(self) -> None:
         start = time.monotonic()
-        self.objects = await run_in_thread(self._list)
+        try:
+            self.objects = await run_in_thread(self._list)
+        except (BotoCoreError, ClientError) as error:
+            uri = f"s3://{self.store.bucket}/{self.store.prefix}"
+            raise BadInput(f"bad setting FILES_STORE={uri!r}: cannot list it: {error}") from None
         logger.info(
             "Listed %d objects in %s in %.1fs",
             len(self.objects),

@@ -75,7 +75,10 @@ class LouvreSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         self.inventory = self._open_inventory()
-        await self.inventory.load()
+        try:
+            await self.inventory.load()
+        except BadInput as error:  # e.g. an S3 bucket that does not exist: nothing written yet
+            refuse(error)
         resumed = self._resume_state()
         bound = self.id_range.end if resumed is None else resumed["bound"]
         if bound is None:
