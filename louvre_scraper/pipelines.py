@@ -21,6 +21,7 @@ from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.defer import ensure_awaitable
 
 from louvre_scraper.config import LouvreConfig
+from louvre_scraper.retry import OFF_THREAD_BYTES
 from louvre_scraper.stores import AtomicFSFilesStore
 
 if TYPE_CHECKING:
@@ -77,7 +78,11 @@ class LouvreFilesPipeline(FilesPipeline):
         body: bytes = item.pop("body")
         path = self.config.file_path(item["id"])
         try:
-            checksum = await run_in_thread(md5_hex, body)
+            checksum = (
+                md5_hex(body)
+                if len(body) < OFF_THREAD_BYTES
+                else await run_in_thread(md5_hex, body)
+            )
             await ensure_awaitable(
                 self.store.persist_file(path, BytesIO(body), self.spiderinfo, headers=ZIP_HEADERS)
             )

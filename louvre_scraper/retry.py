@@ -20,7 +20,7 @@ import time
 from typing import TYPE_CHECKING
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.utils.asyncio import sleep
+from scrapy.utils.asyncio import run_in_thread, sleep
 from scrapy.utils.response import response_status_message
 
 from louvre_scraper.config import LouvreConfig
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 ID_META = "louvre_id"  # the artwork ID of a zip or probe request
 PROBE_META = "louvre_probe"  # True on probes: judged from headers only
 VERDICT_META = "louvre_verdict"  # the verdict the spider acts on
+OFF_THREAD_BYTES = 256 * 1024  # bodies this large are checked in a thread
 STOP_CHECK_INTERVAL = 0.25  # seconds between checks for a stopping crawl while waiting
 
 
@@ -81,26 +82,30 @@ class BackoffRetryMiddleware(RetryMiddleware):
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    def verdict(self, request: Request, response: Response) -> Verdict:
+    async def verdict(self, request: Request, response: Response) -> Verdict:
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
         if request.meta.get(PROBE_META):
             return classify_headers(
                 response.status, content_type, self.config.missing_statuses, self.retry_http_codes
             )
-        return classify(
+        arguments = (
             response.status,
             content_type,
             response.body,
             self.config.missing_statuses,
             self.retry_http_codes,
         )
+        if len(response.body) < OFF_THREAD_BYTES:
+            return classify(*arguments)
+        # Checking every CRC of a large zip would block the reactor; zlib releases the GIL.
+        return await run_in_thread(classify, *arguments)
 
     async def process_response(  # type: ignore[override]
         self, request: Request, response: Response
     ) -> Request | Response:
         if ID_META not in request.meta:
             return super().process_response(request, response)
-        verdict = self.verdict(request, response)
+        verdict = await self.verdict(request, response)
         request.meta[VERDICT_META] = verdict.value
         if verdict is not Verdict.RETRY or request.meta.get("dont_retry", False):
             return response

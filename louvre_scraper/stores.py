@@ -44,10 +44,15 @@ def partial_name(target: Path) -> Path:
 
 def write_atomically(target: Path, data: bytes) -> None:
     """Write *data* to *target* so that *target* is either absent or whole, at any instant."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     partial = partial_name(target)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
     try:
-        with partial.open("wb") as f:
+        descriptor = os.open(partial, flags, 0o644)
+    except FileNotFoundError:  # first file of a directory: create it, once
+        target.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(partial, flags, 0o644)
+    try:
+        with os.fdopen(descriptor, "wb") as f:
             f.write(data)
         os.replace(partial, target)
     except BaseException:
