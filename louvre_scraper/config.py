@@ -30,6 +30,7 @@ class LouvreConfig:
     file_template: str = "{id}.zip"
     files_store: str = "downloads"
     failed_ids_file: str | None = None  # default: beside a local store, none for a remote one
+    checksums: bool = False  # MD5 of each zip for the items; default: when a feed will list them
     # Upper-bound discovery (only used when no ``end`` is given).
     probe_window: int = 16
     tail_misses: int = 1000
@@ -51,6 +52,7 @@ class LouvreConfig:
             ),
             files_store=_files_store(settings.get("FILES_STORE")),
             failed_ids_file=settings.get("LOUVRE_FAILED_IDS_FILE") or None,
+            checksums=settings.getbool("LOUVRE_CHECKSUMS", bool(settings.getdict("FEEDS"))),
             probe_window=_number(settings, "LOUVRE_PROBE_WINDOW", defaults.probe_window, int, 1),
             tail_misses=_number(settings, "LOUVRE_TAIL_MISSES", defaults.tail_misses, int, 1),
             backoff_base=_number(settings, "RETRY_BACKOFF_BASE", defaults.backoff_base, float, 0),

@@ -25,8 +25,20 @@ RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"  # the spider logs one line per failed ID itse
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "louvre_scraper.retry.BackoffRetryMiddleware": 550,
-    # A download job has no use for cookies.
+    # What a download job of one site's zips has no use for: cookies, HTTP auth, an offsite
+    # filter, <meta refresh> in HTML, and compression (zips do not compress; without
+    # Accept-Encoding the server sends bodies as they are).
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+}
+# Requests come from start(), never from a page: no depth or URL length to track. (The referer
+# middleware stays: RedirectMiddleware warns without it.)
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
 }
 
 # Each response yields at most one item; Scrapy starts CONCURRENT_ITEMS worker tasks per

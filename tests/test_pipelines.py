@@ -24,7 +24,7 @@ def pipeline(store: Path, **settings: str) -> LouvreFilesPipeline:
 
 
 def test_stores_the_body_as_id_zip_and_strips_it_from_the_item(tmp_path: Path) -> None:
-    pipe = pipeline(tmp_path)
+    pipe = pipeline(tmp_path, LOUVRE_CHECKSUMS="True")
     body = zip_bytes(121146)
     item = ArtworkZip(id=121146, url="https://x/en/artwork/image/download/121146/0", body=body)
 
@@ -43,6 +43,20 @@ def test_stores_the_body_as_id_zip_and_strips_it_from_the_item(tmp_path: Path) -
     assert stats.get_value("louvre/stored") == 1
     assert stats.get_value("louvre/bytes") == len(body)
     assert [p.name for p in tmp_path.iterdir()] == ["121146.zip"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "hashed"),
+    [({}, False), ({"FEEDS": '{"m.jsonl": {"format": "jsonlines"}}'}, True)],
+)
+def test_checksums_are_computed_when_a_feed_lists_them(
+    tmp_path: Path, settings: dict[str, str], hashed: bool
+) -> None:
+    pipe = pipeline(tmp_path, **settings)
+    body = zip_bytes(1, 400_000)  # large enough to be handled in a thread
+    item = asyncio.run(pipe.process_item(ArtworkZip(id=1, url="u", body=body)))
+    assert item["checksum"] == (hashlib.md5(body).hexdigest() if hashed else None)
+    assert (tmp_path / "1.zip").read_bytes() == body
 
 
 def test_file_template(tmp_path: Path) -> None:

@@ -45,7 +45,6 @@ class LouvreSpider(scrapy.Spider):
 
     config: LouvreConfig
     inventory: Inventory
-    wants_checksums: bool
 
     def __init__(
         self, start: Any = None, end: Any = None, shard: Any = None, *args: Any, **kwargs: Any
@@ -66,9 +65,6 @@ class LouvreSpider(scrapy.Spider):
         try:
             spider = super().from_crawler(crawler, *args, **kwargs)
             spider.config = LouvreConfig.from_settings(crawler.settings)
-            # A zip already stored is only read whole (for its MD5) when a feed will list it:
-            # the skip check itself reads two small blocks per file.
-            spider.wants_checksums = bool(crawler.settings.getdict("FEEDS"))
         except BadInput as error:
             refuse(error)
         return spider
@@ -228,7 +224,9 @@ class LouvreSpider(scrapy.Spider):
             id=artwork_id,
             url=self.config.url(artwork_id),
             path=path,
-            checksum=await self.inventory.checksum(path, found) if self.wants_checksums else None,
+            # A stored zip is read whole (for its MD5) only when checksums are wanted: the
+            # skip check itself reads two small blocks per file.
+            checksum=await self.inventory.checksum(path, found) if self.config.checksums else None,
             size=found.size,
             status="uptodate",
         )
