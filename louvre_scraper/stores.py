@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 from scrapy.pipelines.files import FSFilesStore, S3FilesStore
 from scrapy.utils.asyncio import run_in_thread
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, ensure_awaitable
 
 from louvre_scraper.errors import BadInput
 from louvre_scraper.verdict import EOCD_SEARCH_BYTES, has_zip_ends
@@ -99,7 +99,7 @@ class AtomicFSFilesStore(FSFilesStore):
 
 @dataclass(frozen=True)
 class StoredZip:
-    size: int
+    size: int | None  # None: the store does not say (gs://, ftp://)
     checksum: str | None  # None: computed on demand (local files)
     last_modified: float
 
@@ -123,7 +123,7 @@ class LocalInventory:
         if removed:
             logger.info("Removed %d partial files left by an interrupted run", removed)
 
-    def find(self, path: str) -> StoredZip | None:
+    async def find(self, path: str) -> StoredZip | None:
         target = self.basedir / path
         try:
             stat = target.stat()
@@ -174,13 +174,34 @@ class S3Inventory:
             time.monotonic() - start,
         )
 
-    def find(self, path: str) -> StoredZip | None:
+    async def find(self, path: str) -> StoredZip | None:
         found = self.objects.get(f"{self.store.prefix}{path}")
-        return found if found and found.size > 0 else None
+        return found if found and found.size else None
 
     async def checksum(self, path: str, found: StoredZip) -> str:
         assert found.checksum is not None
         return found.checksum
 
 
-Inventory = LocalInventory | S3Inventory
+class StatInventory:
+    """Any other FilesPipeline store (``gs://``, ``ftp://``): its own ``stat_file``, per ID."""
+
+    def __init__(self, store: Any, info: MediaPipeline.SpiderInfo):
+        self.store = store
+        self.info = info
+
+    async def load(self) -> None:
+        pass
+
+    async def find(self, path: str) -> StoredZip | None:
+        stat = await ensure_awaitable(self.store.stat_file(path, self.info))
+        if not stat or not stat.get("checksum"):
+            return None
+        return StoredZip(None, stat["checksum"], stat.get("last_modified", 0.0))
+
+    async def checksum(self, path: str, found: StoredZip) -> str:
+        assert found.checksum is not None
+        return found.checksum
+
+
+Inventory = LocalInventory | S3Inventory | StatInventory

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from louvre_scraper.stores import LocalInventory, partial_name, remove_partials, write_atomically
+from louvre_scraper.stores import (
+    LocalInventory,
+    StatInventory,
+    partial_name,
+    remove_partials,
+    write_atomically,
+)
 from tests.fake_louvre import zip_bytes
 
 
@@ -47,16 +53,31 @@ def test_inventory_trusts_whole_zips_only(tmp_path: Path) -> None:
     (tmp_path / "4.zip").write_bytes(b"")
     inventory = LocalInventory(tmp_path)
 
-    found = inventory.find("1.zip")
+    found = asyncio.run(inventory.find("1.zip"))
 
     assert found is not None and found.size == len(zip_bytes(1))
-    assert [inventory.find(f"{i}.zip") for i in (2, 3, 4, 5)] == [None] * 4
+    others = [asyncio.run(inventory.find(f"{i}.zip")) for i in (2, 3, 4, 5)]
+    assert others == [None] * 4
 
 
 def test_inventory_checksum_is_md5(tmp_path: Path) -> None:
     (tmp_path / "1.zip").write_bytes(zip_bytes(1))
     inventory = LocalInventory(tmp_path)
-    found = inventory.find("1.zip")
+    found = asyncio.run(inventory.find("1.zip"))
     assert found is not None
     checksum = asyncio.run(inventory.checksum("1.zip", found))
     assert checksum == hashlib.md5(zip_bytes(1)).hexdigest()
+
+
+class FakeRemoteStore:
+    """What FilesPipeline's GCS and FTP stores answer: a stat dict, empty when absent."""
+
+    def stat_file(self, path: str, info: object) -> dict[str, object]:
+        return {"checksum": "abc", "last_modified": 1.0} if path == "1.zip" else {}
+
+
+def test_other_remote_stores_are_asked_per_id() -> None:
+    inventory = StatInventory(FakeRemoteStore(), info=None)  # type: ignore[arg-type]
+    found = asyncio.run(inventory.find("1.zip"))
+    assert found is not None and found.checksum == "abc"
+    assert asyncio.run(inventory.find("2.zip")) is None

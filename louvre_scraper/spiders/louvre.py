@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import scrapy
 from scrapy import signals
+from scrapy.pipelines.files import FilesPipeline, S3FilesStore
 from scrapy.utils.datatypes import SequenceExclude
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
@@ -17,7 +18,7 @@ from louvre_scraper.ids import IdRange
 from louvre_scraper.items import ArtworkZip
 from louvre_scraper.probe import BoundProbe
 from louvre_scraper.retry import ID_META, VERDICT_META
-from louvre_scraper.stores import Inventory, LocalInventory, S3Inventory
+from louvre_scraper.stores import Inventory, LocalInventory, S3Inventory, StatInventory
 from louvre_scraper.verdict import Verdict, classify
 
 if TYPE_CHECKING:
@@ -70,8 +71,8 @@ class LouvreSpider(scrapy.Spider):
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
-        self.inventory = self._open_inventory()
         try:
+            self.inventory = self._open_inventory()
             await self.inventory.load()
         except BadInput as error:  # e.g. an S3 bucket that does not exist: nothing written yet
             refuse(error)
@@ -139,7 +140,7 @@ class LouvreSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         state = getattr(self, "state", None)
-        if state is not None and hasattr(self, "bound"):
+        if state is not None and self.planned is not None:
             state["louvre"] = {
                 "range": repr(self.id_range),
                 "bound": self.bound,
@@ -203,18 +204,17 @@ class LouvreSpider(scrapy.Spider):
     def _open_inventory(self) -> Inventory:
         if self.config.is_local_store:
             return LocalInventory(self.config.local_store_dir)
-        pipeline_store = self._files_store()
-        return S3Inventory(pipeline_store)
-
-    def _files_store(self) -> Any:
+        # Look up the remote store the pipeline built, with its credentials and endpoint.
         for pipeline in self.crawler.engine.scraper.itemproc.middlewares:
-            if hasattr(pipeline, "store"):
-                return pipeline.store
-        raise BadInput("FILES_STORE: no files pipeline is enabled in ITEM_PIPELINES")
+            if isinstance(pipeline, FilesPipeline):
+                if isinstance(pipeline.store, S3FilesStore):
+                    return S3Inventory(pipeline.store)
+                return StatInventory(pipeline.store, pipeline.spiderinfo)
+        raise BadInput("bad setting ITEM_PIPELINES: LouvreFilesPipeline is not enabled")
 
     async def _already_stored(self, artwork_id: int) -> ArtworkZip | None:
         path = self.config.file_path(artwork_id)
-        found = self.inventory.find(path)
+        found = await self.inventory.find(path)
         if found is None:
             return None
         assert self.crawler.stats is not None
