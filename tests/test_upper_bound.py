@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.fake_louvre import Collection, zip_bytes
 from tests.harness import crawl
 
@@ -74,3 +76,28 @@ def test_head_refused_and_transient_failures_are_not_taken_for_missing(
     assert result.stats["louvre/upper_bound"] > 300
     assert "HEAD refused (405)" in result.stderr
     assert result.stats["retry/reason_count/503 Service Unavailable"] > 0
+
+
+@pytest.mark.parametrize(
+    ("server_args", "ids"),
+    [
+        pytest.param(["--max-id", "0", "--extra-ids", "1"], [1], id="a-single-id"),
+        pytest.param(["--max-id", "512", "--density", "1"], list(range(1, 513)), id="power-of-two"),
+        pytest.param(
+            ["--max-id", "0", "--extra-ids", "1-49"], list(range(1, 50)), id="window-straddling"
+        ),
+    ],
+)
+def test_bound_edge_cases(
+    tmp_path: Path, fake_louvre, server_args: list[str], ids: list[int]
+) -> None:
+    server = fake_louvre(*server_args)
+
+    result = crawl(
+        tmp_path / "zips", settings={"LOUVRE_BASE_URL": server.url, "LOUVRE_TAIL_MISSES": 100}
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.files() == {f"{i}.zip": zip_bytes(i) for i in ids}
+    assert 0 < result.stats["louvre/upper_bound"] <= ids[-1]
+    assert result.stats["louvre/ids"] <= ids[-1] + 100
