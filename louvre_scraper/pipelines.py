@@ -21,7 +21,7 @@ from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.defer import ensure_awaitable
 
 from louvre_scraper.config import LouvreConfig
-from louvre_scraper.retry import OFF_THREAD_BYTES
+from louvre_scraper.retry import ID_META, OFF_THREAD_BYTES
 from louvre_scraper.stores import AtomicFSFilesStore, write_atomically
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ class LouvreFilesPipeline(FilesPipeline):
         *,
         item: Any = None,
     ) -> str:
-        artwork_id = item["id"] if item is not None else request.meta["louvre_id"]
+        artwork_id = item["id"] if item is not None else request.meta[ID_META]
         return self.config.file_path(artwork_id)
 
     def _checksum(self, body: bytes) -> str | None:
