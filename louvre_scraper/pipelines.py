@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from scrapy.exceptions import DropItem
 from scrapy.pipelines.files import FilesPipeline, FilesStoreProtocol
-from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.defer import ensure_awaitable
 
 from louvre_scraper.config import LouvreConfig
-from louvre_scraper.retry import ID_META, OFF_THREAD_BYTES
-from louvre_scraper.stores import AtomicFSFilesStore, write_atomically
+from louvre_scraper.offload import offload
+from louvre_scraper.retry import ID_META
+from louvre_scraper.stores import AtomicFSFilesStore
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -73,11 +73,6 @@ class LouvreFilesPipeline(FilesPipeline):
     def _checksum(self, body: bytes) -> str | None:
         return md5_hex(body) if self.config.checksums else None
 
-    def _persist_local(self, path: str, body: bytes) -> str | None:
-        checksum = self._checksum(body)
-        write_atomically(self.store._get_filesystem_path(path), body)  # type: ignore[attr-defined]
-        return checksum
-
     async def process_item(self, item: ArtworkZip) -> ArtworkZip:  # type: ignore[override]
         stats = self.crawler.stats
         assert stats is not None
@@ -86,25 +81,10 @@ class LouvreFilesPipeline(FilesPipeline):
         body: bytes = item.pop("body")
         path = self.config.file_path(item["id"])
         try:
-            if isinstance(self.store, AtomicFSFilesStore):
-                # Hash and write in one go: inline for small zips (a thread hop costs more
-                # than the work), in one thread call for large ones.
-                checksum = (
-                    self._persist_local(path, body)
-                    if len(body) < OFF_THREAD_BYTES
-                    else await run_in_thread(self._persist_local, path, body)
-                )
-            else:
-                checksum = (
-                    self._checksum(body)
-                    if len(body) < OFF_THREAD_BYTES
-                    else (await run_in_thread(self._checksum, body))
-                )
-                await ensure_awaitable(
-                    self.store.persist_file(
-                        path, BytesIO(body), self.spiderinfo, headers=ZIP_HEADERS
-                    )
-                )
+            checksum = await offload(len(body), self._checksum, body)
+            await ensure_awaitable(
+                self.store.persist_file(path, BytesIO(body), self.spiderinfo, headers=ZIP_HEADERS)
+            )
         except Exception as exc:
             logger.error("ID %s: could not store %s: %s", item["id"], path, exc)
             stats.inc_value("louvre/failed")

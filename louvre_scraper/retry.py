@@ -20,10 +20,11 @@ import time
 from typing import TYPE_CHECKING
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.utils.asyncio import run_in_thread, sleep
+from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 
 from louvre_scraper.config import LouvreConfig
+from louvre_scraper.offload import offload
 from louvre_scraper.verdict import Verdict, classify, classify_headers
 
 if TYPE_CHECKING:
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 ID_META = "louvre_id"  # the artwork ID of a zip or probe request
 PROBE_META = "louvre_probe"  # True on probes: judged from headers only
 VERDICT_META = "louvre_verdict"  # the verdict the spider acts on
-OFF_THREAD_BYTES = 256 * 1024  # bodies this large are checked in a thread
 STOP_CHECK_INTERVAL = 0.25  # seconds between checks for a stopping crawl while waiting
 
 
@@ -95,10 +95,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
             self.config.missing_statuses,
             self.retry_http_codes,
         )
-        if len(response.body) < OFF_THREAD_BYTES:
-            return classify(*arguments)
-        # Checking every CRC of a large zip would block the reactor; zlib releases the GIL.
-        return await run_in_thread(classify, *arguments)
+        return await offload(len(response.body), classify, *arguments)
 
     async def process_response(  # type: ignore[override]
         self, request: Request, response: Response

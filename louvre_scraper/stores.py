@@ -20,16 +20,16 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 from scrapy.pipelines.files import FSFilesStore, S3FilesStore
 from scrapy.utils.asyncio import run_in_thread
-from scrapy.utils.defer import deferred_from_coro, ensure_awaitable
+from scrapy.utils.defer import ensure_awaitable
 
 from louvre_scraper.errors import BadInput
+from louvre_scraper.offload import offload
 from louvre_scraper.verdict import EOCD_SEARCH_BYTES, has_zip_ends
 
 if TYPE_CHECKING:
     from io import BytesIO
 
     from scrapy.pipelines.media import MediaPipeline
-    from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
@@ -83,18 +83,19 @@ def remove_partials(basedir: Path) -> int:
 
 
 class AtomicFSFilesStore(FSFilesStore):
-    """``FSFilesStore`` that writes through a temporary name and a rename, off the reactor."""
+    """``FSFilesStore`` that writes through a temporary name and a rename (large files in a
+    thread, see :mod:`louvre_scraper.offload`)."""
 
-    def persist_file(  # type: ignore[override]
+    async def persist_file(  # type: ignore[override]
         self,
         path: str | os.PathLike[str],
         buf: BytesIO,
         info: MediaPipeline.SpiderInfo,
         meta: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
-    ) -> Deferred[None]:
-        target = self._get_filesystem_path(path)
-        return deferred_from_coro(run_in_thread(write_atomically, target, buf.getvalue()))
+    ) -> None:
+        data = buf.getvalue()
+        await offload(len(data), write_atomically, self._get_filesystem_path(path), data)
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,15 @@ class LocalInventory:
         return await run_in_thread(md5_file, self.basedir / path)
 
 
-class S3Inventory:
+class RemoteInventory:
+    """A remote store reports each object's checksum with its listing or stat."""
+
+    async def checksum(self, path: str, found: StoredZip) -> str:
+        assert found.checksum is not None
+        return found.checksum
+
+
+class S3Inventory(RemoteInventory):
     """What an S3 prefix holds, listed once at start (1,000 keys a request), not HEAD per ID."""
 
     def __init__(self, store: S3FilesStore):
@@ -178,12 +187,8 @@ class S3Inventory:
         found = self.objects.get(f"{self.store.prefix}{path}")
         return found if found and found.size else None
 
-    async def checksum(self, path: str, found: StoredZip) -> str:
-        assert found.checksum is not None
-        return found.checksum
 
-
-class StatInventory:
+class StatInventory(RemoteInventory):
     """Any other FilesPipeline store (``gs://``, ``ftp://``): its own ``stat_file``, per ID."""
 
     def __init__(self, store: Any, info: MediaPipeline.SpiderInfo):
@@ -198,10 +203,6 @@ class StatInventory:
         if not stat or not stat.get("checksum"):
             return None
         return StoredZip(None, stat["checksum"], stat.get("last_modified", 0.0))
-
-    async def checksum(self, path: str, found: StoredZip) -> str:
-        assert found.checksum is not None
-        return found.checksum
 
 
 Inventory = LocalInventory | S3Inventory | StatInventory

@@ -92,8 +92,7 @@ class LouvreSpider(scrapy.Spider):
                 ids[ids.index(resumed["cursor"]) :] if resumed["cursor"] in ids else ids[len(ids) :]
             )
         for artwork_id in ids:
-            async for output in self._hand_out(artwork_id):
-                yield output
+            yield await self._hand_out(artwork_id)
         if self.id_range.end is None:
             tail_start = self.id_range.shard.next_id(max(bound + 1, self.id_range.start))
             if resumed is not None:
@@ -162,11 +161,11 @@ class LouvreSpider(scrapy.Spider):
                     )
                     return
                 await self._next_outcome()
-            async for output in self._hand_out(artwork_id):
-                yield output
+            yield await self._hand_out(artwork_id)
             artwork_id += self.id_range.shard.count
 
-    async def _hand_out(self, artwork_id: int, *, move_cursor: bool = True) -> AsyncIterator[Any]:
+    async def _hand_out(self, artwork_id: int, *, move_cursor: bool = True) -> Any:
+        """The item (already stored) or the request for one ID."""
         # Lazy start: hand out a request only when the downloader has room for it, so a
         # range of a million IDs never sits in memory (Scrapy consumes start() eagerly).
         if self.crawler.engine.needs_backout():
@@ -175,18 +174,15 @@ class LouvreSpider(scrapy.Spider):
         if move_cursor:
             self._cursor = artwork_id
         self.crawler.stats.inc_value("louvre/ids")
-        stored = await self._already_stored(artwork_id)
-        if stored is not None:
+        output: Any = await self._already_stored(artwork_id)
+        if output is not None:
             self.highest_zip = max(self.highest_zip, artwork_id)
-            if move_cursor:
-                self._cursor = artwork_id + self.id_range.shard.count
-            yield stored
-            return
-        self._pending.add(artwork_id)
-        request = self.zip_request(artwork_id)
+        else:
+            self._pending.add(artwork_id)
+            output = self.zip_request(artwork_id)
         if move_cursor:
             self._cursor = artwork_id + self.id_range.shard.count
-        yield request
+        return output
 
     async def _next_outcome(self) -> None:
         self._outcome = Deferred()
