@@ -177,8 +177,20 @@ def test_sigkill_mid_writes_leaves_only_whole_zips(tmp_path: Path, fake_louvre) 
 
 
 def test_ctrl_c_then_the_same_jobdir_goes_on(tmp_path: Path, fake_louvre) -> None:
+    # ID 3 always fails: it fails before the stop, and the resumed run must try it again.
     server = fake_louvre(
-        "--max-id", "150", "--fault", "slow:1-150", "--fault-times", "99", "--slow-seconds", "0.2"
+        "--max-id",
+        "150",
+        "--density",
+        "1",
+        "--fault",
+        "slow:1-150",
+        "--fault-times",
+        "99",
+        "--slow-seconds",
+        "0.2",
+        "--fault",
+        "fail:3",
     )
     store = tmp_path / "zips"
     settings = {
@@ -199,14 +211,19 @@ def test_ctrl_c_then_the_same_jobdir_goes_on(tmp_path: Path, fake_louvre) -> Non
     assert crawler.returncode == 0, log
     assert stopped_in < 10
     assert parse_stats(log)["finish_reason"] == "shutdown"
-    assert len(whole_zips(store)) < len(Collection(max_id=150).ids())
+    assert len(whole_zips(store)) < 149, "stopped before the end"
 
     result = crawl(store, "-a", "end=150", settings=settings)
 
     assert result.returncode == 0, result.stderr
     assert "Resuming the job from ID" in result.stderr
-    assert result.files() == expected(150)
+    assert "first retrying 1 failed IDs" in result.stderr
+    assert result.files() == {f"{i}.zip": zip_bytes(i) for i in range(1, 151) if i != 3}
+    assert (tmp_path / "zips.failed-ids.txt").read_text() == "3\n"
     fetched = server.zip_gets()
     assert sorted(fetched) == sorted(set(fetched)), "no zip body was fetched twice"
     asked = [r["id"] for r in server.log()["requests"] if r["id"] is not None]
-    assert sorted(asked) == list(range(1, 151)), "each ID asked once over both runs"
+    assert sorted(i for i in asked if i != 3) == [i for i in range(1, 151) if i != 3], (
+        "each other ID asked once over both runs"
+    )
+    assert asked.count(3) == 2 * (5 + 1), "the failed ID is tried again by the resumed run"

@@ -88,6 +88,8 @@ class LouvreSpider(scrapy.Spider):
         self.walks_tail = self.id_range.end is None
         self._log_plan(ids)
         if resumed is not None:
+            for artwork_id in resumed["failed"]:  # failures are tried again by the next run
+                yield await self._hand_out(artwork_id, move_cursor=False)
             ids = (
                 ids[ids.index(resumed["cursor"]) :] if resumed["cursor"] in ids else ids[len(ids) :]
             )
