@@ -15,10 +15,10 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
-from scrapy.pipelines.files import FSFilesStore, S3FilesStore
+from scrapy.pipelines.files import FilesPipeline, FSFilesStore, S3FilesStore
 from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.defer import ensure_awaitable
 
@@ -27,9 +27,13 @@ from louvre_scraper.offload import offload
 from louvre_scraper.verdict import EOCD_SEARCH_BYTES, has_zip_ends
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from io import BytesIO
 
+    from scrapy.crawler import Crawler
     from scrapy.pipelines.media import MediaPipeline
+
+    from louvre_scraper.config import LouvreConfig
 
 logger = logging.getLogger(__name__)
 
@@ -113,8 +117,22 @@ def md5_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+class Ends(NamedTuple):
+    """How to tell a stored file of one kind from a foreign one by its first and last bytes.
+
+    Files are only ever stored whole (atomic rename), so this only has to tell them from
+    e.g. an error page saved under the same name by another tool.
+    """
+
+    looks_whole: Callable[[bytes, bytes], bool]  # (first 16 bytes, last tail_bytes bytes)
+    tail_bytes: int
+
+
+ZIP_ENDS = Ends(has_zip_ends, EOCD_SEARCH_BYTES)
+
+
 class LocalInventory:
-    """What a local store holds: one ``stat`` and two small reads per ID, no hashing."""
+    """What a local store holds: one ``stat`` and two small reads per file, no hashing."""
 
     def __init__(self, basedir: Path):
         self.basedir = basedir
@@ -124,21 +142,46 @@ class LocalInventory:
         if removed:
             logger.info("Removed %d partial files left by an interrupted run", removed)
 
-    async def find(self, path: str) -> StoredZip | None:
+    async def find(self, path: str, ends: Ends = ZIP_ENDS) -> StoredZip | None:
         target = self.basedir / path
         try:
             stat = target.stat()
             if stat.st_size < 22:
                 return None
             with target.open("rb") as f:
-                head = f.read(4)
-                f.seek(max(0, stat.st_size - EOCD_SEARCH_BYTES))
+                head = f.read(16)
+                f.seek(max(0, stat.st_size - ends.tail_bytes))
                 tail = f.read()
         except OSError:
             return None
-        if not has_zip_ends(head, tail):
+        if not ends.looks_whole(head, tail):
             return None
         return StoredZip(stat.st_size, None, stat.st_mtime)
+
+    async def read(self, path: str) -> bytes | None:
+        """A small stored file's bytes (a record's .json), None if absent."""
+        try:
+            return (self.basedir / path).read_bytes()
+        except OSError:
+            return None
+
+    def _walk(self) -> list[str]:
+        return [
+            str(Path(dirpath, name).relative_to(self.basedir))
+            for dirpath, _, names in os.walk(self.basedir)
+            for name in names
+            if not _PARTIAL_RE.match(name)
+        ]
+
+    async def paths(self) -> list[str] | None:
+        """Every file in the store, relative to it."""
+        return await run_in_thread(self._walk)
+
+    def exists(self, path: str) -> bool:
+        return (self.basedir / path).exists()
+
+    def delete(self, path: str) -> None:
+        (self.basedir / path).unlink(missing_ok=True)
 
     async def checksum(self, path: str, found: StoredZip) -> str:
         return await run_in_thread(md5_file, self.basedir / path)
@@ -183,13 +226,42 @@ class S3Inventory(RemoteInventory):
             time.monotonic() - start,
         )
 
-    async def find(self, path: str) -> StoredZip | None:
+    async def find(self, path: str, ends: Ends = ZIP_ENDS) -> StoredZip | None:
         found = self.objects.get(f"{self.store.prefix}{path}")
         return found if found and found.size else None
 
+    async def paths(self) -> list[str] | None:
+        return [key[len(self.store.prefix) :] for key in self.objects]
+
+    def exists(self, path: str) -> bool:
+        return f"{self.store.prefix}{path}" in self.objects
+
+    def delete(self, path: str) -> None:
+        key = f"{self.store.prefix}{path}"
+        self.store.s3_client.delete_object(Bucket=self.store.bucket, Key=key)  # type: ignore[attr-defined]
+        self.objects.pop(key, None)
+
+    async def read(self, path: str) -> bytes | None:
+        key = f"{self.store.prefix}{path}"
+        if key not in self.objects:
+            return None
+
+        def get() -> bytes:
+            answer = self.store.s3_client.get_object(Bucket=self.store.bucket, Key=key)  # type: ignore[attr-defined]
+            return answer["Body"].read()
+
+        try:
+            return await run_in_thread(get)
+        except (BotoCoreError, ClientError) as error:
+            logger.warning("Cannot read %s from the store: %s", key, error)
+            return None
+
 
 class StatInventory(RemoteInventory):
-    """Any other FilesPipeline store (``gs://``, ``ftp://``): its own ``stat_file``, per ID."""
+    """Any other FilesPipeline store (``gs://``, ``ftp://``): its own ``stat_file``, per file.
+
+    FilesPipeline's stores cannot read a file back: stored records are fetched again.
+    """
 
     def __init__(self, store: Any, info: MediaPipeline.SpiderInfo):
         self.store = store
@@ -198,7 +270,19 @@ class StatInventory(RemoteInventory):
     async def load(self) -> None:
         pass
 
-    async def find(self, path: str) -> StoredZip | None:
+    async def read(self, path: str) -> bytes | None:
+        return None
+
+    async def paths(self) -> list[str] | None:
+        return None  # FilesPipeline's gs:// and ftp:// stores cannot list
+
+    def exists(self, path: str) -> bool:
+        return False
+
+    def delete(self, path: str) -> None:
+        logger.warning("Cannot delete %s: this store does not support it", path)
+
+    async def find(self, path: str, ends: Ends = ZIP_ENDS) -> StoredZip | None:
         stat = await ensure_awaitable(self.store.stat_file(path, self.info))
         if not stat or not stat.get("checksum"):
             return None
@@ -206,3 +290,17 @@ class StatInventory(RemoteInventory):
 
 
 Inventory = LocalInventory | S3Inventory | StatInventory
+
+
+def open_inventory(crawler: Crawler, config: LouvreConfig) -> Inventory:
+    """The look-up of what FILES_STORE holds, for the store the pipeline writes to."""
+    if config.is_local_store:
+        return LocalInventory(config.local_store_dir)
+    # Look up the remote store the pipeline built, with its credentials and endpoint.
+    assert crawler.engine is not None
+    for pipeline in crawler.engine.scraper.itemproc.middlewares:
+        if isinstance(pipeline, FilesPipeline):
+            if isinstance(pipeline.store, S3FilesStore):
+                return S3Inventory(pipeline.store)
+            return StatInventory(pipeline.store, pipeline.spiderinfo)
+    raise BadInput("bad setting ITEM_PIPELINES: LouvreFilesPipeline is not enabled")

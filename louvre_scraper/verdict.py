@@ -25,7 +25,8 @@ ZIP_CONTENT_TYPES = ("application/zip", "application/x-zip", "application/octet-
 
 
 class Verdict(enum.Enum):
-    ZIP = "zip"  # a whole, readable zip archive: store it
+    WHOLE = "whole"  # a whole body of what was asked (zip, record, image): store it
+    ZIP = "whole"  # the zip route's name for WHOLE
     MISSING = "missing"  # the ID holds nothing: count it, never store or retry it
     RETRY = "retry"  # a transient failure or a damaged body: ask again
     FAILED = "failed"  # a permanent failure that is not "missing" (403, 400, ...)

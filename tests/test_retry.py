@@ -23,6 +23,7 @@ from louvre_scraper.retry import (
     retry_delay,
 )
 from louvre_scraper.spiders.louvre import LouvreSpider
+from louvre_scraper.verdict import Verdict
 from tests.fake_louvre import corrupt_bytes, zip_bytes
 
 
@@ -85,7 +86,7 @@ def test_a_whole_zip_passes(tmp_path: Path) -> None:
     request = zip_request()
     result = run(middleware(tmp_path).process_response(request, answer(200, zip_bytes(5))))
     assert isinstance(result, Response)
-    assert request.meta[VERDICT_META] == "zip"
+    assert request.meta[VERDICT_META] == Verdict.WHOLE.value
 
 
 @pytest.mark.parametrize(
@@ -123,7 +124,7 @@ def test_gives_up_after_retry_times(tmp_path: Path) -> None:
 def test_probes_are_judged_on_headers(tmp_path: Path) -> None:
     request = zip_request(probe=True)
     run(middleware(tmp_path).process_response(request, answer(200, b"")))  # a HEAD answer
-    assert request.meta[VERDICT_META] == "zip"
+    assert request.meta[VERDICT_META] == Verdict.WHOLE.value
 
 
 def test_other_requests_keep_stock_behaviour(tmp_path: Path) -> None:

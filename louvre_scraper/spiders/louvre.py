@@ -6,8 +6,6 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import scrapy
-from scrapy import signals
-from scrapy.pipelines.files import FilesPipeline, S3FilesStore
 from scrapy.utils.datatypes import SequenceExclude
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
@@ -16,9 +14,10 @@ from louvre_scraper.config import LouvreConfig
 from louvre_scraper.errors import BadInput, refuse
 from louvre_scraper.ids import IdRange
 from louvre_scraper.items import ArtworkZip
+from louvre_scraper.lazy import wait_for_room
 from louvre_scraper.probe import BoundProbe
 from louvre_scraper.retry import ID_META, VERDICT_META
-from louvre_scraper.stores import Inventory, LocalInventory, S3Inventory, StatInventory
+from louvre_scraper.stores import Inventory, open_inventory
 from louvre_scraper.verdict import Verdict, classify
 
 if TYPE_CHECKING:
@@ -72,7 +71,7 @@ class LouvreSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         try:
-            self.inventory = self._open_inventory()
+            self.inventory = open_inventory(self.crawler, self.config)
             await self.inventory.load()
         except BadInput as error:  # e.g. an S3 bucket that does not exist: nothing written yet
             refuse(error)
@@ -168,10 +167,7 @@ class LouvreSpider(scrapy.Spider):
 
     async def _hand_out(self, artwork_id: int, *, move_cursor: bool = True) -> Any:
         """The item (already stored) or the request for one ID."""
-        # Lazy start: hand out a request only when the downloader has room for it, so a
-        # range of a million IDs never sits in memory (Scrapy consumes start() eagerly).
-        if self.crawler.engine.needs_backout():
-            await self.crawler.signals.wait_for(signals.scheduler_empty)
+        await wait_for_room(self.crawler)
         assert self.crawler.stats is not None
         if move_cursor:
             self._cursor = artwork_id
@@ -198,17 +194,6 @@ class LouvreSpider(scrapy.Spider):
         if self._outcome is not None and not self._outcome.called:
             outcome, self._outcome = self._outcome, None
             outcome.callback(None)
-
-    def _open_inventory(self) -> Inventory:
-        if self.config.is_local_store:
-            return LocalInventory(self.config.local_store_dir)
-        # Look up the remote store the pipeline built, with its credentials and endpoint.
-        for pipeline in self.crawler.engine.scraper.itemproc.middlewares:
-            if isinstance(pipeline, FilesPipeline):
-                if isinstance(pipeline.store, S3FilesStore):
-                    return S3Inventory(pipeline.store)
-                return StatInventory(pipeline.store, pipeline.spiderinfo)
-        raise BadInput("bad setting ITEM_PIPELINES: LouvreFilesPipeline is not enabled")
 
     async def _already_stored(self, artwork_id: int) -> ArtworkZip | None:
         path = self.config.file_path(artwork_id)
