@@ -1,0 +1,87 @@
+"""Is this image body whole? Judged from its bytes, never from the status alone.
+
+A cut connection without a Content-Length, a proxy's HTML page served with 200, or a body
+shorter than declared all look like success to HTTP. JPEG must start with SOI and end with
+EOI, PNG must start with its signature and end with the IEND chunk, WebP's RIFF header
+declares its length, GIF ends with its trailer; any other type is only taken whole when the
+server declared its length and sent exactly that. Plain functions, no Twisted.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import TYPE_CHECKING
+from urllib.parse import urlparse
+
+from louvre_scraper.verdict import RETRYABLE_STATUSES, Verdict
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
+JPEG_START = b"\xff\xd8\xff"
+JPEG_END = b"\xff\xd9"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the IEND chunk: length 0, type, CRC
+GIF_STARTS = (b"GIF87a", b"GIF89a")
+# Trailing bytes some encoders add after JPEG's EOI (padding); the marker must be near the end.
+JPEG_END_SLACK = 32
+TAIL_BYTES = 64  # what a stored file's check reads of its end
+
+
+def image_format(head: bytes) -> str | None:
+    if head.startswith(JPEG_START):
+        return "jpeg"
+    if head.startswith(PNG_SIGNATURE):
+        return "png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head.startswith(GIF_STARTS):
+        return "gif"
+    return None
+
+
+def has_image_ends(head: bytes, tail: bytes) -> bool:
+    """Whole by its first and last bytes (*tail*: at least the last ``TAIL_BYTES``)."""
+    kind = image_format(head)
+    if kind == "jpeg":
+        return JPEG_END in tail[-JPEG_END_SLACK:]
+    if kind == "png":
+        return tail.endswith(PNG_END)
+    if kind == "gif":
+        return tail.endswith(b";")
+    return False
+
+
+def is_whole_image(body: bytes, declared_length: int | None = None) -> bool:
+    kind = image_format(body[:16])
+    if kind == "webp":
+        return int.from_bytes(body[4:8], "little") + 8 == len(body)
+    if kind is not None:
+        return has_image_ends(body[:16], body[-TAIL_BYTES:])
+    return declared_length is not None and declared_length == len(body) > 0
+
+
+def classify_image(
+    status: int,
+    content_type: str,
+    body: bytes,
+    missing_statuses: Collection[int],
+    retry_statuses: Collection[int] = RETRYABLE_STATUSES,
+    *,
+    declared_length: int | None = None,
+) -> Verdict:
+    if 200 <= status < 300:
+        if is_whole_image(body, declared_length if content_type.startswith("image/") else None):
+            return Verdict.WHOLE
+        return Verdict.RETRY  # cut short, or a page instead of the image: ask again
+    if status in missing_statuses:
+        return Verdict.MISSING  # the image is gone: the record still lists it
+    if status in retry_statuses:
+        return Verdict.RETRY
+    return Verdict.FAILED
+
+
+def extension(url: str) -> str:
+    """The image URL's extension, lower-cased (``…_OG.JPG`` → ``.jpg``); ``.jpg`` if none."""
+    ext = posixpath.splitext(urlparse(url).path)[1].lower()
+    return ext if 1 < len(ext) <= 6 else ".jpg"

@@ -1,0 +1,119 @@
+"""What a mirror run leaves behind: images a record no longer lists, records withdrawn.
+
+Nothing is deleted silently. Files that the current collection no longer lists are counted,
+and listed in ``<store>.obsolete.txt`` beside a local store (kept across runs: an entry stays
+while its file exists); ``-s LOUVRE_PRUNE=True`` deletes them, and only after a run that read
+every sitemap, since a record missing from a sitemap that could not be read is not withdrawn.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import string
+from typing import TYPE_CHECKING
+
+from louvre_scraper.arks import ark_number
+from louvre_scraper.stores import write_atomically
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from louvre_scraper.arks import ArkListing
+    from louvre_scraper.config import LouvreConfig
+    from louvre_scraper.stores import Inventory
+
+logger = logging.getLogger(__name__)
+
+FIELD_PATTERNS = {"ark": r"(?P<ark>cl\d{9})", "position": r"\d+", "ext": r"\.\w{1,5}"}
+
+
+def template_regex(template: str) -> re.Pattern[str]:
+    """A regex matching the paths *template* produces, capturing the ark."""
+    parts, named = [], False
+    for literal, name, _spec, _conversion in string.Formatter().parse(template):
+        parts.append(re.escape(literal))
+        if name == "ark" and named:  # a second {ark}: the group is named once
+            parts.append(r"cl\d{9}")
+        elif name is not None:
+            parts.append(FIELD_PATTERNS.get(name, r"[^/]+"))
+            named = named or name == "ark"
+    return re.compile("^" + "".join(parts) + "$")
+
+
+def withdrawn_paths(paths: list[str], templates: list[str], listing: ArkListing) -> list[str]:
+    """Stored records and images of this shard whose ark no sitemap lists any more."""
+    patterns = [template_regex(t) for t in templates]
+    shard = listing.shard
+    out = []
+    for path in paths:
+        for pattern in patterns:
+            match = pattern.match(path)
+            if match is None:
+                continue
+            number = ark_number(match["ark"])
+            if number % shard.count == shard.index and match["ark"] not in listing:
+                out.append(path)
+            break
+    return out
+
+
+def obsolete_list_path(config: LouvreConfig) -> Path | None:
+    if not config.is_local_store:
+        return None
+    store = config.local_store_dir.absolute()
+    return store.with_name(f"{store.name}.obsolete.txt")
+
+
+class Obsolete:
+    """This run's findings, merged at the end with what earlier runs listed."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, str] = {}  # path -> why ("superseded", "withdrawn")
+        self.replaced_count = 0
+        self.pruned = 0
+
+    def superseded(self, path: str) -> None:
+        """An image the record listed before and no longer does."""
+        self.found[path] = "superseded"
+
+    def replaced(self, path: str) -> None:
+        """An image whose URL changed at the same path: the new one replaces it."""
+        self.replaced_count += 1
+        logger.info("%s: the record now lists another image here; replacing it", path)
+
+    async def find_withdrawn(
+        self, inventory: Inventory, config: LouvreConfig, listing: ArkListing
+    ) -> int:
+        paths = await inventory.paths()
+        if paths is None:
+            logger.info("This store cannot be listed: withdrawn records are not looked for")
+            return 0
+        templates = [config.record_template, config.image_template]
+        withdrawn = withdrawn_paths(paths, templates, listing)
+        for path in withdrawn:
+            self.found[path] = "withdrawn"
+        return sum(1 for p in withdrawn if template_regex(config.record_template).match(p))
+
+    def settle(self, inventory: Inventory, config: LouvreConfig, prune: bool) -> list[str]:
+        """Merge with the earlier list, prune if asked, rewrite the list; what is listed."""
+        list_file = obsolete_list_path(config)
+        entries = dict(self.found)
+        if list_file is not None and list_file.exists():
+            for line in list_file.read_text(encoding="utf-8").splitlines():
+                why, _, path = line.partition("\t")
+                if path and path not in entries and inventory.exists(path):
+                    entries[path] = why
+        if prune:
+            for path in sorted(entries):
+                inventory.delete(path)
+                logger.info("Pruned %s (%s)", path, entries[path])
+            self.pruned = len(entries)
+            entries = {}
+        if list_file is not None:
+            if entries:
+                text = "".join(f"{why}\t{path}\n" for path, why in sorted(entries.items()))
+                write_atomically(list_file, text.encode())
+            else:
+                list_file.unlink(missing_ok=True)
+        return sorted(entries)

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import struct
+import zlib
+
+import pytest
+
+from louvre_scraper.images import classify_image, extension, has_image_ends, is_whole_image
+from louvre_scraper.verdict import Verdict
+
+MISSING = frozenset({404, 410})
+JPEG = (
+    b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    + b"x" * 500
+    + (b"\xff\xd9")
+)
+
+
+def chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n"
+    + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+    + chunk(b"IDAT", zlib.compress(b"\x00\x00\x00\x00"))
+    + chunk(b"IEND", b"")
+)
+
+
+@pytest.mark.parametrize("body", [JPEG, PNG, JPEG + b"\x00" * 8])
+def test_whole_images(body: bytes) -> None:
+    assert is_whole_image(body)
+    assert has_image_ends(body[:16], body[-64:])
+    assert classify_image(200, "image/jpeg", body, MISSING) is Verdict.WHOLE
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(JPEG[: len(JPEG) // 2], id="jpeg cut"),
+        pytest.param(PNG[:-12], id="png without IEND"),
+        pytest.param(b"<html>Server error</html>", id="html page"),
+        pytest.param(b"", id="empty"),
+    ],
+)
+def test_damaged_images_are_retried(body: bytes) -> None:
+    assert not is_whole_image(body)
+    assert classify_image(200, "image/jpeg", body, MISSING) is Verdict.RETRY
+
+
+def test_other_types_need_their_declared_length() -> None:
+    tiff = b"II*\x00" + b"t" * 100
+    assert classify_image(200, "image/tiff", tiff, MISSING, declared_length=104) is Verdict.WHOLE
+    assert classify_image(200, "image/tiff", tiff, MISSING) is Verdict.RETRY
+    assert classify_image(200, "text/html", tiff, MISSING, declared_length=104) is Verdict.RETRY
+
+
+def test_statuses() -> None:
+    assert classify_image(404, "text/html", b"", MISSING) is Verdict.MISSING
+    assert classify_image(429, "text/plain", b"", MISSING) is Verdict.RETRY
+    assert classify_image(403, "text/html", b"", MISSING) is Verdict.FAILED
+
+
+def test_extension() -> None:
+    base = "https://collections.louvre.fr/media/cache"
+    assert extension(f"{base}/large/0000000021/0000000006/0000582320_OG.JPG") == ".jpg"
+    assert extension(f"{base}/original/00/92/59/00/AGO009259-000_PE.jpg?x=1") == ".jpg"
+    assert extension(f"{base}/x.png") == ".png"
+    assert extension(f"{base}/noext") == ".jpg"

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from louvre_scraper.arks import ArkListing
+from louvre_scraper.ids import Shard
+from louvre_scraper.mirror import template_regex, withdrawn_paths
+
+TEMPLATES = ["records/{ark}.json", "images/{ark}/{position}{ext}"]
+
+
+def listing(*arks: str, shard: Shard | None = None) -> ArkListing:
+    out = ArkListing(shard or Shard())
+    for ark in arks:
+        out.add(f"https://collections.louvre.fr/ark:/53355/{ark}")
+    return out
+
+
+def test_template_regex() -> None:
+    assert template_regex("records/{ark}.json").match("records/cl010062370.json")["ark"] == (
+        "cl010062370"
+    )
+    assert template_regex("images/{ark}/{position}{ext}").match("images/cl010062370/12.png")
+    assert not template_regex("records/{ark}.json").match("records/cl010062370.json.tmp")
+    assert template_regex("{ark}/{ark}-{position}.jpg").match("cl010000001/cl010000001-0.jpg")
+
+
+def test_withdrawn_are_the_stored_files_of_arks_no_longer_listed() -> None:
+    paths = [
+        "records/cl010000001.json",
+        "records/cl010000002.json",
+        "images/cl010000002/0.jpg",
+        "images/cl010000001/0.jpg",
+        "notes.txt",
+    ]
+    assert withdrawn_paths(paths, TEMPLATES, listing("cl010000001")) == [
+        "records/cl010000002.json",
+        "images/cl010000002/0.jpg",
+    ]
+
+
+def test_each_shard_tells_only_its_own_withdrawn_records() -> None:
+    paths = ["records/cl010000002.json", "records/cl010000003.json"]
+    shard0 = listing("cl010000004", shard=Shard(0, 2))
+    assert withdrawn_paths(paths, TEMPLATES, shard0) == ["records/cl010000002.json"]
