@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
 DOWNLOAD_PATH = "/en/artwork/image/download/{id}/0"
+RECORD_PATH = "/ark:/53355/{ark}.json"
+SAMPLE_IMAGE = {"ark": "cl010062370", "position": 0, "ext": ".jpg"}
 REMOTE_SCHEMES = ("s3", "gs", "ftp")
 
 
@@ -38,6 +40,11 @@ class LouvreConfig:
     backoff_base: float = 1.0
     backoff_max: float = 60.0
     retry_after_max: float = 300.0
+    # The collection route (sitemaps, records, images).
+    record_template: str = "records/{ark}.json"
+    image_template: str = "images/{ark}/{position}{ext}"
+    sitemap_url: str | None = None  # default: robots.txt's Sitemap line, else /sitemap.xml
+    prune: bool = False
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> LouvreConfig:
@@ -60,6 +67,14 @@ class LouvreConfig:
             retry_after_max=_number(
                 settings, "RETRY_AFTER_MAX", defaults.retry_after_max, float, 0
             ),
+            record_template=_template(
+                settings, "LOUVRE_RECORD_TEMPLATE", defaults.record_template, {"ark": "cl01"}
+            ),
+            image_template=_template(
+                settings, "LOUVRE_IMAGE_TEMPLATE", defaults.image_template, SAMPLE_IMAGE
+            ),
+            sitemap_url=_optional_url(settings, "LOUVRE_SITEMAP_URL"),
+            prune=settings.getbool("LOUVRE_PRUNE"),
         )
         _number(settings, "CONCURRENT_REQUESTS", 16, int, 1)
         _number(settings, "CONCURRENT_REQUESTS_PER_DOMAIN", 8, int, 1)
@@ -71,6 +86,15 @@ class LouvreConfig:
 
     def file_path(self, artwork_id: int) -> str:
         return self.file_template.format(id=artwork_id)
+
+    def record_url(self, ark: str) -> str:
+        return self.base_url + RECORD_PATH.format(ark=ark)
+
+    def record_path(self, ark: str) -> str:
+        return self.record_template.format(ark=ark)
+
+    def image_path(self, ark: str, position: int, ext: str) -> str:
+        return self.image_template.format(ark=ark, position=position, ext=ext)
 
     @property
     def is_local_store(self) -> bool:
@@ -93,6 +117,33 @@ def _base_url(value: Any) -> str:
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise _bad("LOUVRE_BASE_URL", value, "expected an http:// or https:// URL")
     return url.rstrip("/")
+
+
+def _optional_url(settings: BaseSettings, name: str) -> str | None:
+    value = settings.get(name)
+    if not value:
+        return None
+    parsed = urlparse(str(value))
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise _bad(name, value, "expected an http:// or https:// URL")
+    return str(value)
+
+
+def _template(settings: BaseSettings, name: str, default: str, sample: dict[str, Any]) -> str:
+    """A path template per record or image: every field of *sample* in it, relative, no ``..``."""
+    template = str(settings.get(name) or default)
+    other = {k: v + 1 if isinstance(v, int) else f"{v}x" for k, v in sample.items()}
+    try:
+        path, other_path = template.format(**sample), template.format(**other)
+    except (KeyError, IndexError, ValueError):
+        fields = ", ".join(f"{{{key}}}" for key in sample)
+        raise _bad(name, template, f"may only use {fields}") from None
+    missing = [key for key in sample if key != "ext" and f"{{{key}" not in template]
+    if missing:
+        raise _bad(name, template, f"must contain {{{missing[0]}}}")
+    if not path or path.startswith("/") or ".." in path.split("/") or path == other_path:
+        raise _bad(name, template, "must name a relative path per file")
+    return template
 
 
 def _statuses(settings: BaseSettings, name: str, default: frozenset[int]) -> frozenset[int]:

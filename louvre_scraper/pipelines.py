@@ -1,4 +1,4 @@
-"""Store each zip the spider received as ``{id}.zip`` in FILES_STORE.
+"""Store the bodies the spiders received in FILES_STORE: zips, records' .json and images.
 
 A :class:`~scrapy.pipelines.files.FilesPipeline` subclass that reuses its stores (local,
 ``s3://``, ``gs://``, ``ftp://``), their settings (AWS_*, FILES_STORE_S3_ACL, ...) and its
@@ -20,6 +20,7 @@ from scrapy.pipelines.files import FilesPipeline, FilesStoreProtocol
 from scrapy.utils.defer import ensure_awaitable
 
 from louvre_scraper.config import LouvreConfig
+from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.offload import offload
 from louvre_scraper.retry import ID_META
 from louvre_scraper.stores import AtomicFSFilesStore
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ZIP_HEADERS = {"Content-Type": "application/zip"}
+JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 def md5_hex(data: bytes) -> str:
@@ -73,7 +75,57 @@ class LouvreFilesPipeline(FilesPipeline):
     def _checksum(self, body: bytes) -> str | None:
         return md5_hex(body) if self.config.checksums else None
 
-    async def process_item(self, item: ArtworkZip) -> ArtworkZip:  # type: ignore[override]
+    async def persist(self, path: str, body: bytes, headers: dict[str, str]) -> str | None:
+        """Store *body* at *path* (atomically on disk); its MD5 when checksums are on."""
+        checksum = await offload(len(body), self._checksum, body)
+        await ensure_awaitable(
+            self.store.persist_file(path, BytesIO(body), self.spiderinfo, headers=headers)
+        )
+        return checksum
+
+    def _store_failed(self, what: str, path: str, exc: Exception) -> DropItem:
+        logger.error("%s: could not store %s: %s", what, path, exc)
+        return DropItem(f"store failed for {path}")
+
+    async def process_item(self, item: Any) -> Any:
+        if isinstance(item, ArtworkRecord):
+            return await self.process_record(item)
+        return await self.process_zip(item)
+
+    async def process_record(self, item: ArtworkRecord) -> ArtworkRecord:
+        """Images first, the record's .json last: a stored record means its images were done."""
+        stats = self.crawler.stats
+        assert stats is not None
+        body: bytes | None = item.pop("body", None)
+        for image in item["images"]:
+            data: bytes | None = image.pop("body", None)
+            if data is None:
+                continue
+            try:
+                checksum = await self.persist(image["path"], data, {})
+            except Exception as exc:
+                self.crawler.spider.record_failure(  # type: ignore[union-attr]
+                    image["url"], "could not store", item["arkId"], kind="image"
+                )
+                raise self._store_failed(f"Image of {item['arkId']}", image["path"], exc) from exc
+            image.update(checksum=checksum, size=len(data), status="downloaded")
+            stats.inc_value("collection/images_stored")
+            stats.inc_value("collection/bytes", len(data))
+        if body is not None:
+            try:
+                await self.persist(item["path"], body, JSON_HEADERS)
+            except Exception as exc:
+                self.crawler.spider.record_failure(  # type: ignore[union-attr]
+                    item["url"], "could not store", item["arkId"]
+                )
+                raise self._store_failed(f"Record {item['arkId']}", item["path"], exc) from exc
+            stats.inc_value("collection/records_stored")
+            stats.inc_value("collection/bytes", len(body))
+        if item["status"] == "filtered":  # stored for a later run, but not what was asked for
+            raise DropItem(f"{item['arkId']}: filtered out", log_level="DEBUG")
+        return item
+
+    async def process_zip(self, item: ArtworkZip) -> ArtworkZip:
         stats = self.crawler.stats
         assert stats is not None
         if item.get("status") == "uptodate":
@@ -81,17 +133,13 @@ class LouvreFilesPipeline(FilesPipeline):
         body: bytes = item.pop("body")
         path = self.config.file_path(item["id"])
         try:
-            checksum = await offload(len(body), self._checksum, body)
-            await ensure_awaitable(
-                self.store.persist_file(path, BytesIO(body), self.spiderinfo, headers=ZIP_HEADERS)
-            )
+            checksum = await self.persist(path, body, ZIP_HEADERS)
         except Exception as exc:
-            logger.error("ID %s: could not store %s: %s", item["id"], path, exc)
             stats.inc_value("louvre/failed")
             failed = getattr(self.crawler.spider, "failed_ids", None)
             if failed is not None:
                 failed.add(item["id"])
-            raise DropItem(f"store failed for {path}") from exc
+            raise self._store_failed(f"ID {item['id']}", path, exc) from exc
         item.update(path=path, checksum=checksum, size=len(body), status="downloaded")
         stats.inc_value("louvre/stored")
         stats.inc_value("louvre/bytes", len(body))

@@ -24,7 +24,9 @@ from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 
 from louvre_scraper.config import LouvreConfig
+from louvre_scraper.images import classify_image
 from louvre_scraper.offload import offload
+from louvre_scraper.records import classify_record
 from louvre_scraper.verdict import Verdict, classify, classify_headers
 
 if TYPE_CHECKING:
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
 ID_META = "louvre_id"  # the artwork ID of a zip or probe request
 PROBE_META = "louvre_probe"  # True on probes: judged from headers only
 VERDICT_META = "louvre_verdict"  # the verdict the spider acts on
+JUDGE_META = "louvre_judge"  # what a request of the collection route fetches: "record", "image"
+DAMAGED = {"record": "not a record", "image": "damaged image"}
 STOP_CHECK_INTERVAL = 0.25  # seconds between checks for a stopping crawl while waiting
 
 
@@ -70,6 +74,11 @@ def retry_delay(
     return backoff_delay(attempt, config.backoff_base, config.backoff_max, rng)
 
 
+def is_judged(request: Request) -> bool:
+    """Requests whose body the middleware judges (zips, probes, records, images)."""
+    return ID_META in request.meta or JUDGE_META in request.meta
+
+
 class BackoffRetryMiddleware(RetryMiddleware):
     """Drop-in replacement for Scrapy's RetryMiddleware (same priority, same settings)."""
 
@@ -84,6 +93,25 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     async def verdict(self, request: Request, response: Response) -> Verdict:
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        judge = request.meta.get(JUDGE_META)
+        if judge == "image":
+            declared = response.headers.get(b"Content-Length")
+            return classify_image(
+                response.status,
+                content_type,
+                response.body,
+                self.config.missing_statuses,
+                self.retry_http_codes,
+                declared_length=int(declared) if declared and declared.isdigit() else None,
+            )
+        if judge == "record":
+            return classify_record(
+                response.status,
+                content_type,
+                response.body,
+                self.config.missing_statuses,
+                self.retry_http_codes,
+            )
         if request.meta.get(PROBE_META):
             return classify_headers(
                 response.status, content_type, self.config.missing_statuses, self.retry_http_codes
@@ -100,14 +128,14 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def process_response(  # type: ignore[override]
         self, request: Request, response: Response
     ) -> Request | Response:
-        if ID_META not in request.meta:
+        if not is_judged(request):
             return super().process_response(request, response)
         verdict = await self.verdict(request, response)
         request.meta[VERDICT_META] = verdict.value
         if verdict is not Verdict.RETRY or request.meta.get("dont_retry", False):
             return response
         reason = (
-            "damaged zip"
+            DAMAGED.get(request.meta.get(JUDGE_META), "damaged zip")
             if 200 <= response.status < 300
             else response_status_message(response.status)
         )
@@ -122,7 +150,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self, request: Request, exception: Exception
     ) -> Request | Response | None:
         new_request = super().process_exception(request, exception)
-        if new_request is not None and ID_META in request.meta:
+        if new_request is not None and is_judged(request):
             await self._wait(retry_delay(new_request.meta["retry_times"], None, self.config))
         return new_request
 

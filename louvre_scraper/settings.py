@@ -51,6 +51,8 @@ ITEM_PIPELINES = {"louvre_scraper.pipelines.LouvreFilesPipeline": 300}
 # 400,000 IDs: one DEBUG line per ID would be the bulk of the run's output.
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
+# One flat row per item in CSV feeds (lists joined, no always-empty columns).
+FEED_EXPORTERS = {"csv": "louvre_scraper.exporters.FlatCsvItemExporter"}
 
 # Progress with ETA replaces LogStats' pages/min (same LOGSTATS_INTERVAL), and a closing summary.
 EXTENSIONS = {
