@@ -12,12 +12,22 @@ Routes: ``/en/artwork/image/download/{id}/0`` (GET/HEAD: a zip for existing ids,
 ``--missing`` style otherwise), ``/cdn/{id}.zip`` (only with ``--redirect``), ``/robots.txt``,
 ``/__log__`` (JSON request log) and ``/__reset__`` (clear the log).
 
+The documented route (``--records N``, off by default) is served by the same process: the
+sitemaps, the records' JSON at ``/ark:/53355/{ark}.json`` and their images, with its own faults
+and an ``/__edition__?n=2`` switch; see ``tests.fake_collection`` for its routes and options,
+and ``FakeCollection`` for its Python API.
+
+Each ``/__log__`` request record has ``method``, ``path``, ``id`` (zip route), ``kind`` (robots,
+sitemap, record, image, thumbnail, zip or other), ``status``, ``bytes``, ``start`` and ``end``;
+``fault_gets`` counts the GETs of each faulted id or path.
+
 Existing ids: ``--max-id``, ``--density``, ``--seed``, ``--gap A-B``, ``--extra-ids 3100,3350``.
 Faults hit the first ``--fault-times`` GETs of an id: ``--fault KIND:IDS`` with KIND one of
 429, 503, 500, truncate, reset, corrupt, slow, fail (always 500) and IDS like ``5,7,10-12``.
 
-In tests, compute expectations with ``Collection``, ``zip_bytes`` and ``parse_args`` and run a
-server in-process with ``with serve_in_thread(parse_args([...])) as server: ... server.url``.
+In tests, compute expectations with ``Collection``, ``zip_bytes`` and ``parse_args`` (and
+``FakeCollection(config.documented)`` for the documented route) and run a server in-process with
+``with serve_in_thread(parse_args([...])) as server: ... server.url``.
 """
 
 from __future__ import annotations
@@ -42,19 +52,30 @@ import zipfile
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
+from tests.fake_collection import (
+    EDITION_PATH,
+    CollectionConfig,
+    CollectionRoutes,
+    FakeCollection,
+    add_arguments,
+    check,
+    config_from,
+    request_kind,
+)
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 DOWNLOAD_RE = re.compile(r"/en/artwork/image/download/(\d+)/0")
 CDN_RE = re.compile(r"/cdn/(\d+)\.zip")
-ADMIN_PATHS = ("/__log__", "/__reset__")
+ADMIN_PATHS = ("/__log__", "/__reset__", EDITION_PATH)
 FAULT_KINDS = ("429", "503", "500", "truncate", "reset", "corrupt", "slow", "fail")
 MISSING_STYLES = ("404", "410", "html200", "html500")
 ZIP_DATE = (2021, 3, 1, 0, 0, 0)
 HTML = "text/html; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
 ZIP = "application/zip"
-ROBOTS_TXT = b"User-agent: *\nDisallow: /search/export\n"
+ROBOTS_TXT = b"User-agent: *\nDisallow: /search/export\n"  # as served with --records 0
 NOT_FOUND_HTML = (
     b"<!DOCTYPE html><html><head><title>Not Found</title></head><body>Not Found</body></html>"
 )
@@ -120,6 +141,7 @@ class Config:
     slow_seconds: float = 2.0
     log_file: str | None = None
     exec_cmd: tuple[str, ...] = ()
+    documented: CollectionConfig = field(default_factory=CollectionConfig)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -192,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retry-after-503", action="store_true")
     p.add_argument("--slow-seconds", type=float, default=2.0)
     p.add_argument("--log-file", default=None, metavar="PATH")
+    add_arguments(p)
     return p
 
 
@@ -205,12 +228,17 @@ def parse_args(argv: list[str] | None = None) -> Config:
     ns = parser.parse_args(args)
     if has_exec and not exec_cmd:
         parser.error("--exec needs a command")
+    documented = config_from(ns)
+    problem = check(documented)
+    if problem:
+        parser.error(problem)
     gaps, extra = tuple(ns.gap or ()), frozenset(ns.extra_ids)
     same_name = {f.name: getattr(ns, f.name) for f in fields(Config) if hasattr(ns, f.name)}
     return Config(
         collection=Collection(ns.max_id, ns.density, ns.seed, gaps, extra, ns.zip_size),
         faults={i: kind for kind, ids in ns.fault or () for i in ids},
         exec_cmd=tuple(exec_cmd),
+        documented=documented,
         **same_name,
     )
 
@@ -229,7 +257,7 @@ class RequestLog:
         self.records: list[dict[str, Any]] = []
         self.in_flight = 0
         self.max_in_flight = 0
-        self._gets: dict[int, int] = {}
+        self._gets: dict[int | str, int] = {}
         self._log_file = log_file
 
     def begin(self) -> None:
@@ -247,8 +275,8 @@ class RequestLog:
                 with open(self._log_file, "a", encoding="utf-8") as out:
                     out.write(json.dumps(record) + "\n")
 
-    def count_get(self, i: int) -> int:
-        """Count a GET of a faulted id; return how many there have been (fault counters)."""
+    def count_get(self, i: int | str) -> int:
+        """Count a GET of a faulted id or path; return how many there have been."""
         with self._lock:
             self._gets[i] = self._gets.get(i, 0) + 1
             return self._gets[i]
@@ -261,6 +289,7 @@ class RequestLog:
                 "requests": list(self.records),
                 "max_in_flight": self.max_in_flight,
                 "total": total,
+                "fault_gets": {str(key): n for key, n in self._gets.items()},
             }
 
     def reset(self) -> None:
@@ -270,7 +299,7 @@ class RequestLog:
             self.max_in_flight = self.in_flight
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
+class Handler(CollectionRoutes, http.server.BaseHTTPRequestHandler):
     """Answers the Louvre routes according to ``self.server.config``."""
 
     protocol_version = "HTTP/1.1"
@@ -298,26 +327,30 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             self._route(path)
         finally:
-            record = {"method": self.command, "path": self.path, "id": path_id(path)}
+            i = path_id(path)
+            kind = "zip" if i is not None else request_kind(path)
+            record = {"method": self.command, "path": self.path, "id": i, "kind": kind}
             record.update(status=self._status, bytes=self._sent, start=start, end=time.time())
             log.end(record)
 
     def _admin(self, path: str) -> None:
-        log = self.server.request_log
+        log, status = self.server.request_log, 200
         if path == "/__reset__":
             log.reset()
             payload: dict[str, Any] = {"ok": True}
+        elif path == EDITION_PATH:
+            status, payload = self._edition_admin()
         else:
             payload = log.snapshot()
-        self._send(200, "application/json", json.dumps(payload).encode())
+        self._send(status, "application/json", json.dumps(payload).encode())
 
     def _route(self, path: str) -> None:
         cfg = self.server.config
         download = DOWNLOAD_RE.fullmatch(path)
         match = download or (CDN_RE.fullmatch(path) if cfg.redirect else None)
-        if path == "/robots.txt":
-            self._send(200, TEXT, ROBOTS_TXT)
-        elif match is None:
+        if match is None and self._serve_documented(path):
+            return  # robots.txt and the documented route
+        if match is None:
             self._send(404, HTML, NOT_FOUND_HTML)
         elif self.command == "HEAD" and cfg.no_head:
             self._send(405, TEXT, b"Method Not Allowed\n", {"Allow": "GET"})
@@ -413,6 +446,8 @@ class FakeLouvreServer(http.server.ThreadingHTTPServer):
     def __init__(self, config: Config | None = None) -> None:
         self.config = config or Config()
         self.request_log = RequestLog(self.config.log_file)
+        self.site = FakeCollection(self.config.documented)
+        self.edition = self.config.documented.edition  # switched by /__edition__
         super().__init__(("127.0.0.1", 0), Handler)
 
     def server_bind(self) -> None:
@@ -435,7 +470,8 @@ class FakeLouvreServer(http.server.ThreadingHTTPServer):
 def serve_in_thread(config: Config | None = None) -> Iterator[FakeLouvreServer]:
     """Run a server in a background thread for the duration of the ``with`` block."""
     server = FakeLouvreServer(config)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval lets shutdown() return at once rather than after up to 0.5 s.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield server
