@@ -85,18 +85,36 @@ def parse_stats(log: str) -> dict[str, Any]:
     return ast.literal_eval(text)
 
 
+def crawl_command(store: Path, spider: str, settings: dict[str, Any] | None) -> list[str]:
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-s", f"FILES_STORE={store}"]
+    for name, value in (settings or {}).items():
+        command += ["-s", f"{name}={value}"]
+    return command
+
+
+def start_crawl(
+    store: Path, *args: str, settings: dict[str, Any], spider: str = "louvre"
+) -> subprocess.Popen[str]:
+    """Start ``scrapy crawl`` in the background (to signal it); its log on stderr."""
+    return subprocess.Popen(
+        [*crawl_command(store, spider, settings), *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def crawl(
     store: Path,
     *args: str,
     settings: dict[str, Any] | None = None,
     timeout: float = 180,
     env: dict[str, str] | None = None,
+    spider: str = "louvre",
 ) -> Crawl:
-    """Run ``scrapy crawl louvre`` in a subprocess from the project root."""
-    command = [sys.executable, "-m", "scrapy", "crawl", "louvre", "-s", f"FILES_STORE={store}"]
-    for name, value in (settings or {}).items():
-        command += ["-s", f"{name}={value}"]
-    command += list(args)
+    """Run ``scrapy crawl SPIDER`` (``louvre`` unless told) in a subprocess from the root."""
+    command = [*crawl_command(store, spider, settings), *args]
     result = subprocess.run(
         command,
         cwd=ROOT,

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import time
 import zipfile
 from pathlib import Path
@@ -12,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.fake_louvre import Collection, zip_bytes
-from tests.harness import ROOT, crawl, parse_stats
+from tests.harness import crawl, parse_stats, start_crawl
 
 FAST = {"RETRY_BACKOFF_BASE": "0.01", "RETRY_BACKOFF_MAX": "0.05", "LOGSTATS_INTERVAL": "0"}
 
@@ -136,15 +134,6 @@ def whole_zips(store: Path) -> dict[str, bytes]:
             assert archive.testzip() is None, path
         found[path.name] = path.read_bytes()
     return found
-
-
-def start_crawl(store: Path, *args: str, settings: dict[str, str]) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "scrapy", "crawl", "louvre", "-s", f"FILES_STORE={store}"]
-    for name, value in settings.items():
-        command += ["-s", f"{name}={value}"]
-    return subprocess.Popen(
-        [*command, *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
 
 
 def wait_for_zips(store: Path, count: int, deadline: float = 60) -> None:

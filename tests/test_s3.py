@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import urllib.request
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ import botocore.session
 import pytest
 from moto.server import ThreadedMotoServer
 
+from tests.fake_collection import FakeCollection
 from tests.fake_louvre import Collection, zip_bytes
 from tests.harness import ROOT, Crawl, crawl
 
@@ -108,10 +110,11 @@ def crawl_s3(
     *args: str,
     settings: dict[str, Any],
     env: dict[str, str],
+    spider: str = "louvre",
 ) -> Crawl:
     # harness.crawl puts the store into -s FILES_STORE= as it is; an s3:// URL must stay a str
     # (a Path would fold "//").
-    return crawl(store, *args, settings=settings, env=env)  # type: ignore[arg-type]
+    return crawl(store, *args, settings=settings, env=env, spider=spider)  # type: ignore[arg-type]
 
 
 def expected_objects(prefix: str, ids: list[int]) -> dict[str, bytes]:
@@ -273,3 +276,58 @@ def test_a_missing_bucket_is_refused_in_one_line(s3: S3, tmp_path: Path, fake_lo
     assert "no-such-bucket" in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1, result.stderr
+
+
+def test_the_collection_mirrors_into_s3_and_updates_only_what_changed(
+    s3: S3, tmp_path: Path, fake_louvre
+) -> None:
+    args = ("--records", "30", "--per-sitemap", "10")
+    server = fake_louvre(*args)
+    fake = FakeCollection.from_args(list(args))
+    bucket = s3.new_bucket()
+    settings = {"LOUVRE_BASE_URL": server.url, "AWS_ENDPOINT_URL": s3.endpoint}
+    env = offline_aws_env(
+        tmp_path,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY=SECRET,
+        AWS_DEFAULT_REGION=REGION,
+    )
+
+    def mirror(edition: int) -> dict[str, bytes]:
+        objects = {}
+        for ark in fake.served_arks(edition):
+            objects[f"m/records/{ark}.json"] = fake.record_bytes(ark, server.url, edition)
+            for image in fake.record_images(ark, edition):
+                ext = os.path.splitext(image.path)[1].lower()
+                objects[f"m/images/{ark}/{image.position}{ext}"] = fake.image_bytes(image.path)
+        return objects
+
+    first = crawl_s3(f"s3://{bucket}/m/", settings=settings, env=env, spider="collection")
+
+    assert first.returncode == 0, first.stderr
+    assert s3.objects(bucket) == mirror(1)
+    assert_quiet(first)
+
+    urllib.request.urlopen(f"{server.url}/__edition__?n=2").close()
+    urllib.request.urlopen(f"{server.url}/__reset__").close()
+    second = crawl_s3(f"s3://{bucket}/m/", settings=settings, env=env, spider="collection")
+
+    assert second.returncode == 0, second.stderr
+    changes = fake.changes(1, 2)
+    fetched = [
+        r["path"].rsplit("/", 1)[1][:-5] for r in server.log()["requests"] if r["kind"] == "record"
+    ]
+    assert sorted(fetched) == sorted(changes.modified + changes.added)
+    objects = s3.objects(bucket)
+    assert {key: objects[key] for key in mirror(2)} == mirror(2)
+    assert set(objects) - set(mirror(2)), "what edition 2 no longer lists is kept"
+
+    pruned = crawl_s3(
+        f"s3://{bucket}/m/",
+        settings={**settings, "LOUVRE_PRUNE": "True"},
+        env=env,
+        spider="collection",
+    )
+
+    assert pruned.returncode == 0, pruned.stderr
+    assert s3.objects(bucket) == mirror(2)

@@ -1,0 +1,317 @@
+"""``scrapy crawl collection`` end to end against the fake Louvre's documented route."""
+
+from __future__ import annotations
+
+import collections
+import csv
+import hashlib
+import json
+import posixpath
+import signal
+import time
+import urllib.request
+from typing import TYPE_CHECKING
+
+from tests.fake_collection import FakeCollection
+from tests.harness import Crawl, crawl, parse_stats, start_crawl
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from tests.harness import FakeLouvre
+
+FAST = {"RETRY_BACKOFF_BASE": "0.05", "LOGSTATS_INTERVAL": "0"}
+SERVER = ("--records", "40", "--per-sitemap", "8", "--retry-after", "0")
+
+
+def collect(store: Path, server: FakeLouvre, *args: str, **settings: str) -> Crawl:
+    return crawl(
+        store,
+        *args,
+        settings={"LOUVRE_BASE_URL": server.url, **FAST, **settings},
+        spider="collection",
+    )
+
+
+def expected_files(
+    fake: FakeCollection,
+    base: str,
+    edition: int | None = None,
+    *,
+    wanted: Callable[[str], bool] = lambda ark: True,
+    first_only: bool = False,
+) -> dict[str, bytes]:
+    """The store a complete mirror holds: each served record as served, each live image."""
+    gone = set(fake.gone_images())
+    files = {}
+    for ark in fake.served_arks(edition):
+        files[f"records/{ark}.json"] = fake.record_bytes(ark, base, edition)
+        if not wanted(ark):
+            continue
+        images = fake.record_images(ark, edition)
+        for image in images[:1] if first_only else images:
+            if image.path not in gone:
+                ext = posixpath.splitext(image.path)[1].lower()
+                files[f"images/{ark}/{image.position}{ext}"] = fake.image_bytes(image.path)
+    return files
+
+
+def gets(server: FakeLouvre, kind: str) -> collections.Counter[str]:
+    return collections.Counter(
+        r["path"] for r in server.log()["requests"] if r["method"] == "GET" and r["kind"] == kind
+    )
+
+
+def items(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def switch_edition(server: FakeLouvre, edition: int) -> None:
+    with urllib.request.urlopen(f"{server.url}/__edition__?n={edition}") as answer:
+        assert json.load(answer)["edition"] == edition
+
+
+def test_a_full_mirror_byte_for_byte(tmp_path: Path, fake_louvre) -> None:
+    args = (*SERVER, "--missing-records", "2", "--gone-images", "2")
+    server = fake_louvre(*args)
+    fake = FakeCollection.from_args(list(args))
+    store, feed = tmp_path / "store", tmp_path / "records.jsonl"
+
+    run = collect(store, server, "-O", str(feed))
+
+    assert run.returncode == 0, run.stderr
+    assert run.files() == expected_files(fake, server.url)
+    # Each record's .json asked once, though every record is listed twice, with alternates;
+    # each image once; never a thumbnail.
+    records = gets(server, "record")
+    assert sorted(p.rsplit("/", 1)[1][:-5] for p in records) == sorted(fake.arks())
+    assert set(records.values()) == {1}
+    assert set(gets(server, "image").values()) == {1}
+    assert not gets(server, "thumbnail")
+    # One item per served record, with its images as FilesPipeline's ``files`` field has them.
+    listed = {item["arkId"]: item for item in items(feed)}
+    assert sorted(listed) == sorted(fake.served_arks())
+    for ark, item in listed.items():
+        record = fake.record(ark, server.url)
+        assert item["title"] == record["title"]
+        assert item["modified"] == fake.modified(ark)
+        assert item["path"] == f"records/{ark}.json"
+        assert item["status"] == "downloaded"
+        for entry, image in zip(item["images"], fake.record_images(ark), strict=True):
+            assert entry["url"] == server.url + image.path
+            assert entry["copyright"] == image.copyright
+            assert entry["position"] == image.position
+            if image.path in fake.gone_images():
+                assert entry["status"] == "missing"
+                continue
+            data = (store / entry["path"]).read_bytes()
+            assert entry["size"] == len(data)
+            assert entry["checksum"] == hashlib.md5(data).hexdigest()
+            assert entry["status"] == "downloaded"
+    assert "Traceback" not in run.stderr
+    assert run.stats["collection/records_missing"] == 2
+    assert run.stats["collection/images_missing"] == 2
+
+
+def test_first_try_faults_are_retried_until_every_body_is_whole(
+    tmp_path: Path, fake_louvre
+) -> None:
+    faults = []
+    for kind in ("429", "503", "truncate", "short", "html200"):
+        faults += ["--record-fault", f"{kind}:1", "--image-fault", f"{kind}:1"]
+    args = (*SERVER, "--sitemap-fault", "503", *faults)
+    server = fake_louvre(*args)
+    fake = FakeCollection.from_args(list(args))
+
+    run = collect(tmp_path / "store", server)
+
+    assert run.returncode == 0, run.stderr
+    assert run.files() == expected_files(fake, server.url)
+    # The faulted bodies were asked again (the fake fails the first two GETs of each).
+    image_gets = gets(server, "image")
+    for path in fake.image_faults():
+        assert image_gets[path] == 3, path
+    assert run.stats.get("collection/records_failed", 0) == 0
+    assert "DOWNLOAD_FAIL_ON_DATALOSS" not in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_a_rerun_fetches_nothing_it_holds(tmp_path: Path, fake_louvre) -> None:
+    server = fake_louvre(*SERVER)
+    fake = FakeCollection.from_args(list(SERVER))
+    store = tmp_path / "store"
+    assert collect(store, server).returncode == 0
+    before = {p: p.stat().st_mtime_ns for p in store.rglob("*") if p.is_file()}
+    urllib.request.urlopen(f"{server.url}/__reset__").close()
+
+    again = collect(store, server, "-O", str(tmp_path / "again.jsonl"))
+
+    assert again.returncode == 0, again.stderr
+    # The sitemaps' <lastmod> says every stored record is current: no .json, no image asked.
+    assert not gets(server, "record") and not gets(server, "image")
+    assert {p: p.stat().st_mtime_ns for p in store.rglob("*") if p.is_file()} == before
+    listed = items(tmp_path / "again.jsonl")
+    assert sorted(i["arkId"] for i in listed) == sorted(fake.served_arks())
+    assert {i["status"] for i in listed} == {"uptodate"}
+    assert {e["status"] for i in listed for e in i["images"]} == {"uptodate"}
+
+
+def test_without_lastmod_records_are_fetched_again_but_not_their_images(
+    tmp_path: Path, fake_louvre
+) -> None:
+    server = fake_louvre(*SERVER, "--no-lastmod", "--no-sitemap-line")
+    store = tmp_path / "store"
+    assert collect(store, server).returncode == 0
+    urllib.request.urlopen(f"{server.url}/__reset__").close()
+
+    again = collect(store, server)
+
+    assert again.returncode == 0, again.stderr
+    assert len(gets(server, "record")) == 40  # robots.txt named no sitemap: /sitemap.xml
+    assert not gets(server, "image")
+
+
+def test_a_changed_collection_updates_only_what_changed(tmp_path: Path, fake_louvre) -> None:
+    server = fake_louvre(*SERVER)
+    fake = FakeCollection.from_args(list(SERVER))
+    changes = fake.changes(1, 2)
+    assert changes.added and changes.withdrawn and changes.modified and changes.images_replaced
+    store = tmp_path / "store"
+    assert collect(store, server).returncode == 0
+    first = expected_files(fake, server.url, 1)
+    switch_edition(server, 2)
+    urllib.request.urlopen(f"{server.url}/__reset__").close()
+
+    update = collect(store, server)
+
+    assert update.returncode == 0, update.stderr
+    # Only the changed and the new records' .json were asked, and only new images.
+    fetched = sorted(p.rsplit("/", 1)[1][:-5] for p in gets(server, "record"))
+    assert fetched == sorted(changes.modified + changes.added)
+    assert sorted(gets(server, "image")) == sorted(changes.images_added)
+    # The store is edition 2's mirror, plus what edition 2 no longer lists: nothing deleted.
+    now = expected_files(fake, server.url, 2)
+    files = update.files()
+    assert {p: files[p] for p in now} == now
+    leftover = sorted(set(files) - set(now))
+    assert leftover and all(first[p] == files[p] for p in leftover)
+    obsolete = (tmp_path / "store.obsolete.txt").read_text().splitlines()
+    assert sorted(line.split("\t")[1] for line in obsolete) == leftover
+    withdrawn = [f"records/{ark}.json" for ark in changes.withdrawn]
+    assert set(withdrawn) <= set(leftover)
+    assert update.stats["collection/records_withdrawn"] == len(changes.withdrawn)
+    assert str(len(leftover)) in update.stderr.split("Dumping Scrapy stats")[0]
+
+    pruned = collect(store, server, LOUVRE_PRUNE="True")
+
+    assert pruned.returncode == 0, pruned.stderr
+    assert pruned.files() == now
+    assert not (tmp_path / "store.obsolete.txt").exists()
+
+
+def test_filters_store_every_record_but_list_only_the_wanted(tmp_path: Path, fake_louvre) -> None:
+    server = fake_louvre(*SERVER)
+    fake = FakeCollection.from_args(list(SERVER))
+    store, feed = tmp_path / "store", tmp_path / "paintings.csv"
+
+    def wanted(ark: str) -> bool:
+        record = fake.record(ark, server.url)
+        return (
+            "peintures" in record["collection"].lower() and "PEINT" in record["objectType"].upper()
+        )
+
+    run = collect(
+        store,
+        server,
+        "-a",
+        "collection=Peintures",
+        "-a",
+        "type=peint",
+        "-a",
+        "images=first",
+        "-O",
+        str(feed),
+    )
+
+    assert run.returncode == 0, run.stderr
+    assert run.files() == expected_files(fake, server.url, wanted=wanted, first_only=True)
+    with feed.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    paintings = [ark for ark in fake.served_arks() if wanted(ark)]
+    assert 0 < len(paintings) < len(fake.served_arks())
+    assert sorted(row["arkId"] for row in rows) == sorted(paintings)
+    assert "body" not in rows[0]
+    for row in rows:
+        record = fake.record(row["arkId"], server.url)
+        assert row["creators"] == " | ".join(c["label"] for c in record["creator"])
+        first = fake.record_images(row["arkId"])[:1]
+        assert row["images"] == " | ".join(
+            f"images/{row['arkId']}/{i.position}{posixpath.splitext(i.path)[1].lower()}"
+            for i in first
+            if i.path not in fake.gone_images()
+        )
+
+
+def test_shards_split_the_records_disjointly_and_completely(tmp_path: Path, fake_louvre) -> None:
+    server = fake_louvre(*SERVER)
+    fake = FakeCollection.from_args(list(SERVER))
+    store = tmp_path / "store"
+    for shard in ("0/3", "1/3", "2/3"):
+        assert collect(store, server, "-a", f"shard={shard}").returncode == 0
+    assert (crawl_files := Crawl(0, "", store).files()) == expected_files(fake, server.url)
+    assert len(crawl_files) > 40
+    assert set(gets(server, "record").values()) == {1}
+    assert set(gets(server, "image").values()) == {1}
+
+
+def test_bad_arguments_are_refused_in_one_line(tmp_path: Path, fake_louvre) -> None:
+    server = fake_louvre(*SERVER)
+    for args, culprit in (
+        (("-a", "images=some"), "images='some'"),
+        (("-a", "shard=3/3"), "shard='3/3'"),
+    ):
+        run = collect(tmp_path / "store", server, *args)
+        assert run.returncode == 2, run.stderr
+        critical = run.lines("CRITICAL")
+        assert len(critical) == 1 and culprit in critical[0], run.stderr
+        assert "Traceback" not in run.stderr
+    run = collect(tmp_path / "store", server, LOUVRE_IMAGE_TEMPLATE="images/{ark}.jpg")
+    assert run.returncode == 2 and "LOUVRE_IMAGE_TEMPLATE" in run.stderr
+    assert not (tmp_path / "store").exists()
+
+
+def test_ctrl_c_then_the_same_jobdir_completes_the_mirror(tmp_path: Path, fake_louvre) -> None:
+    server = fake_louvre(*SERVER)
+    fake = FakeCollection.from_args(list(SERVER))
+    store = tmp_path / "store"
+    settings = {
+        "LOUVRE_BASE_URL": server.url,
+        "JOBDIR": str(tmp_path / "job"),
+        "CONCURRENT_REQUESTS": "2",
+        "DOWNLOAD_DELAY": "0.05",
+        **FAST,
+    }
+
+    crawler = start_crawl(store, settings=settings, spider="collection")
+    deadline = time.monotonic() + 60
+    while len(list(store.glob("records/*.json"))) < 8:
+        assert time.monotonic() < deadline, "the crawl stored too little in time"
+        time.sleep(0.05)
+    crawler.send_signal(signal.SIGINT)
+    _, log = crawler.communicate(timeout=30)
+    assert parse_stats(log)["finish_reason"] == "shutdown"
+    stored_before = len(list(store.glob("records/*.json")))
+    assert stored_before < len(fake.served_arks()), "stopped before the end"
+
+    resumed = crawl(store, settings=settings, spider="collection")
+
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Resuming the job" in resumed.stderr
+    assert resumed.files() == expected_files(fake, server.url)
+    # Over both runs each record's .json was asked at most twice (once more if the stop
+    # caught its images on their way), and the stored ones never again.
+    records = gets(server, "record")
+    assert sorted(p.rsplit("/", 1)[1][:-5] for p in records) == sorted(fake.arks())
+    assert sum(records.values()) <= len(fake.arks()) + 2
+    assert not list(store.rglob("*.part"))
