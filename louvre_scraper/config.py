@@ -44,6 +44,7 @@ class LouvreConfig:
     record_template: str = "records/{ark}.json"
     image_template: str = "images/{ark}/{position}{ext}"
     sitemap_url: str | None = None  # default: robots.txt's Sitemap line, else /sitemap.xml
+    obsolete_file: str | None = None  # default: beside a local store, none for a remote one
     prune: bool = False
 
     @classmethod
@@ -74,6 +75,7 @@ class LouvreConfig:
                 settings, "LOUVRE_IMAGE_TEMPLATE", defaults.image_template, SAMPLE_IMAGE
             ),
             sitemap_url=_optional_url(settings, "LOUVRE_SITEMAP_URL"),
+            obsolete_file=settings.get("LOUVRE_OBSOLETE_FILE") or None,
             prune=settings.getbool("LOUVRE_PRUNE"),
         )
         _number(settings, "CONCURRENT_REQUESTS", 16, int, 1)

@@ -11,16 +11,16 @@ from __future__ import annotations
 import logging
 import re
 import string
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from louvre_scraper.arks import ark_number
 from louvre_scraper.stores import write_atomically
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from louvre_scraper.arks import ArkListing
     from louvre_scraper.config import LouvreConfig
+    from louvre_scraper.ids import Shard
     from louvre_scraper.stores import Inventory
 
 logger = logging.getLogger(__name__)
@@ -58,11 +58,15 @@ def withdrawn_paths(paths: list[str], templates: list[str], listing: ArkListing)
     return out
 
 
-def obsolete_list_path(config: LouvreConfig) -> Path | None:
+def obsolete_list_path(config: LouvreConfig, shard: Shard) -> Path | None:
+    """``LOUVRE_OBSOLETE_FILE``, or beside a local store (one per shard), none for a remote one."""
+    if config.obsolete_file:
+        return Path(config.obsolete_file).absolute()
     if not config.is_local_store:
         return None
     store = config.local_store_dir.absolute()
-    return store.with_name(f"{store.name}.obsolete.txt")
+    suffix = f".shard-{shard.index}-of-{shard.count}" if shard.count > 1 else ""
+    return store.with_name(f"{store.name}.obsolete{suffix}.txt")
 
 
 class Obsolete:
@@ -95,9 +99,11 @@ class Obsolete:
             self.found[path] = "withdrawn"
         return sum(1 for p in withdrawn if template_regex(config.record_template).match(p))
 
-    def settle(self, inventory: Inventory, config: LouvreConfig, prune: bool) -> list[str]:
+    def settle(
+        self, inventory: Inventory, config: LouvreConfig, shard: Shard, prune: bool
+    ) -> list[str]:
         """Merge with the earlier list, prune if asked, rewrite the list; what is listed."""
-        list_file = obsolete_list_path(config)
+        list_file = obsolete_list_path(config, shard)
         entries = dict(self.found)
         if list_file is not None and list_file.exists():
             for line in list_file.read_text(encoding="utf-8").splitlines():

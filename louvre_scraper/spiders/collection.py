@@ -411,7 +411,7 @@ class CollectionSpider(SitemapSpider):
     def closed(self, reason: str) -> None:
         if self.planned is not None:
             prune = self.config.prune and self.walk_complete and reason == "finished"
-            listed = self.obsolete.settle(self.inventory, self.config, prune)
+            listed = self.obsolete.settle(self.inventory, self.config, self.shard, prune)
             self._stats().set_value(f"{STATS}/obsolete", len(listed))
             self._stats().set_value(f"{STATS}/pruned", self.obsolete.pruned)
         state = getattr(self, "state", None)

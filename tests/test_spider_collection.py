@@ -1,0 +1,151 @@
+"""The collection spider at levels 1 and 2: built from arguments, fed hand-built responses."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from scrapy import Request
+from scrapy.http import Response
+from scrapy.utils.test import get_crawler
+
+from louvre_scraper.items import ArtworkRecord
+from louvre_scraper.retry import JUDGE_META, VERDICT_META
+from louvre_scraper.spiders.collection import (
+    ARK_META,
+    IMAGE_META,
+    IMAGE_PRIORITY,
+    OLD_IMAGES_META,
+    CollectionSpider,
+)
+from louvre_scraper.stores import LocalInventory, write_atomically
+from louvre_scraper.verdict import Verdict
+
+ARK = "cl010062370"
+BASE = "https://collections.louvre.fr"
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 40 + b"\xff\xd9"
+
+
+def record(*images: str, collection: str = "Département des Peintures") -> dict:
+    return {
+        "arkId": ARK,
+        "url": f"{BASE}/ark:/53355/{ARK}",
+        "modified": "2024-05-01",
+        "title": "La Joconde",
+        "collection": collection,
+        "objectType": "peinture",
+        "image": [
+            {"urlImage": url, "copyright": f"© {i}", "position": i} for i, url in enumerate(images)
+        ],
+    }
+
+
+def spider(tmp_path: Path, **arguments: str) -> CollectionSpider:
+    crawler = get_crawler(CollectionSpider, {"FILES_STORE": str(tmp_path / "store")})
+    built = CollectionSpider.from_crawler(crawler, **arguments)
+    crawler.spider = built
+    built.inventory = LocalInventory(tmp_path / "store")
+    return built
+
+
+def record_response(body: bytes, verdict: Verdict, old: dict | None = None) -> Response:
+    url = f"{BASE}/ark:/53355/{ARK}.json"
+    meta = {
+        ARK_META: ARK,
+        JUDGE_META: "record",
+        OLD_IMAGES_META: old or {},
+        VERDICT_META: verdict.value,
+    }
+    return Response(url, status=200, body=body, request=Request(url, meta=meta))
+
+
+def test_a_record_asks_for_its_images_ahead_of_further_records(tmp_path: Path) -> None:
+    built = spider(tmp_path)
+    body = json.dumps(record(f"{BASE}/a.JPG", f"{BASE}/b.png")).encode()
+    out = asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE)))
+    assert [r.url for r in out] == [f"{BASE}/a.JPG", f"{BASE}/b.png"]
+    assert all(r.priority == IMAGE_PRIORITY and r.dont_filter for r in out)
+    assert [r.meta[IMAGE_META] for r in out] == [0, 1]
+    assert {r.meta[JUDGE_META] for r in out} == {"image"}
+    item = built.open_records[ARK].item
+    assert [e["path"] for e in item["images"]] == [f"images/{ARK}/0.jpg", f"images/{ARK}/1.png"]
+    assert item["body"] == body
+
+    # The record's item leaves with its last image, carrying both bodies to the pipeline.
+    first = built.parse_image(image_response(out[0], JPEG))
+    assert first is None
+    last = built.parse_image(image_response(out[1], b"", status=404, verdict=Verdict.MISSING))
+    assert isinstance(last, ArtworkRecord)
+    assert [e.get("body") for e in last["images"]] == [JPEG, None]
+    assert last["images"][1]["status"] == "missing"
+    assert ARK not in built.open_records
+
+
+def image_response(
+    request: Request, body: bytes, status: int = 200, verdict: Verdict = Verdict.WHOLE
+) -> Response:
+    request.meta[VERDICT_META] = verdict.value
+    return Response(request.url, status=status, body=body, request=request)
+
+
+def test_images_already_stored_whole_are_not_asked_again(tmp_path: Path) -> None:
+    built = spider(tmp_path)
+    write_atomically(tmp_path / "store" / "images" / ARK / "0.jpg", JPEG)
+    body = json.dumps(record(f"{BASE}/a.jpg")).encode()
+    out = asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE)))
+    assert len(out) == 1 and isinstance(out[0], ArtworkRecord)
+    assert out[0]["images"][0]["status"] == "uptodate"
+    assert out[0]["images"][0]["size"] == len(JPEG)
+
+
+def test_an_image_whose_url_changed_is_asked_again_and_the_dropped_one_listed(
+    tmp_path: Path,
+) -> None:
+    built = spider(tmp_path)
+    write_atomically(tmp_path / "store" / "images" / ARK / "0.jpg", JPEG)
+    old = {f"images/{ARK}/0.jpg": f"{BASE}/old.jpg", f"images/{ARK}/1.jpg": f"{BASE}/gone.jpg"}
+    body = json.dumps(record(f"{BASE}/new.jpg")).encode()
+    out = asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE, old)))
+    assert [r.url for r in out] == [f"{BASE}/new.jpg"]
+    assert built.obsolete.found == {f"images/{ARK}/1.jpg": "superseded"}
+
+
+def test_filtered_records_are_stored_but_give_no_image(tmp_path: Path) -> None:
+    built = spider(tmp_path, collection="sculptures")
+    body = json.dumps(record(f"{BASE}/a.jpg")).encode()
+    out = asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE)))
+    assert len(out) == 1 and out[0]["status"] == "filtered" and out[0]["images"] == []
+
+
+def test_an_html_page_is_a_failed_record(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    built = spider(tmp_path)
+    with caplog.at_level(logging.WARNING):
+        out = asyncio.run(built.parse_record(record_response(b"<html>", Verdict.RETRY)))
+    assert out == []
+    assert built.failed == {f"{BASE}/ark:/53355/{ARK}.json"}
+    assert [r.getMessage() for r in caplog.records] == [
+        f"Record {ARK} failed after retries: not a record ({BASE}/ark:/53355/{ARK}.json)"
+    ]
+
+
+def test_images_first_and_none(tmp_path: Path) -> None:
+    body = json.dumps(record(f"{BASE}/a.jpg", f"{BASE}/b.jpg")).encode()
+    first = spider(tmp_path, images="first")
+    assert len(asyncio.run(first.parse_record(record_response(body, Verdict.WHOLE)))) == 1
+    none = spider(tmp_path, images="none")
+    out = asyncio.run(none.parse_record(record_response(body, Verdict.WHOLE)))
+    assert isinstance(out[0], ArtworkRecord) and out[0]["images"] == []
+
+
+def test_bad_images_argument_ends_the_process_with_one_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.raises(SystemExit) as exit_, caplog.at_level(logging.CRITICAL):
+        spider(tmp_path, images="some")
+    assert exit_.value.code == 2
+    assert [r.getMessage() for r in caplog.records] == [
+        "bad argument images='some': expected all, first, none"
+    ]
