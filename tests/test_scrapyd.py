@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.fake_collection import FakeCollection
 from tests.fake_louvre import Collection, zip_bytes
 from tests.harness import ROOT, Crawl, parse_stats
 from tests.test_s3 import REGION, S3, SECRET, offline_aws_env, running_moto
@@ -88,9 +89,11 @@ class Scrapyd:
         with urllib.request.urlopen(self.url + path.lstrip("/"), timeout=30) as answer:
             return answer.read().decode()
 
-    def schedule(self, jobid: str, settings: dict[str, str], **arguments: str) -> None:
+    def schedule(
+        self, jobid: str, settings: dict[str, str], spider: str = "louvre", **arguments: str
+    ) -> None:
         """``curl .../schedule.json -d project=... -d spider=louvre -d setting=NAME=VALUE``."""
-        fields = [("project", PROJECT), ("spider", "louvre"), ("jobid", jobid)]
+        fields = [("project", PROJECT), ("spider", spider), ("jobid", jobid)]
         fields += [("setting", f"{name}={value}") for name, value in settings.items()]
         fields += list(arguments.items())
         assert self.post("schedule.json", fields)["jobid"] == jobid
@@ -282,7 +285,8 @@ def test_every_node_holds_the_egg_with_its_settings(cluster: Cluster) -> None:
         assert node.get("listprojects.json")["projects"] == [PROJECT]
         assert node.get("listversions.json", project=PROJECT)["versions"] == [VERSION]
         # Listing spiders runs the egg: without its settings entry point there would be none.
-        assert node.get("listspiders.json", project=PROJECT)["spiders"] == ["louvre"]
+        spiders = node.get("listspiders.json", project=PROJECT)["spiders"]
+        assert spiders == ["collection", "louvre"]
 
         (egg,) = (node.home / "eggs" / PROJECT).glob("*.egg")
         with zipfile.ZipFile(egg) as archive:
@@ -332,6 +336,40 @@ def test_shard_k_of_n_on_node_k_fills_one_bucket(cluster: Cluster, fake_louvre) 
         assert sorted(item["id"] for item in items) == mine
         assert {item["path"] for item in items} == {f"{i}.zip" for i in mine}
         assert {item["status"] for item in items} == {"downloaded"}
+
+
+def test_the_collection_shard_k_of_n_on_node_k_fills_one_bucket(
+    cluster: Cluster, fake_louvre
+) -> None:
+    args = ("--records", "30", "--per-sitemap", "10")
+    server = fake_louvre(*args)
+    fake = FakeCollection.from_args(list(args))
+    bucket = cluster.s3.new_bucket()
+    jobs = [f"collection-{k}-of-{NODES}" for k in range(NODES)]
+
+    for k, node in enumerate(cluster.nodes):
+        settings = {
+            "LOUVRE_BASE_URL": server.url,
+            "FILES_STORE": f"s3://{bucket}/mirror/",
+            "AWS_ENDPOINT_URL": cluster.s3.endpoint,
+        }
+        node.schedule(jobs[k], settings, spider="collection", shard=f"{k}/{NODES}")
+    finished = [node.wait_finished(jobs[k]) for k, node in enumerate(cluster.nodes)]
+
+    expected = {}
+    for ark in fake.served_arks():
+        expected[f"mirror/records/{ark}.json"] = fake.record_bytes(ark, server.url)
+        for image in fake.record_images(ark):
+            ext = image.path.rsplit(".", 1)[1].lower()
+            expected[f"mirror/images/{ark}/{image.position}.{ext}"] = fake.image_bytes(image.path)
+    assert cluster.s3.objects(bucket) == expected
+    asked = Counter(r["path"] for r in server.log()["requests"] if r["kind"] == "record")
+    assert len(asked) == len(fake.arks()) and set(asked.values()) == {1}, "one node each"
+    items = []
+    for node, job in zip(cluster.nodes, finished, strict=True):
+        assert assert_clean_log(node.text(job["log_url"]))["finish_reason"] == "finished"
+        items += [json.loads(line) for line in node.text(job["items_url"]).splitlines()]
+    assert sorted(item["arkId"] for item in items) == fake.served_arks()
 
 
 def test_failed_ids_are_listed_from_the_job_log_and_a_rerun_fetches_only_them(
