@@ -8,6 +8,8 @@ No side effects at import time: Scrapyd imports this module to build the egg.
 BOT_NAME = "louvre_scraper"
 SPIDER_MODULES = ["louvre_scraper.spiders"]
 NEWSPIDER_MODULE = "louvre_scraper.spiders"
+# Our `scrapy crawl` exits with a status that says how the crawl ended (README, "Exit status").
+COMMANDS_MODULE = "louvre_scraper.commands"
 
 # Name ourselves honestly, and honour robots.txt.
 USER_AGENT = "louvre_scraper/0.1 (+https://github.com/louvre-scraper/louvre_scraper)"
