@@ -388,6 +388,20 @@ def test_failed_ids_are_listed_from_the_job_log_and_a_rerun_fetches_only_them(
     assert node.exit_status("local-2") == 0
 
 
+def test_a_job_with_an_unknown_argument_is_refused_in_one_line(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    node = cluster.nodes[2]
+    node.schedule("typo-1", {"FILES_STORE": str(tmp_path / "zips")}, strat="5", end="10")
+    job = node.wait_finished("typo-1")
+
+    log = node.text(job["log_url"])
+    assert "CRITICAL: unknown argument strat — did you mean start?" in log
+    assert "Traceback" not in log
+    assert node.exit_status("typo-1") == 2
+    assert not (tmp_path / "zips").exists()
+
+
 def test_cancel_stops_a_job_soon_and_leaves_only_whole_zips(
     cluster: Cluster, fake_louvre, tmp_path: Path
 ) -> None:

@@ -3,7 +3,8 @@
 Scrapy's own ``crawl`` exits 0 whatever happened unless the crawler could not start. This
 subclass, found through ``COMMANDS_MODULE`` (Scrapyd's runner goes through the same
 ``scrapy.cmdline``), sets the exit status from the crawl's finish reason and failure count
-(:mod:`louvre_scraper.exitstatus`).
+(:mod:`louvre_scraper.exitstatus`), and refuses a bad ``LOG_LEVEL`` in one line before Scrapy
+sets up its logging with it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import TYPE_CHECKING
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from louvre_scraper.config import check_log_level
+from louvre_scraper.errors import BadInput, refuse
 from louvre_scraper.exitstatus import EXIT_CRASH, FAILED_STAT, exit_status
 from louvre_scraper.stop import STOP_STAT
 
@@ -29,6 +32,14 @@ class Command(ScrapyCrawlCommand):
             " 2 bad input, 3 some items failed for good, 4 site unreachable or refusing,"
             " 5 store full or unwritable, 6 stopped before the end (see the README)."
         )
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        assert self.settings is not None
+        try:
+            check_log_level(self.settings)
+        except BadInput as error:
+            refuse(error)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if not args:

@@ -13,7 +13,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
 from louvre_scraper.config import LouvreConfig
-from louvre_scraper.errors import BadInput, refuse
+from louvre_scraper.errors import BadInput, check_arguments, refuse
 from louvre_scraper.ids import IdRange
 from louvre_scraper.items import ArtworkZip
 from louvre_scraper.probe import BoundProbe
@@ -43,6 +43,7 @@ class LouvreSpider(scrapy.Spider):
     # (a missing ID may come back as a 404, a 500 or a 200 HTML page). Redirects are still
     # followed: RedirectMiddleware reads this attribute too.
     handle_httpstatus_list = SequenceExclude(range(300, 400))
+    arguments = ("start", "end", "shard")  # any other -a NAME=VALUE is refused
 
     config: LouvreConfig
     inventory: Inventory
@@ -50,6 +51,7 @@ class LouvreSpider(scrapy.Spider):
     def __init__(
         self, start: Any = None, end: Any = None, shard: Any = None, *args: Any, **kwargs: Any
     ):
+        check_arguments(kwargs, self.arguments)
         super().__init__(*args, **kwargs)
         self.id_range = IdRange.from_arguments(start, end, shard)
         self.failed_ids: set[int] = set()
