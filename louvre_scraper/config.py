@@ -8,6 +8,8 @@ Scrapy's own defaults.
 
 from __future__ import annotations
 
+import logging
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,17 @@ DOWNLOAD_PATH = "/en/artwork/image/download/{id}/0"
 RECORD_PATH = "/ark:/53355/{ark}.json"
 SAMPLE_IMAGE = {"ark": "cl010062370", "position": 0, "ext": ".jpg"}
 REMOTE_SCHEMES = ("s3", "gs", "ftp")
+# Scrapy's boolean settings a user is told to set; a typo must not end in a traceback.
+BOOLEAN_SETTINGS = (
+    "ROBOTSTXT_OBEY",
+    "AUTOTHROTTLE_ENABLED",
+    "RANDOMIZE_DOWNLOAD_DELAY",
+    "TELNETCONSOLE_ENABLED",
+    "REMOTE_CONTROL_ENABLED",
+    "LOG_ENABLED",
+)
+# Kernel filesystems: writable-looking to root, but no place for a directory of files.
+PSEUDO_FS = (Path("/proc"), Path("/sys"))
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,10 @@ class LouvreConfig:
     sitemap_url: str | None = None  # default: robots.txt's Sitemap line, else /sitemap.xml
     obsolete_file: str | None = None  # default: beside a local store, none for a remote one
     prune: bool = False
+    # When to give up on a site that cannot be reached or refuses us (louvre_scraper/reachability).
+    give_up_failures: int = 30
+    give_up_seconds: float = 60.0
+    logstats_interval: float = 60.0
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> LouvreConfig:
@@ -60,7 +77,7 @@ class LouvreConfig:
             ),
             files_store=_files_store(settings.get("FILES_STORE")),
             failed_ids_file=settings.get("LOUVRE_FAILED_IDS_FILE") or None,
-            checksums=settings.getbool("LOUVRE_CHECKSUMS", bool(settings.getdict("FEEDS"))),
+            checksums=_bool(settings, "LOUVRE_CHECKSUMS", bool(settings.getdict("FEEDS"))),
             probe_window=_number(settings, "LOUVRE_PROBE_WINDOW", defaults.probe_window, int, 1),
             tail_misses=_number(settings, "LOUVRE_TAIL_MISSES", defaults.tail_misses, int, 1),
             backoff_base=_number(settings, "RETRY_BACKOFF_BASE", defaults.backoff_base, float, 0),
@@ -77,10 +94,24 @@ class LouvreConfig:
             sitemap_url=_optional_url(settings, "LOUVRE_SITEMAP_URL"),
             obsolete_file=settings.get("LOUVRE_OBSOLETE_FILE") or None,
             prune=settings.getbool("LOUVRE_PRUNE"),
+            give_up_failures=_number(
+                settings, "LOUVRE_GIVE_UP_FAILURES", defaults.give_up_failures, int, 1
+            ),
+            give_up_seconds=_number(
+                settings, "LOUVRE_GIVE_UP_SECONDS", defaults.give_up_seconds, float, 0
+            ),
+            logstats_interval=_number(
+                settings, "LOGSTATS_INTERVAL", defaults.logstats_interval, float, 0
+            ),
         )
         _number(settings, "CONCURRENT_REQUESTS", 16, int, 1)
         _number(settings, "CONCURRENT_REQUESTS_PER_DOMAIN", 8, int, 1)
         _number(settings, "RETRY_TIMES", 2, int, 0)
+        _number(settings, "DOWNLOAD_TIMEOUT", 180.0, float, 0, above=True)
+        _number(settings, "DOWNLOAD_DELAY", 0.0, float, 0)
+        for name in BOOLEAN_SETTINGS:
+            _bool(settings, name, False)
+        check_log_level(settings)
         return config
 
     def url(self, artwork_id: int) -> str:
@@ -160,7 +191,15 @@ def _statuses(settings: BaseSettings, name: str, default: frozenset[int]) -> fro
     return statuses
 
 
-def _number(settings: BaseSettings, name: str, default: Any, kind: type, minimum: float) -> Any:
+def _number(
+    settings: BaseSettings,
+    name: str,
+    default: Any,
+    kind: type,
+    minimum: float,
+    *,
+    above: bool = False,
+) -> Any:
     raw = settings.get(name)
     if raw is None or raw == "":
         return default
@@ -168,9 +207,29 @@ def _number(settings: BaseSettings, name: str, default: Any, kind: type, minimum
         value = kind(raw)
     except (TypeError, ValueError):
         raise _bad(name, raw, f"not a{'n integer' if kind is int else ' number'}") from None
+    if not math.isfinite(value):
+        raise _bad(name, raw, "not a finite number")
+    if above and value <= minimum:
+        raise _bad(name, raw, f"must be above {minimum:g}")
     if value < minimum:
         raise _bad(name, raw, f"must be at least {minimum:g}")
     return value
+
+
+def _bool(settings: BaseSettings, name: str, default: bool) -> bool:
+    try:
+        return settings.getbool(name, default)
+    except ValueError:
+        raise _bad(name, settings.get(name), "expected True or False (or 1 or 0)") from None
+
+
+def check_log_level(settings: BaseSettings) -> None:
+    """``LOG_LEVEL`` must name a level: Scrapy sets up logging with it before anything else."""
+    level = settings.get("LOG_LEVEL")
+    if isinstance(level, int):
+        return
+    if not isinstance(logging.getLevelName(str(level)), int):
+        raise _bad("LOG_LEVEL", level, "expected DEBUG, INFO, WARNING, ERROR or CRITICAL")
 
 
 def _file_template(value: Any) -> str:
@@ -206,6 +265,9 @@ def _files_store(value: Any) -> str:
 def _check_local_dir(path: Path, value: Any) -> None:
     """The directory must exist and be writable, or be creatable; check without writing."""
     probe = path.absolute()
+    real = Path(os.path.realpath(probe))
+    if any(real == root or root in real.parents for root in PSEUDO_FS):
+        raise _bad("FILES_STORE", value, f"{real} is in a kernel filesystem, not a place for files")
     while not probe.exists():
         if probe.parent == probe:
             break

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 logger = logging.getLogger("louvre_scraper")
 
 EXIT_BAD_INPUT = 2
+# Spider arguments Scrapyd adds to every job it runs (-a _job=..., -a _version=...).
+SCRAPYD_ARGUMENTS = frozenset({"_job", "_version"})
 
 
 class BadInput(ValueError):
@@ -23,3 +30,23 @@ def refuse(error: BadInput) -> None:
     """
     logger.critical("%s", error)
     raise SystemExit(EXIT_BAD_INPUT)
+
+
+def check_arguments(given: Iterable[str], known: Iterable[str]) -> None:
+    """Refuse spider arguments not in *known*, naming each, with the closest known one.
+
+    Scrapy sets any ``-a NAME=VALUE`` as a spider attribute, so a typo (``strat=5``) would
+    otherwise be silently ignored. Scrapyd's own arguments are always accepted.
+    """
+    known = list(known)
+    unknown = sorted(set(given) - set(known) - SCRAPYD_ARGUMENTS)
+    if not unknown:
+        return
+    parts, guessed_all = [], True
+    for name in unknown:
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        parts.append(f"{name} — did you mean {close[0]}?" if close else name)
+        guessed_all = guessed_all and bool(close)
+    plural = "s" if len(unknown) > 1 else ""
+    takes = "" if guessed_all else f" (the spider takes {', '.join(known) or 'none'})"
+    raise BadInput(f"unknown argument{plural} {'; '.join(parts)}{takes}")

@@ -15,6 +15,8 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
 
+from louvre_scraper.config import LouvreConfig
+
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
@@ -84,7 +86,7 @@ class Progress:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        interval = crawler.settings.getfloat("LOGSTATS_INTERVAL")
+        interval = LouvreConfig.from_settings(crawler.settings).logstats_interval
         if not interval:
             raise NotConfigured
         extension = cls(crawler, interval)

@@ -27,6 +27,7 @@ from louvre_scraper.config import LouvreConfig
 from louvre_scraper.images import classify_image
 from louvre_scraper.offload import offload
 from louvre_scraper.records import classify_record
+from louvre_scraper.stop import is_stopping
 from louvre_scraper.verdict import Verdict, classify, classify_headers
 
 if TYPE_CHECKING:
@@ -156,8 +157,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     async def _wait(self, seconds: float) -> None:
         """Sleep, but wake up at once when the crawl is being stopped (Ctrl-C, Scrapyd
-        cancel): the engine waits for every request in progress before it closes, and the
-        retried request is then saved in JOBDIR's queue instead of waiting minutes."""
+        cancel, or louvre_scraper.stop): the engine waits for every request in progress
+        before it closes, and the retried request is then saved in JOBDIR's queue instead of
+        waiting minutes."""
         deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0 and self.crawler.engine.running:
+        while (left := deadline - time.monotonic()) > 0 and not is_stopping(self.crawler):
             await sleep(min(left, STOP_CHECK_INTERVAL))

@@ -87,3 +87,49 @@ def test_bad_store_uris(store: str) -> None:
 def test_nothing_is_created_by_validation(tmp_path: Path) -> None:
     config(tmp_path)
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("LOUVRE_CHECKSUMS", "maybe", "expected True or False"),
+        ("ROBOTSTXT_OBEY", "yes please", "expected True or False"),
+        ("AUTOTHROTTLE_ENABLED", "on", "expected True or False"),
+        ("LOGSTATS_INTERVAL", "abc", "not a number"),
+        ("LOGSTATS_INTERVAL", "-1", "must be at least 0"),
+        ("DOWNLOAD_TIMEOUT", "-5", "must be above 0"),
+        ("DOWNLOAD_TIMEOUT", "0", "must be above 0"),
+        ("DOWNLOAD_TIMEOUT", "nan", "not a finite number"),
+        ("DOWNLOAD_DELAY", "soon", "not a number"),
+        ("LOG_LEVEL", "LOUD", "expected DEBUG, INFO"),
+        ("LOG_LEVEL", "info", "expected DEBUG, INFO"),  # Scrapy's logging wants upper case
+        ("LOUVRE_GIVE_UP_FAILURES", "0", "must be at least 1"),
+        ("LOUVRE_GIVE_UP_SECONDS", "-1", "must be at least 0"),
+    ],
+)
+def test_scrapy_settings_a_user_tunes_are_checked(
+    tmp_path: Path, name: str, value: str, message: str
+) -> None:
+    with pytest.raises(BadInput) as error:
+        config(tmp_path, **{name: value})
+    assert str(error.value).startswith(f"bad setting {name}={value!r}: ")
+    assert message in str(error.value)
+
+
+def test_give_up_settings(tmp_path: Path) -> None:
+    c = config(tmp_path)
+    assert (c.give_up_failures, c.give_up_seconds) == (30, 60.0)
+    c = config(tmp_path, LOUVRE_GIVE_UP_FAILURES="5", LOUVRE_GIVE_UP_SECONDS="2.5")
+    assert (c.give_up_failures, c.give_up_seconds) == (5, 2.5)
+
+
+@pytest.mark.parametrize("store", ["/proc/nope", "/proc", "/sys/kernel/zips"])
+def test_store_in_a_kernel_filesystem(store: str) -> None:
+    with pytest.raises(BadInput, match=r"FILES_STORE=.*kernel filesystem"):
+        LouvreConfig.from_settings(Settings({"FILES_STORE": store}))
+
+
+def test_store_that_is_an_existing_file(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(BadInput, match=r"FILES_STORE=.*is not a directory"):
+        LouvreConfig.from_settings(Settings({"FILES_STORE": str(tmp_path / "file")}))

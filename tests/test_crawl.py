@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from louvre_scraper.exitstatus import EXIT_STOPPED
 from tests.fake_louvre import Collection, zip_bytes
 from tests.harness import Crawl, crawl
 
@@ -146,7 +147,7 @@ def test_a_million_ids_are_handed_out_lazily(tmp_path: Path, fake_louvre) -> Non
         settings={"LOUVRE_BASE_URL": server.url, "CLOSESPIDER_PAGECOUNT": 300},
     )
 
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == EXIT_STOPPED, result.stderr  # stopped before the end
     assert result.stats["finish_reason"] == "closespider_pagecount"
     # Only what the downloader could take was ever scheduled, not the million.
     assert result.stats["scheduler/enqueued"] < 300 + 2 * 32
@@ -176,6 +177,14 @@ BAD_INPUTS = [
     (["-a", "end=10", "-s", "LOUVRE_BASE_URL=louvre.fr"], "bad setting LOUVRE_BASE_URL="),
     (["-a", "end=10", "-s", "LOUVRE_MISSING_STATUSES=oops"], "LOUVRE_MISSING_STATUSES="),
     (["-a", "end=10", "-s", "CONCURRENT_REQUESTS=zero"], "bad setting CONCURRENT_REQUESTS="),
+    (["-a", "strat=5"], "unknown argument strat — did you mean start?"),
+    (["-a", "end=10", "-s", "LOUVRE_CHECKSUMS=maybe"], "bad setting LOUVRE_CHECKSUMS='maybe'"),
+    (["-a", "end=10", "-s", "ROBOTSTXT_OBEY=maybe"], "bad setting ROBOTSTXT_OBEY='maybe'"),
+    (["-a", "end=10", "-s", "LOGSTATS_INTERVAL=abc"], "bad setting LOGSTATS_INTERVAL='abc'"),
+    (["-a", "end=10", "-s", "DOWNLOAD_TIMEOUT=-5"], "bad setting DOWNLOAD_TIMEOUT='-5'"),
+    (["-a", "end=10", "-s", "DOWNLOAD_DELAY=soon"], "bad setting DOWNLOAD_DELAY='soon'"),
+    (["-a", "end=10", "-s", "FILES_STORE=/proc/nope"], "bad setting FILES_STORE='/proc/nope'"),
+    (["-a", "end=10", "-s", "LOUVRE_GIVE_UP_FAILURES=0"], "LOUVRE_GIVE_UP_FAILURES='0'"),
 ]
 
 
@@ -187,6 +196,15 @@ def test_bad_input_is_refused_in_one_line(tmp_path: Path, args: list[str], messa
     assert result.stderr.count("\n") == 1, result.stderr
     assert message in result.stderr
     assert not (tmp_path / "zips").exists()
+
+
+def test_a_bad_log_level_is_refused_before_logging_starts(tmp_path: Path) -> None:
+    result = crawl(tmp_path / "zips", "-a", "end=10", settings={"LOG_LEVEL": "LOUD"})
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        "bad setting LOG_LEVEL='LOUD': expected DEBUG, INFO, WARNING, ERROR or CRITICAL\n"
+    )
 
 
 def test_unusable_store_is_refused(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from louvre_scraper.exitstatus import EXIT_SOME_FAILED, EXIT_STOPPED
 from tests.fake_louvre import Collection, zip_bytes
 from tests.harness import crawl, parse_stats, start_crawl
 
@@ -74,7 +75,7 @@ def test_ids_that_always_fail_are_named_and_tried_again(tmp_path: Path, fake_lou
 
     result = crawl(tmp_path / "zips", "-a", "end=30", settings=settings)
 
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == EXIT_SOME_FAILED, result.stderr
     assert result.files() == expected(30, minus=bad)
     assert result.stats["louvre/failed"] == 2
     assert (tmp_path / "zips.failed-ids.txt").read_text() == f"{bad[0]}\n{bad[1]}\n"
@@ -112,7 +113,7 @@ def test_all_faults_at_once(tmp_path: Path, fake_louvre) -> None:
 
     first = crawl(tmp_path / "zips", settings=settings)
 
-    assert first.returncode == 0, first.stderr
+    assert first.returncode == EXIT_SOME_FAILED, first.stderr
     assert first.files() == expected(120, minus=always_failing)
     assert first.stats["louvre/failed"] == 2
     assert (tmp_path / "zips.failed-ids.txt").read_text().split() == list(map(str, always_failing))
@@ -197,14 +198,14 @@ def test_ctrl_c_then_the_same_jobdir_goes_on(tmp_path: Path, fake_louvre) -> Non
     _, log = crawler.communicate(timeout=30)
     stopped_in = time.monotonic() - began
 
-    assert crawler.returncode == 0, log
+    assert crawler.returncode == EXIT_STOPPED, log
     assert stopped_in < 10
     assert parse_stats(log)["finish_reason"] == "shutdown"
     assert len(whole_zips(store)) < 149, "stopped before the end"
 
     result = crawl(store, "-a", "end=150", settings=settings)
 
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == EXIT_SOME_FAILED, result.stderr  # ID 3, listed in the file
     assert "Resuming the job from ID" in result.stderr
     assert "first retrying 1 failed IDs" in result.stderr
     assert result.files() == {f"{i}.zip": zip_bytes(i) for i in range(1, 151) if i != 3}

@@ -114,6 +114,17 @@ class Scrapyd:
 
         return wait_for(finished, timeout, f"job {jobid} to finish on {self.url}")
 
+    def exit_status(self, jobid: str) -> int:
+        """The job's exit status, as Scrapyd's own log reports it."""
+        log = (self.home / "scrapyd.log").read_text()
+        for line in log.splitlines():
+            if f"job={jobid!r}" in line:
+                if "Process finished:" in line:
+                    return 0
+                if died := re.search(r"Process died: exitstatus=(\d+)", line):
+                    return int(died[1])
+        pytest.fail(f"no end of job {jobid} in {self.home / 'scrapyd.log'}")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -297,6 +308,7 @@ def test_every_node_holds_the_egg_with_its_settings(cluster: Cluster) -> None:
         packages = {name.split("/")[0] for name in names if name.endswith(".py")}
         assert packages == {"louvre_scraper"}, "the egg holds the project, not its tests"
         assert "louvre_scraper/spiders/louvre.py" in names
+        assert "louvre_scraper/commands/crawl.py" in names, "jobs exit with our statuses"
 
 
 def test_shard_k_of_n_on_node_k_fills_one_bucket(cluster: Cluster, fake_louvre) -> None:
@@ -332,6 +344,7 @@ def test_shard_k_of_n_on_node_k_fills_one_bucket(cluster: Cluster, fake_louvre) 
         assert stats["louvre/ids"] == end // NODES
         assert stats["louvre/stored"] == len(mine)
         assert SECRET not in log, "the credentials came from the environment, unseen"
+        assert node.exit_status(job["id"]) == 0
         items = [json.loads(line) for line in node.text(job["items_url"]).splitlines()]
         assert sorted(item["id"] for item in items) == mine
         assert {item["path"] for item in items} == {f"{i}.zip" for i in mine}
@@ -399,6 +412,7 @@ def test_failed_ids_are_listed_from_the_job_log_and_a_rerun_fetches_only_them(
         ["sed", "-nE", FAILED_IDS_SED], input=log, capture_output=True, text=True, check=True
     ).stdout.split()
     assert failed == [str(flaky)]
+    assert node.exit_status("local-1") == 3, "some IDs failed for good"
 
     served_before = len(server.zip_gets())
     node.schedule("local-2", settings, start=str(start), end=str(end), shard=shard)
@@ -409,6 +423,21 @@ def test_failed_ids_are_listed_from_the_job_log_and_a_rerun_fetches_only_them(
     stats = assert_clean_log(node.text(second["log_url"]))
     assert stats["louvre/skipped"] == len(ids) - 1
     assert stats["louvre/stored"] == 1
+    assert node.exit_status("local-2") == 0
+
+
+def test_a_job_with_an_unknown_argument_is_refused_in_one_line(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    node = cluster.nodes[2]
+    node.schedule("typo-1", {"FILES_STORE": str(tmp_path / "zips")}, strat="5", end="10")
+    job = node.wait_finished("typo-1")
+
+    log = node.text(job["log_url"])
+    assert "CRITICAL: unknown argument strat — did you mean start?" in log
+    assert "Traceback" not in log
+    assert node.exit_status("typo-1") == 2
+    assert not (tmp_path / "zips").exists()
 
 
 def test_cancel_stops_a_job_soon_and_leaves_only_whole_zips(
@@ -446,3 +475,4 @@ def test_cancel_stops_a_job_soon_and_leaves_only_whole_zips(
         with zipfile.ZipFile(store / name) as archive:
             assert archive.testzip() is None
     assert took < 30
+    assert node.exit_status("long-1") == 6, "stopped before the end"

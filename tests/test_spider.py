@@ -85,3 +85,19 @@ def test_a_forbidden_answer_is_a_named_failure(
     assert built.failed_ids == {5}
     assert built.crawler.stats.get_value("louvre/failed") == 1
     assert [r.getMessage() for r in caplog.records] == ["ID 5 failed after retries: HTTP 403"]
+
+
+def test_an_unknown_argument_is_refused_naming_the_closest(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.raises(SystemExit) as exit_, caplog.at_level(logging.CRITICAL):
+        spider(tmp_path, strat="5")
+    assert exit_.value.code == 2
+    assert [r.getMessage() for r in caplog.records] == [
+        "unknown argument strat — did you mean start?"
+    ]
+
+
+def test_the_arguments_scrapyd_adds_are_accepted(tmp_path: Path) -> None:
+    built = spider(tmp_path, end="10", _job="louvre-0-of-3", _version="r1")
+    assert list(built.id_range.ids()) == list(range(1, 11))

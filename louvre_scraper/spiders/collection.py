@@ -23,14 +23,17 @@ from twisted.internet.defer import Deferred
 
 from louvre_scraper.arks import ArkListing, day_of, parse_lastmod
 from louvre_scraper.config import LouvreConfig
-from louvre_scraper.errors import BadInput, refuse
+from louvre_scraper.errors import BadInput, check_arguments, refuse
+from louvre_scraper.exitstatus import FAILED_STAT
 from louvre_scraper.ids import Shard
 from louvre_scraper.images import TAIL_BYTES, extension, has_image_ends
 from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.lazy import wait_for_room
 from louvre_scraper.mirror import Obsolete
+from louvre_scraper.reachability import site_failing
 from louvre_scraper.records import ImageRef, images, matches, parse_record, prop, record_fields
 from louvre_scraper.retry import JUDGE_META, VERDICT_META
+from louvre_scraper.stop import is_stopping
 from louvre_scraper.stores import Ends, open_inventory
 from louvre_scraper.verdict import Verdict
 
@@ -77,10 +80,12 @@ class CollectionSpider(SitemapSpider):
     handle_httpstatus_list = SequenceExclude(range(300, 400))
     sitemap_rules = ()  # sitemap entries are collected by sitemap_filter, not followed
 
+    arguments = ("collection", "type", "images", "shard")  # any other -a NAME=VALUE is refused
     config: LouvreConfig
     inventory: Inventory
 
     def __init__(self, *args: Any, **kwargs: Any):
+        check_arguments(kwargs, self.arguments)
         collection = kwargs.pop("collection", None)
         object_type = kwargs.pop("type", None)
         wanted_images = kwargs.pop("images", None)
@@ -128,6 +133,8 @@ class CollectionSpider(SitemapSpider):
         logger.info("Reading the sitemaps from %s", first)
         yield self._sitemap_request(first)
         await maybe_deferred_to_future(self._walked)
+        if is_stopping(self.crawler):
+            return
         self.planned = len(self.listing)
         self.walk_complete = not self._sitemaps_failed and self.planned > 0
         self._log_plan()
@@ -136,7 +143,7 @@ class CollectionSpider(SitemapSpider):
                 for output in await self._hand_out(ark, 0):
                     yield output
             self.cursor = min(resumed["cursor"], len(self.listing))
-        while self.cursor < len(self.listing):
+        while self.cursor < len(self.listing) and not is_stopping(self.crawler):
             await wait_for_room(self.crawler)
             listed = self.listing[self.cursor]
             self.cursor += 1
@@ -201,7 +208,9 @@ class CollectionSpider(SitemapSpider):
     def _sitemap_broken(self, url: str, reason: str) -> None:
         self._sitemaps_failed.append(url)
         self.failed.add(url)
-        logger.warning("Sitemap %s failed after retries: %s", url, reason)
+        self._stats().inc_value(FAILED_STAT)
+        level = logging.DEBUG if site_failing(self.crawler) else logging.WARNING
+        logger.log(level, "Sitemap %s failed after retries: %s", url, reason)
 
     def _sitemap_done(self) -> None:
         self._sitemaps_pending -= 1
@@ -391,9 +400,14 @@ class CollectionSpider(SitemapSpider):
     def record_failure(self, url: str, reason: str, ark: str, kind: str = "record") -> None:
         """A record or image that failed for good: named once, listed, asked again next run."""
         self._stats().inc_value(f"{STATS}/{kind}s_failed")
+        self._stats().inc_value(FAILED_STAT)
         self.failed.add(url)
         self.failed_arks.add(ark)
-        logger.warning("%s %s failed after retries: %s (%s)", kind.capitalize(), ark, reason, url)
+        # While the whole site fails, the reachability guard's one line says it for all.
+        level = logging.DEBUG if site_failing(self.crawler) else logging.WARNING
+        logger.log(
+            level, "%s %s failed after retries: %s (%s)", kind.capitalize(), ark, reason, url
+        )
 
     def _resume_state(self) -> dict[str, Any] | None:
         """With JOBDIR, where the stopped run of the same job was (None: start afresh)."""

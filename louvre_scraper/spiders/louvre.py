@@ -11,12 +11,14 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
 from louvre_scraper.config import LouvreConfig
-from louvre_scraper.errors import BadInput, refuse
+from louvre_scraper.errors import BadInput, check_arguments, refuse
 from louvre_scraper.ids import IdRange
 from louvre_scraper.items import ArtworkZip
 from louvre_scraper.lazy import wait_for_room
 from louvre_scraper.probe import BoundProbe
+from louvre_scraper.reachability import site_failing
 from louvre_scraper.retry import ID_META, VERDICT_META
+from louvre_scraper.stop import is_stopping
 from louvre_scraper.stores import Inventory, open_inventory
 from louvre_scraper.verdict import Verdict, classify
 
@@ -42,6 +44,7 @@ class LouvreSpider(scrapy.Spider):
     # (a missing ID may come back as a 404, a 500 or a 200 HTML page). Redirects are still
     # followed: RedirectMiddleware reads this attribute too.
     handle_httpstatus_list = SequenceExclude(range(300, 400))
+    arguments = ("start", "end", "shard")  # any other -a NAME=VALUE is refused
 
     config: LouvreConfig
     inventory: Inventory
@@ -49,6 +52,7 @@ class LouvreSpider(scrapy.Spider):
     def __init__(
         self, start: Any = None, end: Any = None, shard: Any = None, *args: Any, **kwargs: Any
     ):
+        check_arguments(kwargs, self.arguments)
         super().__init__(*args, **kwargs)
         self.id_range = IdRange.from_arguments(start, end, shard)
         self.failed_ids: set[int] = set()
@@ -79,6 +83,8 @@ class LouvreSpider(scrapy.Spider):
         bound = self.id_range.end if resumed is None else resumed["bound"]
         if bound is None:
             probed = await BoundProbe(self.crawler, self.config, self.id_range.start).run()
+            if is_stopping(self.crawler):
+                return
             bound = probed if probed is not None else self.id_range.start - 1
             self.highest_zip = max(self.highest_zip, bound)
         self.bound = bound
@@ -263,4 +269,6 @@ class LouvreSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("louvre/failed")
         self.failed_ids.add(artwork_id)
-        logger.warning("ID %d failed after retries: %s", artwork_id, reason)
+        # While the whole site fails, the reachability guard's one line says it for all IDs.
+        level = logging.DEBUG if site_failing(self.crawler) else logging.WARNING
+        logger.log(level, "ID %d failed after retries: %s", artwork_id, reason)

@@ -1,0 +1,63 @@
+"""``scrapy crawl``, exiting with a status that says how the crawl ended.
+
+Scrapy's own ``crawl`` exits 0 whatever happened unless the crawler could not start. This
+subclass, found through ``COMMANDS_MODULE`` (Scrapyd's runner goes through the same
+``scrapy.cmdline``), sets the exit status from the crawl's finish reason and failure count
+(:mod:`louvre_scraper.exitstatus`), and refuses a bad ``LOG_LEVEL`` in one line before Scrapy
+sets up its logging with it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+from louvre_scraper.config import check_log_level
+from louvre_scraper.errors import BadInput, refuse
+from louvre_scraper.exitstatus import EXIT_CRASH, FAILED_STAT, exit_status
+from louvre_scraper.stop import STOP_STAT
+
+if TYPE_CHECKING:
+    import argparse
+
+    from scrapy.crawler import Crawler
+
+
+class Command(ScrapyCrawlCommand):
+    def long_desc(self) -> str:
+        return (
+            "Run a spider of the current project, by name. Exit status: 0 complete, 1 crash,"
+            " 2 bad input, 3 some items failed for good, 4 site unreachable or refusing,"
+            " 5 store full or unwritable, 6 stopped before the end (see the README)."
+        )
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        assert self.settings is not None
+        try:
+            check_log_level(self.settings)
+        except BadInput as error:
+            refuse(error)
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if not args:
+            raise UsageError
+        if len(args) > 1:
+            raise UsageError("running 'scrapy crawl' with more than one spider is not supported")
+        assert self.crawler_process is not None
+        crawler = self._create_crawler(args[0])
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = EXIT_CRASH
+        else:
+            self.exitcode = crawl_exit_status(crawler)
+
+
+def crawl_exit_status(crawler: Crawler) -> int:
+    """The exit status of a crawl that ran, from its stats."""
+    stats = crawler.stats.get_stats()
+    reason = stats.get(STOP_STAT) or stats.get("finish_reason")
+    return exit_status(reason, int(stats.get(FAILED_STAT, 0)))

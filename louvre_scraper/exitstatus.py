@@ -1,0 +1,51 @@
+"""What a crawl's exit status means: one number per way a run can end. Pure, no Twisted.
+
+Any spider of the project plugs into it the same way: it counts each item that failed for
+good in the crawler stat :data:`FAILED_STAT`, and ends a crawl early only through
+:func:`louvre_scraper.stop.stop_crawl` with one of the reasons below. The project's ``crawl``
+command (:mod:`louvre_scraper.commands.crawl`) turns the finish reason and that count into
+the process' exit status with :func:`exit_status`.
+"""
+
+from __future__ import annotations
+
+from louvre_scraper.errors import EXIT_BAD_INPUT
+
+EXIT_COMPLETE = 0  # every ID/record ended stored, missing or already present
+EXIT_CRASH = 1  # an unexpected error (Python's own status for an uncaught exception)
+# EXIT_BAD_INPUT = 2: a bad argument or setting, refused before anything was written
+EXIT_SOME_FAILED = 3  # the run went to the end, but some items failed for good (listed)
+EXIT_SITE_DOWN = 4  # the site could not be reached, or refused every request
+EXIT_STORE_FAILED = 5  # the store is full or cannot be written to
+EXIT_STOPPED = 6  # stopped before the end: Ctrl-C, SIGTERM, Scrapyd cancel, a CLOSESPIDER_* limit
+
+# The crawler stat every spider increments once per item that failed for good.
+FAILED_STAT = "louvre/failed"
+
+# Finish reasons: Scrapy's own, and those of louvre_scraper.stop.stop_crawl.
+FINISHED = "finished"  # Scrapy: the spider ran out of work
+SHUTDOWN = "shutdown"  # Scrapy: Ctrl-C, SIGTERM, Scrapyd's cancel
+START_ERROR = "start_error"  # Scrapy: the spider's start() raised
+UNREACHABLE = "unreachable"  # the site cannot be reached (DNS, refused, TLS, timeouts)
+REFUSED = "refused"  # the site refuses us (401/403, robots.txt)
+STORE_FULL = "store_full"  # the store is full, read-only or not ours to write
+BAD_INPUT = "bad_input"  # bad input found once the crawl had started
+
+_STATUS_OF_REASON = {
+    UNREACHABLE: EXIT_SITE_DOWN,
+    REFUSED: EXIT_SITE_DOWN,
+    STORE_FULL: EXIT_STORE_FAILED,
+    BAD_INPUT: EXIT_BAD_INPUT,
+    START_ERROR: EXIT_CRASH,
+}
+
+
+def exit_status(finish_reason: str | None, failed_count: int) -> int:
+    """The exit status of a crawl that ended with *finish_reason* and *failed_count* failures.
+
+    Any other reason (``shutdown``, ``cancelled``, ``closespider_*``, or none at all after a
+    forced second Ctrl-C) means the crawl stopped before the end: it can be resumed.
+    """
+    if finish_reason == FINISHED:
+        return EXIT_SOME_FAILED if failed_count else EXIT_COMPLETE
+    return _STATUS_OF_REASON.get(finish_reason or "", EXIT_STOPPED)

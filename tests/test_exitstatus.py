@@ -1,0 +1,50 @@
+"""The exit-status contract, as a pure function."""
+
+from __future__ import annotations
+
+import pytest
+
+from louvre_scraper.exitstatus import (
+    EXIT_BAD_INPUT,
+    EXIT_COMPLETE,
+    EXIT_CRASH,
+    EXIT_SITE_DOWN,
+    EXIT_SOME_FAILED,
+    EXIT_STOPPED,
+    EXIT_STORE_FAILED,
+    exit_status,
+)
+
+
+@pytest.mark.parametrize(
+    ("reason", "failed", "status"),
+    [
+        ("finished", 0, EXIT_COMPLETE),
+        ("finished", 2, EXIT_SOME_FAILED),
+        ("unreachable", 0, EXIT_SITE_DOWN),
+        ("refused", 7, EXIT_SITE_DOWN),
+        ("store_full", 3, EXIT_STORE_FAILED),
+        ("bad_input", 0, EXIT_BAD_INPUT),
+        ("start_error", 0, EXIT_CRASH),
+        ("shutdown", 0, EXIT_STOPPED),
+        ("shutdown", 5, EXIT_STOPPED),
+        ("closespider_pagecount", 0, EXIT_STOPPED),
+        ("cancelled", 0, EXIT_STOPPED),
+        (None, 0, EXIT_STOPPED),  # a forced second Ctrl-C: spider_closed never ran
+    ],
+)
+def test_exit_status(reason: str | None, failed: int, status: int) -> None:
+    assert exit_status(reason, failed) == status
+
+
+def test_the_statuses_are_distinct_and_fixed() -> None:
+    statuses = [
+        EXIT_COMPLETE,
+        EXIT_CRASH,
+        EXIT_BAD_INPUT,
+        EXIT_SOME_FAILED,
+        EXIT_SITE_DOWN,
+        EXIT_STORE_FAILED,
+        EXIT_STOPPED,
+    ]
+    assert statuses == list(range(7))
