@@ -233,9 +233,29 @@ class ReachabilityGuard:
         reason = self.streak.failure(problem, urlparse_cached(request).netloc, now)
         if reason is None or is_stopping(self.crawler):
             return
+        self._give_up(reason, now)
+
+    def give_up_now(self) -> bool:
+        """Stop at once if the current streak has a problem (the crawl has nothing else to
+        try); False if the site answered last."""
+        if not self.streak.last or is_stopping(self.crawler):
+            return False
+        reason = REFUSED if self.streak.refused >= self.streak.unreachable else UNREACHABLE
+        self._give_up(reason if reason in self.streak.last else next(iter(self.streak.last)))
+        return True
+
+    def _give_up(self, reason: str, now: float | None = None) -> None:
+        now = self.clock() if now is None else now
         last, host = self.streak.last[reason]
         message = give_up_message(last, host, self.streak.failures, now - self.streak.last_answer)
         stop_crawl(self.crawler, reason, message)
+
+
+def give_up_if_failing(crawler: Crawler) -> bool:
+    """When a spider cannot go on (e.g. no sitemap could be read), stop now with the guard's
+    one line if the site is what failed; False if it was not."""
+    guard = crawler.get_downloader_middleware(ReachabilityGuard)
+    return guard is not None and guard.give_up_now()
 
 
 def site_failing(crawler: Crawler) -> bool:

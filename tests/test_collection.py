@@ -315,3 +315,51 @@ def test_ctrl_c_then_the_same_jobdir_completes_the_mirror(tmp_path: Path, fake_l
     assert sorted(p.rsplit("/", 1)[1][:-5] for p in records) == sorted(fake.arks())
     assert sum(records.values()) <= len(fake.arks()) + 2
     assert not list(store.rglob("*.part"))
+
+
+def one_line_and_status(run: Crawl, status: int, text: str) -> None:
+    assert run.returncode == status, run.stderr
+    errors = run.lines("ERROR") + run.lines("CRITICAL")
+    assert len(errors) == 1 and text in errors[0], run.stderr
+    assert not run.lines("WARNING") or all("robots.txt" in w for w in run.lines("WARNING"))
+    assert "Traceback" not in run.stderr
+
+
+def test_a_site_where_nothing_listens_ends_in_one_line(tmp_path: Path) -> None:
+    began = time.monotonic()
+    run = crawl(
+        tmp_path / "store",
+        settings={"LOUVRE_BASE_URL": "http://127.0.0.1:1", **FAST},
+        spider="collection",
+    )
+    one_line_and_status(run, 4, "cannot reach 127.0.0.1:1: connection refused")
+    assert time.monotonic() - began < 120
+    assert not [p for p in (tmp_path / "store").rglob("*") if p.is_file()]
+
+
+def test_a_site_refusing_everything_ends_in_one_line(tmp_path: Path, fake_louvre) -> None:
+    server = fake_louvre(*SERVER, "--refuse", "403")
+    run = collect(tmp_path / "store", server)
+    one_line_and_status(run, 4, "answers 403 Forbidden to every request")
+
+
+def test_records_that_fail_for_good_are_named_and_the_exit_status_says_so(
+    tmp_path: Path, fake_louvre
+) -> None:
+    # Every record's first GETs are an HTML page with 200: with no retry left, they fail.
+    server = fake_louvre(*SERVER, "--record-fault", "html200:3", "--fault-times", "9")
+    fake = FakeCollection.from_args([*SERVER, "--record-fault", "html200:3"])
+    store = tmp_path / "store"
+    run = collect(store, server, RETRY_TIMES="1")
+    assert run.returncode == 3, run.stderr
+    failed = sorted(fake.record_faults())
+    assert len(failed) == 3
+    warnings = [w for w in run.lines("WARNING") if "failed after retries" in w]
+    assert sorted(w.split("Record ", 1)[1].split(" ", 1)[0] for w in warnings) == failed
+    listed = (tmp_path / "store.failed.txt").read_text().split()
+    assert sorted(listed) == sorted(f"{server.url}/ark:/53355/{ark}.json" for ark in failed)
+    # The others are whole, and a rerun with the site mended gets the rest.
+    expected = expected_files(fake, server.url)
+    assert {p: b for p, b in run.files().items()} == {
+        p: b for p, b in expected.items() if not any(ark in p for ark in failed)
+    }

@@ -30,7 +30,7 @@ from louvre_scraper.images import TAIL_BYTES, extension, has_image_ends
 from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.lazy import wait_for_room
 from louvre_scraper.mirror import Obsolete
-from louvre_scraper.reachability import site_failing
+from louvre_scraper.reachability import give_up_if_failing, site_failing
 from louvre_scraper.records import ImageRef, images, matches, parse_record, prop, record_fields
 from louvre_scraper.retry import JUDGE_META, VERDICT_META
 from louvre_scraper.stop import is_stopping
@@ -108,7 +108,7 @@ class CollectionSpider(SitemapSpider):
         self.cursor = 0  # the next listing entry to hand out
         self.walk_complete = False  # every sitemap was read: withdrawn records can be told
         self._sitemaps_pending = 0
-        self._sitemaps_failed: list[str] = []
+        self._sitemaps_failed: list[tuple[str, str]] = []  # (url, why), told after the walk
         self._walked: Deferred[None] = Deferred()
 
     @classmethod
@@ -133,7 +133,8 @@ class CollectionSpider(SitemapSpider):
         logger.info("Reading the sitemaps from %s", first)
         yield self._sitemap_request(first)
         await maybe_deferred_to_future(self._walked)
-        if is_stopping(self.crawler):
+        # Nothing listed because the site fails as a whole: say so in one line, exit 4.
+        if is_stopping(self.crawler) or (not self.listing and give_up_if_failing(self.crawler)):
             return
         self.planned = len(self.listing)
         self.walk_complete = not self._sitemaps_failed and self.planned > 0
@@ -206,11 +207,9 @@ class CollectionSpider(SitemapSpider):
         return self._sitemap_request(fallback)
 
     def _sitemap_broken(self, url: str, reason: str) -> None:
-        self._sitemaps_failed.append(url)
+        self._sitemaps_failed.append((url, reason))
         self.failed.add(url)
         self._stats().inc_value(FAILED_STAT)
-        level = logging.DEBUG if site_failing(self.crawler) else logging.WARNING
-        logger.log(level, "Sitemap %s failed after retries: %s", url, reason)
 
     def _sitemap_done(self) -> None:
         self._sitemaps_pending -= 1
@@ -218,6 +217,8 @@ class CollectionSpider(SitemapSpider):
             self._walked.callback(None)
 
     def _log_plan(self) -> None:
+        for url, reason in self._sitemaps_failed:
+            logger.warning("Sitemap %s failed after retries: %s", url, reason)
         shard = f" (shard {self.shard})" if self.shard.count > 1 else ""
         broken = (
             f"; {len(self._sitemaps_failed)} sitemaps could not be read, so this run cannot"
