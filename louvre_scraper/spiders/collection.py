@@ -12,6 +12,7 @@ ahead of further records, so memory stays flat in the size of the collection.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +56,7 @@ ARK_META = "louvre_ark"
 IMAGE_META = "louvre_image"  # index of the image in its record item's ``images``
 OLD_IMAGES_META = "louvre_old_images"  # {path: url} of the stored version of the record
 IMAGE_PRIORITY = 10  # a record's images before further records: few records open at once
+WALK_META = "louvre_walk"  # which run's sitemap walk a sitemap request belongs to
 STATS = "collection"
 
 
@@ -110,6 +112,9 @@ class CollectionSpider(SitemapSpider):
         self._sitemaps_pending = 0
         self._sitemaps_failed: list[tuple[str, str]] = []  # (url, why), told after the walk
         self._walked: Deferred[None] = Deferred()
+        # Sitemap requests a stopped run left in JOBDIR's queue belong to its walk, not to
+        # this one: counting them would end this walk before every sitemap is read.
+        self._walk_id = uuid.uuid4().hex
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -143,7 +148,10 @@ class CollectionSpider(SitemapSpider):
             for ark in resumed["open"]:  # records whose fate the stopped run did not know
                 for output in await self._hand_out(ark, 0):
                     yield output
-            self.cursor = min(resumed["cursor"], len(self.listing))
+            # The same listing: go on where it stopped; another one: from the start, where
+            # the stored records are skipped by their dates.
+            if resumed["listed"] == len(self.listing):
+                self.cursor = resumed["cursor"]
         while self.cursor < len(self.listing) and not is_stopping(self.crawler):
             await wait_for_room(self.crawler)
             listed = self.listing[self.cursor]
@@ -159,12 +167,18 @@ class CollectionSpider(SitemapSpider):
     def _sitemap_request(self, url: str) -> scrapy.Request:
         self._sitemaps_pending += 1
         return scrapy.Request(
-            url, callback=self._parse_sitemap, errback=self._sitemap_failed, dont_filter=True
+            url,
+            callback=self._parse_sitemap,
+            errback=self._sitemap_failed,
+            meta={WALK_META: self._walk_id},
+            dont_filter=True,
         )
 
     def _parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
         """SitemapSpider's parsing, counting the sitemaps still to read, with a fallback to
         ``/sitemap.xml`` when robots.txt names none."""
+        if response.meta.get(WALK_META) != self._walk_id:
+            return []  # restored from JOBDIR: this run walks the sitemaps afresh
         is_robots = response.url.endswith("/robots.txt")
         urls: list[str] = []
         if not 200 <= response.status < 300:
@@ -177,7 +191,8 @@ class CollectionSpider(SitemapSpider):
             self._stats().inc_value(f"{STATS}/sitemaps")
         requests = [self._sitemap_request(url) for url in urls]
         if is_robots and not urls:
-            requests.append(self._robots_fallback(f"HTTP {response.status}"))
+            why = "no Sitemap: line" if 200 <= response.status < 300 else f"HTTP {response.status}"
+            requests.append(self._robots_fallback(why))
         self._sitemap_done()
         return requests
 
@@ -192,6 +207,8 @@ class CollectionSpider(SitemapSpider):
 
     def _sitemap_failed(self, failure: Failure) -> list[scrapy.Request]:
         request = failure.request  # type: ignore[attr-defined]
+        if request.meta.get(WALK_META) != self._walk_id:
+            return []
         reason = failure.getErrorMessage() or repr(failure.value)
         if request.url.endswith("/robots.txt"):
             requests = [self._robots_fallback(reason)]
@@ -203,7 +220,7 @@ class CollectionSpider(SitemapSpider):
 
     def _robots_fallback(self, reason: str) -> scrapy.Request:
         fallback = f"{self.config.base_url}/sitemap.xml"
-        logger.info("robots.txt names no sitemap (%s): trying %s", reason, fallback)
+        logger.info("robots.txt gives no sitemap (%s): trying %s", reason, fallback)
         return self._sitemap_request(fallback)
 
     def _sitemap_broken(self, url: str, reason: str) -> None:
@@ -434,5 +451,6 @@ class CollectionSpider(SitemapSpider):
             state[STATS] = {
                 "shard": str(self.shard),
                 "cursor": self.cursor,
+                "listed": len(self.listing),
                 "open": sorted(set(self.open_records) | self.failed_arks),
             }
