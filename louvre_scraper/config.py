@@ -51,6 +51,9 @@ class LouvreConfig:
     backoff_base: float = 1.0
     backoff_max: float = 60.0
     retry_after_max: float = 300.0
+    # When to give up on a site that cannot be reached or refuses us (louvre_scraper/reachability).
+    give_up_failures: int = 30
+    give_up_seconds: float = 60.0
     logstats_interval: float = 60.0
 
     @classmethod
@@ -73,6 +76,12 @@ class LouvreConfig:
             backoff_max=_number(settings, "RETRY_BACKOFF_MAX", defaults.backoff_max, float, 0),
             retry_after_max=_number(
                 settings, "RETRY_AFTER_MAX", defaults.retry_after_max, float, 0
+            ),
+            give_up_failures=_number(
+                settings, "LOUVRE_GIVE_UP_FAILURES", defaults.give_up_failures, int, 1
+            ),
+            give_up_seconds=_number(
+                settings, "LOUVRE_GIVE_UP_SECONDS", defaults.give_up_seconds, float, 0
             ),
             logstats_interval=_number(
                 settings, "LOGSTATS_INTERVAL", defaults.logstats_interval, float, 0

@@ -4,8 +4,10 @@ Probes are cheap: HEAD requests, or, when the server refuses HEAD (405/501), GET
 after the headers (``headers_received`` + ``StopDownload(fail=False)``). They go through the
 downloader middlewares, so robots.txt, concurrency limits and the backoff retries apply; the
 retry middleware judges them from the headers alone. A probe that still fails after its
-retries is never taken for "missing": it counts as alive, which can only make the bound too
-high (more requests), never too low (lost zips).
+retries counts as "no zip": failures never extend the search (a site that cannot be reached
+would otherwise be probed up to ever larger IDs). It can only make the bound low, which the
+crawl's tail walk makes up for; and a site failing as a whole stops the crawl
+(:mod:`louvre_scraper.reachability`). The probe stops as soon as the crawl is stopping.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from scrapy.http.request import NO_CALLBACK
 
 from louvre_scraper.bound import find_upper_bound
 from louvre_scraper.retry import ID_META, PROBE_META, VERDICT_META
+from louvre_scraper.stop import is_stopping
 from louvre_scraper.verdict import Verdict
 
 if TYPE_CHECKING:
@@ -46,6 +49,7 @@ class BoundProbe:
         self.config = config
         self.start = start
         self.method = "HEAD"
+        self.failed = 0  # probes that failed after their retries
 
     def _count(self, request: Request, **kwargs: object) -> None:
         if request.meta.get(PROBE_META):
@@ -64,6 +68,8 @@ class BoundProbe:
             ids = next(search)
             while True:
                 answers = await asyncio.gather(*(self.has_zip(i) for i in ids))
+                if is_stopping(self.crawler):
+                    return None
                 ids = search.send(dict(zip(ids, answers, strict=True)))
         except StopIteration as stop:
             bound: int | None = stop.value
@@ -77,12 +83,18 @@ class BoundProbe:
             stats.get_value("louvre/probe_requests", 0),
             time.monotonic() - began,
         )
+        if self.failed:
+            logger.warning(
+                "%d probe requests failed after retries and counted as no zip: the bound may be"
+                " low, the crawl walks on past it while zips appear",
+                self.failed,
+            )
         return bound
 
     async def has_zip(self, artwork_id: int) -> bool:
         response = await self._fetch(artwork_id)
         if response is None:
-            return True
+            return False
         if self.method == "HEAD" and response.status in HEAD_REFUSED:
             logger.info("HEAD refused (%d): probing with GETs cut after headers", response.status)
             self.method = "GET"
@@ -90,12 +102,13 @@ class BoundProbe:
         verdict = Verdict(response.meta[VERDICT_META])
         if verdict in (Verdict.ZIP, Verdict.MISSING):
             return verdict is Verdict.ZIP
-        logger.warning(
-            "Probe of ID %d inconclusive (HTTP %d): assuming alive", artwork_id, response.status
-        )
-        return True
+        logger.debug("Probe of ID %d inconclusive (HTTP %d)", artwork_id, response.status)
+        self.failed += 1
+        return False
 
     async def _fetch(self, artwork_id: int) -> Response | None:
+        if is_stopping(self.crawler):
+            return None
         request = Request(
             self.config.url(artwork_id),
             method=self.method,
@@ -106,5 +119,6 @@ class BoundProbe:
         try:
             return await self.crawler.engine.download_async(request)
         except Exception as exc:  # noqa: BLE001 - any failure left after retries
-            logger.warning("Probe of ID %d failed (%s): assuming alive", artwork_id, exc)
+            logger.debug("Probe of ID %d failed: %s", artwork_id, exc)
+            self.failed += 1
             return None

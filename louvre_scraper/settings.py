@@ -27,6 +27,11 @@ RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"  # the spider logs one line per failed ID itse
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "louvre_scraper.retry.BackoffRetryMiddleware": 550,
+    # Scrapy's, fixed so that the requests waiting for robots.txt obey it too.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "louvre_scraper.robots.RobotsTxtMiddleware": 100,
+    # Next to the downloader, so that it sees every attempt: stops a hopeless crawl.
+    "louvre_scraper.reachability.ReachabilityGuard": 950,
     # What a download job of one site's zips has no use for: cookies, HTTP auth, an offsite
     # filter, <meta refresh> in HTML, and compression (zips do not compress; without
     # Accept-Encoding the server sends bodies as they are).
@@ -61,6 +66,8 @@ EXTENSIONS = {
     "louvre_scraper.summary.Summary": 0,
     # Masks AWS_SECRET_ACCESS_KEY & co. in the log ("Overridden settings" would print them).
     "louvre_scraper.redact.RedactSecrets": 0,
+    # No traceback for a network failure, no advice to accept cut downloads.
+    "louvre_scraper.quietlog.QuietLog": 0,
 }
 
 # Services a download job does not need: the telnet console and the RemoteControl HTTP

@@ -13,6 +13,8 @@ Routes: ``/en/artwork/image/download/{id}/0`` (GET/HEAD: a zip for existing ids,
 ``/__log__`` (JSON request log) and ``/__reset__`` (clear the log).
 
 Existing ids: ``--max-id``, ``--density``, ``--seed``, ``--gap A-B``, ``--extra-ids 3100,3350``.
+``--refuse STATUS`` answers every route (robots.txt included) with STATUS, e.g. 403;
+``--robots-forbid`` serves a robots.txt that forbids the download route.
 Faults hit the first ``--fault-times`` GETs of an id: ``--fault KIND:IDS`` with KIND one of
 429, 503, 500, truncate, reset, corrupt, slow, fail (always 500) and IDS like ``5,7,10-12``.
 
@@ -55,6 +57,7 @@ HTML = "text/html; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
 ZIP = "application/zip"
 ROBOTS_TXT = b"User-agent: *\nDisallow: /search/export\n"
+ROBOTS_FORBID = b"User-agent: *\nDisallow: /en/artwork/image/\n"
 NOT_FOUND_HTML = (
     b"<!DOCTYPE html><html><head><title>Not Found</title></head><body>Not Found</body></html>"
 )
@@ -118,6 +121,8 @@ class Config:
     retry_after: int = 1
     retry_after_503: bool = False
     slow_seconds: float = 2.0
+    refuse: int | None = None
+    robots_forbid: bool = False
     log_file: str | None = None
     exec_cmd: tuple[str, ...] = ()
 
@@ -191,6 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retry-after", type=int, default=1, metavar="SECONDS")
     p.add_argument("--retry-after-503", action="store_true")
     p.add_argument("--slow-seconds", type=float, default=2.0)
+    p.add_argument("--refuse", type=int, default=None, metavar="STATUS")
+    p.add_argument("--robots-forbid", action="store_true")
     p.add_argument("--log-file", default=None, metavar="PATH")
     return p
 
@@ -315,8 +322,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         cfg = self.server.config
         download = DOWNLOAD_RE.fullmatch(path)
         match = download or (CDN_RE.fullmatch(path) if cfg.redirect else None)
-        if path == "/robots.txt":
-            self._send(200, TEXT, ROBOTS_TXT)
+        if cfg.refuse is not None:
+            self._send(cfg.refuse, HTML, NOT_FOUND_HTML.replace(b"Not Found", b"Refused"))
+        elif path == "/robots.txt":
+            self._send(200, TEXT, ROBOTS_FORBID if cfg.robots_forbid else ROBOTS_TXT)
         elif match is None:
             self._send(404, HTML, NOT_FOUND_HTML)
         elif self.command == "HEAD" and cfg.no_head:

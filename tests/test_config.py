@@ -103,6 +103,8 @@ def test_nothing_is_created_by_validation(tmp_path: Path) -> None:
         ("DOWNLOAD_DELAY", "soon", "not a number"),
         ("LOG_LEVEL", "LOUD", "expected DEBUG, INFO"),
         ("LOG_LEVEL", "info", "expected DEBUG, INFO"),  # Scrapy's logging wants upper case
+        ("LOUVRE_GIVE_UP_FAILURES", "0", "must be at least 1"),
+        ("LOUVRE_GIVE_UP_SECONDS", "-1", "must be at least 0"),
     ],
 )
 def test_scrapy_settings_a_user_tunes_are_checked(
@@ -112,6 +114,13 @@ def test_scrapy_settings_a_user_tunes_are_checked(
         config(tmp_path, **{name: value})
     assert str(error.value).startswith(f"bad setting {name}={value!r}: ")
     assert message in str(error.value)
+
+
+def test_give_up_settings(tmp_path: Path) -> None:
+    c = config(tmp_path)
+    assert (c.give_up_failures, c.give_up_seconds) == (30, 60.0)
+    c = config(tmp_path, LOUVRE_GIVE_UP_FAILURES="5", LOUVRE_GIVE_UP_SECONDS="2.5")
+    assert (c.give_up_failures, c.give_up_seconds) == (5, 2.5)
 
 
 @pytest.mark.parametrize("store", ["/proc/nope", "/proc", "/sys/kernel/zips"])

@@ -17,7 +17,9 @@ from louvre_scraper.errors import BadInput, check_arguments, refuse
 from louvre_scraper.ids import IdRange
 from louvre_scraper.items import ArtworkZip
 from louvre_scraper.probe import BoundProbe
+from louvre_scraper.reachability import site_failing
 from louvre_scraper.retry import ID_META, VERDICT_META
+from louvre_scraper.stop import is_stopping
 from louvre_scraper.stores import Inventory, LocalInventory, S3Inventory, StatInventory
 from louvre_scraper.verdict import Verdict, classify
 
@@ -82,6 +84,8 @@ class LouvreSpider(scrapy.Spider):
         bound = self.id_range.end if resumed is None else resumed["bound"]
         if bound is None:
             probed = await BoundProbe(self.crawler, self.config, self.id_range.start).run()
+            if is_stopping(self.crawler):
+                return
             bound = probed if probed is not None else self.id_range.start - 1
             self.highest_zip = max(self.highest_zip, bound)
         self.bound = bound
@@ -280,4 +284,6 @@ class LouvreSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("louvre/failed")
         self.failed_ids.add(artwork_id)
-        logger.warning("ID %d failed after retries: %s", artwork_id, reason)
+        # While the whole site fails, the reachability guard's one line says it for all IDs.
+        level = logging.DEBUG if site_failing(self.crawler) else logging.WARNING
+        logger.log(level, "ID %d failed after retries: %s", artwork_id, reason)

@@ -1,0 +1,69 @@
+"""Scrapy log lines rewritten for a user: no traceback for a network failure, no bad advice.
+
+* RobotsTxtMiddleware logs a failure to fetch robots.txt (the network is down, the host does
+  not resolve) as an ERROR with a full traceback. It becomes one WARNING line; the
+  reachability guard says what to check if the whole site stays unreachable.
+* Scrapy's download handlers log, once, that a cut download can be accepted by setting
+  ``DOWNLOAD_FAIL_ON_DATALOSS = False``. That would store truncated zips; the line becomes an
+  INFO saying what really happens: the download is retried.
+
+Installed as an extension: a filter on those loggers (not on the log handlers, which Scrapy
+replaces once the crawler's settings are applied).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.httpobj import urlparse_cached
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from typing_extensions import Self
+
+ROBOTS_LOGGER = "scrapy.downloadermiddlewares.robotstxt"
+DATALOSS_PREFIX = "Got data loss in "
+# Where those lines come from: the robots.txt middleware, and the download handlers.
+LOGGERS = (
+    ROBOTS_LOGGER,
+    "scrapy.core.downloader.handlers.http11",
+    "scrapy.core.downloader.handlers._base_streaming",
+)
+
+
+class QuietLog(logging.Filter):
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        extension = cls()
+        for name in LOGGERS:
+            logger = logging.getLogger(name)
+            if not any(isinstance(f, QuietLog) for f in logger.filters):
+                logger.addFilter(extension)
+        return extension
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == ROBOTS_LOGGER and record.exc_info and isinstance(record.args, dict):
+            error = record.args.get("f_exception")
+            request = record.args.get("request")
+            if not isinstance(error, IgnoreRequest) and isinstance(request, Request):
+                _rewrite(
+                    record,
+                    logging.WARNING,
+                    f"Could not fetch robots.txt of {urlparse_cached(request).netloc}"
+                    f" ({error}): going on as if it allowed everything",
+                )
+        elif isinstance(record.msg, str) and record.msg.startswith(DATALOSS_PREFIX):
+            url = record.msg[len(DATALOSS_PREFIX) :].split(". ", 1)[0]
+            _rewrite(
+                record, logging.INFO, f"Download of {url} was cut short (data loss): retrying it"
+            )
+        return True
+
+
+def _rewrite(record: logging.LogRecord, level: int, message: str) -> None:
+    record.msg, record.args = message, None
+    record.exc_info = record.exc_text = None
+    record.levelno, record.levelname = level, logging.getLevelName(level)
