@@ -20,9 +20,11 @@ from scrapy.pipelines.files import FilesPipeline, FilesStoreProtocol
 from scrapy.utils.defer import ensure_awaitable
 
 from louvre_scraper.config import LouvreConfig
+from louvre_scraper.exitstatus import FAILED_STAT, STORE_FULL
 from louvre_scraper.offload import offload
 from louvre_scraper.retry import ID_META
-from louvre_scraper.stores import AtomicFSFilesStore
+from louvre_scraper.stop import stop_crawl
+from louvre_scraper.stores import AtomicFSFilesStore, store_failure
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -50,6 +52,7 @@ class LouvreFilesPipeline(FilesPipeline):
     }
 
     config: LouvreConfig
+    store_broken: bool = False  # the store took no more files: stop writing to it
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -81,19 +84,37 @@ class LouvreFilesPipeline(FilesPipeline):
         body: bytes = item.pop("body")
         path = self.config.file_path(item["id"])
         try:
+            if self.store_broken:
+                raise OSError("the store took no more files")
             checksum = await offload(len(body), self._checksum, body)
             await ensure_awaitable(
                 self.store.persist_file(path, BytesIO(body), self.spiderinfo, headers=ZIP_HEADERS)
             )
         except Exception as exc:
-            logger.error("ID %s: could not store %s: %s", item["id"], path, exc)
-            stats.inc_value("louvre/failed")
-            failed = getattr(self.crawler.spider, "failed_ids", None)
-            if failed is not None:
-                failed.add(item["id"])
-            raise DropItem(f"store failed for {path}") from exc
+            self._store_failed(item["id"], path, exc)
+            # Our own line above says it; Scrapy's "Dropped:" WARNING would repeat it.
+            raise DropItem(f"store failed for {path}", log_level="DEBUG") from exc
         item.update(path=path, checksum=checksum, size=len(body), status="downloaded")
         stats.inc_value("louvre/stored")
         stats.inc_value("louvre/bytes", len(body))
         logger.debug("ID %s: stored %s (%d bytes)", item["id"], path, len(body))
         return item
+
+    def _store_failed(self, item_id: Any, path: str, exc: Exception) -> None:
+        """Count the item as failed; when the whole store is broken, stop the crawl, once."""
+        stats = self.crawler.stats
+        stats.inc_value(FAILED_STAT)
+        failed = getattr(self.crawler.spider, "failed_ids", None)
+        if failed is not None:
+            failed.add(item_id)
+        whole_store = store_failure(exc)
+        if whole_store is not None and not self.store_broken:
+            self.store_broken = True
+            store = self.config.files_store
+            if self.config.is_local_store:
+                store = str(self.config.local_store_dir.absolute())
+            stop_crawl(self.crawler, STORE_FULL, f"cannot write to {store}: {whole_store}")
+        elif self.store_broken:
+            logger.debug("ID %s: not stored, the store is broken", item_id)
+        else:
+            logger.error("ID %s: could not store %s: %s", item_id, path, exc)

@@ -191,6 +191,7 @@ def test_a_site_that_cannot_be_reached_stops_the_crawl_with_defaults(
     assert took < 120, "stops within a minute or two"
     assert result.stats["finish_reason"] == "unreachable"
     assert_one_line_and_no_flood(result, line)
+    assert "Louvre crawl stopped: the site cannot be reached" in result.stderr
     assert not result.files()
 
 

@@ -14,6 +14,7 @@ from twisted.internet.defer import Deferred
 
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.errors import BadInput, check_arguments, refuse
+from louvre_scraper.exitstatus import FAILED_STAT
 from louvre_scraper.ids import IdRange
 from louvre_scraper.items import ArtworkZip
 from louvre_scraper.probe import BoundProbe
@@ -138,6 +139,11 @@ class LouvreSpider(scrapy.Spider):
             return None
         self.highest_zip = saved["highest_zip"]
         self._pending.update(saved["pending"])
+        # Their requests come back from JOBDIR's queue, not from _hand_out: count them here,
+        # so that the IDs handed out add up to the outcomes.
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("louvre/ids", len(saved["pending"]))
+        self.crawler.stats.set_value("louvre/restored", len(saved["pending"]))
         logger.info(
             "Resuming the job from ID %d (JOBDIR), first retrying %d failed IDs",
             saved["cursor"],
@@ -282,7 +288,7 @@ class LouvreSpider(scrapy.Spider):
 
     def record_failure(self, artwork_id: int, reason: str) -> None:
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("louvre/failed")
+        self.crawler.stats.inc_value(FAILED_STAT)
         self.failed_ids.add(artwork_id)
         # While the whole site fails, the reachability guard's one line says it for all IDs.
         level = logging.DEBUG if site_failing(self.crawler) else logging.WARNING
