@@ -185,6 +185,7 @@ BAD_INPUTS = [
     (["-a", "end=10", "-s", "DOWNLOAD_DELAY=soon"], "bad setting DOWNLOAD_DELAY='soon'"),
     (["-a", "end=10", "-s", "FILES_STORE=/proc/nope"], "bad setting FILES_STORE='/proc/nope'"),
     (["-a", "end=10", "-s", "LOUVRE_GIVE_UP_FAILURES=0"], "LOUVRE_GIVE_UP_FAILURES='0'"),
+    (["-a", "end=10", "-s", "JOBDIR=/proc/nope"], "bad setting JOBDIR='/proc/nope'"),
 ]
 
 
