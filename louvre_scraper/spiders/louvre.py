@@ -47,6 +47,10 @@ class LouvreSpider(scrapy.Spider):
     # followed: RedirectMiddleware reads this attribute too.
     handle_httpstatus_list = SequenceExclude(range(300, 400))
     arguments = ("start", "end", "shard")  # any other -a NAME=VALUE is refused
+    # The item's fields a feed lists (``body`` only goes from the spider to the pipeline).
+    custom_settings = {  # noqa: RUF012 - Scrapy's own class attribute
+        "FEED_EXPORT_FIELDS": ["id", "url", "path", "checksum", "size", "status"]
+    }
 
     config: LouvreConfig
     inventory: Inventory
