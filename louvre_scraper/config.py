@@ -76,7 +76,7 @@ class LouvreConfig:
                 settings.get("LOUVRE_FILE_TEMPLATE", defaults.file_template)
             ),
             files_store=_files_store(settings.get("FILES_STORE")),
-            failed_ids_file=settings.get("LOUVRE_FAILED_IDS_FILE") or None,
+            failed_ids_file=_failed_ids_file(settings.get("LOUVRE_FAILED_IDS_FILE")),
             checksums=_bool(settings, "LOUVRE_CHECKSUMS", bool(settings.getdict("FEEDS"))),
             probe_window=_number(settings, "LOUVRE_PROBE_WINDOW", defaults.probe_window, int, 1),
             tail_misses=_number(settings, "LOUVRE_TAIL_MISSES", defaults.tail_misses, int, 1),
@@ -112,6 +112,8 @@ class LouvreConfig:
         for name in BOOLEAN_SETTINGS:
             _bool(settings, name, False)
         check_log_level(settings)
+        if settings.get("JOBDIR"):
+            _check_local_dir(Path(str(settings["JOBDIR"])), settings["JOBDIR"], "JOBDIR")
         return config
 
     def url(self, artwork_id: int) -> str:
@@ -262,17 +264,26 @@ def _files_store(value: Any) -> str:
     return store
 
 
-def _check_local_dir(path: Path, value: Any) -> None:
+def _failed_ids_file(value: Any) -> str | None:
+    if not value:
+        return None
+    _check_local_dir(Path(str(value)).parent, value, "LOUVRE_FAILED_IDS_FILE")
+    if Path(str(value)).is_dir():
+        raise _bad("LOUVRE_FAILED_IDS_FILE", value, "is a directory, not a file")
+    return str(value)
+
+
+def _check_local_dir(path: Path, value: Any, name: str = "FILES_STORE") -> None:
     """The directory must exist and be writable, or be creatable; check without writing."""
     probe = path.absolute()
     real = Path(os.path.realpath(probe))
     if any(real == root or root in real.parents for root in PSEUDO_FS):
-        raise _bad("FILES_STORE", value, f"{real} is in a kernel filesystem, not a place for files")
+        raise _bad(name, value, f"{real} is in a kernel filesystem, not a place for files")
     while not probe.exists():
         if probe.parent == probe:
             break
         probe = probe.parent
     if not probe.is_dir():
-        raise _bad("FILES_STORE", value, f"{probe} is not a directory")
+        raise _bad(name, value, f"{probe} is not a directory")
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise _bad("FILES_STORE", value, f"{probe} is not writable")
+        raise _bad(name, value, f"{probe} is not writable")

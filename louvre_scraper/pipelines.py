@@ -20,10 +20,12 @@ from scrapy.pipelines.files import FilesPipeline, FilesStoreProtocol
 from scrapy.utils.defer import ensure_awaitable
 
 from louvre_scraper.config import LouvreConfig
+from louvre_scraper.exitstatus import FAILED_STAT, STORE_FULL
 from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.offload import offload
 from louvre_scraper.retry import ID_META
-from louvre_scraper.stores import AtomicFSFilesStore
+from louvre_scraper.stop import stop_crawl
+from louvre_scraper.stores import AtomicFSFilesStore, store_failure
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -52,6 +54,7 @@ class LouvreFilesPipeline(FilesPipeline):
     }
 
     config: LouvreConfig
+    store_broken: bool = False  # the store took no more files: stop writing to it
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -77,15 +80,13 @@ class LouvreFilesPipeline(FilesPipeline):
 
     async def persist(self, path: str, body: bytes, headers: dict[str, str]) -> str | None:
         """Store *body* at *path* (atomically on disk); its MD5 when checksums are on."""
+        if self.store_broken:
+            raise OSError("the store took no more files")
         checksum = await offload(len(body), self._checksum, body)
         await ensure_awaitable(
             self.store.persist_file(path, BytesIO(body), self.spiderinfo, headers=headers)
         )
         return checksum
-
-    def _store_failed(self, what: str, path: str, exc: Exception) -> DropItem:
-        logger.error("%s: could not store %s: %s", what, path, exc)
-        return DropItem(f"store failed for {path}")
 
     async def process_item(self, item: Any) -> Any:
         if isinstance(item, ArtworkRecord):
@@ -95,7 +96,7 @@ class LouvreFilesPipeline(FilesPipeline):
     async def process_record(self, item: ArtworkRecord) -> ArtworkRecord:
         """Images first, the record's .json last: a stored record means its images were done."""
         stats = self.crawler.stats
-        assert stats is not None
+        spider: Any = self.crawler.spider
         body: bytes | None = item.pop("body", None)
         for image in item["images"]:
             data: bytes | None = image.pop("body", None)
@@ -104,10 +105,8 @@ class LouvreFilesPipeline(FilesPipeline):
             try:
                 checksum = await self.persist(image["path"], data, {})
             except Exception as exc:
-                self.crawler.spider.record_failure(  # type: ignore[union-attr]
-                    image["url"], "could not store", item["arkId"], kind="image"
-                )
-                raise self._store_failed(f"Image of {item['arkId']}", image["path"], exc) from exc
+                spider.record_failure(image["url"], "", item["arkId"], kind="image", log=False)
+                raise self._store_failed(f"Record {item['arkId']}", image["path"], exc) from exc
             image.update(checksum=checksum, size=len(data), status="downloaded")
             stats.inc_value("collection/images_stored")
             stats.inc_value("collection/bytes", len(data))
@@ -115,9 +114,7 @@ class LouvreFilesPipeline(FilesPipeline):
             try:
                 await self.persist(item["path"], body, JSON_HEADERS)
             except Exception as exc:
-                self.crawler.spider.record_failure(  # type: ignore[union-attr]
-                    item["url"], "could not store", item["arkId"]
-                )
+                spider.record_failure(item["url"], "", item["arkId"], log=False)
                 raise self._store_failed(f"Record {item['arkId']}", item["path"], exc) from exc
             stats.inc_value("collection/records_stored")
             stats.inc_value("collection/bytes", len(body))
@@ -135,7 +132,7 @@ class LouvreFilesPipeline(FilesPipeline):
         try:
             checksum = await self.persist(path, body, ZIP_HEADERS)
         except Exception as exc:
-            stats.inc_value("louvre/failed")
+            stats.inc_value(FAILED_STAT)
             failed = getattr(self.crawler.spider, "failed_ids", None)
             if failed is not None:
                 failed.add(item["id"])
@@ -145,3 +142,20 @@ class LouvreFilesPipeline(FilesPipeline):
         stats.inc_value("louvre/bytes", len(body))
         logger.debug("ID %s: stored %s (%d bytes)", item["id"], path, len(body))
         return item
+
+    def _store_failed(self, what: str, path: str, exc: Exception) -> DropItem:
+        """Say why *path* was not stored; when the whole store is broken, stop the crawl,
+        once. The item is dropped, quietly: this line says it."""
+        whole_store = store_failure(exc)
+        if whole_store is not None and not self.store_broken:
+            self.store_broken = True
+            store = self.config.files_store
+            if self.config.is_local_store:
+                store = str(self.config.local_store_dir.absolute())
+            stop_crawl(self.crawler, STORE_FULL, f"cannot write to {store}: {whole_store}")
+        elif self.store_broken:
+            logger.debug("%s: not stored, the store is broken", what)
+        else:
+            logger.error("%s: could not store %s: %s", what, path, exc)
+        # Scrapy's "Dropped:" WARNING would repeat the line above.
+        return DropItem(f"store failed for {path}", log_level="DEBUG")

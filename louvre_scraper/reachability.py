@@ -41,7 +41,7 @@ from louvre_scraper.exitstatus import REFUSED, UNREACHABLE
 from louvre_scraper.stop import is_stopping, stop_crawl
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Collection
 
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
@@ -116,9 +116,10 @@ def _unreachable_detail(exception: BaseException) -> str | None:
     return None
 
 
-def classify_status(status: int) -> Problem | None:
-    """A refusal, or None for any other answer (the site is there)."""
-    if status not in REFUSING_STATUSES:
+def classify_status(status: int, missing_statuses: Collection[int] = ()) -> Problem | None:
+    """A refusal, or None for any other answer (the site is there). A status the user
+    declared to mean "missing" (LOUVRE_MISSING_STATUSES) is an answer, not a refusal."""
+    if status not in REFUSING_STATUSES or status in missing_statuses:
         return None
     try:
         phrase = HTTPStatus(status).phrase
@@ -197,6 +198,7 @@ class ReachabilityGuard:
     ):
         self.crawler = crawler
         self.clock = clock
+        self.missing_statuses = config.missing_statuses
         self.streak = Streak(config.give_up_failures, config.give_up_seconds, clock())
 
     @classmethod
@@ -209,7 +211,7 @@ class ReachabilityGuard:
         self.streak.last_answer = self.clock()
 
     def process_response(self, request: Request, response: Response) -> Response:
-        problem = classify_status(response.status)
+        problem = classify_status(response.status, self.missing_statuses)
         if problem is not None:
             self._failed(problem, request)
             return response

@@ -8,6 +8,7 @@ beside the target and renames it, in a thread. S3's single PUT is already atomic
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from scrapy.pipelines.files import FilesPipeline, FSFilesStore, S3FilesStore
 from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.defer import ensure_awaitable
@@ -39,6 +40,29 @@ logger = logging.getLogger(__name__)
 
 PARTIAL_SUFFIX = ".part"
 _PARTIAL_RE = re.compile(r"^\..+\.(\d+)\.part$")  # .{name}.{pid}.part
+
+
+# Errors that mean the store as a whole takes no more files, with what to do about them.
+STORE_ERRNOS = {
+    errno.ENOSPC: "free some space, or choose another FILES_STORE",
+    errno.EDQUOT: "raise the quota, or choose another FILES_STORE",
+    errno.EROFS: "choose a writable FILES_STORE",
+    errno.EACCES: "fix its permissions, or choose another FILES_STORE",
+    errno.EPERM: "fix its permissions, or choose another FILES_STORE",
+}
+S3_DENIALS = frozenset({"AccessDenied", "AllAccessDisabled", "NoSuchBucket", "QuotaExceeded"})
+
+
+def store_failure(error: BaseException) -> str | None:
+    """What is wrong with the whole store when writing a file raised *error*, or None when
+    only that file failed (the next ones may well be written)."""
+    if isinstance(error, OSError) and error.errno in STORE_ERRNOS:
+        return f"{os.strerror(error.errno)} — {STORE_ERRNOS[error.errno]}"
+    if isinstance(error, NoCredentialsError):
+        return "no credentials — set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+    if isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in S3_DENIALS:
+        return f"{error} — check the credentials, the bucket and its policy"
+    return None
 
 
 def partial_name(target: Path) -> Path:

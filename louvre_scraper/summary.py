@@ -4,7 +4,7 @@ The failed IDs go to ``LOUVRE_FAILED_IDS_FILE``, by default a file *beside* a lo
 (``downloads.failed-ids.txt`` next to ``downloads/``, one per shard), never inside it: the
 store holds zips and nothing else. The file is rewritten at the end of every run, and removed
 when a run leaves no failure; the next run tries those IDs again anyway, since they are not
-in the store.
+in the store. If it cannot be written (a full disk), the summary says so instead.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 
 from louvre_scraper.config import LouvreConfig
+from louvre_scraper.exitstatus import FINISHED, REFUSED, SHUTDOWN, STORE_FULL, UNREACHABLE
 from louvre_scraper.progress import MB, Counts, format_duration
+from louvre_scraper.stop import STOP_STAT
 from louvre_scraper.stores import write_atomically
 
 if TYPE_CHECKING:
@@ -30,11 +32,19 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 FIRST_FAILED_SHOWN = 10
+# How the first line reads for each finish reason (any other: "stopped (<reason>)").
+HEADLINES = {
+    FINISHED: "finished",
+    SHUTDOWN: "stopped before the end (Ctrl-C or cancel)",
+    UNREACHABLE: "stopped: the site cannot be reached",
+    REFUSED: "stopped: the site refuses our requests",
+    STORE_FULL: "stopped: the store takes no more files",
+}
 
 
 def failed_ids_path(config: LouvreConfig, shard: Shard) -> Path | None:
     if config.failed_ids_file:
-        return Path(config.failed_ids_file)
+        return Path(config.failed_ids_file).absolute()
     if not config.is_local_store:
         return None
     store = config.local_store_dir.absolute()
@@ -51,23 +61,32 @@ def summary_lines(
     failed: list[int],
     failed_file: Path | None,
     store: str,
+    failed_file_error: str | None = None,
+    resumable: bool = False,
 ) -> list[str]:
     id_range = spider.id_range
     shard = f" (shard {id_range.shard})" if id_range.shard.count > 1 else ""
     if id_range.end is not None:
         span = f"IDs {id_range.start}..{id_range.end}{shard}"
     else:
+        found = (
+            "not found (stopped while probing)"
+            if spider.bound is None
+            else f"{spider.bound} found by probing"
+        )
         span = (
             f"IDs {id_range.start}.. up to {spider.highest_zip or 'none'}{shard},"
-            f" upper bound {spider.bound} found by probing"
+            f" upper bound {found}"
         )
     seconds = max(elapsed, 1e-9)
+    headline = HEADLINES.get(reason, f"stopped ({reason})")
     lines = [
-        f"Louvre crawl {reason} after {format_duration(elapsed)}",
+        f"Louvre crawl {headline} after {format_duration(elapsed)}",
         f"  range:   {span}",
         f"  IDs:     {counts.ids} handed out: {counts.stored} zips stored"
         f" ({counts.bytes / MB:.1f} MB), {counts.skipped} already there,"
-        f" {counts.missing} missing, {counts.failed} failed",
+        f" {counts.missing} missing, {counts.failed} failed"
+        + (f", {counts.ids - counts.done} unfinished" if counts.ids > counts.done else ""),
         f"  rate:    {counts.done / seconds:.1f} IDs/s, {counts.bytes / MB / seconds:.2f} MB/s",
         f"  zips in: {store}",
     ]
@@ -79,7 +98,16 @@ def summary_lines(
             else ""
         )
         where = f"; all of them in {failed_file}" if failed_file else ""
+        if failed_file_error:
+            where = f"; could not list them all in {failed_file}: {failed_file_error}"
         lines.append(f"  failed:  {shown}{more}{where} (the next run tries them again)")
+    if reason != FINISHED:
+        how = (
+            "run the same command again (same JOBDIR) to go on where it stopped"
+            if resumable
+            else "run the same command again: zips already stored are skipped"
+        )
+        lines.append(f"  next:    {how}")
     return lines
 
 
@@ -101,11 +129,18 @@ class Summary:
         assert stats is not None
         failed = sorted(spider.failed_ids)
         failed_file = failed_ids_path(self.config, spider.id_range.shard)
-        if failed_file is not None:
-            if failed:
+        failed_file_error = None
+        try:
+            if failed_file is not None and failed:
                 write_atomically(failed_file, "".join(f"{i}\n" for i in failed).encode())
-            else:
+            elif failed_file is not None:
                 failed_file.unlink(missing_ok=True)
+        except OSError as error:
+            failed_file_error = error.strerror or str(error)
+        store = self.config.files_store
+        if self.config.is_local_store:
+            store = str(self.config.local_store_dir.absolute())
+        reason = stats.get_value(STOP_STAT) or reason
         started = stats.get_value("start_time")
         elapsed = (datetime.now(tz=timezone.utc) - started).total_seconds() if started else 0.0
         lines = summary_lines(
@@ -115,6 +150,8 @@ class Summary:
             spider=spider,
             failed=failed,
             failed_file=failed_file if failed else None,
-            store=self.config.files_store,
+            store=store,
+            failed_file_error=failed_file_error,
+            resumable=bool(self.crawler.settings.get("JOBDIR")),
         )
         logger.info("\n".join(lines))

@@ -133,3 +133,19 @@ def test_store_that_is_an_existing_file(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     with pytest.raises(BadInput, match=r"FILES_STORE=.*is not a directory"):
         LouvreConfig.from_settings(Settings({"FILES_STORE": str(tmp_path / "file")}))
+
+
+@pytest.mark.parametrize(
+    ("name", "where"),
+    [("JOBDIR", "/proc/nope"), ("JOBDIR", "file/job"), ("LOUVRE_FAILED_IDS_FILE", "file/f.txt")],
+)
+def test_other_local_paths_are_checked(tmp_path: Path, name: str, where: str) -> None:
+    (tmp_path / "file").write_text("x")
+    value = where if where.startswith("/") else str(tmp_path / where)
+    with pytest.raises(BadInput, match=rf"bad setting {name}="):
+        config(tmp_path, **{name: value})
+
+
+def test_failed_ids_file_that_is_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(BadInput, match="is a directory, not a file"):
+        config(tmp_path, LOUVRE_FAILED_IDS_FILE=str(tmp_path))

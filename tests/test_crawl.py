@@ -115,6 +115,25 @@ def test_manifest_lists_every_stored_zip_without_bodies(tmp_path: Path, fake_lou
         assert len(row["checksum"]) == 32
 
 
+def test_a_csv_manifest_has_no_body_column(tmp_path: Path, fake_louvre) -> None:
+    server = fake_louvre("--max-id", "10")
+    manifest = tmp_path / "manifest.csv"
+
+    result = crawl(
+        tmp_path / "zips",
+        "-a",
+        "end=10",
+        "-O",
+        str(manifest),
+        settings={"LOUVRE_BASE_URL": server.url},
+    )
+
+    assert result.returncode == 0, result.stderr
+    lines = manifest.read_text().splitlines()
+    assert lines[0] == "id,url,path,checksum,size,status"
+    assert len(lines) == 1 + len(Collection(max_id=10).ids())
+
+
 @pytest.mark.parametrize("limit", [3, 8])
 def test_the_server_sees_the_concurrency_that_was_set(
     tmp_path: Path, fake_louvre, limit: int
@@ -185,6 +204,7 @@ BAD_INPUTS = [
     (["-a", "end=10", "-s", "DOWNLOAD_DELAY=soon"], "bad setting DOWNLOAD_DELAY='soon'"),
     (["-a", "end=10", "-s", "FILES_STORE=/proc/nope"], "bad setting FILES_STORE='/proc/nope'"),
     (["-a", "end=10", "-s", "LOUVRE_GIVE_UP_FAILURES=0"], "LOUVRE_GIVE_UP_FAILURES='0'"),
+    (["-a", "end=10", "-s", "JOBDIR=/proc/nope"], "bad setting JOBDIR='/proc/nope'"),
 ]
 
 

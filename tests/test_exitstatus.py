@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from louvre_scraper.exitstatus import (
@@ -14,6 +16,7 @@ from louvre_scraper.exitstatus import (
     EXIT_STORE_FAILED,
     exit_status,
 )
+from tests.harness import crawl
 
 
 @pytest.mark.parametrize(
@@ -48,3 +51,16 @@ def test_the_statuses_are_distinct_and_fixed() -> None:
         EXIT_STOPPED,
     ]
     assert statuses == list(range(7))
+
+
+def test_a_crash_exits_1(tmp_path: Path) -> None:
+    # A component that cannot even be loaded: Scrapy's own traceback, and Python's status 1.
+    result = crawl(
+        tmp_path / "zips",
+        "-a",
+        "end=10",
+        settings={"EXTENSIONS": '{"no_such_module.Extension": 0}', "LOG_LEVEL": "WARNING"},
+    )
+
+    assert result.returncode == EXIT_CRASH, result.stderr
+    assert "No module named 'no_such_module'" in result.stderr

@@ -1,18 +1,30 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
+import logging
+import os
+import subprocess
 from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
+from louvre_scraper.exitstatus import EXIT_STORE_FAILED, FAILED_STAT, STORE_FULL
 from louvre_scraper.items import ArtworkZip
 from louvre_scraper.pipelines import LouvreFilesPipeline
 from louvre_scraper.spiders.louvre import LouvreSpider
-from louvre_scraper.stores import AtomicFSFilesStore
+from louvre_scraper.stop import STOP_STAT
+from louvre_scraper.stores import STORE_ERRNOS, AtomicFSFilesStore
 from tests.fake_louvre import zip_bytes
+from tests.harness import crawl
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 def pipeline(store: Path, **settings: str) -> LouvreFilesPipeline:
@@ -85,3 +97,76 @@ def test_a_store_failure_is_a_named_failure(tmp_path: Path) -> None:
 
     assert pipe.crawler.stats.get_value("louvre/failed") == 1
     assert pipe.crawler.spider.failed_ids == {7}
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES])
+def test_a_store_that_takes_no_more_files_stops_the_crawl_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, code: int
+) -> None:
+    pipe = pipeline(tmp_path / "zips")
+    pipe.crawler.engine = SimpleNamespace(spider=None, running=True)  # the stop is only logged
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr("louvre_scraper.stores.write_atomically", full)
+    with caplog.at_level(logging.DEBUG):
+        for artwork_id in (7, 8, 9):
+            with pytest.raises(DropItem):
+                asyncio.run(pipe.process_item(ArtworkZip(id=artwork_id, url="u", body=b"PK")))
+
+    stats = pipe.crawler.stats
+    assert stats.get_value(STOP_STAT) == STORE_FULL
+    assert stats.get_value(FAILED_STAT) == 3
+    assert pipe.crawler.spider.failed_ids == {7, 8, 9}
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert errors == [
+        f"cannot write to {tmp_path / 'zips'}: {os.strerror(code)} — " + (STORE_ERRNOS[code])
+    ]
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 256 KiB tmpfs, mounted for the test (root only, as in CI)."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)],
+        capture_output=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs: {mounted.stderr.decode().strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=True)
+
+
+def test_a_full_disk_stops_the_crawl_at_once_and_leaves_whole_zips(
+    tiny_disk: Path, fake_louvre
+) -> None:
+    server = fake_louvre("--max-id", "300", "--density", "1", "--zip-size", "20000")
+    store = tiny_disk / "zips"
+
+    result = crawl(store, "-a", "end=300", settings={"LOUVRE_BASE_URL": server.url})
+
+    assert result.returncode == EXIT_STORE_FAILED, result.stderr
+    assert result.stats["finish_reason"] == STORE_FULL
+    errors = result.lines("ERROR")
+    assert len(errors) == 1, result.stderr
+    assert f"cannot write to {store}: No space left on device — free some space" in errors[0]
+    assert "Traceback" not in result.stderr
+    stored = result.files()
+    assert 0 < len(stored) < 300
+    assert all(body == zip_bytes(int(name[:-4]), 20000) for name, body in stored.items())
+    assert not [p for p in store.iterdir() if p.name.startswith(".")], "no partial file left"
+    assert len(server.zip_gets()) < 120, "no more downloads once the disk is full"
+    summary = result.stderr[result.stderr.index("Louvre crawl stopped: the store takes no more") :]
+    failed_file = tiny_disk / "zips.failed-ids.txt"
+    if failed_file.exists():  # the few bytes of the list may still fit where a zip did not
+        assert f"all of them in {failed_file}" in summary
+        assert len(failed_file.read_text().split()) == result.stats["louvre/failed"]
+    else:
+        assert f"could not list them all in {failed_file}: No space left on device" in summary

@@ -53,3 +53,34 @@ def test_failed_ids_file_sits_beside_a_local_store(tmp_path: Path) -> None:
     assert failed_ids_path(LouvreConfig(files_store="s3://b/p/"), Shard()) is None
     explicit = LouvreConfig(files_store="s3://b/p/", failed_ids_file="/tmp/f.txt")
     assert failed_ids_path(explicit, Shard()) == Path("/tmp/f.txt")
+
+
+def test_summary_of_a_stop_says_why_and_how_to_go_on() -> None:
+    spider = SimpleNamespace(id_range=IdRange(1, None, Shard(0, 1)), highest_zip=0, bound=None)
+    lines = summary_lines(
+        Counts(ids=40, stored=10, failed=3, bytes=1000),
+        elapsed=5,
+        reason="store_full",
+        spider=spider,
+        failed=[4, 5, 6],
+        failed_file=Path("/data/zips.failed-ids.txt"),
+        failed_file_error="No space left on device",
+        store="/data/zips",
+        resumable=True,
+    )
+    assert lines[0] == "Louvre crawl stopped: the store takes no more files after 0:00:05"
+    assert "upper bound not found (stopped while probing)" in lines[1]
+    assert lines[2].endswith("3 failed, 27 unfinished")
+    assert lines[-2] == (
+        "  failed:  4, 5, 6; could not list them all in /data/zips.failed-ids.txt:"
+        " No space left on device (the next run tries them again)"
+    )
+    assert (
+        lines[-1] == "  next:    run the same command again (same JOBDIR) to go on where it stopped"
+    )
+
+
+def test_a_relative_failed_ids_file_is_shown_absolute(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = LouvreConfig(files_store="zips", failed_ids_file="failed.txt")
+    assert failed_ids_path(config, Shard()) == tmp_path / "failed.txt"

@@ -89,6 +89,7 @@ def test_refusals() -> None:
     assert classify_status(401) == Problem(REFUSED, "401 Unauthorized")
     for answered in (200, 404, 410, 429, 500, 503):
         assert classify_status(answered) is None
+    assert classify_status(403, missing_statuses={404, 403}) is None  # declared "missing"
 
 
 DNS = Problem(UNREACHABLE, "DNS lookup failed — check the network")

@@ -201,12 +201,16 @@ def test_ctrl_c_then_the_same_jobdir_goes_on(tmp_path: Path, fake_louvre) -> Non
     assert crawler.returncode == EXIT_STOPPED, log
     assert stopped_in < 10
     assert parse_stats(log)["finish_reason"] == "shutdown"
+    assert "next:    run the same command again (same JOBDIR) to go on where it stopped" in log
     assert len(whole_zips(store)) < 149, "stopped before the end"
 
     result = crawl(store, "-a", "end=150", settings=settings)
 
     assert result.returncode == EXIT_SOME_FAILED, result.stderr  # ID 3, listed in the file
     assert "Resuming the job from ID" in result.stderr
+    stats = result.stats  # the summary adds up: restored requests are counted as handed out
+    done = sum(stats.get(f"louvre/{k}", 0) for k in ("stored", "missing", "failed", "skipped"))
+    assert stats["louvre/ids"] == done
     assert "first retrying 1 failed IDs" in result.stderr
     assert result.files() == {f"{i}.zip": zip_bytes(i) for i in range(1, 151) if i != 3}
     assert (tmp_path / "zips.failed-ids.txt").read_text() == "3\n"

@@ -101,3 +101,23 @@ def test_an_unknown_argument_is_refused_naming_the_closest(
 def test_the_arguments_scrapyd_adds_are_accepted(tmp_path: Path) -> None:
     built = spider(tmp_path, end="10", _job="louvre-0-of-3", _version="r1")
     assert list(built.id_range.ids()) == list(range(1, 11))
+
+
+def test_requests_restored_from_jobdir_count_as_handed_out(tmp_path: Path) -> None:
+    built = spider(tmp_path, end="10")
+    built.state = {
+        "louvre": {
+            "range": repr(built.id_range),
+            "bound": 10,
+            "cursor": 8,
+            "highest_zip": 6,
+            "pending": [5, 7],
+            "failed": [2],
+        }
+    }
+    built.crawler.stats.set_value("louvre/ids", 0)
+
+    assert built._resume_state() is not None
+
+    assert built.crawler.stats.get_value("louvre/ids") == 2
+    assert built.crawler.stats.get_value("louvre/restored") == 2

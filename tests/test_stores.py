@@ -1,18 +1,21 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 
 from louvre_scraper.stores import (
     LocalInventory,
     StatInventory,
     partial_name,
     remove_partials,
+    store_failure,
     write_atomically,
 )
 from tests.fake_louvre import zip_bytes
@@ -81,3 +84,15 @@ def test_other_remote_stores_are_asked_per_id() -> None:
     found = asyncio.run(inventory.find("1.zip"))
     assert found is not None and found.checksum == "abc"
     assert asyncio.run(inventory.find("2.zip")) is None
+
+
+def test_which_store_errors_stop_the_crawl() -> None:
+    assert "No space left on device" in (store_failure(OSError(errno.ENOSPC, "x")) or "")
+    assert store_failure(OSError(errno.EROFS, "x")) is not None
+    assert store_failure(PermissionError(errno.EACCES, "x")) is not None
+    assert store_failure(IsADirectoryError(errno.EISDIR, "x")) is None  # only that file
+    assert store_failure(ValueError("x")) is None
+    denied = ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "PutObject")
+    assert store_failure(denied) is not None
+    slow = ClientError({"Error": {"Code": "SlowDown", "Message": "later"}}, "PutObject")
+    assert store_failure(slow) is None

@@ -415,12 +415,19 @@ class CollectionSpider(SitemapSpider):
 
     # -- outcomes --------------------------------------------------------------------------
 
-    def record_failure(self, url: str, reason: str, ark: str, kind: str = "record") -> None:
-        """A record or image that failed for good: named once, listed, asked again next run."""
+    def record_failure(
+        self, url: str, reason: str, ark: str, kind: str = "record", *, log: bool = True
+    ) -> None:
+        """A record or image that failed for good: named once, listed, asked again next run.
+
+        *log* False: the caller (the pipeline, for a file it could not store) says it.
+        """
         self._stats().inc_value(f"{STATS}/{kind}s_failed")
         self._stats().inc_value(FAILED_STAT)
         self.failed.add(url)
         self.failed_arks.add(ark)
+        if not log:
+            return
         # While the whole site fails, the reachability guard's one line says it for all.
         level = logging.DEBUG if site_failing(self.crawler) else logging.WARNING
         logger.log(

@@ -12,6 +12,7 @@ from twisted.internet.defer import Deferred
 
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.errors import BadInput, check_arguments, refuse
+from louvre_scraper.exitstatus import FAILED_STAT
 from louvre_scraper.ids import IdRange
 from louvre_scraper.items import ArtworkZip
 from louvre_scraper.lazy import wait_for_room
@@ -45,6 +46,10 @@ class LouvreSpider(scrapy.Spider):
     # followed: RedirectMiddleware reads this attribute too.
     handle_httpstatus_list = SequenceExclude(range(300, 400))
     arguments = ("start", "end", "shard")  # any other -a NAME=VALUE is refused
+    # The item's fields a feed lists (``body`` only goes from the spider to the pipeline).
+    custom_settings = {  # noqa: RUF012 - Scrapy's own class attribute
+        "FEED_EXPORT_FIELDS": ["id", "url", "path", "checksum", "size", "status"]
+    }
 
     config: LouvreConfig
     inventory: Inventory
@@ -137,6 +142,11 @@ class LouvreSpider(scrapy.Spider):
             return None
         self.highest_zip = saved["highest_zip"]
         self._pending.update(saved["pending"])
+        # Their requests come back from JOBDIR's queue, not from _hand_out: count them here,
+        # so that the IDs handed out add up to the outcomes.
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("louvre/ids", len(saved["pending"]))
+        self.crawler.stats.set_value("louvre/restored", len(saved["pending"]))
         logger.info(
             "Resuming the job from ID %d (JOBDIR), first retrying %d failed IDs",
             saved["cursor"],
@@ -267,7 +277,7 @@ class LouvreSpider(scrapy.Spider):
 
     def record_failure(self, artwork_id: int, reason: str) -> None:
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("louvre/failed")
+        self.crawler.stats.inc_value(FAILED_STAT)
         self.failed_ids.add(artwork_id)
         # While the whole site fails, the reachability guard's one line says it for all IDs.
         level = logging.DEBUG if site_failing(self.crawler) else logging.WARNING
