@@ -1,7 +1,9 @@
 """How far along the crawl is: one INFO line every LOGSTATS_INTERVAL seconds.
 
 Replaces Scrapy's LogStats (pages and items per minute say nothing about how much of the
-collection is done) and reads the same LOGSTATS_INTERVAL setting.
+collection is done) and reads the same LOGSTATS_INTERVAL setting. Both spiders report the
+same way: each unit of work (an ID, a record) ends stored, skipped (already there), missing or
+failed; a spider names its unit and the stats that count those outcomes (:class:`Units`).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import datetime
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -29,9 +31,26 @@ logger = logging.getLogger(__name__)
 MB = 1_000_000
 
 
+COUNT_FIELDS = ("ids", "stored", "missing", "failed", "skipped", "bytes")
+
+
+@dataclass(frozen=True)
+class Units:
+    """What a spider counts: its unit's name and the stat behind each of :class:`Counts`."""
+
+    name: str  # "IDs", "records"
+    stats: tuple[str, ...]  # one stat key per COUNT_FIELDS
+
+    def count(self, stats: StatsCollector) -> Counts:
+        return Counts(*(int(stats.get_value(key, 0)) for key in self.stats))
+
+
+ZIP_UNITS = Units("IDs", tuple(f"louvre/{field}" for field in COUNT_FIELDS))
+
+
 @dataclass(frozen=True)
 class Counts:
-    ids: int = 0
+    ids: int = 0  # handed out
     stored: int = 0
     missing: int = 0
     failed: int = 0
@@ -39,15 +58,12 @@ class Counts:
     bytes: int = 0
 
     @classmethod
-    def from_stats(cls, stats: StatsCollector) -> Counts:
-        def get(key: str) -> int:
-            return int(stats.get_value(f"louvre/{key}", 0))
-
-        return cls(*(get(k) for k in ("ids", "stored", "missing", "failed", "skipped", "bytes")))
+    def from_stats(cls, stats: StatsCollector, units: Units = ZIP_UNITS) -> Counts:
+        return units.count(stats)
 
     @property
     def done(self) -> int:
-        """IDs whose outcome is known."""
+        """Units whose outcome is known."""
         return self.stored + self.missing + self.failed + self.skipped
 
 
@@ -56,7 +72,13 @@ def format_duration(seconds: float) -> str:
 
 
 def progress_line(
-    now: Counts, before: Counts, interval: float, total: int | None, walking_tail: bool
+    now: Counts,
+    before: Counts,
+    interval: float,
+    total: int | None,
+    walking_tail: bool,
+    *,
+    unit: str = "IDs",
 ) -> str:
     """The periodic line; *total* is None while it is unknown (probing)."""
     ids_rate = (now.done - before.done) / interval if interval > 0 else 0.0
@@ -71,9 +93,9 @@ def progress_line(
     if walking_tail and now.done >= (total or 0):
         eta = "walking past the bound"
     return (
-        f"Progress: {now.done}{of_total} IDs{percent} | stored {now.stored}, missing {now.missing},"
-        f" failed {now.failed}, skipped {now.skipped} | {now.bytes / MB:.1f} MB"
-        f" | {ids_rate:.1f} IDs/s, {mb_rate:.2f} MB/s | ETA {eta}"
+        f"Progress: {now.done}{of_total} {unit}{percent} | stored {now.stored},"
+        f" missing {now.missing}, failed {now.failed}, skipped {now.skipped}"
+        f" | {now.bytes / MB:.1f} MB | {ids_rate:.1f} {unit}/s, {mb_rate:.2f} MB/s | ETA {eta}"
     )
 
 
@@ -100,15 +122,18 @@ class Progress:
 
     def log(self) -> None:
         assert self.crawler.stats is not None
-        spider = self.crawler.spider
-        now = Counts.from_stats(self.crawler.stats)
-        planned = getattr(spider, "planned", None)
-        if planned is None:
-            probes = self.crawler.stats.get_value("louvre/probe_requests", 0)
-            logger.info("Probing for the upper bound: %d probe requests so far", probes)
+        spider: Any = self.crawler.spider
+        units: Units = spider.units
+        now = units.count(self.crawler.stats)
+        if spider.planned is None:  # the total is not known yet
+            logger.info("%s", spider.finding_total())
         else:
             walking = getattr(spider, "walks_tail", False)
-            logger.info(progress_line(now, self.previous, self.interval, planned, walking))
+            logger.info(
+                progress_line(
+                    now, self.previous, self.interval, spider.planned, walking, unit=units.name
+                )
+            )
         self.previous = now
 
     def spider_closed(self, spider: Spider, reason: str) -> None:

@@ -1,10 +1,11 @@
-"""What the user got: a closing summary in the log, and the failed IDs in a file.
+"""What the user got: a closing summary in the log, and what failed in a file.
 
-The failed IDs go to ``LOUVRE_FAILED_IDS_FILE``, by default a file *beside* a local store
-(``downloads.failed-ids.txt`` next to ``downloads/``, one per shard), never inside it: the
-store holds zips and nothing else. The file is rewritten at the end of every run, and removed
-when a run leaves no failure; the next run tries those IDs again anyway, since they are not
-in the store. If it cannot be written (a full disk), the summary says so instead.
+The failed IDs (zip route) or URLs (collection route) go to ``LOUVRE_FAILED_IDS_FILE``, by
+default a file *beside* a local store (``downloads.failed-ids.txt`` or ``downloads.failed.txt``
+next to ``downloads/``, one per shard), never inside it: the store holds what was downloaded
+and nothing else. The file is rewritten at the end of every run, and removed when a run leaves
+no failure; the next run tries those again anyway, since they are not in the store. If it
+cannot be written (a full disk), the summary says so instead.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from scrapy import signals
 
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.exitstatus import FINISHED, REFUSED, SHUTDOWN, STORE_FULL, UNREACHABLE
-from louvre_scraper.progress import MB, Counts, format_duration
+from louvre_scraper.mirror import obsolete_list_path
+from louvre_scraper.progress import MB, ZIP_UNITS, Counts, format_duration
 from louvre_scraper.stop import STOP_STAT
 from louvre_scraper.stores import write_atomically
 
@@ -42,28 +44,18 @@ HEADLINES = {
 }
 
 
-def failed_ids_path(config: LouvreConfig, shard: Shard) -> Path | None:
+def failed_ids_path(config: LouvreConfig, shard: Shard, stem: str = "failed-ids") -> Path | None:
     if config.failed_ids_file:
         return Path(config.failed_ids_file).absolute()
     if not config.is_local_store:
         return None
     store = config.local_store_dir.absolute()
     suffix = f".shard-{shard.index}-of-{shard.count}" if shard.count > 1 else ""
-    return store.with_name(f"{store.name}.failed-ids{suffix}.txt")
+    return store.with_name(f"{store.name}.{stem}{suffix}.txt")
 
 
-def summary_lines(
-    counts: Counts,
-    *,
-    elapsed: float,
-    reason: str,
-    spider: Any,
-    failed: list[int],
-    failed_file: Path | None,
-    store: str,
-    failed_file_error: str | None = None,
-    resumable: bool = False,
-) -> list[str]:
+def zip_lines(counts: Counts, spider: Any, store: str) -> list[str]:
+    """The zip route's lines: the ID range, what became of the IDs."""
     id_range = spider.id_range
     shard = f" (shard {id_range.shard})" if id_range.shard.count > 1 else ""
     if id_range.end is not None:
@@ -78,18 +70,82 @@ def summary_lines(
             f"IDs {id_range.start}.. up to {spider.highest_zip or 'none'}{shard},"
             f" upper bound {found}"
         )
-    seconds = max(elapsed, 1e-9)
-    headline = HEADLINES.get(reason, f"stopped ({reason})")
-    lines = [
-        f"Louvre crawl {headline} after {format_duration(elapsed)}",
+    return [
         f"  range:   {span}",
         f"  IDs:     {counts.ids} handed out: {counts.stored} zips stored"
         f" ({counts.bytes / MB:.1f} MB), {counts.skipped} already there,"
-        f" {counts.missing} missing, {counts.failed} failed"
-        + (f", {counts.ids - counts.done} unfinished" if counts.ids > counts.done else ""),
-        f"  rate:    {counts.done / seconds:.1f} IDs/s, {counts.bytes / MB / seconds:.2f} MB/s",
+        f" {counts.missing} missing, {counts.failed} failed" + _unfinished(counts),
         f"  zips in: {store}",
     ]
+
+
+def record_lines(
+    counts: Counts, spider: Any, stats: dict[str, Any], store: str, obsolete_file: Path | None
+) -> list[str]:
+    """The collection route's lines: records, images, and what the sitemaps no longer list."""
+
+    def get(key: str) -> int:
+        return int(stats.get(f"collection/{key}", 0))
+
+    shard = f" (shard {spider.shard})" if spider.shard.count > 1 else ""
+    filtered = get("records_filtered")
+    lines = [
+        f"  records: {spider.planned or 0} listed in {get('sitemaps')} sitemaps{shard}:"
+        f" {counts.stored} stored, {counts.skipped} already current, {counts.missing} missing,"
+        f" {counts.failed} failed" + _unfinished(counts),
+        f"  images:  {get('images_stored')} stored, {get('images_uptodate')} already there,"
+        f" {get('images_missing')} gone from the site, {get('images_failed')} failed"
+        f" ({counts.bytes / MB:.1f} MB in all)",
+    ]
+    if filtered:
+        lines.append(f"  filter:  {filtered} records did not match: stored, not in the feed")
+    obsolete, pruned = get("obsolete"), get("pruned")
+    if pruned:
+        lines.append(f"  pruned:  {pruned} files the collection no longer lists")
+    elif obsolete or get("records_withdrawn"):
+        where = f", named in {obsolete_file}" if obsolete_file else ""
+        lines.append(
+            f"  changes: {get('records_withdrawn')} records withdrawn; {obsolete} stored files"
+            f" the collection no longer lists{where} (kept; -s LOUVRE_PRUNE=True removes them)"
+        )
+    if not spider.walk_complete and spider.planned is not None:
+        lines.append("  sitemaps: not all could be read: withdrawn records were not looked for")
+    lines.append(f"  mirror:  {store}")
+    return lines
+
+
+def _unfinished(counts: Counts) -> str:
+    return f", {counts.ids - counts.done} unfinished" if counts.ids > counts.done else ""
+
+
+def summary_lines(
+    counts: Counts,
+    *,
+    elapsed: float,
+    reason: str,
+    spider: Any,
+    failed: list[Any],
+    failed_file: Path | None,
+    store: str,
+    failed_file_error: str | None = None,
+    resumable: bool = False,
+    stats: dict[str, Any] | None = None,
+    obsolete_file: Path | None = None,
+) -> list[str]:
+    seconds = max(elapsed, 1e-9)
+    headline = HEADLINES.get(reason, f"stopped ({reason})")
+    units = getattr(spider, "units", ZIP_UNITS)
+    if units is ZIP_UNITS:
+        lines = [f"Louvre crawl {headline} after {format_duration(elapsed)}"]
+        lines += zip_lines(counts, spider, store)
+    else:
+        lines = [f"Louvre collection mirror {headline} after {format_duration(elapsed)}"]
+        lines += record_lines(counts, spider, stats or {}, store, obsolete_file)
+    lines.insert(
+        -1,
+        f"  rate:    {counts.done / seconds:.1f} {units.name}/s,"
+        f" {counts.bytes / MB / seconds:.2f} MB/s",
+    )
     if failed:
         shown = ", ".join(map(str, failed[:FIRST_FAILED_SHOWN]))
         more = (
@@ -105,7 +161,7 @@ def summary_lines(
         how = (
             "run the same command again (same JOBDIR) to go on where it stopped"
             if resumable
-            else "run the same command again: zips already stored are skipped"
+            else "run the same command again: what is already stored is skipped"
         )
         lines.append(f"  next:    {how}")
     return lines
@@ -123,12 +179,14 @@ class Summary:
         return extension
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if not hasattr(spider, "id_range"):
+        units = getattr(spider, "units", None)
+        if units is None:
             return
         stats = self.crawler.stats
         assert stats is not None
-        failed = sorted(spider.failed_ids)
-        failed_file = failed_ids_path(self.config, spider.id_range.shard)
+        failed = spider.failed_for_good  # type: ignore[attr-defined]
+        stem = "failed-ids" if units is ZIP_UNITS else "failed"
+        failed_file = failed_ids_path(self.config, spider.shard, stem)  # type: ignore[attr-defined]
         failed_file_error = None
         try:
             if failed_file is not None and failed:
@@ -144,7 +202,7 @@ class Summary:
         started = stats.get_value("start_time")
         elapsed = (datetime.now(tz=timezone.utc) - started).total_seconds() if started else 0.0
         lines = summary_lines(
-            Counts.from_stats(stats),
+            units.count(stats),
             elapsed=elapsed,
             reason=reason,
             spider=spider,
@@ -153,5 +211,7 @@ class Summary:
             store=store,
             failed_file_error=failed_file_error,
             resumable=bool(self.crawler.settings.get("JOBDIR")),
+            stats=stats.get_stats(),
+            obsolete_file=obsolete_list_path(self.config, spider.shard),  # type: ignore[attr-defined]
         )
         logger.info("\n".join(lines))

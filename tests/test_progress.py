@@ -6,6 +6,7 @@ from types import SimpleNamespace
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.ids import IdRange, Shard
 from louvre_scraper.progress import Counts, progress_line
+from louvre_scraper.spiders.collection import RECORD_UNITS
 from louvre_scraper.summary import failed_ids_path, summary_lines
 
 
@@ -84,3 +85,38 @@ def test_a_relative_failed_ids_file_is_shown_absolute(tmp_path: Path, monkeypatc
     monkeypatch.chdir(tmp_path)
     config = LouvreConfig(files_store="zips", failed_ids_file="failed.txt")
     assert failed_ids_path(config, Shard()) == tmp_path / "failed.txt"
+
+
+def test_the_collection_summary_counts_records_images_and_changes() -> None:
+    spider = SimpleNamespace(units=RECORD_UNITS, shard=Shard(1, 2), planned=40, walk_complete=True)
+    stats = {
+        "collection/sitemaps": 6,
+        "collection/images_stored": 51,
+        "collection/images_uptodate": 3,
+        "collection/images_missing": 2,
+        "collection/records_withdrawn": 2,
+        "collection/obsolete": 5,
+    }
+    lines = summary_lines(
+        Counts(ids=40, stored=30, skipped=7, missing=2, failed=1, bytes=2_500_000),
+        elapsed=10,
+        reason="finished",
+        spider=spider,
+        failed=["https://x/ark:/53355/cl010000001.json"],
+        failed_file=Path("/data/m.failed.shard-1-of-2.txt"),
+        store="/data/m",
+        stats=stats,
+        obsolete_file=Path("/data/m.obsolete.shard-1-of-2.txt"),
+    )
+    assert lines == [
+        "Louvre collection mirror finished after 0:00:10",
+        "  records: 40 listed in 6 sitemaps (shard 1/2): 30 stored, 7 already current,"
+        " 2 missing, 1 failed",
+        "  images:  51 stored, 3 already there, 2 gone from the site, 0 failed (2.5 MB in all)",
+        "  changes: 2 records withdrawn; 5 stored files the collection no longer lists,"
+        " named in /data/m.obsolete.shard-1-of-2.txt (kept; -s LOUVRE_PRUNE=True removes them)",
+        "  rate:    4.0 records/s, 0.25 MB/s",
+        "  mirror:  /data/m",
+        "  failed:  https://x/ark:/53355/cl010000001.json; all of them in"
+        " /data/m.failed.shard-1-of-2.txt (the next run tries them again)",
+    ]

@@ -31,6 +31,7 @@ from louvre_scraper.images import TAIL_BYTES, extension, has_image_ends
 from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.lazy import wait_for_room
 from louvre_scraper.mirror import Obsolete
+from louvre_scraper.progress import Units
 from louvre_scraper.reachability import give_up_if_failing, site_failing
 from louvre_scraper.records import ImageRef, images, matches, parse_record, prop, record_fields
 from louvre_scraper.retry import JUDGE_META, VERDICT_META
@@ -58,6 +59,21 @@ OLD_IMAGES_META = "louvre_old_images"  # {path: url} of the stored version of th
 IMAGE_PRIORITY = 10  # a record's images before further records: few records open at once
 WALK_META = "louvre_walk"  # which run's sitemap walk a sitemap request belongs to
 STATS = "collection"
+# A record is handed out, then stored, already current (skipped), missing or failed.
+RECORD_UNITS = Units(
+    "records",
+    tuple(
+        f"{STATS}/{key}"
+        for key in (
+            "records",
+            "records_stored",
+            "records_missing",
+            "records_failed",
+            "records_uptodate",
+            "bytes",
+        )
+    ),
+)
 
 
 @dataclass
@@ -83,6 +99,7 @@ class CollectionSpider(SitemapSpider):
     sitemap_rules = ()  # sitemap entries are collected by sitemap_filter, not followed
 
     arguments = ("collection", "type", "images", "shard")  # any other -a NAME=VALUE is refused
+    units = RECORD_UNITS  # what the progress line and the summary count
     config: LouvreConfig
     inventory: Inventory
 
@@ -124,6 +141,15 @@ class CollectionSpider(SitemapSpider):
         except BadInput as error:
             refuse(error)
         return spider
+
+    @property
+    def failed_for_good(self) -> list[str]:
+        return sorted(self.failed)
+
+    def finding_total(self) -> str:
+        """The progress line while the sitemaps are read."""
+        read = self._stats().get_value(f"{STATS}/sitemaps", 0)
+        return f"Reading the sitemaps: {read} read, {len(self.listing)} records listed so far"
 
     # -- the sitemap walk --------------------------------------------------------------------
 

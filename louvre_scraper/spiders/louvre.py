@@ -13,10 +13,11 @@ from twisted.internet.defer import Deferred
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.errors import BadInput, check_arguments, refuse
 from louvre_scraper.exitstatus import FAILED_STAT
-from louvre_scraper.ids import IdRange
+from louvre_scraper.ids import IdRange, Shard
 from louvre_scraper.items import ArtworkZip
 from louvre_scraper.lazy import wait_for_room
 from louvre_scraper.probe import BoundProbe
+from louvre_scraper.progress import ZIP_UNITS
 from louvre_scraper.reachability import site_failing
 from louvre_scraper.retry import ID_META, VERDICT_META
 from louvre_scraper.stop import is_stopping
@@ -51,6 +52,7 @@ class LouvreSpider(scrapy.Spider):
         "FEED_EXPORT_FIELDS": ["id", "url", "path", "checksum", "size", "status"]
     }
 
+    units = ZIP_UNITS  # what the progress line and the summary count
     config: LouvreConfig
     inventory: Inventory
 
@@ -77,6 +79,20 @@ class LouvreSpider(scrapy.Spider):
         except BadInput as error:
             refuse(error)
         return spider
+
+    @property
+    def shard(self) -> Shard:
+        return self.id_range.shard
+
+    @property
+    def failed_for_good(self) -> list[int]:
+        return sorted(self.failed_ids)
+
+    def finding_total(self) -> str:
+        """The progress line while the total is not known."""
+        assert self.crawler.stats is not None
+        probes = self.crawler.stats.get_value("louvre/probe_requests", 0)
+        return f"Probing for the upper bound: {probes} probe requests so far"
 
     async def start(self) -> AsyncIterator[Any]:
         try:
