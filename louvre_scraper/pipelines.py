@@ -92,7 +92,7 @@ class LouvreFilesPipeline(FilesPipeline):
             )
         except Exception as exc:
             self._store_failed(item["id"], path, exc)
-            # Our own line above says it; Scrapy's "Dropped:" WARNING would repeat it.
+            # _store_failed logged it; Scrapy's "Dropped:" WARNING would repeat it.
             raise DropItem(f"store failed for {path}", log_level="DEBUG") from exc
         item.update(path=path, checksum=checksum, size=len(body), status="downloaded")
         stats.inc_value("louvre/stored")
