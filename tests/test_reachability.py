@@ -196,6 +196,25 @@ def test_a_site_that_cannot_be_reached_stops_the_crawl_with_defaults(
     assert not result.files()
 
 
+def test_a_site_that_never_answers_times_out_and_stops_the_crawl(
+    tmp_path: Path, fake_louvre
+) -> None:
+    server = fake_louvre(
+        "--max-id", "200", "--fault", "slow:1-200", "--fault-times", "99", "--slow-seconds", "5"
+    )
+    settings = {
+        "LOUVRE_BASE_URL": server.url,
+        "DOWNLOAD_TIMEOUT": "1",
+        "RETRY_BACKOFF_BASE": "0.1",
+        "LOUVRE_GIVE_UP_SECONDS": "3",
+    }
+
+    result = crawl(tmp_path / "zips", "-a", "end=200", settings=settings)
+
+    assert result.returncode == EXIT_SITE_DOWN, result.stderr
+    assert_one_line_and_no_flood(result, "timed out — check the network")
+
+
 @pytest.mark.parametrize("end", [[], ["-a", "end=300"]], ids=["probing", "with-end"])
 def test_a_site_answering_403_to_everything(tmp_path: Path, fake_louvre, end: list[str]) -> None:
     server = fake_louvre("--refuse", "403")
