@@ -13,7 +13,7 @@ import posixpath
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from louvre_scraper.verdict import RETRYABLE_STATUSES, Verdict
+from louvre_scraper.verdict import RETRYABLE_STATUSES, Verdict, by_status
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -74,11 +74,8 @@ def classify_image(
         if is_whole_image(body, declared_length if content_type.startswith("image/") else None):
             return Verdict.WHOLE
         return Verdict.RETRY  # cut short, or a page instead of the image: ask again
-    if status in missing_statuses:
-        return Verdict.MISSING  # the image is gone: the record still lists it
-    if status in retry_statuses:
-        return Verdict.RETRY
-    return Verdict.FAILED
+    # MISSING: the image is gone, though the record still lists it.
+    return by_status(status, missing_statuses, retry_statuses)
 
 
 def extension(url: str) -> str:

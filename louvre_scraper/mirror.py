@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from louvre_scraper.arks import ark_number
-from louvre_scraper.stores import write_atomically
+from louvre_scraper.stores import beside_store, write_atomically
 
 if TYPE_CHECKING:
     from louvre_scraper.arks import ArkListing
@@ -62,11 +62,7 @@ def obsolete_list_path(config: LouvreConfig, shard: Shard) -> Path | None:
     """``LOUVRE_OBSOLETE_FILE``, or beside a local store (one per shard), none for a remote one."""
     if config.obsolete_file:
         return Path(config.obsolete_file).absolute()
-    if not config.is_local_store:
-        return None
-    store = config.local_store_dir.absolute()
-    suffix = f".shard-{shard.index}-of-{shard.count}" if shard.count > 1 else ""
-    return store.with_name(f"{store.name}.obsolete{suffix}.txt")
+    return beside_store(config, "obsolete", shard)
 
 
 class Obsolete:

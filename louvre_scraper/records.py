@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from louvre_scraper.verdict import RETRYABLE_STATUSES, Verdict
+from louvre_scraper.verdict import RETRYABLE_STATUSES, Verdict, by_status
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -43,11 +43,7 @@ def classify_record(
     """A record is whole when it parses; a 2xx that does not (HTML with 200) is retried."""
     if 200 <= status < 300:
         return Verdict.WHOLE if parse_record(body) is not None else Verdict.RETRY
-    if status in missing_statuses:
-        return Verdict.MISSING
-    if status in retry_statuses:
-        return Verdict.RETRY
-    return Verdict.FAILED
+    return by_status(status, missing_statuses, retry_statuses)
 
 
 def prop(record: dict[str, Any], name: str) -> Any:

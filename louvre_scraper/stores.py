@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from scrapy.pipelines.media import MediaPipeline
 
     from louvre_scraper.config import LouvreConfig
+    from louvre_scraper.ids import Shard
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,16 @@ def store_failure(error: BaseException) -> str | None:
     if isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in S3_DENIALS:
         return f"{error} — check the credentials, the bucket and its policy"
     return None
+
+
+def beside_store(config: LouvreConfig, name: str, shard: Shard) -> Path | None:
+    """A list file *beside* a local store, never in it (``downloads.{name}.txt``, one per
+    shard: shards may write into one store at once); None for a remote store."""
+    if not config.is_local_store:
+        return None
+    store = config.local_store_dir.absolute()
+    suffix = f".shard-{shard.index}-of-{shard.count}" if shard.count > 1 else ""
+    return store.with_name(f"{store.name}.{name}{suffix}.txt")
 
 
 def partial_name(target: Path) -> Path:

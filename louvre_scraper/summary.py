@@ -22,7 +22,7 @@ from louvre_scraper.exitstatus import FINISHED, REFUSED, SHUTDOWN, STORE_FULL, U
 from louvre_scraper.mirror import obsolete_list_path
 from louvre_scraper.progress import MB, ZIP_UNITS, Counts, format_duration
 from louvre_scraper.stop import STOP_STAT
-from louvre_scraper.stores import write_atomically
+from louvre_scraper.stores import beside_store, write_atomically
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -47,11 +47,7 @@ HEADLINES = {
 def failed_ids_path(config: LouvreConfig, shard: Shard, stem: str = "failed-ids") -> Path | None:
     if config.failed_ids_file:
         return Path(config.failed_ids_file).absolute()
-    if not config.is_local_store:
-        return None
-    store = config.local_store_dir.absolute()
-    suffix = f".shard-{shard.index}-of-{shard.count}" if shard.count > 1 else ""
-    return store.with_name(f"{store.name}.{stem}{suffix}.txt")
+    return beside_store(config, stem, shard)
 
 
 def zip_lines(counts: Counts, spider: Any, store: str) -> list[str]:

@@ -55,6 +55,17 @@ def has_zip_ends(head: bytes, tail: bytes) -> bool:
     return head.startswith(ZIP_SIGNATURE) and EOCD_SIGNATURE in tail[-EOCD_SEARCH_BYTES:]
 
 
+def by_status(
+    status: int, missing_statuses: Collection[int], retry_statuses: Collection[int]
+) -> Verdict:
+    """What a non-2xx answer means, whatever was asked: missing, worth retrying, or failed."""
+    if status in missing_statuses:
+        return Verdict.MISSING
+    if status in retry_statuses:
+        return Verdict.RETRY
+    return Verdict.FAILED
+
+
 def _is_zip_type(content_type: str) -> bool:
     return content_type.split(";", 1)[0].strip().lower() in ZIP_CONTENT_TYPES
 
@@ -73,11 +84,9 @@ def classify(
         if body.startswith(ZIP_SIGNATURE) or _is_zip_type(content_type) or not body:
             return Verdict.RETRY  # a zip was meant but it arrived damaged
         return Verdict.MISSING  # an error page served with a 2xx status
-    if status in missing_statuses and not body.startswith(ZIP_SIGNATURE):
-        return Verdict.MISSING
-    if status in retry_statuses:
-        return Verdict.RETRY
-    return Verdict.FAILED
+    if status in missing_statuses and body.startswith(ZIP_SIGNATURE):
+        return by_status(status, (), retry_statuses)  # a zip is never "missing"
+    return by_status(status, missing_statuses, retry_statuses)
 
 
 def classify_headers(
@@ -92,8 +101,4 @@ def classify_headers(
     """
     if 200 <= status < 300:
         return Verdict.ZIP if _is_zip_type(content_type) else Verdict.MISSING
-    if status in missing_statuses:
-        return Verdict.MISSING
-    if status in retry_statuses:
-        return Verdict.RETRY
-    return Verdict.FAILED
+    return by_status(status, missing_statuses, retry_statuses)

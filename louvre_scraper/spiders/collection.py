@@ -23,8 +23,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
 from louvre_scraper.arks import ArkListing, day_of, parse_lastmod
-from louvre_scraper.config import LouvreConfig
-from louvre_scraper.errors import BadInput, check_arguments, refuse
+from louvre_scraper.errors import BadInput, check_arguments
 from louvre_scraper.exitstatus import FAILED_STAT
 from louvre_scraper.ids import Shard
 from louvre_scraper.images import TAIL_BYTES, extension, has_image_ends
@@ -35,19 +34,17 @@ from louvre_scraper.progress import Units
 from louvre_scraper.reachability import give_up_if_failing, site_failing
 from louvre_scraper.records import ImageRef, images, matches, parse_record, prop, record_fields
 from louvre_scraper.retry import JUDGE_META, VERDICT_META
+from louvre_scraper.spiders.base import StoreSpiderMixin
 from louvre_scraper.stop import is_stopping
-from louvre_scraper.stores import Ends, open_inventory
+from louvre_scraper.stores import Ends
 from louvre_scraper.verdict import Verdict
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable
 
-    from scrapy.crawler import Crawler
     from scrapy.http import Response
     from twisted.python.failure import Failure
-    from typing_extensions import Self
 
-    from louvre_scraper.stores import Inventory
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +81,7 @@ class OpenRecord:
     waiting: int
 
 
-class CollectionSpider(SitemapSpider):
+class CollectionSpider(StoreSpiderMixin, SitemapSpider):
     """Mirror the collection: every record's ``.json``, its full-size images, a feed item.
 
     Arguments: ``collection`` and ``type`` (case-insensitive substrings of the record's
@@ -100,8 +97,6 @@ class CollectionSpider(SitemapSpider):
 
     arguments = ("collection", "type", "images", "shard")  # any other -a NAME=VALUE is refused
     units = RECORD_UNITS  # what the progress line and the summary count
-    config: LouvreConfig
-    inventory: Inventory
 
     def __init__(self, *args: Any, **kwargs: Any):
         check_arguments(kwargs, self.arguments)
@@ -133,15 +128,6 @@ class CollectionSpider(SitemapSpider):
         # this one: counting them would end this walk before every sitemap is read.
         self._walk_id = uuid.uuid4().hex
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
-        try:
-            spider = super().from_crawler(crawler, *args, **kwargs)
-            spider.config = LouvreConfig.from_settings(crawler.settings)
-        except BadInput as error:
-            refuse(error)
-        return spider
-
     @property
     def failed_for_good(self) -> list[str]:
         return sorted(self.failed)
@@ -154,11 +140,7 @@ class CollectionSpider(SitemapSpider):
     # -- the sitemap walk --------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
-        try:
-            self.inventory = open_inventory(self.crawler, self.config)
-            await self.inventory.load()
-        except BadInput as error:  # e.g. an S3 bucket that does not exist: nothing written yet
-            refuse(error)
+        await self.open_store()
         resumed = self._resume_state()
         first = self.config.sitemap_url or f"{self.config.base_url}/robots.txt"
         logger.info("Reading the sitemaps from %s", first)

@@ -10,8 +10,7 @@ from scrapy.utils.datatypes import SequenceExclude
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
-from louvre_scraper.config import LouvreConfig
-from louvre_scraper.errors import BadInput, check_arguments, refuse
+from louvre_scraper.errors import check_arguments
 from louvre_scraper.exitstatus import FAILED_STAT
 from louvre_scraper.ids import IdRange, Shard
 from louvre_scraper.items import ArtworkZip
@@ -20,22 +19,20 @@ from louvre_scraper.probe import BoundProbe
 from louvre_scraper.progress import ZIP_UNITS
 from louvre_scraper.reachability import site_failing
 from louvre_scraper.retry import ID_META, VERDICT_META
+from louvre_scraper.spiders.base import StoreSpiderMixin
 from louvre_scraper.stop import is_stopping
-from louvre_scraper.stores import Inventory, open_inventory
 from louvre_scraper.verdict import Verdict, classify
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from scrapy.crawler import Crawler
     from scrapy.http import Response
     from twisted.python.failure import Failure
-    from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
 
 
-class LouvreSpider(scrapy.Spider):
+class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
     """Download ``{LOUVRE_BASE_URL}/en/artwork/image/download/{id}/0`` for every ID.
 
     Arguments: ``start`` (default 1), ``end`` (inclusive), ``shard`` (``K/N``).
@@ -53,8 +50,6 @@ class LouvreSpider(scrapy.Spider):
     }
 
     units = ZIP_UNITS  # what the progress line and the summary count
-    config: LouvreConfig
-    inventory: Inventory
 
     def __init__(
         self, start: Any = None, end: Any = None, shard: Any = None, *args: Any, **kwargs: Any
@@ -71,15 +66,6 @@ class LouvreSpider(scrapy.Spider):
         self.planned: int | None = None  # IDs in start..bound for this shard; None while probing
         self.walks_tail = False
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
-        try:
-            spider = super().from_crawler(crawler, *args, **kwargs)
-            spider.config = LouvreConfig.from_settings(crawler.settings)
-        except BadInput as error:
-            refuse(error)
-        return spider
-
     @property
     def shard(self) -> Shard:
         return self.id_range.shard
@@ -95,11 +81,7 @@ class LouvreSpider(scrapy.Spider):
         return f"Probing for the upper bound: {probes} probe requests so far"
 
     async def start(self) -> AsyncIterator[Any]:
-        try:
-            self.inventory = open_inventory(self.crawler, self.config)
-            await self.inventory.load()
-        except BadInput as error:  # e.g. an S3 bucket that does not exist: nothing written yet
-            refuse(error)
+        await self.open_store()
         resumed = self._resume_state()
         bound = self.id_range.end if resumed is None else resumed["bound"]
         if bound is None:

@@ -1,0 +1,45 @@
+"""What both spiders are built on: settings checked once, the store opened once.
+
+A mixin, not a spider (it has no ``name``, so ``scrapy list`` does not show it): the zip
+spider is a plain :class:`~scrapy.Spider`, the collection spider a
+:class:`~scrapy.spiders.SitemapSpider`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from louvre_scraper.config import LouvreConfig
+from louvre_scraper.errors import BadInput, refuse
+from louvre_scraper.stores import open_inventory
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from typing_extensions import Self
+
+    from louvre_scraper.stores import Inventory
+
+
+class StoreSpiderMixin:
+    config: LouvreConfig
+    inventory: Inventory
+    crawler: Crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        """Build the spider (its arguments checked) and read every setting, or refuse in one
+        line before any component writes anything."""
+        try:
+            spider = super().from_crawler(crawler, *args, **kwargs)  # type: ignore[misc]
+            spider.config = LouvreConfig.from_settings(crawler.settings)
+        except BadInput as error:
+            refuse(error)
+        return spider
+
+    async def open_store(self) -> None:
+        """Look at what FILES_STORE holds (one listing for S3), or refuse in one line."""
+        try:
+            self.inventory = open_inventory(self.crawler, self.config)
+            await self.inventory.load()
+        except BadInput as error:  # e.g. an S3 bucket that does not exist: nothing written yet
+            refuse(error)
