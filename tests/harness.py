@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,6 +104,14 @@ def start_crawl(
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def wait_for_files(store: Path, pattern: str, count: int, deadline: float = 60) -> None:
+    """Wait until the running crawl has stored *count* files matching *pattern*."""
+    end = time.monotonic() + deadline
+    while len(list(store.glob(pattern))) < count:
+        assert time.monotonic() < end, "the crawl stored too little in time"
+        time.sleep(0.05)
 
 
 def crawl(

@@ -13,7 +13,7 @@ import urllib.request
 from typing import TYPE_CHECKING
 
 from tests.fake_collection import FakeCollection
-from tests.harness import Crawl, crawl, parse_stats, start_crawl
+from tests.harness import Crawl, crawl, parse_stats, start_crawl, wait_for_files
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -294,10 +294,7 @@ def test_ctrl_c_then_the_same_jobdir_completes_the_mirror(tmp_path: Path, fake_l
     }
 
     crawler = start_crawl(store, settings=settings, spider="collection")
-    deadline = time.monotonic() + 60
-    while len(list(store.glob("records/*.json"))) < 8:
-        assert time.monotonic() < deadline, "the crawl stored too little in time"
-        time.sleep(0.05)
+    wait_for_files(store, "records/*.json", 8)
     crawler.send_signal(signal.SIGINT)
     _, log = crawler.communicate(timeout=30)
     assert parse_stats(log)["finish_reason"] == "shutdown"

@@ -11,7 +11,7 @@ import pytest
 
 from louvre_scraper.exitstatus import EXIT_SOME_FAILED, EXIT_STOPPED
 from tests.fake_louvre import Collection, zip_bytes
-from tests.harness import crawl, parse_stats, start_crawl
+from tests.harness import crawl, parse_stats, start_crawl, wait_for_files
 
 FAST = {"RETRY_BACKOFF_BASE": "0.01", "RETRY_BACKOFF_MAX": "0.05", "LOGSTATS_INTERVAL": "0"}
 
@@ -137,13 +137,6 @@ def whole_zips(store: Path) -> dict[str, bytes]:
     return found
 
 
-def wait_for_zips(store: Path, count: int, deadline: float = 60) -> None:
-    end = time.monotonic() + deadline
-    while len(list(store.glob("*.zip"))) < count:
-        assert time.monotonic() < end, "the crawl stored too little in time"
-        time.sleep(0.05)
-
-
 def test_sigkill_mid_writes_leaves_only_whole_zips(tmp_path: Path, fake_louvre) -> None:
     size = 2_000_000  # big zips: the kill lands while some are being written
     server = fake_louvre("--max-id", "60", "--density", "1", "--zip-size", str(size))
@@ -151,7 +144,7 @@ def test_sigkill_mid_writes_leaves_only_whole_zips(tmp_path: Path, fake_louvre) 
     settings = {"LOUVRE_BASE_URL": server.url, **FAST}
 
     crawler = start_crawl(store, "-a", "end=60", settings=settings)
-    wait_for_zips(store, 8)
+    wait_for_files(store, "*.zip", 8)
     crawler.send_signal(signal.SIGKILL)
     crawler.communicate(timeout=30)
 
@@ -192,7 +185,7 @@ def test_ctrl_c_then_the_same_jobdir_goes_on(tmp_path: Path, fake_louvre) -> Non
     }
 
     crawler = start_crawl(store, "-a", "end=150", settings=settings)
-    wait_for_zips(store, 10)
+    wait_for_files(store, "*.zip", 10)
     crawler.send_signal(signal.SIGINT)
     began = time.monotonic()
     _, log = crawler.communicate(timeout=30)
