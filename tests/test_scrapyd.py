@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.fake_louvre import Collection, zip_bytes
-from tests.harness import ROOT, Crawl, parse_stats
+from tests.harness import ROOT, Crawl, extra_settings, parse_stats
 from tests.test_s3 import REGION, S3, SECRET, offline_aws_env, running_moto
 
 if TYPE_CHECKING:
@@ -91,7 +91,8 @@ class Scrapyd:
     def schedule(self, jobid: str, settings: dict[str, str], **arguments: str) -> None:
         """``curl .../schedule.json -d project=... -d spider=louvre -d setting=NAME=VALUE``."""
         fields = [("project", PROJECT), ("spider", "louvre"), ("jobid", jobid)]
-        fields += [("setting", f"{name}={value}") for name, value in settings.items()]
+        every = {**extra_settings(), **settings}
+        fields += [("setting", f"{name}={value}") for name, value in every.items()]
         fields += list(arguments.items())
         assert self.post("schedule.json", fields)["jobid"] == jobid
 
