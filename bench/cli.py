@@ -85,6 +85,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--memory-ranges", type=csv_ints, default=[10_000, 1_000_000], help="end=N of each run"
     )
+    p.add_argument(
+        "--memory-variants", action="store_true", help="also run the memory runs per --variant"
+    )
     p.add_argument("--memory-pages", type=int, default=20_000, help="CLOSESPIDER_PAGECOUNT")
     p.add_argument("--profile", action="store_true", help="also profile scrapy with py-spy")
     p.add_argument("--profile-only", action="store_true", help="only the py-spy profile")

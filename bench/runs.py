@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -358,18 +359,34 @@ class MemoryRun:
     timed_out: bool
 
 
+def memory_plans(
+    args: argparse.Namespace, small: Corpus, large: Corpus | None
+) -> list[tuple[str, Corpus, int, list[str]]]:
+    """(name, corpus, end, extra arguments) of each memory run: the ranges, then the large
+    zips; again for each ``--variant`` (named ``... [NAME]``) with ``--memory-variants``."""
+    modes: list[tuple[str, list[str]]] = [("", [])]
+    if args.memory_variants:
+        for variant, settings in args.variant.items():
+            extra = [arg for setting in settings for arg in ("-s", setting)]
+            modes.append((f" [{variant}]", extra))
+    plans: list[tuple[str, Corpus, int, list[str]]] = []
+    for suffix, extra in modes:
+        pages = ["-s", f"CLOSESPIDER_PAGECOUNT={args.memory_pages}"]
+        plans += [
+            (f"range {end:,}{suffix}", small, end, [*pages, *extra]) for end in args.memory_ranges
+        ]
+        if large is not None:
+            plans.append((f"large zips c={args.concurrency}{suffix}", large, large.ids, extra))
+    return plans
+
+
 def memory(ctx: Context, small: Corpus, large: Corpus | None) -> list[MemoryRun]:
-    pages = ctx.args.memory_pages
-    plans: list[tuple[str, Corpus, int, list[str]]] = [
-        (f"range {end:,}", small, end, ["-s", f"CLOSESPIDER_PAGECOUNT={pages}"])
-        for end in ctx.args.memory_ranges
-    ]
-    if large is not None:
-        plans.append((f"large zips c={ctx.args.concurrency}", large, large.ids, []))
+    plans = memory_plans(ctx.args, small, large)
     runs: list[MemoryRun] = []
     for rnd in range(ctx.args.rounds):
         for name, corpus, end, extra in plans:
-            label = f"memory-{name.replace(' ', '').replace(',', '')}-r{rnd}"
+            slug = re.sub(r"[^\w.=-]+", "", name)
+            label = f"memory-{slug}-r{rnd}"
             out = fresh_dir(ctx.workdir / "out" / label)
             command = ctx.scrapy_command(corpus, out, end, ctx.args.concurrency, extra)
             measure = ctx.measure([command], label)

@@ -103,3 +103,15 @@ def test_the_markdown_tables_name_tools_corpora_and_ratios(tmp_path: Path) -> No
 def test_labels_read_as_words() -> None:
     assert label("scrapy-shards[reactorless]") == "scrapy, 1 shard per core, reactorless"
     assert label("parallel+wget") == "one-liner (parallel + wget)"
+
+
+def test_memory_targets_hold_for_each_mode_on_its_own() -> None:
+    memory = {
+        "range 10,000": {"max_proc_rss": 100 * MIB},
+        "range 1,000,000": {"max_proc_rss": 110 * MIB},
+        "range 10,000 [r]": {"max_proc_rss": 90 * MIB},
+        "range 1,000,000 [r]": {"max_proc_rss": 120 * MIB},
+    }
+    lines = targets([], memory)
+    assert lines[0].startswith("  [PASS] peak RSS range 1,000,000 <= 1.2x range 10,000:")
+    assert lines[1].startswith("  [FAIL] peak RSS range 1,000,000 [r] <= 1.2x range 10,000 [r]:")

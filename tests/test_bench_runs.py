@@ -9,7 +9,15 @@ from bench import MIB
 from bench.checks import StoreCheck
 from bench.corpora import CollectionCorpus, Corpus
 from bench.measure import Measure
-from bench.runs import Context, aria2_input, img2dataset_command, make_run, tools_for, variant_of
+from bench.runs import (
+    Context,
+    aria2_input,
+    img2dataset_command,
+    make_run,
+    memory_plans,
+    tools_for,
+    variant_of,
+)
 
 
 def collection(tmp_path: Path) -> CollectionCorpus:
@@ -32,6 +40,7 @@ def args(**overrides: object) -> argparse.Namespace:
         "collection_tools": ["img2dataset", "scrapy-shards"],
         "variant": {"r": ["TWISTED_REACTOR_ENABLED=False"]},
         "variant_shards": False,
+        "memory_variants": False,
         "scrapy_set": ["LOG_LEVEL=WARNING"],
     }
     return argparse.Namespace(**{**values, **overrides})
@@ -103,3 +112,25 @@ def test_a_run_counts_ids_or_images_and_records_per_second(tmp_path: Path) -> No
     assert run.records_per_s == 4.0
     run = make_run("scrapy", corpus, 1, measure(0.5, timed_out=True), StoreCheck())
     assert (run.images_per_s, run.records_per_s) == (0.0, 0.0)
+
+
+def test_memory_runs_repeat_for_each_variant_when_asked(tmp_path: Path) -> None:
+    small = Corpus("small", ids=5, density=1.0, size=1, root=tmp_path)
+    settings = args(memory_ranges=[10, 100], memory_pages=50, concurrency=8)
+    assert [name for name, *_ in memory_plans(settings, small, None)] == ["range 10", "range 100"]
+    settings.memory_variants = True
+    plans = memory_plans(settings, small, small)
+    assert [name for name, *_ in plans] == [
+        "range 10",
+        "range 100",
+        "large zips c=8",
+        "range 10 [r]",
+        "range 100 [r]",
+        "large zips c=8 [r]",
+    ]
+    assert plans[3][3] == [
+        "-s",
+        "CLOSESPIDER_PAGECOUNT=50",
+        "-s",
+        "TWISTED_REACTOR_ENABLED=False",
+    ]
