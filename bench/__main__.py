@@ -26,12 +26,12 @@ from bench.corpora import COLLECTION, Corpus, build_collection_corpus, build_cor
 from bench.measure import RUNNING, kill_tree
 from bench.nginx import Nginx, free_port
 from bench.profile import profiles
-from bench.report import Summary, print_memory, print_table, summarise, targets
+from bench.report import Summary, markdown, print_memory, print_table, summarise, targets
 from bench.runs import AnyCorpus, Context, MemoryRun, memory, throughput
 from bench.tools import IMG2DATASET, ensure_tools, find_img2dataset, tool_version
 
 
-def git_state(rev: str | None) -> dict[str, Any]:
+def git_state(rev: str | None, project: Path | None = None) -> dict[str, Any]:
     def git(*args: str) -> str:
         with contextlib.suppress(OSError, subprocess.SubprocessError):
             done = subprocess.run(
@@ -40,6 +40,8 @@ def git_state(rev: str | None) -> dict[str, Any]:
             return done.stdout.strip()
         return ""
 
+    if project is not None:
+        return {"code": f"project directory {project}"}
     if rev:
         return {"code": f"git archive {rev}", "commit": git("rev-parse", rev)}
     return {
@@ -150,6 +152,9 @@ def bench(ctx: Context, plan: Plan, results: dict[str, Any]) -> None:
         nginx.stop()
     if summaries:
         print_table(summaries, corpora)
+        results["markdown"] = markdown(summaries, corpora)
+        print("\nthe same, as Markdown (README):\n")
+        print(results["markdown"])
     mem = print_memory(memory_runs) if memory_runs else {}
     if mem:
         results["memory"] = mem
@@ -176,6 +181,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.rev = resolve_rev(args.rev)
             log(f"benchmarking commit {args.rev} (git archive)")
         project = snapshot(args.rev, workdir / "project") if args.rev else ROOT
+        if args.project:
+            project = args.project.resolve()
+            log(f"benchmarking the project in {project}")
         bench(Context(args, exes, workdir, project, scrapy), plan, results)
     finally:
         for pid in list(RUNNING):
@@ -208,7 +216,7 @@ def environment(ctx: Context, nginx: Nginx) -> dict[str, Any]:
         "platform": platform.platform(),
         "python": platform.python_version(),
         "versions": versions,
-        "git": git_state(ctx.args.rev),
+        "git": git_state(ctx.args.rev, ctx.args.project),
         "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(ctx.args).items()},
     }
 

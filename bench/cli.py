@@ -133,6 +133,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="what --profile crawls",
     )
     p.add_argument("--rev", default=None, help="benchmark this git revision (git archive)")
+    p.add_argument(
+        "--project",
+        type=Path,
+        default=None,
+        help="benchmark the project in this directory (e.g. an edited copy) instead",
+    )
     p.add_argument("--nginx-workers", default="1", help="nginx worker_processes (or auto)")
     p.add_argument("--timeout", type=float, default=900, help="seconds allowed per run")
     p.add_argument("--sample-interval", type=float, default=0.2, help="RSS polling, seconds")

@@ -159,6 +159,28 @@ def thread_of(frames: Sequence[str], names: dict[str, str]) -> str:
     return name
 
 
+# The parts of a crawl worth naming, by the frames they run in: a sample counts for a part when
+# any frame of its stack matches (so the shares overlap, like "total time").
+COMPONENTS: dict[str, re.Pattern[str]] = {
+    name: re.compile(pattern)
+    for name, pattern in {
+        "Twisted (reactor, Deferreds, HTTP/1.1 client)": r"\(twisted/",
+        "aiohttp (and yarl, multidict)": r"\((?:aiohttp|yarl|multidict)/",
+        "signals (pydispatch, send_catch_log)": r"\(pydispatch/|send_catch_log",
+        "logging (records built, then dropped below LOG_LEVEL)": r"\(logging/",
+        "stats collector": r"scrapy/statscollectors\.py",
+        "scheduler and its queues": r"scrapy/core/scheduler\.py|\(queuelib/|scrapy/[ps]queues\.py",
+        "downloader middlewares": r"DownloaderMiddlewareManager\._process_(?:request|response)",
+        "spider middlewares": r"SpiderMiddlewareManager|scrapy/spidermiddlewares/",
+        "Request, Response and Headers objects": r"scrapy/http/(?:request|response|headers)",
+        "louvre_scraper (this project)": r"\(louvre_scraper/",
+        "file writes (write_atomically)": r"write_atomically",
+        "zip checks (zipfile)": r"\(zipfile\.py",
+        "imports (start-up)": r"_find_and_load",
+    }.items()
+}
+
+
 def summarise_profile(text: str, top: int) -> dict[str, Any]:
     """Self and total shares per function and module of the busy samples of py-spy's raw output."""
     self_f: Counter[str] = Counter()
@@ -166,6 +188,7 @@ def summarise_profile(text: str, top: int) -> dict[str, Any]:
     self_m: Counter[str] = Counter()
     total_m: Counter[str] = Counter()
     threads: Counter[str] = Counter()
+    components: Counter[str] = Counter()
     samples = idle = 0
     lines = text.splitlines()
     names = thread_names(lines)
@@ -190,6 +213,9 @@ def summarise_profile(text: str, top: int) -> dict[str, Any]:
             total_f[func] += count
         for module in {module_of(path) for _, path in keys}:
             total_m[module] += count
+        for name, pattern in COMPONENTS.items():
+            if pattern.search(stack):
+                components[name] += count
 
     def table(counter: Counter[str], n: int) -> list[tuple[str, float]]:
         return [(key, 100 * value / max(1, samples)) for key, value in counter.most_common(n)]
@@ -202,6 +228,7 @@ def summarise_profile(text: str, top: int) -> dict[str, Any]:
         "total_functions": table(total_f, top),
         "self_modules": table(self_m, top),
         "total_modules": table(total_m, top),
+        "components": [(name, 100 * components[name] / max(1, samples)) for name in COMPONENTS],
     }
 
 
@@ -220,6 +247,7 @@ def print_profile(summary: dict[str, Any]) -> None:
         ("total_functions", "functions by total time (event loop and thread plumbing left out)"),
         ("self_modules", "modules by self time"),
         ("total_modules", "modules by total time"),
+        ("components", "parts of the crawl (a sample counts for each part on its stack)"),
     ):
         print(f"\n  {title}:")
         for name, share in summary[key]:

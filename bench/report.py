@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import statistics
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -180,7 +184,9 @@ def label(tool: str) -> str:
     return f"{name}, {variant.rstrip(']')}" if variant else name
 
 
-def markdown(summaries: Sequence[Summary], corpora: dict[str, AnyCorpus]) -> str:
+def markdown(
+    summaries: Sequence[Summary], corpora: dict[str, AnyCorpus] | dict[str, dict[str, Any]]
+) -> str:
     """The README's tables: zips (IDs/s, MiB/s) and the collection (records/s, images/s)."""
 
     def x(value: float | None) -> str:
@@ -223,11 +229,12 @@ def markdown(summaries: Sequence[Summary], corpora: dict[str, AnyCorpus]) -> str
     return "\n".join(out) + "\n"
 
 
-def describe(corpus: AnyCorpus | None, name: str) -> str:
+def describe(corpus: AnyCorpus | dict[str, Any] | None, name: str) -> str:
+    """A corpus in words, from the corpus or its ``describe()`` dict (as in the JSON)."""
     if corpus is None:
         return name
-    info = corpus.describe()
-    if corpus.kind == COLLECTION:
+    info = corpus if isinstance(corpus, dict) else corpus.describe()
+    if "records" in info:
         return (
             f"{info['records']:,} records in {info['sitemaps']} sitemaps, {info['images']:,} "
             f"images \u00d7 {info['image_bytes'] // 1024:,} KiB"
@@ -321,3 +328,28 @@ def targets(summaries: Sequence[Summary], mem: dict[str, dict[str, Any]]) -> lis
                 f"{high / MIB:.1f} MiB vs {1.2 * low / MIB:.1f} MiB allowed ({high / low:.2f}x)"
             )
     return lines
+
+
+def from_results(results: dict[str, Any]) -> tuple[list[Summary], dict[str, dict[str, Any]]]:
+    """The summaries and corpus descriptions of a results JSON."""
+    fields = set(Summary.__dataclass_fields__)
+    summaries = [
+        Summary(**{k: v for k, v in median.items() if k in fields})
+        for median in results.get("medians", [])
+    ]
+    return summaries, results.get("corpora", {})
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m bench.report RESULTS.json``: print the README's tables again."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("results", type=Path)
+    args = parser.parse_args(argv)
+    results = json.loads(args.results.read_text())
+    summaries, corpora = from_results(results)
+    print(markdown(summaries, corpora), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

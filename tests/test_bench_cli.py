@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pytest
 
@@ -50,3 +51,8 @@ def test_variants_are_kept_by_name() -> None:
     args = parse_args(["--variant", "r:TWISTED_REACTOR_ENABLED=False", "--variant-shards"])
     assert args.variant == {"r": ["TWISTED_REACTOR_ENABLED=False"]}
     assert args.variant_shards
+
+
+def test_another_project_directory_can_be_benchmarked(tmp_path: Path) -> None:
+    assert parse_args(["--project", str(tmp_path)]).project == tmp_path
+    assert parse_args([]).project is None

@@ -63,3 +63,10 @@ def test_threads_are_named_by_what_runs_them() -> None:
         thread_of(["thread (3): PoolThread-twisted-1"], {}) == "twisted thread pool (deferToThread)"
     )
     assert thread_of(["thread (3)"], {"3": "MainThread"}) == "MainThread"
+
+
+def test_samples_are_shared_out_to_the_parts_of_the_crawl() -> None:
+    parts = dict(summarise_profile(RAW, top=5)["components"])
+    assert parts["louvre_scraper (this project)"] == 30.0
+    assert parts["Request, Response and Headers objects"] == 60.0
+    assert parts["Twisted (reactor, Deferreds, HTTP/1.1 client)"] == 0.0

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from pathlib import Path
 
 from bench import MIB
 from bench.checks import StoreCheck
 from bench.corpora import CollectionCorpus, Corpus
-from bench.report import label, markdown, summarise, targets
+from bench.report import from_results, label, markdown, summarise, targets
 from bench.runs import Run
 
 
@@ -115,3 +117,16 @@ def test_memory_targets_hold_for_each_mode_on_its_own() -> None:
     lines = targets([], memory)
     assert lines[0].startswith("  [PASS] peak RSS range 1,000,000 <= 1.2x range 10,000:")
     assert lines[1].startswith("  [FAIL] peak RSS range 1,000,000 [r] <= 1.2x range 10,000 [r]:")
+
+
+def test_the_tables_come_back_from_a_results_json(tmp_path: Path) -> None:
+    summaries = summarise(RUNS)
+    small = Corpus("small", ids=5000, density=0.6, size=4096, root=tmp_path)
+    results = {
+        "medians": [asdict(s) for s in summaries],
+        "corpora": {"small": small.describe()},
+    }
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(results))
+    again, corpora = from_results(json.loads(path.read_text()))
+    assert markdown(again, corpora) == markdown(summaries, {"small": small})
