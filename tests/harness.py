@@ -16,6 +16,17 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# Extra settings for every crawl the tests start (``scrapy crawl`` here, test_shards' runs and
+# Scrapyd jobs), to run the whole suite in another mode, e.g.
+# ``LOUVRE_TEST_SETTINGS='TWISTED_REACTOR_ENABLED=False' .venv/bin/python -m pytest``.
+# ``;`` separates settings.
+SETTINGS_ENV = "LOUVRE_TEST_SETTINGS"
+
+
+def extra_settings() -> dict[str, str]:
+    """NAME=VALUE pairs of ``$LOUVRE_TEST_SETTINGS`` (none when it is unset or empty)."""
+    pairs = (part.strip() for part in os.environ.get(SETTINGS_ENV, "").split(";"))
+    return dict(pair.split("=", 1) for pair in pairs if pair)
 
 
 @dataclass
@@ -88,7 +99,7 @@ def parse_stats(log: str) -> dict[str, Any]:
 
 def crawl_command(store: Path, spider: str, settings: dict[str, Any] | None) -> list[str]:
     command = [sys.executable, "-m", "scrapy", "crawl", spider, "-s", f"FILES_STORE={store}"]
-    for name, value in (settings or {}).items():
+    for name, value in {**extra_settings(), **(settings or {})}.items():
         command += ["-s", f"{name}={value}"]
     return command
 

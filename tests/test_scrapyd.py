@@ -33,7 +33,7 @@ import pytest
 
 from tests.fake_collection import FakeCollection
 from tests.fake_louvre import Collection, zip_bytes
-from tests.harness import ROOT, Crawl, parse_stats
+from tests.harness import ROOT, Crawl, extra_settings, parse_stats
 from tests.test_s3 import REGION, S3, SECRET, offline_aws_env, running_moto
 
 if TYPE_CHECKING:
@@ -94,7 +94,8 @@ class Scrapyd:
     ) -> None:
         """``curl .../schedule.json -d project=... -d spider=louvre -d setting=NAME=VALUE``."""
         fields = [("project", PROJECT), ("spider", spider), ("jobid", jobid)]
-        fields += [("setting", f"{name}={value}") for name, value in settings.items()]
+        every = {**extra_settings(), **settings}
+        fields += [("setting", f"{name}={value}") for name, value in every.items()]
         fields += list(arguments.items())
         assert self.post("schedule.json", fields)["jobid"] == jobid
 

@@ -10,7 +10,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from tests.fake_louvre import Collection, zip_bytes
-from tests.harness import ROOT, Crawl, FakeLouvre, crawl, parse_stats
+from tests.harness import ROOT, Crawl, FakeLouvre, crawl, extra_settings, parse_stats
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -82,6 +82,7 @@ def test_three_shards_at_once_into_one_store(tmp_path: Path, fake_louvre) -> Non
     store = tmp_path / "zips"
     command = [sys.executable, "-m", "scrapy", "crawl", "louvre", "-a", f"end={END}"]
     for name, value in {
+        **extra_settings(),
         "FILES_STORE": store,
         "LOUVRE_BASE_URL": server.url,
         "CONCURRENT_REQUESTS": 4,
