@@ -19,6 +19,7 @@ from louvre_scraper.spiders.collection import (
     IMAGE_META,
     IMAGE_PRIORITY,
     OLD_IMAGES_META,
+    RUN_META,
     CollectionSpider,
 )
 from louvre_scraper.stores import LocalInventory, write_atomically
@@ -149,3 +150,16 @@ def test_bad_images_argument_ends_the_process_with_one_line(
     assert [r.getMessage() for r in caplog.records] == [
         "bad argument images='some': expected all, first, none"
     ]
+
+
+def test_images_a_stopped_run_left_in_jobdir_do_not_count_for_this_run(tmp_path: Path) -> None:
+    built = spider(tmp_path)
+    body = json.dumps(record(f"{BASE}/a.jpg", f"{BASE}/b.jpg")).encode()
+    out = asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE)))
+    restored = out[1].replace(meta={**out[1].meta, RUN_META: "an earlier run"})
+    assert built.parse_image(image_response(restored, JPEG)) is None
+    assert built.open_records[ARK].waiting == 2, "still waiting for both of its own images"
+    assert built.parse_image(image_response(out[0], JPEG)) is None
+    item = built.parse_image(image_response(out[1], JPEG))
+    assert isinstance(item, ArtworkRecord)
+    assert [e["body"] for e in item["images"]] == [JPEG, JPEG]

@@ -54,7 +54,7 @@ ARK_META = "louvre_ark"
 IMAGE_META = "louvre_image"  # index of the image in its record item's ``images``
 OLD_IMAGES_META = "louvre_old_images"  # {path: url} of the stored version of the record
 IMAGE_PRIORITY = 10  # a record's images before further records: few records open at once
-WALK_META = "louvre_walk"  # which run's sitemap walk a sitemap request belongs to
+RUN_META = "louvre_run"  # which run asked for a sitemap or an image
 STATS = "collection"
 # A record is handed out, then stored, already current (skipped), missing or failed.
 RECORD_UNITS = Units(
@@ -124,9 +124,10 @@ class CollectionSpider(StoreSpiderMixin, SitemapSpider):
         self._sitemaps_pending = 0
         self._sitemaps_failed: list[tuple[str, str]] = []  # (url, why), told after the walk
         self._walked: Deferred[None] = Deferred()
-        # Sitemap requests a stopped run left in JOBDIR's queue belong to its walk, not to
-        # this one: counting them would end this walk before every sitemap is read.
-        self._walk_id = uuid.uuid4().hex
+        # Sitemap and image requests a stopped run left in JOBDIR's queue belong to its walk
+        # and its open records, not to this run's: counted here, they would end this walk
+        # before every sitemap is read, or a record before all its images are back.
+        self._run_id = uuid.uuid4().hex
 
     @property
     def failed_for_good(self) -> list[str]:
@@ -178,14 +179,14 @@ class CollectionSpider(StoreSpiderMixin, SitemapSpider):
             url,
             callback=self._parse_sitemap,
             errback=self._sitemap_failed,
-            meta={WALK_META: self._walk_id},
+            meta={RUN_META: self._run_id},
             dont_filter=True,
         )
 
     def _parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
         """SitemapSpider's parsing, counting the sitemaps still to read, with a fallback to
         ``/sitemap.xml`` when robots.txt names none."""
-        if response.meta.get(WALK_META) != self._walk_id:
+        if response.meta.get(RUN_META) != self._run_id:
             return []  # restored from JOBDIR: this run walks the sitemaps afresh
         is_robots = response.url.endswith("/robots.txt")
         urls: list[str] = []
@@ -215,7 +216,7 @@ class CollectionSpider(StoreSpiderMixin, SitemapSpider):
 
     def _sitemap_failed(self, failure: Failure) -> list[scrapy.Request]:
         request = failure.request  # type: ignore[attr-defined]
-        if request.meta.get(WALK_META) != self._walk_id:
+        if request.meta.get(RUN_META) != self._run_id:
             return []
         reason = failure.getErrorMessage() or repr(failure.value)
         if request.url.endswith("/robots.txt"):
@@ -365,6 +366,8 @@ class CollectionSpider(StoreSpiderMixin, SitemapSpider):
                 self.obsolete.superseded(path)
         if not requests:
             return [item]
+        if ark in self.open_records:  # asked twice (a resumed job): the first one finishes it
+            return []
         self.open_records[ark] = OpenRecord(item, len(requests))
         return requests
 
@@ -380,12 +383,14 @@ class CollectionSpider(StoreSpiderMixin, SitemapSpider):
             ref.url,
             callback=self.parse_image,
             errback=self.image_failed,
-            meta={ARK_META: ark, IMAGE_META: index, JUDGE_META: "image"},
+            meta={ARK_META: ark, IMAGE_META: index, JUDGE_META: "image", RUN_META: self._run_id},
             priority=IMAGE_PRIORITY,
             dont_filter=True,
         )
 
     def parse_image(self, response: Response) -> ArtworkRecord | None:
+        if response.meta.get(RUN_META) != self._run_id:
+            return None  # restored from JOBDIR: its record is asked again by this run
         ark: str = response.meta[ARK_META]
         verdict = Verdict(response.meta[VERDICT_META])
         if verdict is Verdict.WHOLE:
@@ -400,6 +405,8 @@ class CollectionSpider(StoreSpiderMixin, SitemapSpider):
 
     def image_failed(self, failure: Failure) -> ArtworkRecord | None:
         request = failure.request  # type: ignore[attr-defined]
+        if request.meta.get(RUN_META) != self._run_id:
+            return None
         reason = failure.getErrorMessage() or repr(failure.value)
         self.record_failure(request.url, reason, request.meta[ARK_META], kind="image")
         return self._image_done(request.meta[ARK_META], request.meta[IMAGE_META], status="failed")
@@ -408,7 +415,7 @@ class CollectionSpider(StoreSpiderMixin, SitemapSpider):
         self, ark: str, index: int, *, body: bytes | None = None, status: str | None = None
     ) -> ArtworkRecord | None:
         record = self.open_records.get(ark)
-        if record is None:  # restored from JOBDIR after its record was lost: asked again
+        if record is None:
             return None
         entry = record.item["images"][index]
         if body is not None:
