@@ -27,9 +27,18 @@ def refuse(error: BadInput) -> None:
     task, so any exception (``UsageError`` included) surfaces as "Task exception was never
     retrieved" with a full traceback, and nothing else stops the crawl before the pipelines
     open their stores. ``SystemExit`` is the one exception that leaves the event loop at once.
+    Without Twisted's reactor (``TWISTED_REACTOR_ENABLED=False``) asyncio still reports it as
+    a task exception nobody retrieved, with a traceback: that report is dropped.
     """
     logger.critical("%s", error)
+    logging.getLogger("asyncio").addFilter(_drop_our_exit)
     raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _drop_our_exit(record: logging.LogRecord) -> bool:
+    """asyncio's "Task exception was never retrieved" for the SystemExit of :func:`refuse`."""
+    error = record.exc_info[1] if record.exc_info else None
+    return not (isinstance(error, SystemExit) and error.code == EXIT_BAD_INPUT)
 
 
 def check_arguments(given: Iterable[str], known: Iterable[str]) -> None:

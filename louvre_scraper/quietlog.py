@@ -6,6 +6,9 @@
 * Scrapy's download handlers log, once, that a cut download can be accepted by setting
   ``DOWNLOAD_FAIL_ON_DATALOSS = False``. That would store truncated zips; the line becomes an
   INFO saying what really happens: the download is retried.
+* Without Twisted's reactor (``-s TWISTED_REACTOR_ENABLED=False``, see the README's "Speed"),
+  each download handler warns that Scrapy's aiohttp handler is experimental: the user chose
+  that mode, so it is said once, at INFO.
 
 Installed as an extension: a filter on those loggers (not on the log handlers, which Scrapy
 replaces once the crawler's settings are applied).
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
 
 ROBOTS_LOGGER = "scrapy.downloadermiddlewares.robotstxt"
 DATALOSS_PREFIX = "Got data loss in "
+EXPERIMENTAL_PREFIX = "AiohttpDownloadHandler is experimental"
 # Where those lines come from: the robots.txt middleware, and the download handlers.
 LOGGERS = (
     ROBOTS_LOGGER,
@@ -35,6 +39,10 @@ LOGGERS = (
 
 
 class QuietLog(logging.Filter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.told_experimental = False
+
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         extension = cls()
@@ -55,6 +63,11 @@ class QuietLog(logging.Filter):
                     f"Could not fetch robots.txt of {urlparse_cached(request).netloc}"
                     f" ({error}): going on as if it allowed everything",
                 )
+        elif isinstance(record.msg, str) and record.msg.startswith(EXPERIMENTAL_PREFIX):
+            if self.told_experimental:
+                return False
+            self.told_experimental = True
+            _rewrite(record, logging.INFO, record.getMessage())
         elif isinstance(record.msg, str) and record.msg.startswith(DATALOSS_PREFIX):
             url = record.msg[len(DATALOSS_PREFIX) :].split(". ", 1)[0]
             _rewrite(
