@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
+import aiohttp
 from scrapy import signals
 from scrapy.exceptions import (
     CannotResolveHostError,
@@ -63,6 +64,9 @@ class Problem:
     detail: str  # e.g. "DNS lookup failed", "403 Forbidden", "robots.txt"
 
 
+TLS_FAILED = "TLS handshake failed — check the system clock and proxy"
+
+
 def _is_tls_error(exception: BaseException) -> bool:
     return type(exception).__module__.startswith("OpenSSL") or "SSL" in type(exception).__name__
 
@@ -90,12 +94,19 @@ def classify_exception(exception: BaseException) -> Problem | None:
     """The problem an exception from the download stack means, or None (not the site's)."""
     if isinstance(exception, IgnoreRequest):
         return Problem(REFUSED, "robots.txt") if ROBOTS_FORBIDDEN in str(exception) else None
+    causes = []
     cause: BaseException | None = exception
     while cause is not None:
+        causes.append(cause)
+        cause = cause.__cause__
+    # A TLS failure first: without the reactor, aiohttp's certificate errors come wrapped in
+    # Scrapy's "connection refused".
+    if any(_is_tls_error(c) for c in causes):
+        return Problem(UNREACHABLE, TLS_FAILED)
+    for cause in causes:
         detail = _unreachable_detail(cause)
         if detail is not None:
             return Problem(UNREACHABLE, detail)
-        cause = cause.__cause__
     # Anything else (e.g. a cut download): the site answered, the retries deal with it.
     return None
 
@@ -108,10 +119,13 @@ def _unreachable_detail(exception: BaseException) -> str | None:
         isinstance(exception, ResponseNeverReceived)
         and any(_is_tls_error(reason.value) for reason in exception.reasons)
     ):
-        return "TLS handshake failed — check the system clock and proxy"
+        return TLS_FAILED
     if isinstance(exception, net.ConnectError):
         return f"cannot connect ({exception}) — check the network"
-    if isinstance(exception, ResponseNeverReceived):
+    # Twisted's client, and aiohttp's (the handler without the reactor: a reset is an OSError
+    # there, a cut body a ClientPayloadError, which is not the site failing).
+    closed = (ResponseNeverReceived, aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
+    if isinstance(exception, closed):
         return "connection closed before any answer — check the network"
     return None
 

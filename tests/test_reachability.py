@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ssl
 import time
 from pathlib import Path
 
+import aiohttp
 import pytest
 from OpenSSL import SSL
 from scrapy.exceptions import (
@@ -58,6 +60,19 @@ def wrapped(error: Exception, cause: BaseException) -> Exception:
             ),
             "connection closed before any answer",
         ),
+        # Without the reactor: aiohttp's errors, wrapped by Scrapy's handler.
+        (
+            wrapped(DownloadFailedError("x"), aiohttp.ServerDisconnectedError()),
+            "connection closed before any answer",
+        ),
+        (
+            wrapped(DownloadFailedError("x"), aiohttp.ClientOSError(104, "reset by peer")),
+            "connection closed before any answer",
+        ),
+        (
+            wrapped(DownloadConnectionRefusedError("x"), ssl.SSLCertVerificationError("cert")),
+            "TLS handshake failed",
+        ),
     ],
 )
 def test_failures_to_reach_the_site(exception: Exception, detail: str) -> None:
@@ -73,6 +88,7 @@ def test_failures_to_reach_the_site(exception: Exception, detail: str) -> None:
     [
         ResponseDataLossError("cut"),
         DownloadFailedError("reset mid-body"),
+        wrapped(DownloadFailedError("x"), aiohttp.ClientPayloadError("cut mid-body")),
         IgnoreRequest("something else"),
         ValueError("a bug"),
     ],
