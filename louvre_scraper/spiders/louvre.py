@@ -45,10 +45,6 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
     handle_httpstatus_list = SequenceExclude(range(300, 400))
     arguments = ("start", "end", "shard")  # any other -a NAME=VALUE is refused
     # The item's fields a feed lists (``body`` only goes from the spider to the pipeline).
-    custom_settings = {  # noqa: RUF012 - Scrapy's own class attribute
-        "FEED_EXPORT_FIELDS": ["id", "url", "path", "checksum", "size", "status"]
-    }
-
     units = ZIP_UNITS  # what the progress line and the summary count
 
     def __init__(
