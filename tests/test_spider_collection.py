@@ -163,3 +163,13 @@ def test_images_a_stopped_run_left_in_jobdir_do_not_count_for_this_run(tmp_path:
     item = built.parse_image(image_response(out[1], JPEG))
     assert isinstance(item, ArtworkRecord)
     assert [e["body"] for e in item["images"]] == [JPEG, JPEG]
+
+
+def test_images_the_record_still_lists_are_not_superseded_when_only_the_first_is_wanted(
+    tmp_path: Path,
+) -> None:
+    built = spider(tmp_path, images="first")
+    old = {f"images/{ARK}/0.jpg": f"{BASE}/a.jpg", f"images/{ARK}/1.jpg": f"{BASE}/b.jpg"}
+    body = json.dumps(record(f"{BASE}/a.jpg", f"{BASE}/b.jpg")).encode()
+    asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE, old)))
+    assert built.obsolete.found == {}

@@ -360,9 +360,9 @@ class CollectionSpider(StoreSpiderMixin, SitemapSpider):
             if found is not None:
                 self.obsolete.replaced(path)
             requests.append(self._image_request(ark, len(item["images"]) - 1, ref))
-        new_paths = {entry["path"] for entry in item["images"]}
+        listed = self._image_paths(ark, record)  # all of them, whatever -a images says
         for path in old_images:
-            if path not in new_paths:
+            if path not in listed:
                 self.obsolete.superseded(path)
         if not requests:
             return [item]
