@@ -14,6 +14,8 @@ import string
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scrapy.utils.asyncio import run_in_thread
+
 from louvre_scraper.arks import ark_number
 from louvre_scraper.stores import beside_store, write_atomically
 
@@ -85,12 +87,13 @@ class Obsolete:
     async def find_withdrawn(
         self, inventory: Inventory, config: LouvreConfig, listing: ArkListing
     ) -> int:
-        paths = await inventory.paths()
+        paths = inventory.paths()
         if paths is None:
             logger.info("This store cannot be listed: withdrawn records are not looked for")
             return 0
         templates = [config.record_template, config.image_template]
-        withdrawn = withdrawn_paths(paths, templates, listing)
+        # A walk of a large local store takes a while: off the event loop.
+        withdrawn = await run_in_thread(withdrawn_paths, paths, templates, listing)
         for path in withdrawn:
             self.found[path] = "withdrawn"
         return sum(1 for p in withdrawn if template_regex(config.record_template).match(p))

@@ -28,7 +28,7 @@ from louvre_scraper.offload import offload
 from louvre_scraper.verdict import EOCD_SEARCH_BYTES, has_zip_ends
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from io import BytesIO
 
     from scrapy.crawler import Crawler
@@ -200,17 +200,15 @@ class LocalInventory:
         except OSError:
             return None
 
-    def _walk(self) -> list[str]:
-        return [
+    def paths(self) -> Iterator[str] | None:
+        """Every file in the store, relative to it, as the directories are walked (a
+        generator: a store of a million files is never listed in memory at once)."""
+        return (
             str(Path(dirpath, name).relative_to(self.basedir))
             for dirpath, _, names in os.walk(self.basedir)
             for name in names
             if not _PARTIAL_RE.match(name)
-        ]
-
-    async def paths(self) -> list[str] | None:
-        """Every file in the store, relative to it."""
-        return await run_in_thread(self._walk)
+        )
 
     def exists(self, path: str) -> bool:
         return (self.basedir / path).exists()
@@ -265,8 +263,8 @@ class S3Inventory(RemoteInventory):
         found = self.objects.get(f"{self.store.prefix}{path}")
         return found if found and found.size else None
 
-    async def paths(self) -> list[str] | None:
-        return [key[len(self.store.prefix) :] for key in self.objects]
+    def paths(self) -> Iterator[str] | None:
+        return (key[len(self.store.prefix) :] for key in self.objects)
 
     def exists(self, path: str) -> bool:
         return f"{self.store.prefix}{path}" in self.objects
@@ -308,7 +306,7 @@ class StatInventory(RemoteInventory):
     async def read(self, path: str) -> bytes | None:
         return None
 
-    async def paths(self) -> list[str] | None:
+    def paths(self) -> Iterator[str] | None:
         return None  # FilesPipeline's gs:// and ftp:// stores cannot list
 
     def exists(self, path: str) -> bool:
