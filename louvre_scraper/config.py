@@ -76,7 +76,9 @@ class LouvreConfig:
                 settings.get("LOUVRE_FILE_TEMPLATE", defaults.file_template)
             ),
             files_store=_files_store(settings.get("FILES_STORE")),
-            failed_ids_file=_failed_ids_file(settings.get("LOUVRE_FAILED_IDS_FILE")),
+            failed_ids_file=_list_file(
+                "LOUVRE_FAILED_IDS_FILE", settings.get("LOUVRE_FAILED_IDS_FILE")
+            ),
             checksums=_bool(settings, "LOUVRE_CHECKSUMS", bool(settings.getdict("FEEDS"))),
             probe_window=_number(settings, "LOUVRE_PROBE_WINDOW", defaults.probe_window, int, 1),
             tail_misses=_number(settings, "LOUVRE_TAIL_MISSES", defaults.tail_misses, int, 1),
@@ -92,8 +94,8 @@ class LouvreConfig:
                 settings, "LOUVRE_IMAGE_TEMPLATE", defaults.image_template, SAMPLE_IMAGE
             ),
             sitemap_url=_optional_url(settings, "LOUVRE_SITEMAP_URL"),
-            obsolete_file=settings.get("LOUVRE_OBSOLETE_FILE") or None,
-            prune=settings.getbool("LOUVRE_PRUNE"),
+            obsolete_file=_list_file("LOUVRE_OBSOLETE_FILE", settings.get("LOUVRE_OBSOLETE_FILE")),
+            prune=_bool(settings, "LOUVRE_PRUNE", False),
             give_up_failures=_number(
                 settings, "LOUVRE_GIVE_UP_FAILURES", defaults.give_up_failures, int, 1
             ),
@@ -264,12 +266,13 @@ def _files_store(value: Any) -> str:
     return store
 
 
-def _failed_ids_file(value: Any) -> str | None:
+def _list_file(name: str, value: Any) -> str | None:
+    """A list file the run writes at its end (failed, obsolete): writable, not a directory."""
     if not value:
         return None
-    _check_local_dir(Path(str(value)).parent, value, "LOUVRE_FAILED_IDS_FILE")
+    _check_local_dir(Path(str(value)).parent, value, name)
     if Path(str(value)).is_dir():
-        raise _bad("LOUVRE_FAILED_IDS_FILE", value, "is a directory, not a file")
+        raise _bad(name, value, "is a directory, not a file")
     return str(value)
 
 

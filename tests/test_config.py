@@ -55,6 +55,12 @@ def test_s3_store_gets_a_key_prefix(tmp_path: Path) -> None:
         ("LOUVRE_TAIL_MISSES", "many", "not an integer"),
         ("RETRY_BACKOFF_MAX", "-1", "must be at least 0"),
         ("CONCURRENT_REQUESTS", "0", "must be at least 1"),
+        ("LOUVRE_RECORD_TEMPLATE", "records/all.json", "must contain {ark}"),
+        ("LOUVRE_IMAGE_TEMPLATE", "images/{ark}.jpg", "must contain {position}"),
+        ("LOUVRE_IMAGE_TEMPLATE", "/{ark}/{position}{ext}", "relative path"),
+        ("LOUVRE_IMAGE_TEMPLATE", "{ark}/{position}{size}", "may only use {ark}, {position}"),
+        ("LOUVRE_SITEMAP_URL", "sitemap.xml", "expected an http:// or https:// URL"),
+        ("LOUVRE_PRUNE", "maybe", "expected True or False"),
     ],
 )
 def test_bad_settings_name_the_culprit(tmp_path: Path, name: str, value: str, message: str) -> None:
@@ -137,7 +143,12 @@ def test_store_that_is_an_existing_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "where"),
-    [("JOBDIR", "/proc/nope"), ("JOBDIR", "file/job"), ("LOUVRE_FAILED_IDS_FILE", "file/f.txt")],
+    [
+        ("JOBDIR", "/proc/nope"),
+        ("JOBDIR", "file/job"),
+        ("LOUVRE_FAILED_IDS_FILE", "file/f.txt"),
+        ("LOUVRE_OBSOLETE_FILE", "file/o.txt"),
+    ],
 )
 def test_other_local_paths_are_checked(tmp_path: Path, name: str, where: str) -> None:
     (tmp_path / "file").write_text("x")
