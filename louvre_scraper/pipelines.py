@@ -95,32 +95,33 @@ class LouvreFilesPipeline(FilesPipeline):
 
     async def process_record(self, item: ArtworkRecord) -> ArtworkRecord:
         """Images first, the record's .json last: a stored record means its images were done."""
-        stats = self.crawler.stats
-        spider: Any = self.crawler.spider
         body: bytes | None = item.pop("body", None)
         for image in item["images"]:
             data: bytes | None = image.pop("body", None)
             if data is None:
                 continue
-            try:
-                checksum = await self.persist(image["path"], data, {})
-            except Exception as exc:
-                spider.record_failure(image["url"], "", item["arkId"], kind="image", log=False)
-                raise self._store_failed(f"Record {item['arkId']}", image["path"], exc) from exc
+            checksum = await self._persist_part(item, "image", image["url"], image["path"], data)
             image.update(checksum=checksum, size=len(data), status="downloaded")
-            stats.inc_value("collection/images_stored")
-            stats.inc_value("collection/bytes", len(data))
         if body is not None:
-            try:
-                await self.persist(item["path"], body, JSON_HEADERS)
-            except Exception as exc:
-                spider.record_failure(item["url"], "", item["arkId"], log=False)
-                raise self._store_failed(f"Record {item['arkId']}", item["path"], exc) from exc
-            stats.inc_value("collection/records_stored")
-            stats.inc_value("collection/bytes", len(body))
+            await self._persist_part(item, "record", item["url"], item["path"], body)
         if item["status"] == "filtered":  # stored for a later run, but not what was asked for
             raise DropItem(f"{item['arkId']}: filtered out", log_level="DEBUG")
         return item
+
+    async def _persist_part(
+        self, item: ArtworkRecord, kind: str, url: str, path: str, data: bytes
+    ) -> str | None:
+        """Store one image or a record's .json; a failure drops the whole record, counted
+        through the spider, said once here."""
+        try:
+            checksum = await self.persist(path, data, JSON_HEADERS if kind == "record" else {})
+        except Exception as exc:
+            spider: Any = self.crawler.spider
+            spider.record_failure(url, "", item["arkId"], kind=kind, log=False)
+            raise self._store_failed(f"Record {item['arkId']}", path, exc) from exc
+        self.crawler.stats.inc_value(f"collection/{kind}s_stored")
+        self.crawler.stats.inc_value("collection/bytes", len(data))
+        return checksum
 
     async def process_zip(self, item: ArtworkZip) -> ArtworkZip:
         stats = self.crawler.stats
