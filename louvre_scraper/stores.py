@@ -259,23 +259,26 @@ class S3Inventory(RemoteInventory):
             time.monotonic() - start,
         )
 
+    def _key(self, path: str) -> str:
+        return f"{self.store.prefix}{path}"
+
     async def find(self, path: str, ends: Ends = ZIP_ENDS) -> StoredZip | None:
-        found = self.objects.get(f"{self.store.prefix}{path}")
+        found = self.objects.get(self._key(path))
         return found if found and found.size else None
 
     def paths(self) -> Iterator[str] | None:
         return (key[len(self.store.prefix) :] for key in self.objects)
 
     def exists(self, path: str) -> bool:
-        return f"{self.store.prefix}{path}" in self.objects
+        return self._key(path) in self.objects
 
     def delete(self, path: str) -> None:
-        key = f"{self.store.prefix}{path}"
+        key = self._key(path)
         self.store.s3_client.delete_object(Bucket=self.store.bucket, Key=key)  # type: ignore[attr-defined]
         self.objects.pop(key, None)
 
     async def read(self, path: str) -> bytes | None:
-        key = f"{self.store.prefix}{path}"
+        key = self._key(path)
         if key not in self.objects:
             return None
 
