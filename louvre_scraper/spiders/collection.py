@@ -26,7 +26,7 @@ from louvre_scraper.arks import ArkListing, day_of, parse_lastmod
 from louvre_scraper.errors import BadInput, check_arguments
 from louvre_scraper.exitstatus import FAILED_STAT
 from louvre_scraper.ids import Shard
-from louvre_scraper.images import TAIL_BYTES, extension, has_image_ends
+from louvre_scraper.images import IMAGE_ENDS, extension
 from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.lazy import wait_for_room
 from louvre_scraper.mirror import Obsolete
@@ -44,7 +44,6 @@ from louvre_scraper.records import (
 from louvre_scraper.retry import JUDGE_META, VERDICT_META
 from louvre_scraper.spiders.base import StoreSpiderMixin
 from louvre_scraper.stop import is_stopping
-from louvre_scraper.stores import Ends
 from louvre_scraper.verdict import Verdict
 
 if TYPE_CHECKING:
@@ -56,7 +55,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-IMAGE_ENDS = Ends(has_image_ends, TAIL_BYTES)
 IMAGES_CHOICES = ("all", "first", "none")
 ARK_META = "louvre_ark"
 IMAGE_META = "louvre_image"  # index of the image in its record item's ``images``
