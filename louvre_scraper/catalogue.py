@@ -246,7 +246,6 @@ def build_catalogue(
 ) -> tuple[CatalogueCounts, Path]:
     """Build (or bring up to date) the catalogue of *rows* in ``options.dest``; its counts
     and its ``index.html``."""
-    started = time.monotonic()
     options.dest.mkdir(parents=True, exist_ok=True)
     build = Build(options)
     progress = Progress(build.counts, options.progress_interval)
@@ -264,9 +263,7 @@ def build_catalogue(
             build.add(*pending.popleft())
     finally:
         thumbnailer.close()
-    index_html = build.finish()
-    logger.info("%s", summary_line(build.counts, time.monotonic() - started, index_html))
-    return build.counts, index_html
+    return build.counts, build.finish()
 
 
 class Build:
