@@ -10,6 +10,8 @@
 
   const C = window.louvreCatalogue;
   const meta = C.meta;
+  // When the first grid was drawn and the whole index in, in ms from the page's start (bench).
+  const timings = C.timings = {};
   const departments = meta.departments;
 
   // The search index, column by column, in the catalogue's order (index i is work i).
@@ -59,6 +61,7 @@
       hay.push(fold(f[1] + '\n' + f[2] + '\n' + f[4]));
     }
     partsLoaded += 1;
+    if (partsLoaded === meta.index.length) timings.indexLoaded = performance.now();
     extendMatches(first);
     // Redraw the grid only when the page shown changes (a page that was not full).
     if ((state.page + 1) * meta.pageSize > before) render();
@@ -148,6 +151,7 @@
     count.dataset.works = meta.works;
     count.dataset.matches = n;
     count.dataset.loaded = ark.length;
+    count.dataset.query = state.query;
   }
 
   function card(i) {
@@ -178,6 +182,7 @@
     const html = [];
     for (let k = start; k < end; k++) html.push(card(state.matches === null ? k : state.matches[k]));
     grid.innerHTML = html.join('');
+    if (html.length && timings.firstGrid === undefined) timings.firstGrid = performance.now();
     $('pager-top').innerHTML = $('pager-bottom').innerHTML = pager();
     showCount();
   }
