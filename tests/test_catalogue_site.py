@@ -40,18 +40,9 @@ SUMMARY_RE = re.compile(
 
 def catalogue(dest: Path | str, *args: str, store: Path | str) -> subprocess.CompletedProcess[str]:
     settings = [f"-s{name}={value}" for name, value in extra_settings().items()]
+    command = [sys.executable, "-m", "scrapy", "catalogue", str(dest), *args]
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "catalogue",
-            str(dest),
-            *args,
-            "-s",
-            f"FILES_STORE={store}",
-        ]
-        + settings,
+        [*command, f"-sFILES_STORE={store}", *settings],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -129,24 +120,30 @@ def test_a_rerun_makes_no_thumbnail_and_writes_no_data_file_again(mirror, built)
     before = {p: p.stat().st_mtime_ns for p in dest.rglob("*") if p.is_file()}
     run = catalogue(dest, store=mirror)
     assert run.returncode == 0, run.stderr
-    works, _, listed, made, current, _, absent = summary(run)
+    _, _, listed, made, current, _, absent = summary(run)
     assert made == 0
     assert current == listed - absent
     after = {p: p.stat().st_mtime_ns for p in dest.rglob("*") if p.is_file()}
     assert {p for p in after if after[p] != before.get(p)} == {dest / "index.html"}
 
 
-def test_collection_keeps_one_department(mirror, tmp_path):
+def test_collection_keeps_one_department_with_a_progress_line(mirror, tmp_path):
     rows = stored_rows(mirror)
     department = rows[0]["collection"]
-    run = catalogue(tmp_path / "one", "--collection", department.upper(), store=mirror)
+    run = catalogue(
+        tmp_path / "one",
+        *("--collection", department.upper(), "-s", "LOGSTATS_INTERVAL=0.000001"),
+        store=mirror,
+    )
     assert run.returncode == 0, run.stderr
     works, departments, *_ = summary(run)
     assert (works, departments) == (sum(r["collection"] == department for r in rows), 1)
+    progress = [line for line in run.stderr.splitlines() if "INFO: Catalogue: " in line]
+    assert re.search(r"INFO: Catalogue: \d+ works, \d+ images \| thumbnails: \d+ made", progress[0])
 
 
 @pytest.mark.parametrize(
-    ("dest", "args", "store", "culprit"),
+    ("case"),
     [
         ("cat", (), "absent", "FILES_STORE"),
         ("cat", (), "empty", "no record in it"),
@@ -158,9 +155,8 @@ def test_collection_keeps_one_department(mirror, tmp_path):
         ("cat", ("--collection", " "), "mirror", "--collection"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2_and_nothing_written(
-    mirror, tmp_path, dest, args, store, culprit
-):
+def test_bad_input_is_one_line_and_exit_2_and_nothing_written(mirror, tmp_path, case):
+    dest, args, store, culprit = case
     (tmp_path / "empty").mkdir()
     (tmp_path / "a-file").write_text("not a directory")
     stores = {"absent": tmp_path / "absent", "empty": tmp_path / "empty", "mirror": mirror}
@@ -322,7 +318,8 @@ def test_the_detail_view_shows_each_image_with_its_copyright_and_the_permalink(p
         assert target.parent == (mirror / "images" / ark).resolve()
         assert target.name in stored
     page.wait_for_function(
-        "() => [...document.querySelectorAll('#detail img')].every(i => i.complete && i.naturalWidth > 0)"
+        "() => [...document.querySelectorAll('#detail img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
     )
     # Every field of the feed row, by name.
     fields = detail.locator("table.fields th").all_inner_texts()
