@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from PIL import Image
 
 from louvre_scraper import catalogue
@@ -209,3 +210,30 @@ def test_an_unreadable_image_has_no_thumbnail_and_the_grid_shows_none(tmp_path):
     assert counts.thumbnails == {Outcome.UNREADABLE: 1}
     name = site_meta(index_html)["index"][0]
     assert data_call(index_html.parent / name)[2].split("\t")[6] == ""
+
+
+def test_a_build_that_stops_half_way_leaves_the_previous_one_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(catalogue, "WORKS_CHUNK", 1)
+    arks = {f"cl01000000{n}": 1 for n in range(4)}
+    store = store_with(tmp_path, arks)
+    rows = [row(ark, images=image_paths(ark, 1)) for ark in arks]
+    options = CatalogueOptions(store, tmp_path / "catalogue", 64)
+    _, index_html = build_catalogue(rows[:2], options)
+    page = index_html.read_bytes()
+
+    def stopping():
+        yield from rows[2:]
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        build_catalogue(_chain(rows[:2], stopping()), options)
+    assert index_html.read_bytes() == page  # the page of the first build, untouched
+    meta = site_meta(index_html)
+    for name in [*meta["index"], *meta["details"]]:
+        assert (options.dest / name).is_file()  # and every file it names
+    assert not [p for p in options.dest.rglob("*") if p.name.endswith(".part")]
+
+
+def _chain(first, rest):
+    yield from first
+    yield from rest

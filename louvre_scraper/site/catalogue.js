@@ -225,7 +225,8 @@
   }
 
   function showDetail(i, row) {
-    const url = row.url || '';
+    // The record's own URL, if it is a web address (a record is untrusted input).
+    const url = /^https?:\/\//.test(row.url || '') ? row.url : '';
     detail.innerHTML = '<article>' +
       '<a class="close" href="#" aria-label="Back to the grid">× Close</a>' +
       `<h2>${esc(title[i] || '(untitled)')}</h2>` +
