@@ -24,18 +24,9 @@ from typing import Any
 
 from bench.measure import run_measured
 from bench.synthetic import build_store
+from tests.harness import launch_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SUMMARY_RE = re.compile(
     r"Catalogue: (?P<works>\d+) works .*?, (?P<images>\d+) images: (?P<made>\d+) thumbnails"
     r" made, (?P<current>\d+) up to date"
@@ -109,7 +100,7 @@ def browser(index_html: Path, queries: list[str], rounds: int) -> dict[str, Any]
     searches: dict[str, list[float]] = {q: [] for q in queries}
     matches: dict[str, int] = {}
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = launch_chromium(playwright)
         for _ in range(rounds):
             page = chromium.new_page(viewport={"width": 1280, "height": 900})
             started = time.perf_counter()

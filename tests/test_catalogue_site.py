@@ -18,18 +18,15 @@ from pathlib import Path
 import pytest
 
 from louvre_scraper.records import images, record_fields
-from tests.harness import ROOT, crawl, extra_settings, start_fake_louvre
+from tests.harness import (
+    CHROMIUM,
+    ROOT,
+    crawl,
+    extra_settings,
+    launch_chromium,
+    start_fake_louvre,
+)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = ROOT / "test-artifacts"
 RECORDS = 40
 SUMMARY_RE = re.compile(
@@ -200,7 +197,7 @@ def browser():
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
 
