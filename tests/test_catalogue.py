@@ -17,7 +17,8 @@ from louvre_scraper.catalogue import (
     build_catalogue,
     creator_names,
     display_date,
-    index_line,
+    index_columns,
+    index_entry,
     store_url,
 )
 from louvre_scraper.thumbnails import Outcome
@@ -94,10 +95,10 @@ def test_the_date_shown_is_the_museums_own_else_the_years():
     assert display_date({"startYear": None, "endYear": None}) == ""
 
 
-def test_an_index_line_has_no_tab_or_newline_inside_a_field():
+def test_the_index_holds_a_column_a_field_and_a_line_a_work():
     work = row("cl010000001", title="Two\tlines\nof title", images=["images/cl010000001/0.jpg"])
-    line = index_line(work, 3, "images/cl010000001/0.jpg")
-    assert line.split("\t") == [
+    entry = index_entry(work, 3, "images/cl010000001/0.jpg")
+    assert entry == (
         "cl010000001",
         "Two lines of title",
         "Jean Fouquet",
@@ -106,6 +107,17 @@ def test_an_index_line_has_no_tab_or_newline_inside_a_field():
         "3",
         "images/cl010000001/0.jpg",
         "1",
+    )
+    other = index_entry(row("cl010000002", creators=[], inventoryNumber=""), 0, "")
+    assert index_columns([entry, other]) == [
+        "cl010000001\ncl010000002",
+        "Two lines of title\nTitle of cl010000002",
+        "Jean Fouquet\n",
+        "1450/1455\n1450/1455",
+        "INV 001\n",
+        "3\n0",
+        "images/cl010000001/0.jpg\n",
+        "1\n0",
     ]
 
 
@@ -137,12 +149,14 @@ def test_a_build_writes_the_page_the_index_the_works_and_the_thumbnails(tmp_path
     assert meta["store"] == "../store/"
     assert meta["thumbs"] == "thumbs/64/"
     assert len(meta["index"]) == 2 and len(meta["details"]) == 3
-    lines = []
+    columns = [[] for _ in range(8)]
     for n, name in enumerate(meta["index"]):
         assert data_call(dest / name)[:2] == ("index", n)
-        lines += data_call(dest / name)[2].split("\n")
-    assert [line.split("\t")[0] for line in lines] == list(arks)
-    assert [line.split("\t")[6] for line in lines] == [
+        for column, text in zip(columns, data_call(dest / name)[2], strict=True):
+            column.extend(text.split("\n"))
+    assert columns[0] == list(arks)
+    assert columns[5] == ["0", "1", "0", "1", "0"]  # Peintures, Sculptures
+    assert columns[6] == [
         "",
         "images/cl010000001/0.jpg",
         "images/cl010000002/0.jpg",
@@ -209,7 +223,7 @@ def test_an_unreadable_image_has_no_thumbnail_and_the_grid_shows_none(tmp_path):
     counts, index_html = build_catalogue(rows, CatalogueOptions(store, tmp_path / "c", 64))
     assert counts.thumbnails == {Outcome.UNREADABLE: 1}
     name = site_meta(index_html)["index"][0]
-    assert data_call(index_html.parent / name)[2].split("\t")[6] == ""
+    assert data_call(index_html.parent / name)[2][6] == ""
 
 
 def test_a_build_that_stops_half_way_leaves_the_previous_one_whole(tmp_path, monkeypatch):

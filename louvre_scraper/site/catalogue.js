@@ -1,7 +1,7 @@
 /* The catalogue's page: a grid of works, a search box, a department filter, a detail view.
  *
  * Opened from disk (file://), where browsers refuse fetch() and XMLHttpRequest: the data come
- * as scripts that call louvreCatalogue.index(n, text) (the search index, every part loaded up
+ * as scripts that call louvreCatalogue.index(n, columns) (the search index, every part loaded up
  * front, in order) and louvreCatalogue.works(n, rows) (the feed rows of a few hundred works,
  * loaded when one of them is opened). meta (in index.html) names the files of the build.
  */
@@ -14,17 +14,18 @@
   const timings = C.timings = {};
   const departments = meta.departments;
 
-  // The search index, column by column, in the catalogue's order (index i is work i).
-  const ark = [], title = [], creators = [], date = [], inv = [], dept = [], thumb = [];
-  const images = [], hay = [];
-  let partsLoaded = 0;
+  // The search index as it came, a part (meta.indexChunk works) at a time, a column a field:
+  // work i is line i % indexChunk of part i / indexChunk. Kept as the parts' own arrays, not
+  // copied into one array a field (copying 500,000 works costs more than splitting them).
+  const parts = [];
+  let loaded = 0;  // works in the parts loaded
 
   const rows = {};      // works file number -> its feed rows
   const waiting = {};   // works file number -> callbacks waiting for it
 
   // What the grid shows: the query's terms, the department (-1: all), the matching works
   // (null: every work) and the page.
-  const state = {query: '', terms: [], dept: -1, matches: null, page: 0};
+  const state = {query: '', terms: [], dept: -1, deptText: '', matches: null, page: 0};
 
   const $ = (id) => document.getElementById(id);
   const grid = $('grid'), count = $('count'), search = $('search'), select = $('department');
@@ -50,18 +51,19 @@
 
   // -- data ---------------------------------------------------------------------------------
 
-  C.index = function (number, text) {
-    if (number !== partsLoaded) return;  // a part loaded twice, or out of order
-    const first = ark.length;
+  C.index = function (number, columns) {
+    if (number !== parts.length) return;  // a part loaded twice, or out of order
+    const first = loaded;
     const before = matchCount();
-    for (const line of text.split('\n')) {
-      const f = line.split('\t');
-      ark.push(f[0]); title.push(f[1]); creators.push(f[2]); date.push(f[3]); inv.push(f[4]);
-      dept.push(+f[5]); thumb.push(f[6]); images.push(+f[7]);
-      hay.push(fold(f[1] + '\n' + f[2] + '\n' + f[4]));
+    // One native split per column. What the search looks in is folded later (foldPart).
+    const [ark, title, creators, date, inv, dept, thumb, images] =
+      columns.map((column) => column.split('\n'));
+    parts.push({ark, title, creators, date, inv, dept, thumb, images, columns, ft: null});
+    loaded += ark.length;
+    if (parts.length === meta.index.length) {
+      timings.indexLoaded = performance.now();
+      foldWhenIdle();
     }
-    partsLoaded += 1;
-    if (partsLoaded === meta.index.length) timings.indexLoaded = performance.now();
     extendMatches(first);
     // Redraw the grid only when the page shown changes (a page that was not full).
     if ((state.page + 1) * meta.pageSize > before) render();
@@ -83,6 +85,7 @@
     script.src = src;
     script.async = !inOrder;  // dynamic scripts with async=false run in the order added
     document.body.appendChild(script);
+    return script;
   }
 
   function withRows(number, callback) {
@@ -96,16 +99,49 @@
 
   // -- search -------------------------------------------------------------------------------
 
-  function matchesWork(i) {
-    if (state.dept >= 0 && dept[i] !== state.dept) return false;
-    const h = hay[i];
-    for (const term of state.terms) if (h.indexOf(term) < 0) return false;
+  // Work i as the grid and the detail view show it.
+  function work(i) {
+    const p = parts[Math.floor(i / meta.indexChunk)], k = i % meta.indexChunk;
+    return {
+      ark: p.ark[k], title: p.title[k], creators: p.creators[k], date: p.date[k],
+      inv: p.inv[k], dept: +p.dept[k], thumb: p.thumb[k], images: +p.images[k],
+    };
+  }
+
+  // What the search looks in, folded a column at a time (one pass over a long string, not one
+  // per work): when the browser is idle once the index is in, or at the first search.
+  function foldPart(p) {
+    if (p.ft) return;
+    [p.ft, p.fc, p.fv] = [1, 2, 4].map((k) => fold(p.columns[k]).split('\n'));
+    p.columns = null;
+  }
+
+  function foldWhenIdle() {
+    const idle = window.requestIdleCallback || ((f) => setTimeout(f, 50));
+    const next = parts.find((p) => !p.ft);
+    if (next) idle(() => { foldPart(next); foldWhenIdle(); });
+  }
+
+  function matchesIn(p, k) {
+    if (state.dept >= 0 && p.dept[k] !== state.deptText) return false;
+    const t = p.ft[k], c = p.fc[k], v = p.fv[k];
+    for (const term of state.terms) {
+      if (t.indexOf(term) < 0 && c.indexOf(term) < 0 && v.indexOf(term) < 0) return false;
+    }
     return true;
   }
 
+  const matchesWork = (i) => matchesIn(parts[Math.floor(i / meta.indexChunk)], i % meta.indexChunk);
+
   function filterAll(from) {
     const found = [];
-    for (let i = from; i < ark.length; i++) if (matchesWork(i)) found.push(i);
+    for (let n = Math.floor(from / meta.indexChunk); n < parts.length; n++) {
+      const p = parts[n], base = n * meta.indexChunk;
+      if (state.terms.length) foldPart(p);
+      for (let k = from > base ? from - base : 0; k < p.ark.length; k++) {
+        if (matchesIn(p, k)) found.push(base + k);
+      }
+    }
     return found;
   }
 
@@ -119,9 +155,11 @@
     const narrower = state.matches !== null && deptNumber === state.dept &&
       terms.join(' ').startsWith(state.terms.join(' ')) && state.terms.length > 0;
     const previous = state.matches;
-    state.query = query; state.terms = terms; state.dept = deptNumber; state.page = 0;
+    state.query = query; state.terms = terms; state.page = 0;
+    state.dept = deptNumber; state.deptText = String(deptNumber);
     if (!terms.length && deptNumber < 0) state.matches = null;
     else if (narrower) state.matches = previous.filter(matchesWork);  // typing on: narrow
+    // (the parts a narrowing looks in were folded by the search it narrows)
     else state.matches = filterAll(0);
     render();
   }
@@ -138,33 +176,34 @@
 
   // -- the grid -----------------------------------------------------------------------------
 
-  const matchCount = () => state.matches === null ? ark.length : state.matches.length;
+  const matchCount = () => state.matches === null ? loaded : state.matches.length;
   const pages = () => Math.max(1, Math.ceil(matchCount() / meta.pageSize));
 
   function showCount() {
-    const loading = partsLoaded < meta.index.length
-      ? ` (loading: ${fmt(ark.length)} of ${fmt(meta.works)})` : '';
+    const loading = parts.length < meta.index.length
+      ? ` (loading: ${fmt(loaded)} of ${fmt(meta.works)})` : '';
     const n = matchCount();
     const filtered = state.matches !== null;
     count.textContent = `${fmt(meta.works)} works in this catalogue` +
       (filtered ? ` · ${fmt(n)} match` : '') + loading;
     count.dataset.works = meta.works;
     count.dataset.matches = n;
-    count.dataset.loaded = ark.length;
+    count.dataset.loaded = loaded;
     count.dataset.query = state.query;
   }
 
   function card(i) {
-    const picture = thumb[i]
-      ? `<img loading="lazy" decoding="async" src="${esc(thumbUrl(thumb[i]))}" alt="">`
-      : `<span class="noimage">${images[i] ? 'image not in the store' : 'no image'}</span>`;
-    const line = [date[i], deptName(dept[i])].filter(Boolean).map(esc).join(' · ');
-    return `<li class="work" data-ark="${esc(ark[i])}"><a href="#work=${encodeURIComponent(ark[i])}">` +
+    const w = work(i);
+    const picture = w.thumb
+      ? `<img loading="lazy" decoding="async" src="${esc(thumbUrl(w.thumb))}" alt="">`
+      : `<span class="noimage">${w.images ? 'image not in the store' : 'no image'}</span>`;
+    const line = [w.date, deptName(w.dept)].filter(Boolean).map(esc).join(' · ');
+    return `<li class="work" data-ark="${esc(w.ark)}"><a href="#work=${encodeURIComponent(w.ark)}">` +
       `<span class="thumb">${picture}</span>` +
-      `<span class="title">${esc(title[i] || '(untitled)')}</span>` +
-      (creators[i] ? `<span class="creators">${esc(creators[i])}</span>` : '') +
+      `<span class="title">${esc(w.title || '(untitled)')}</span>` +
+      (w.creators ? `<span class="creators">${esc(w.creators)}</span>` : '') +
       `<span class="line">${line}</span>` +
-      (inv[i] ? `<span class="inv">${esc(inv[i])}</span>` : '') + '</a></li>';
+      (w.inv ? `<span class="inv">${esc(w.inv)}</span>` : '') + '</a></li>';
   }
 
   function pager() {
@@ -225,13 +264,14 @@
   }
 
   function showDetail(i, row) {
+    const w = work(i);
     // The record's own URL, if it is a web address (a record is untrusted input).
     const url = /^https?:\/\//.test(row.url || '') ? row.url : '';
     detail.innerHTML = '<article>' +
       '<a class="close" href="#" aria-label="Back to the grid">× Close</a>' +
-      `<h2>${esc(title[i] || '(untitled)')}</h2>` +
-      (creators[i] ? `<p class="creators">${esc(creators[i])}</p>` : '') +
-      `<p class="line">${[date[i], deptName(dept[i]), inv[i]].filter(Boolean).map(esc).join(' · ')}</p>` +
+      `<h2>${esc(w.title || '(untitled)')}</h2>` +
+      (w.creators ? `<p class="creators">${esc(w.creators)}</p>` : '') +
+      `<p class="line">${[w.date, deptName(w.dept), w.inv].filter(Boolean).map(esc).join(' · ')}</p>` +
       (url ? `<p class="permalink">On the museum's site: <a href="${esc(url)}">${esc(url)}</a></p>` : '') +
       `<div class="images">${(row.images || []).map(figure).join('') || '<p class="empty">No image.</p>'}</div>` +
       '<h3>Every field of the record</h3><table class="fields"><tbody>' +
@@ -249,6 +289,14 @@
     document.body.classList.remove('detail-open');
   }
 
+  function find(wantedArk) {
+    for (let n = 0; n < parts.length; n++) {
+      const k = parts[n].ark.indexOf(wantedArk);
+      if (k >= 0) return n * meta.indexChunk + k;
+    }
+    return -1;
+  }
+
   let routed = '';
   function route() {
     const match = /^#work=(.+)$/.exec(location.hash);
@@ -259,9 +307,9 @@
     }
     const wanted = decodeURIComponent(match[1]);
     if (wanted === routed) return;
-    const i = ark.indexOf(wanted);
+    const i = find(wanted);
     if (i < 0) {  // not loaded yet (a link into a part still on its way), or not there
-      if (partsLoaded === meta.index.length) {
+      if (parts.length === meta.index.length) {
         routed = wanted;
         detail.innerHTML = `<article><a class="close" href="#">× Close</a><p>No work ${esc(wanted)} in this catalogue.</p></article>`;
         detail.hidden = false;
@@ -299,5 +347,9 @@
   });
   showCount();
   if (!meta.works) render();
-  for (const src of meta.index) loadScript(src, true);
+  // The first part alone, for the first grid; then the others, fetched at once, run in order.
+  if (meta.index.length) {
+    const first = loadScript(meta.index[0], true);
+    first.addEventListener('load', () => { for (const src of meta.index.slice(1)) loadScript(src, true); });
+  }
 })();
