@@ -324,3 +324,55 @@ def test_the_detail_view_shows_each_image_with_its_copyright_and_the_permalink(p
     page.screenshot(path=ARTIFACTS / "catalogue-detail.png")
     page.keyboard.press("Escape")
     page.wait_for_selector("#detail", state="hidden")
+
+
+def test_a_catalogue_in_many_parts_pages_searches_and_opens_every_part(
+    browser, mirror, tmp_path, monkeypatch
+):
+    """Small parts, as 500,000 works make big ones: the index in parts of 7 works, the rows
+    in files of 3, pages of 5."""
+    from scrapy.settings import Settings
+
+    from louvre_scraper import catalogue
+    from louvre_scraper.dataset import open_store, record_rows
+
+    monkeypatch.setattr(catalogue, "INDEX_CHUNK", 7)
+    monkeypatch.setattr(catalogue, "WORKS_CHUNK", 3)
+    monkeypatch.setattr(catalogue, "PAGE_SIZE", 5)
+    store = open_store(Settings({"FILES_STORE": str(mirror)}))
+    options = catalogue.CatalogueOptions(mirror, tmp_path / "parts", 64)
+    _, index_html = catalogue.build_catalogue(record_rows(store), options)
+    rows = stored_rows(mirror)
+    arks = [row["arkId"] for row in rows]
+
+    page = browser.new_page()
+    page.goto(index_html.as_uri())
+    page.wait_for_function(f"document.getElementById('count').dataset.loaded === '{len(rows)}'")
+    assert grid_arks(page) == arks[:5]
+    assert page.inner_text("#pager-top span") == f"Page 1 of {-(-len(rows) // 5)}"
+    page.click("#pager-top button:has-text('Next')")
+    assert grid_arks(page) == arks[5:10]
+    # A word found in works of several parts: every one of them, in order.
+    word = max(
+        {w for row in rows for w in fold(row["title"]).split() if len(w) > 3},
+        key=lambda w: len({n // 7 for n, row in enumerate(rows) if w in fold(row["title"])}),
+    )
+    want = [
+        row["arkId"]
+        for row in rows
+        if word in fold(f"{row['title']}\n{'; '.join(c['name'] for c in row['creators'])}")
+        or word in fold(row["inventoryNumber"])
+    ]
+    page.fill("#search", word)
+    page.wait_for_function(f"document.getElementById('count').dataset.matches === '{len(want)}'")
+    shown = grid_arks(page)
+    while page.locator("#pager-top button:has-text('Next'):not([disabled])").count():
+        page.click("#pager-top button:has-text('Next')")
+        shown += grid_arks(page)
+    assert shown == want
+    assert len({arks.index(ark) // 7 for ark in want}) > 1
+    # The last work's row is in the last file: opened by its link.
+    page.goto(f"{index_html.as_uri()}#work={arks[-1]}")
+    page.wait_for_selector("#detail article h2")
+    assert page.inner_text("#detail h2") == (rows[-1]["title"] or "(untitled)")
+    page.close()
