@@ -15,10 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 from louvre_scraper.arks import day_of, parse_lastmod
 from louvre_scraper.contract import CollectionStats
-from louvre_scraper.images import TAIL_BYTES, extension, has_image_ends
+from louvre_scraper.images import IMAGE_ENDS, extension
 from louvre_scraper.items import ArtworkRecord
-from louvre_scraper.records import ImageRef, images, matches, parse_record, prop, record_fields
-from louvre_scraper.stores import Ends
+from louvre_scraper.records import (
+    FilterTally,
+    ImageRef,
+    feed_row,
+    image_row,
+    images,
+    parse_record,
+    prop,
+)
 
 if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
@@ -29,16 +36,14 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-IMAGE_ENDS = Ends(has_image_ends, TAIL_BYTES)
 IMAGES_CHOICES = ("all", "first", "none")
 
 
 @dataclass(frozen=True)
 class Wanted:
-    """What the run's arguments ask for: ``-a collection= type= images=``."""
+    """What the run's arguments ask for: ``-a collection= type=`` (*filters*), ``images=``."""
 
-    collection: str | None = None
-    object_type: str | None = None
+    filters: FilterTally
     images: str = "all"  # one of IMAGES_CHOICES
 
     def of(self, refs: list[ImageRef]) -> list[ImageRef]:
@@ -106,29 +111,22 @@ class Planner:
         *body* is the freshly fetched ``.json`` (None: the stored one is current).
         """
         item = ArtworkRecord(
-            record_fields(record),
-            path=self.config.record_path(ark),
-            status="downloaded" if body is not None else "uptodate",
-            images=[],
+            feed_row(
+                record,
+                path=self.config.record_path(ark),
+                status="downloaded" if body is not None else "uptodate",
+            )
         )
         if body is not None:
             item["body"] = body
-        if not matches(record, self.wanted.collection, self.wanted.object_type):
+        if not self.wanted.filters.check(record):
             self.stats.inc_value(CollectionStats.RECORDS_FILTERED)
             item["status"] = "filtered"  # the pipeline stores a fetched .json, the feed skips it
             return RecordPlan(item if body is not None else None)
         plan = RecordPlan(item)
         for ref in self.wanted.of(images(record)):
             path = self.config.image_path(ark, ref.position, extension(ref.url))
-            entry: dict[str, Any] = {
-                "url": ref.url,
-                "path": path,
-                "size": None,
-                "checksum": None,
-                "copyright": ref.copyright,
-                "position": ref.position,
-                "status": None,
-            }
+            entry = image_row(ref, path=path)  # where it goes; None again if it fails
             item["images"].append(entry)
             old_url = old_images.get(path)
             found = await self.inventory.find(path, IMAGE_ENDS)

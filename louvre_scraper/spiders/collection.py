@@ -37,7 +37,7 @@ from louvre_scraper.lazy import wait_for_room
 from louvre_scraper.mirror import Obsolete
 from louvre_scraper.plan import IMAGES_CHOICES, FetchRecord, Planner, RecordPlan, Wanted
 from louvre_scraper.reachability import give_up_if_failing, site_failing
-from louvre_scraper.records import ImageRef, parse_record
+from louvre_scraper.records import FilterTally, ImageRef, parse_record
 from louvre_scraper.sitemaps import SitemapWalk
 from louvre_scraper.spiders.base import StoreSpiderMixin
 from louvre_scraper.stop import is_stopping
@@ -73,8 +73,9 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     """Mirror the collection: every record's ``.json``, its full-size images, a feed item.
 
     Arguments: ``collection`` and ``type`` (case-insensitive substrings of the record's
-    ``collection`` / ``objectType``), ``images`` (``all``, ``first``, ``none``), ``shard``
-    (``K/N``, by the ark's number).
+    ``collection`` / ``objectType``, ``index`` objectType or denomination: see
+    :func:`~louvre_scraper.records.filter_values`), ``images`` (``all``, ``first``, ``none``),
+    ``shard`` (``K/N``, by the ark's number).
     """
 
     name = "collection"
@@ -98,11 +99,9 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             raise BadInput(
                 f"bad argument images={wanted_images!r}: expected {', '.join(IMAGES_CHOICES)}"
             )
-        self.wanted = Wanted(
-            str(collection).strip() if collection else None,
-            str(object_type).strip() if object_type else None,
-            images_wanted,
-        )
+        filters = {"collection": collection, "type": object_type}
+        self.filters = FilterTally({k: str(v).strip() for k, v in filters.items() if v})
+        self.wanted = Wanted(self.filters, images_wanted)
         self._shard = Shard.parse(None if shard is None else str(shard))
         self.listing = ArkListing(self._shard)
         self.open_records: dict[str, OpenRecord] = {}
@@ -307,7 +306,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         if body is not None:
             entry["body"] = body
         else:
-            entry["status"] = status
+            entry.update(status=status, path=None)  # not in the store
         record.waiting -= 1
         if record.waiting:
             return None
