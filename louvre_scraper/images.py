@@ -17,6 +17,7 @@ import posixpath
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
+from louvre_scraper.stores import Ends
 from louvre_scraper.verdict import RETRYABLE_STATUSES, Verdict, by_status
 
 if TYPE_CHECKING:
@@ -68,6 +69,9 @@ def has_image_ends(head: bytes, tail: bytes) -> bool:
     if kind == "gif":
         return tail.endswith(b";")
     return kind in ("webp", "tiff")
+
+
+IMAGE_ENDS = Ends(has_image_ends, TAIL_BYTES)  # a stored image, judged by its ends
 
 
 def is_whole_image(body: bytes, declared_length: int | None = None) -> bool:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from scrapy.crawler import Crawler
     from scrapy.pipelines.media import MediaPipeline
+    from scrapy.settings import BaseSettings
 
     from louvre_scraper.config import LouvreConfig
     from louvre_scraper.ids import Shard
@@ -199,37 +200,63 @@ class LocalInventory:
             logger.info("Removed %d partial files left by an interrupted run", removed)
 
     async def find(self, path: str, ends: Ends = ZIP_ENDS) -> StoredZip | None:
-        target = self.basedir / path
         try:
-            stat = target.stat()
-            if stat.st_size < 22:
-                return None
-            with target.open("rb") as f:
-                head = f.read(16)
-                f.seek(max(0, stat.st_size - ends.tail_bytes))
-                tail = f.read()
+            stat = (self.basedir / path).stat()
         except OSError:
             return None
-        if not ends.looks_whole(head, tail):
+        if stat.st_size < 22 or not self.looks_whole(path, ends):
             return None
         return StoredZip(stat.st_size, None, stat.st_mtime)
 
-    async def read(self, path: str) -> bytes | None:
+    def looks_whole(self, path: str, ends: Ends) -> bool:
+        """Whether the stored file's first and last bytes are those of a whole file."""
+        try:
+            with (self.basedir / path).open("rb") as f:
+                head = f.read(16)
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - ends.tail_bytes))
+                tail = f.read()
+        except OSError:
+            return False
+        return ends.looks_whole(head, tail)
+
+    def read_bytes(self, path: str) -> bytes | None:
         """A small stored file's bytes (a record's .json), None if absent."""
         try:
             return (self.basedir / path).read_bytes()
         except OSError:
             return None
 
-    def paths(self) -> Iterator[str] | None:
-        """Every file in the store, relative to it, as the directories are walked (a
-        generator: a store of a million files is never listed in memory at once)."""
-        return (
-            str(Path(dirpath, name).relative_to(self.basedir))
-            for dirpath, _, names in os.walk(self.basedir)
-            for name in names
-            if not _PARTIAL_RE.match(name)
-        )
+    async def read(self, path: str) -> bytes | None:
+        return self.read_bytes(path)
+
+    def chunks(self, path: str) -> Iterator[bytes]:
+        """A stored file's bytes, a MiB at a time (OSError when it cannot be read)."""
+        with (self.basedir / path).open("rb") as f:
+            while chunk := f.read(1 << 20):
+                yield chunk
+
+    def write_bytes(self, path: str, data: bytes) -> None:
+        write_atomically(self.basedir / contained(path), data)
+
+    def folder(self, path: str) -> dict[str, FolderEntry]:
+        """The files directly in the store's folder *path* (empty if there is none)."""
+        try:
+            with os.scandir(self.basedir / path) as entries:
+                return {
+                    entry.name: FolderEntry(stat.st_size, stat.st_mtime)
+                    for entry in entries
+                    if entry.is_file() and not _PARTIAL_RE.match(entry.name)
+                    for stat in (entry.stat(),)
+                }
+        except OSError:
+            return {}
+
+    def paths(self, under: str = "") -> Iterator[str] | None:
+        """Every file in the store (or in its folder *under*), relative to it, in
+        :func:`path_order`, as the directories are walked (a generator: a store of a million
+        files is never listed in memory at once)."""
+        return _walk(self.basedir, under.strip("/"))
 
     def exists(self, path: str) -> bool:
         return (self.basedir / path).exists()
@@ -239,6 +266,32 @@ class LocalInventory:
 
     async def checksum(self, path: str, found: StoredZip) -> str:
         return await run_in_thread(md5_file, self.basedir / path)
+
+
+class FolderEntry(NamedTuple):
+    size: int
+    mtime: float
+
+
+def path_order(path: str) -> list[str]:
+    """The order stores list their files in: folder by folder, names sorted (the order of a
+    sorted directory walk, which plain string order is not: ``a-b`` sorts before ``a/b``)."""
+    return path.split("/")
+
+
+def _walk(basedir: Path, under: str) -> Iterator[str]:
+    """Files below *basedir*/*under* in :func:`path_order` (``os.walk`` has no order)."""
+    try:
+        with os.scandir(basedir / under if under else basedir) as scan:
+            entries = sorted((entry.name, entry.is_dir()) for entry in scan)
+    except OSError:
+        return
+    for name, is_dir in entries:
+        path = f"{under}/{name}" if under else name
+        if is_dir:
+            yield from _walk(basedir, path)
+        elif not _PARTIAL_RE.match(name):
+            yield path
 
 
 class RemoteInventory:
@@ -255,9 +308,14 @@ class S3Inventory(RemoteInventory):
     def __init__(self, store: S3FilesStore):
         self.store = store
         self.objects: dict[str, StoredZip] = {}
+        self._folders: dict[str, dict[str, FolderEntry]] | None = None
+
+    @property
+    def client(self) -> Any:
+        return self.store.s3_client  # type: ignore[attr-defined]
 
     def _list(self) -> dict[str, StoredZip]:
-        paginator = self.store.s3_client.get_paginator("list_objects_v2")  # type: ignore[attr-defined]
+        paginator = self.client.get_paginator("list_objects_v2")
         objects = {}
         for page in paginator.paginate(Bucket=self.store.bucket, Prefix=self.store.prefix):
             for obj in page.get("Contents", ()):
@@ -266,19 +324,24 @@ class S3Inventory(RemoteInventory):
                 )
         return objects
 
-    async def load(self) -> None:
+    def list_now(self) -> None:
+        """List the prefix (in this thread), or refuse the store in one line."""
         start = time.monotonic()
         try:
-            self.objects = await run_in_thread(self._list)
+            self.objects = self._list()
         except (BotoCoreError, ClientError) as error:
             uri = f"s3://{self.store.bucket}/{self.store.prefix}"
             raise BadInput(f"bad setting FILES_STORE={uri!r}: cannot list it: {error}") from None
+        self._folders = None
         logger.info(
             "Listed %d objects in %s in %.1fs",
             len(self.objects),
             f"s3://{self.store.bucket}/{self.store.prefix}",
             time.monotonic() - start,
         )
+
+    async def load(self) -> None:
+        await run_in_thread(self.list_now)
 
     def _key(self, path: str) -> str:
         return f"{self.store.prefix}{path}"
@@ -287,31 +350,66 @@ class S3Inventory(RemoteInventory):
         found = self.objects.get(self._key(path))
         return found if found and found.size else None
 
-    def paths(self) -> Iterator[str] | None:
-        return (key[len(self.store.prefix) :] for key in self.objects)
+    def paths(self, under: str = "") -> Iterator[str] | None:
+        start = self._key(under.strip("/") + "/" if under.strip("/") else "")
+        keys = sorted((k for k in self.objects if k.startswith(start)), key=path_order)
+        return (key[len(self.store.prefix) :] for key in keys)
+
+    def folder(self, path: str) -> dict[str, FolderEntry]:
+        if self._folders is None:  # one index of the listing, built on first use
+            self._folders = {}
+            for key, found in self.objects.items():
+                parent, _, name = key[len(self.store.prefix) :].rpartition("/")
+                entry = FolderEntry(found.size or 0, found.last_modified)
+                self._folders.setdefault(parent, {})[name] = entry
+        return self._folders.get(path.strip("/"), {})
+
+    def _get(self, path: str, **kwargs: Any) -> Any:
+        return self.client.get_object(Bucket=self.store.bucket, Key=self._key(path), **kwargs)
+
+    def read_bytes(self, path: str) -> bytes | None:
+        if self._key(path) not in self.objects:
+            return None
+        try:
+            return self._get(path)["Body"].read()
+        except (BotoCoreError, ClientError) as error:
+            logger.warning("Cannot read %s from the store: %s", self._key(path), error)
+            return None
+
+    def looks_whole(self, path: str, ends: Ends) -> bool:
+        """Two ranged GETs: the first 16 bytes and the last ``ends.tail_bytes``."""
+        try:
+            head = self._get(path, Range="bytes=0-15")["Body"].read()
+            tail = self._get(path, Range=f"bytes=-{ends.tail_bytes}")["Body"].read()
+        except (BotoCoreError, ClientError):
+            return False
+        return ends.looks_whole(head, tail)
+
+    def chunks(self, path: str) -> Iterator[bytes]:
+        try:
+            body = self._get(path)["Body"]
+        except (BotoCoreError, ClientError) as error:
+            raise OSError(f"cannot read {self._key(path)}: {error}") from error
+        yield from body.iter_chunks(1 << 20)
+
+    def write_bytes(self, path: str, data: bytes) -> None:
+        """One PUT (atomic on S3), as FilesPipeline's S3 store writes."""
+        self.client.put_object(Bucket=self.store.bucket, Key=self._key(contained(path)), Body=data)
+        self.objects[self._key(path)] = StoredZip(len(data), None, time.time())
+        self._folders = None
 
     def exists(self, path: str) -> bool:
         return self._key(path) in self.objects
 
     def delete(self, path: str) -> None:
         key = self._key(path)
-        self.store.s3_client.delete_object(Bucket=self.store.bucket, Key=key)  # type: ignore[attr-defined]
+        self.client.delete_object(Bucket=self.store.bucket, Key=key)
         self.objects.pop(key, None)
 
     async def read(self, path: str) -> bytes | None:
-        key = self._key(path)
-        if key not in self.objects:
+        if self._key(path) not in self.objects:
             return None
-
-        def get() -> bytes:
-            answer = self.store.s3_client.get_object(Bucket=self.store.bucket, Key=key)  # type: ignore[attr-defined]
-            return answer["Body"].read()
-
-        try:
-            return await run_in_thread(get)
-        except (BotoCoreError, ClientError) as error:
-            logger.warning("Cannot read %s from the store: %s", key, error)
-            return None
+        return await run_in_thread(self.read_bytes, path)
 
 
 class StatInventory(RemoteInventory):
@@ -330,7 +428,7 @@ class StatInventory(RemoteInventory):
     async def read(self, path: str) -> bytes | None:
         return None
 
-    def paths(self) -> Iterator[str] | None:
+    def paths(self, under: str = "") -> Iterator[str] | None:
         return None  # FilesPipeline's gs:// and ftp:// stores cannot list
 
     def exists(self, path: str) -> bool:
@@ -359,6 +457,22 @@ async def find_first(
         if found is not None:
             return path, found
     return None
+
+
+def open_reader(settings: BaseSettings, config: LouvreConfig) -> LocalInventory | S3Inventory:
+    """What FILES_STORE holds, for a command that reads it without a crawl (export, verify):
+    a local store, or an S3 one listed now with the crawl's AWS_* settings."""
+    if config.is_local_store:
+        return LocalInventory(config.local_store_dir)
+    if not config.files_store.startswith("s3://"):
+        raise BadInput(
+            f"bad setting FILES_STORE={config.files_store!r}: only a local or s3:// store"
+            " can be read back"
+        )
+    FilesPipeline._update_stores(settings)  # the AWS_* settings, as the crawl's pipeline does
+    inventory = S3Inventory(S3FilesStore(config.files_store))
+    inventory.list_now()
+    return inventory
 
 
 def open_inventory(crawler: Crawler, config: LouvreConfig) -> Inventory:

@@ -1,0 +1,260 @@
+"""The mirror read back: each stored record, as the rows of the crawl's feed, with its images.
+
+``scrapy export``, ``scrapy verify`` and ``scrapy catalogue`` read the store through here and
+never over the network. A record is found as ``LOUVRE_RECORD_TEMPLATE`` names it, parsed as the
+crawl parses it, and turned into the crawl's feed fields by the same functions
+(:mod:`louvre_scraper.records`); each image it lists is looked up in its folder by its stem (the
+template's name without the extension), since the stored extension is the bytes' and not the
+URL's. Everything goes through the store's owner (:mod:`louvre_scraper.stores`): local
+directories and ``s3://`` prefixes alike. Records are read one at a time (remote ones a few
+ahead, in threads), so memory stays flat in the size of the store.
+"""
+
+from __future__ import annotations
+
+import collections
+import posixpath
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from louvre_scraper.config import LouvreConfig
+from louvre_scraper.errors import BadInput
+from louvre_scraper.mirror import template_regex
+from louvre_scraper.records import images, matches, parse_record, record_fields
+from louvre_scraper.stores import LocalInventory, S3Inventory, open_reader
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+
+    from scrapy.settings import BaseSettings
+
+    from louvre_scraper.records import ImageRef
+
+Reader = LocalInventory | S3Inventory
+REMOTE_READ_AHEAD = 16  # records fetched at once from a remote store (one GET each)
+
+
+@dataclass(frozen=True)
+class Store:
+    """An opened store: its settings and the inventory that reads it."""
+
+    config: LouvreConfig
+    inventory: Reader
+
+    @property
+    def is_local(self) -> bool:
+        return isinstance(self.inventory, LocalInventory)
+
+    @property
+    def name(self) -> str:
+        """The store as a user names it (a local one by its absolute path)."""
+        if isinstance(self.inventory, LocalInventory):
+            return str(self.inventory.basedir.absolute())
+        return self.config.files_store
+
+    def record_paths(self) -> Iterator[tuple[str, str]]:
+        """``(path, ark)`` of every stored record, in the store's listing order."""
+        pattern = template_regex(self.config.record_template)
+        paths = self.inventory.paths(_fixed_folder(self.config.record_template)) or ()
+        for path in paths:
+            match = pattern.match(path)
+            if match:
+                yield path, match["ark"]
+
+
+def open_store(settings: BaseSettings) -> Store:
+    """FILES_STORE from *settings*, checked and opened for reading; BadInput when there is
+    no store there or it holds no record."""
+    config = LouvreConfig.from_settings(settings)
+    if config.is_local_store and not config.local_store_dir.is_dir():
+        raise BadInput(f"bad setting FILES_STORE={config.files_store!r}: no such directory")
+    store = Store(config, open_reader(settings, config))
+    if next(store.record_paths(), None) is None:
+        raise BadInput(
+            f"bad setting FILES_STORE={config.files_store!r}: no record in it"
+            f" ({config.record_template}) — crawl into it first"
+        )
+    return store
+
+
+def _fixed_folder(template: str) -> str:
+    """The folder every path of *template* lies in (``records`` for ``records/{ark}.json``)."""
+    return template.split("{", 1)[0].rpartition("/")[0]
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    """One image a record lists, and its file in the store (path None: not stored)."""
+
+    ref: ImageRef
+    path: str | None
+    size: int | None
+
+
+@dataclass
+class StoredRecord:
+    """A stored record, parsed (None: the file is not a record), with its images' files."""
+
+    ark: str
+    path: str
+    record: dict[str, Any] | None
+    images: list[StoredImage] = field(default_factory=list)
+    # Files in the record's image folders that none of its images names (another tool's,
+    # a superseded image not yet pruned).
+    unnamed: list[str] = field(default_factory=list)
+
+
+def image_stem(config: LouvreConfig, ark: str, ref: ImageRef) -> str:
+    """Where the image's file is, without its extension (the extension is the bytes')."""
+    return config.image_path(ark, ref.position, "")
+
+
+def find_images(
+    config: LouvreConfig, ark: str, refs: Iterable[ImageRef], folder: Callable[[str], Any]
+) -> tuple[list[StoredImage], list[str]]:
+    """Each ref's stored file, by its stem among the files of its folder; and the folders'
+    files that no ref names. *folder* lists a store folder: ``{name: FolderEntry}``."""
+    found, named, listings = [], set(), {}
+    for ref in refs:
+        parent, stem = posixpath.split(image_stem(config, ark, ref))
+        if parent not in listings:
+            listings[parent] = folder(parent)
+        candidates = [name for name in listings[parent] if posixpath.splitext(name)[0] == stem]
+        # Two files with one stem: the image was stored again as another type and the old
+        # file is not pruned yet; the newer one is the record's.
+        listing = listings[parent]
+        name = max(candidates, key=lambda n: listing[n].mtime) if candidates else None
+        if name is None:
+            found.append(StoredImage(ref, None, None))
+            continue
+        named.add((parent, name))
+        path = f"{parent}/{name}" if parent else name
+        found.append(StoredImage(ref, path, listings[parent][name].size))
+    unnamed = [
+        f"{parent}/{name}" if parent else name
+        for parent, listing in listings.items()
+        if _holds_only(config, ark, parent)
+        for name in sorted(listing)
+        if (parent, name) not in named
+    ]
+    return found, unnamed
+
+
+def _holds_only(config: LouvreConfig, ark: str, parent: str) -> bool:
+    """Whether the folder *parent* holds this ark's images only (``images/{ark}``): then a
+    file in it that no image names is unnamed. A folder shared by all arks is not judged."""
+    return ark in parent
+
+
+def read_records(store: Store) -> Iterator[StoredRecord]:
+    """Every stored record, parsed, with its images' files, in the store's listing order."""
+    inventory = store.inventory
+    for (path, ark), body in _bodies(store):
+        record = parse_record(body) if body is not None else None
+        stored = StoredRecord(ark, path, record)
+        if record is not None:
+            stored.images, stored.unnamed = find_images(
+                store.config, ark, images(record), inventory.folder
+            )
+        yield stored
+
+
+def _bodies(store: Store) -> Iterator[tuple[tuple[str, str], bytes | None]]:
+    inventory = store.inventory
+    if isinstance(inventory, LocalInventory):
+        for listed in store.record_paths():
+            yield listed, inventory.read_bytes(listed[0])
+        return
+    # One GET per record: a few at a time, in order, never more than REMOTE_READ_AHEAD held.
+    with ThreadPoolExecutor(REMOTE_READ_AHEAD) as pool:
+        pending: collections.deque[Any] = collections.deque()
+        for listed in store.record_paths():
+            pending.append((listed, pool.submit(inventory.read_bytes, listed[0])))
+            if len(pending) >= REMOTE_READ_AHEAD:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
+
+
+# -- feed rows ---------------------------------------------------------------------------------
+
+IMAGE_FIELDS = ("url", "path", "size", "copyright", "position")
+# One row per image: the record's fields, then the image's under these names.
+IMAGE_COLUMNS = {name: f"image{name.capitalize()}" for name in IMAGE_FIELDS}
+
+
+def image_entry(image: StoredImage) -> dict[str, Any]:
+    """An image as the crawl's feed lists it, with its file in the store (path None if absent)."""
+    return {
+        "url": image.ref.url,
+        "path": image.path,
+        "size": image.size,
+        "copyright": image.ref.copyright,
+        "position": image.ref.position,
+    }
+
+
+def record_row(stored: StoredRecord) -> dict[str, Any]:
+    """The record's feed row: the crawl feed's fields, its path and its images."""
+    assert stored.record is not None
+    return {
+        **record_fields(stored.record),
+        "path": stored.path,
+        "images": [image_entry(image) for image in stored.images],
+    }
+
+
+def image_rows(row: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """One row per stored image of a record row: the record's fields, then the image's."""
+    fields = {name: value for name, value in row.items() if name != "images"}
+    for entry in row["images"]:
+        if entry["path"] is not None:
+            yield {**fields, **{IMAGE_COLUMNS[k]: entry[k] for k in IMAGE_FIELDS}}
+
+
+@dataclass
+class Filters:
+    """The spider's ``-a collection=`` / ``-a type=`` filters, as export's options."""
+
+    collection: str | None = None
+    object_type: str | None = None
+
+    def keep(self, record: dict[str, Any]) -> bool:
+        return matches(record, self.collection, self.object_type)
+
+
+@dataclass
+class Tally:
+    """What a pass over the store met."""
+
+    records: int = 0  # stored records read
+    kept: int = 0  # of which kept by the filters
+    damaged: list[str] = field(default_factory=list)  # stored files that are not records
+    images: int = 0  # stored images of kept records
+    missing_images: int = 0  # listed by a kept record, not in the store
+    per_collection: collections.Counter[str] = field(default_factory=collections.Counter)
+
+
+def record_rows(
+    store: Store, filters: Filters | None = None, tally: Tally | None = None
+) -> Iterator[dict[str, Any]]:
+    """The feed row of every stored record the filters keep; *tally* counts the pass."""
+    filters = filters or Filters()
+    tally = tally if tally is not None else Tally()
+    for stored in read_records(store):
+        tally.records += 1
+        if stored.record is None:
+            tally.damaged.append(stored.path)
+            continue
+        if not filters.keep(stored.record):
+            continue
+        row = record_row(stored)
+        tally.kept += 1
+        tally.per_collection[row.get("collection") or ""] += 1
+        stored_images = sum(1 for image in stored.images if image.path is not None)
+        tally.images += stored_images
+        tally.missing_images += len(stored.images) - stored_images
+        yield row
