@@ -225,6 +225,11 @@ class Filters:
     def keep(self, record: dict[str, Any]) -> bool:
         return matches(record, self.collection, self.object_type)
 
+    def __str__(self) -> str:
+        """As given on the command line (empty: no filter)."""
+        given = (("collection", self.collection), ("type", self.object_type))
+        return " ".join(f"--{name} {value!r}" for name, value in given if value)
+
 
 @dataclass
 class Tally:
@@ -236,6 +241,9 @@ class Tally:
     images: int = 0  # stored images of kept records
     missing_images: int = 0  # listed by a kept record, not in the store
     per_collection: collections.Counter[str] = field(default_factory=collections.Counter)
+    images_per_collection: collections.Counter[str] = field(default_factory=collections.Counter)
+    # Every record's department, kept or not: what a filter that keeps nothing could have had.
+    seen_collections: collections.Counter[str] = field(default_factory=collections.Counter)
 
 
 def record_rows(
@@ -249,12 +257,15 @@ def record_rows(
         if stored.record is None:
             tally.damaged.append(stored.path)
             continue
+        row = record_row(stored)
+        department = row.get("collection") or ""
+        tally.seen_collections[department] += 1
         if not filters.keep(stored.record):
             continue
-        row = record_row(stored)
         tally.kept += 1
-        tally.per_collection[row.get("collection") or ""] += 1
+        tally.per_collection[department] += 1
         stored_images = sum(1 for image in stored.images if image.path is not None)
         tally.images += stored_images
+        tally.images_per_collection[department] += stored_images
         tally.missing_images += len(stored.images) - stored_images
         yield row
