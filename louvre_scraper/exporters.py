@@ -1,40 +1,62 @@
-"""CSV feeds as a user expects them: one flat row per item, no column that is always empty.
+"""CSV feeds as a user expects them: one flat row per item, every column a plain value.
 
 Scrapy's ``CsvItemExporter`` writes a column per declared field, the transient ``body`` too,
-and a list of dicts (a record's ``images``) as its Python repr. This one leaves out the
-fields that never reach a feed, joins lists with `` | `` (titles and creators hold commas),
-and writes a record's images as their paths in the store.
+and a list of dicts (a record's ``creators`` and ``images``) as its Python repr; and with the
+columns taken from the first item it warns of "dropped fields". This one writes each item as
+:func:`flat_row`: lists joined with `` | `` (titles and creators hold commas), each creator as
+readable text, and a record's images as three columns in the same order — their paths in the
+store (empty for an image not stored), their URLs and their copyrights. The image sizes,
+checksums, types and statuses are in the JSON Lines feed, not in the CSV.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy.exporters import CsvItemExporter
 
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-    from scrapy import Field
-
 TRANSIENT_FIELDS = frozenset({"body"})  # spider to pipeline only
 JOIN = " | "
+IMAGE_COLUMNS = {"images": "path", "imageUrls": "url", "imageCopyrights": "copyright"}
+
+
+def creator_text(creator: Any) -> str:
+    """``"Pignoni, Simone (Attribué à; peintre; Q963528)"``: the name, then what is known."""
+    if not isinstance(creator, dict):
+        return "" if creator is None else str(creator)
+    known = [creator.get(key) or "" for key in ("qualifier", "role", "wikidata")]
+    details = "; ".join(k for k in known if k)
+    return f"{creator.get('name') or ''} ({details})" if details else str(creator.get("name") or "")
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return JOIN.join(str(_cell(v)) for v in value)
+    return value
+
+
+def flat_row(item: Any) -> dict[str, Any]:
+    """An item as one CSV row, its fields in declared order (a dict's: in its own)."""
+    adapter = ItemAdapter(item)
+    row: dict[str, Any] = {}
+    for name in adapter.field_names():
+        if name in TRANSIENT_FIELDS:
+            continue
+        value = adapter.get(name)
+        if name == "images" and isinstance(value, list):
+            entries = [v if isinstance(v, dict) else {"path": v} for v in value]
+            for column, key in IMAGE_COLUMNS.items():
+                row[column] = JOIN.join(str(e.get(key) or "") for e in entries)
+        elif name == "creators" and isinstance(value, list):
+            row[name] = JOIN.join(map(creator_text, value))
+        else:
+            row[name] = _cell(value)
+    return row
 
 
 class FlatCsvItemExporter(CsvItemExporter):
-    def __init__(self, *args: Any, **kwargs: Any):
-        kwargs.setdefault("join_multivalued", JOIN)
-        super().__init__(*args, **kwargs)
-
-    def _write_headers_and_set_fields_to_export(self, item: Any) -> None:
-        if not self.fields_to_export:
-            names = ItemAdapter(item).field_names()
-            self.fields_to_export = [n for n in names if n not in TRANSIENT_FIELDS]
-            self._autodetected_fields = True
-        super()._write_headers_and_set_fields_to_export(item)
-
-    def serialize_field(self, field: Mapping[str, Any] | Field, name: str, value: Any) -> Any:
-        if isinstance(value, list) and all(isinstance(v, dict) for v in value):
-            value = [str(v.get("path") or v.get("url") or "") for v in value]
-        return super().serialize_field(field, name, value)
+    def export_item(self, item: Any) -> None:
+        super().export_item(flat_row(item))

@@ -17,23 +17,28 @@ class ArtworkZip(scrapy.Item):
 
 
 class ArtworkRecord(scrapy.Item):
-    """One record of the documented route: what a feed lists of it, and its images."""
+    """One record of the documented route: a feed row (``records.feed_row``) and its images."""
 
-    arkId = scrapy.Field()  # the museum's property names, as in the record
+    arkId = scrapy.Field()  # the museum's property names where it has one
     url = scrapy.Field()  # the record's permalink
-    modified = scrapy.Field()  # YYYY-MM-DD, the record's own date
+    modified = scrapy.Field()  # YYYY-MM-DD, the record's own date (its key is "modified ")
     title = scrapy.Field()
-    creators = scrapy.Field()  # creator labels, in the record's order
-    startYear = scrapy.Field()
-    endYear = scrapy.Field()
+    # Current attributions only, schools included: [{name, role, qualifier, wikidata}]
+    creators = scrapy.Field()
+    displayDateCreated = scrapy.Field()  # the museum's own sentence, verbatim
+    startYear = scrapy.Field()  # lowest dateCreated startYear (negative: BC), or None
+    endYear = scrapy.Field()  # highest dateCreated endYear, None when one is unknown
     collection = scrapy.Field()  # the museum department
-    objectType = scrapy.Field()
+    objectType = scrapy.Field()  # often empty: see denomination
+    denomination = scrapy.Field()  # denominationTitle "Dénomination": "flacon"
     inventoryNumber = scrapy.Field()  # objectNumber "Numéro principal"
-    dimensions = scrapy.Field()  # displayDimension strings
-    materials = scrapy.Field()  # materialsAndTechniques
-    location = scrapy.Field()  # currentLocation, room
-    # As FilesPipeline's ``files``: one dict per image with url, path, size, checksum, status,
-    # plus the image's copyright and position (and, spider to pipeline only, its body).
+    dimensions = scrapy.Field()  # labelled: "Hauteur : 4,3 cm ; Diamètre : 2,7 cm"
+    materials = scrapy.Field()  # materialsAndTechniques, on one line
+    currentLocation = scrapy.Field()  # "non exposé", a gallery and showcase, or a loan
+    room = scrapy.Field()  # "Salle 637, Aile Sully, Niveau 1" or ""
+    onDisplay = scrapy.Field()  # currentLocation is not "non exposé"; None when not given
+    # One dict per image: url, path (None unless the file is in the store), size, checksum,
+    # copyright, position, type, status (and, spider to pipeline only, its body).
     images = scrapy.Field()
     path = scrapy.Field()  # where the record's .json is in FILES_STORE
     status = scrapy.Field()  # "downloaded", or "uptodate" when the stored record was current

@@ -1,23 +1,33 @@
-"""A record's ``.json`` as the museum serves it: is it whole, and what a feed item takes from it.
+"""A record's ``.json`` as the museum serves it: is it whole, and what a feed row takes from it.
 
-The documented properties are read tolerantly (a 2024 bulk pull saw ``'modified '`` with a
-trailing space; any property may be absent, empty or of an unexpected shape); the record
-itself is stored as served, so nothing is lost by what the item leaves out.
-Plain functions, no Twisted: they are tested on bytes and dicts.
+The documented properties are read tolerantly (every real record spells ``'modified '`` with a
+trailing space; any property may be absent, ``""``, ``[]`` or of an unexpected shape); the record
+itself is stored as served, so what a row leaves out (former attributions, bibliography, …) is
+still in the store. :func:`feed_row` is the one mapping from a record to a feed row: the
+``collection`` spider and ``scrapy export`` both call it. Plain functions, no Twisted.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from louvre_scraper.verdict import RETRYABLE_STATUSES, Verdict, by_status
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Iterable
 
 MAIN_NUMBER = "Numéro principal"  # objectNumber[].type of the inventory number
+DENOMINATION = "Dénomination"  # denominationTitle[].type naming what the object is
+# creator[].attributionLevel of a current attribution ("" or absent counts as current too);
+# "Ancienne Attribution" and "Inventorié Comme" stay in the stored record only.
+CURRENT_ATTRIBUTION = "attribution actuelle"
+NOT_ON_DISPLAY = "non exposé"  # currentLocation of what is in storage
+SEPARATOR = " ; "  # how the museum itself joins several values in one text
+_SPACES = re.compile(r"\s+")
 
 
 def parse_record(body: bytes) -> dict[str, Any] | None:
@@ -47,7 +57,7 @@ def classify_record(
 
 
 def prop(record: dict[str, Any], name: str) -> Any:
-    """A top-level property, tolerating stray spaces in its key."""
+    """A top-level property, tolerating stray spaces in its key (``'modified '``)."""
     if name in record:
         return record[name]
     for key, value in record.items():
@@ -57,17 +67,18 @@ def prop(record: dict[str, Any], name: str) -> Any:
 
 
 def _text(value: Any) -> str:
-    if value is None:
+    """One line of text: runs of white space (the museum's CRLFs too) become one space."""
+    if value is None or isinstance(value, bool):
         return ""
     if isinstance(value, str):
-        return value.strip()
+        return _SPACES.sub(" ", value).strip()
     if isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, list):
-        return "; ".join(t for t in (_text(v) for v in value) if t)
+        return SEPARATOR.join(t for t in (_text(v) for v in value) if t)
     if isinstance(value, dict):
         return _text(value.get("value") or value.get("label") or value.get("text"))
-    return str(value)
+    return _text(str(value))
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:
@@ -75,23 +86,60 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
 
 
 def _year(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
     try:
         return int(str(value).strip())
     except ValueError:
         return None
 
 
-def creators(record: dict[str, Any]) -> list[str]:
-    return [t for t in (_text(c.get("label")) for c in _dicts(prop(record, "creator"))) if t]
+def _lines(value: Any) -> str:
+    """A text of several lines (``"Matériau : verre\\r\\nTechnique : soufflage"``) on one."""
+    if not isinstance(value, str):
+        return _text(value)
+    return SEPARATOR.join(t for t in map(_text, value.splitlines()) if t)
+
+
+def creators(record: dict[str, Any]) -> list[dict[str, str]]:
+    """The current attributions, schools included, in the record's order: each with its
+    ``name`` (``label``), ``role`` (``creatorRole``), ``qualifier`` (``linkType``: "École de",
+    "Attribué à", …) and ``wikidata`` id. Former ones ("Ancienne Attribution", "Inventorié
+    Comme") are left out; the same attribution listed twice is given once."""
+    out: list[dict[str, str]] = []
+    for creator in _dicts(prop(record, "creator")):
+        level = _text(creator.get("attributionLevel")).casefold()
+        name = _text(creator.get("label"))
+        if not name or level not in ("", CURRENT_ATTRIBUTION):
+            continue
+        entry = {
+            "name": name,
+            "role": _text(creator.get("creatorRole")),
+            "qualifier": _text(creator.get("linkType")),
+            "wikidata": _text(creator.get("wikidata")),
+        }
+        if entry not in out:
+            out.append(entry)
+    return out
 
 
 def years(record: dict[str, Any]) -> tuple[int | None, int | None]:
-    """``startYear`` and ``endYear`` of the first creation date that has them."""
+    """The lowest ``startYear`` and the highest ``endYear`` over ``dateCreated`` (negative: BC).
+
+    An empty ``endYear`` ("vers 350") is unknown: then the highest end is unknown too (None),
+    never taken to be the start.
+    """
+    starts: list[int] = []
+    ends: list[int | None] = []
     for date in _dicts(prop(record, "dateCreated")):
         start, end = _year(date.get("startYear")), _year(date.get("endYear"))
-        if start is not None or end is not None:
-            return start, end if end is not None else start
-    return None, None
+        if start is None and end is None:
+            continue
+        if start is not None:
+            starts.append(start)
+        ends.append(end)
+    highest = None if not ends or None in ends else max(e for e in ends if e is not None)
+    return (min(starts) if starts else None), highest
 
 
 def inventory_number(record: dict[str, Any]) -> str:
@@ -100,21 +148,56 @@ def inventory_number(record: dict[str, Any]) -> str:
     return _text(main[0].get("value")) if main else ""
 
 
-def dimensions(record: dict[str, Any]) -> list[str]:
+def denomination(record: dict[str, Any]) -> str:
+    """What the object is (``denominationTitle`` of type "Dénomination"): "flacon"."""
+    return SEPARATOR.join(
+        t
+        for t in (
+            _text(d.get("value"))
+            for d in _dicts(prop(record, "denominationTitle"))
+            if _text(d.get("type")) == DENOMINATION
+        )
+        if t
+    )
+
+
+def dimensions(record: dict[str, Any]) -> str:
+    """Each dimension with its label, as the museum's page shows them:
+    ``"Hauteur : 4,3 cm ; Diamètre : 2,7 cm"`` (``displayDimension`` alone has no label)."""
     out = []
     for dimension in _dicts(prop(record, "dimension")):
+        label = _text(dimension.get("type"))
         shown = _text(dimension.get("displayDimension"))
         if not shown:
-            parts = (dimension.get("type"), dimension.get("value"), dimension.get("unit"))
-            shown = " ".join(t for t in map(_text, parts) if t)
-        if shown:
-            out.append(shown)
-    return out
+            shown = " ".join(
+                t for t in map(_text, (dimension.get("value"), dimension.get("unit"))) if t
+            )
+        if not shown:
+            continue
+        if label and not shown.casefold().startswith(label.casefold()):
+            shown = f"{label} : {shown}"
+        out.append(shown)
+    return SEPARATOR.join(out)
 
 
-def location(record: dict[str, Any]) -> str:
-    where, room = _text(prop(record, "currentLocation")), _text(prop(record, "room"))
-    return f"{where}, {room}" if where and room else where or room
+def on_display(record: dict[str, Any]) -> bool | None:
+    """Shown somewhere (``currentLocation`` is not "non exposé"); None when the record does
+    not say. A loan (``"Vif (France), Musée Champollion"``) is on display, elsewhere."""
+    where = _text(prop(record, "currentLocation"))
+    if not where:
+        return True if _text(prop(record, "room")) else None
+    return where.casefold() != NOT_ON_DISPLAY
+
+
+def index_values(record: dict[str, Any], facet: str) -> list[str]:
+    """The values of one ``index`` facet (``{"objectType": [{"value": …}]}``; or ``[]``)."""
+    index = prop(record, "index")
+    if not isinstance(index, dict):
+        return []
+    values = index.get(facet)
+    if not isinstance(values, list):
+        values = [values]
+    return [t for t in map(_text, values) if t]
 
 
 @dataclass(frozen=True)
@@ -124,6 +207,7 @@ class ImageRef:
     url: str
     position: int
     copyright: str
+    type: str = ""  # "", "profil", "détail", "Environnement", …
 
 
 def images(record: dict[str, Any]) -> list[ImageRef]:
@@ -135,13 +219,39 @@ def images(record: dict[str, Any]) -> list[ImageRef]:
             continue
         position = _year(entry.get("position"))
         refs.append(
-            ImageRef(url, index if position is None else position, _text(entry.get("copyright")))
+            ImageRef(
+                url,
+                index if position is None else position,
+                _text(entry.get("copyright")),
+                _text(entry.get("type")),
+            )
         )
     return sorted(refs, key=lambda ref: ref.position)
 
 
+def image_row(
+    ref: ImageRef,
+    *,
+    path: str | None = None,
+    size: int | None = None,
+    checksum: str | None = None,
+    status: str | None = None,
+) -> dict[str, Any]:
+    """One image of a feed row. *path* is None unless the file is in the store."""
+    return {
+        "url": ref.url,
+        "path": path,
+        "size": size,
+        "checksum": checksum,
+        "copyright": ref.copyright,
+        "position": ref.position,
+        "type": ref.type,
+        "status": status,
+    }
+
+
 def record_fields(record: dict[str, Any]) -> dict[str, Any]:
-    """What a feed item carries of a record (everything else stays in the stored ``.json``)."""
+    """What a feed row takes from the record itself, by the museum's names where it has one."""
     start, end = years(record)
     return {
         "arkId": _text(prop(record, "arkId")),
@@ -149,20 +259,74 @@ def record_fields(record: dict[str, Any]) -> dict[str, Any]:
         "modified": _text(prop(record, "modified")),
         "title": _text(prop(record, "title")),
         "creators": creators(record),
+        "displayDateCreated": _text(prop(record, "displayDateCreated")),
         "startYear": start,
         "endYear": end,
         "collection": _text(prop(record, "collection")),
         "objectType": _text(prop(record, "objectType")),
+        "denomination": denomination(record),
         "inventoryNumber": inventory_number(record),
         "dimensions": dimensions(record),
-        "materials": _text(prop(record, "materialsAndTechniques")),
-        "location": location(record),
+        "materials": _lines(prop(record, "materialsAndTechniques")),
+        "currentLocation": _text(prop(record, "currentLocation")),
+        "room": _text(prop(record, "room")),
+        "onDisplay": on_display(record),
     }
+
+
+def feed_row(
+    record: dict[str, Any], *, path: str, status: str, images: Iterable[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """The feed row of a record: its fields, where its ``.json`` is in the store (*path*),
+    what became of it (*status*) and its images (:func:`image_row` each)."""
+    return {**record_fields(record), "images": list(images), "path": path, "status": status}
+
+
+# -- filters ---------------------------------------------------------------------------------
+
+FILTERS = ("collection", "type")  # the -a NAME=… filters, and the properties each reads
+
+
+def filter_values(record: dict[str, Any], name: str) -> list[str]:
+    """What a filter compares with: ``collection``, or for ``type`` the ``objectType``, the
+    ``index`` objectType facet and the denomination (``objectType`` is empty in real records)."""
+    if name == "collection":
+        values = [_text(prop(record, "collection"))]
+    else:
+        values = [
+            _text(prop(record, "objectType")),
+            *index_values(record, "objectType"),
+            denomination(record),
+        ]
+    return [v for v in dict.fromkeys(values) if v]
 
 
 def matches(record: dict[str, Any], collection: str | None, object_type: str | None) -> bool:
     """The ``-a collection=`` / ``-a type=`` filters: case-insensitive substrings."""
-    for wanted, name in ((collection, "collection"), (object_type, "objectType")):
-        if wanted and wanted.casefold() not in _text(prop(record, name)).casefold():
+    for wanted, name in ((collection, "collection"), (object_type, "type")):
+        if wanted and not any(
+            wanted.casefold() in v.casefold() for v in filter_values(record, name)
+        ):
             return False
     return True
+
+
+@dataclass
+class FilterTally:
+    """What the filters kept, and the values they saw: a filter that keeps nothing can tell
+    the user what to ask for instead (the values are French: ``peinture``, not ``painting``)."""
+
+    wanted: dict[str, str]  # filter name → the asked value, only the filters in use
+    kept: int = 0
+    seen: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def check(self, record: dict[str, Any]) -> bool:
+        """Does *record* pass every filter? Counts its values either way."""
+        for name in self.wanted:
+            self.seen.setdefault(name, Counter()).update(filter_values(record, name))
+        kept = matches(record, self.wanted.get("collection"), self.wanted.get("type"))
+        self.kept += kept
+        return kept
+
+    def common(self, name: str, most: int = 10) -> list[tuple[str, int]]:
+        return self.seen.get(name, Counter()).most_common(most)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from louvre_scraper.ids import Shard
+    from louvre_scraper.records import FilterTally
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +96,7 @@ def record_lines(
     ]
     if filtered:
         lines.append(f"  filter:  {filtered} records did not match: stored, not in the feed")
+    lines += filter_lines(getattr(spider, "filters", None))
     obsolete, pruned = get("obsolete"), get("pruned")
     if pruned:
         lines.append(f"  pruned:  {pruned} files the collection no longer lists")
@@ -107,6 +109,20 @@ def record_lines(
     if not spider.walk_complete and spider.planned is not None:
         lines.append("  sitemaps: not all could be read: withdrawn records were not looked for")
     lines.append(f"  mirror:  {store}")
+    return lines
+
+
+def filter_lines(filters: FilterTally | None) -> list[str]:
+    """A filter that kept nothing: the values it saw instead, most common first."""
+    if filters is None or filters.kept or not filters.seen:
+        return []
+    lines = []
+    for name, wanted in filters.wanted.items():
+        common = ", ".join(f"{value} ({n})" for value, n in filters.common(name))
+        lines.append(
+            f"  filter:  {name}={wanted!r} kept no record; the most common {name} values seen:"
+            f" {common or 'none'}"
+        )
     return lines
 
 

@@ -102,8 +102,9 @@ def test_a_full_mirror_byte_for_byte(tmp_path: Path, fake_louvre) -> None:
             assert entry["url"] == server.url + image.path
             assert entry["copyright"] == image.copyright
             assert entry["position"] == image.position
+            assert entry["type"] == image.type
             if image.path in fake.gone_images():
-                assert entry["status"] == "missing"
+                assert (entry["status"], entry["path"]) == ("missing", None)  # not in the store
                 continue
             data = (store / entry["path"]).read_bytes()
             assert entry["size"] == len(data)
@@ -242,15 +243,31 @@ def test_filters_store_every_record_but_list_only_the_wanted(tmp_path: Path, fak
     assert 0 < len(paintings) < len(fake.served_arks())
     assert sorted(row["arkId"] for row in rows) == sorted(paintings)
     assert "body" not in rows[0]
+    assert "dropped fields" not in run.stderr
     for row in rows:
         record = fake.record(row["arkId"], server.url)
-        assert row["creators"] == " | ".join(c["label"] for c in record["creator"])
+        current = [
+            c
+            for c in record["creator"]
+            if c.get("attributionLevel", "") in ("", "Attribution actuelle")
+        ]
+        details = [
+            "; ".join(filter(None, (c["linkType"], c["creatorRole"], c["wikidata"])))
+            for c in current
+        ]
+        assert row["creators"] == " | ".join(
+            f"{c['label']} ({d})" if d else c["label"]
+            for c, d in zip(current, details, strict=True)
+        )
         first = fake.record_images(row["arkId"])[:1]
         assert row["images"] == " | ".join(
             f"images/{row['arkId']}/{i.position}{posixpath.splitext(i.path)[1].lower()}"
-            for i in first
             if i.path not in fake.gone_images()
+            else ""
+            for i in first
         )
+        assert row["imageUrls"] == " | ".join(server.url + i.path for i in first)
+        assert row["imageCopyrights"] == " | ".join(i.copyright for i in first)
 
 
 def test_shards_split_the_records_disjointly_and_completely(tmp_path: Path, fake_louvre) -> None:
@@ -360,3 +377,22 @@ def test_records_that_fail_for_good_are_named_and_the_exit_status_says_so(
     assert {p: b for p, b in run.files().items()} == {
         p: b for p, b in expected.items() if not any(ark in p for ark in failed)
     }
+
+
+def test_a_filter_that_keeps_nothing_names_the_values_it_saw(tmp_path: Path, fake_louvre) -> None:
+    server = fake_louvre(*SERVER)
+    fake = FakeCollection.from_args(list(SERVER))
+    feed = tmp_path / "paintings.jsonl"
+
+    run = collect(tmp_path / "store", server, "-a", "type=painting", "-O", str(feed))
+
+    assert run.returncode == 0, run.stderr
+    assert feed.read_text() == ""
+    seen = collections.Counter(
+        fake.record(ark, server.url)["denominationTitle"][0]["value"] for ark in fake.served_arks()
+    )
+    line = next(x for x in run.stderr.splitlines() if "kept no record" in x)
+    assert line.startswith("  filter:  type='painting' kept no record;")
+    value, count = seen.most_common(1)[0]
+    assert f"{value} ({count})" in line
+    assert line.count(" (") == min(10, len(seen))

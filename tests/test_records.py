@@ -1,12 +1,19 @@
+"""records.py on the museum's real records (../shared/reference/real-records/) and shapes."""
+
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.records import (
+    FilterTally,
     ImageRef,
     classify_record,
+    feed_row,
+    image_row,
     images,
     matches,
     parse_record,
@@ -14,67 +21,211 @@ from louvre_scraper.records import (
 )
 from louvre_scraper.verdict import Verdict
 
+REAL = Path(__file__).resolve().parents[1] / "../shared/reference/real-records"
+REAL_FILES = sorted(REAL.glob("cl*.json"))
+FRAGMENTS = json.loads((REAL / "fragments.json").read_text(encoding="utf-8"))
 MISSING = frozenset({404, 410})
-RECORD = {
-    "url": "https://collections.louvre.fr/ark:/53355/cl010062370",
-    "arkId": "cl010062370",
-    "modified ": "2024-05-01",
-    "title": "La Joconde",
-    "creator": [{"label": "Léonard de Vinci", "creatorRole": "Peintre"}, {"label": ""}],
-    "dateCreated": [{"startYear": "", "endYear": ""}, {"startYear": 1503, "endYear": "1519"}],
-    "collection": "Département des Peintures",
-    "objectType": "peinture",
-    "objectNumber": [
-        {"type": "Autre numéro", "value": "MR 316"},
-        {"type": "Numéro principal", "value": "INV 779"},
-    ],
-    "dimension": [{"type": "Hauteur", "unit": "m", "value": "0,77", "displayDimension": ""}],
-    "materialsAndTechniques": "huile sur bois",
-    "currentLocation": "Denon",
-    "room": "Salle 711",
-    "image": [
-        {"urlImage": "https://x/media/1.jpg", "position": 1, "copyright": "© B"},
-        {
-            "urlImage": "https://x/media/0.JPG",
-            "urlThumbnail": "https://x/s/0.jpg",
-            "position": 0,
-            "copyright": "© A",
-        },
-        {"urlImage": "", "position": 2},
-    ],
-}
-BODY = json.dumps(RECORD, ensure_ascii=False).encode()
 
 
-def test_fields_are_read_tolerantly() -> None:
-    fields = record_fields(RECORD)
-    assert fields["modified"] == "2024-05-01"  # the key had a trailing space
-    assert fields["creators"] == ["Léonard de Vinci"]
-    assert (fields["startYear"], fields["endYear"]) == (1503, 1519)
-    assert fields["inventoryNumber"] == "INV 779"
-    assert fields["dimensions"] == ["Hauteur 0,77 m"]
-    assert fields["location"] == "Denon, Salle 711"
-    assert fields["materials"] == "huile sur bois"
+def real(ark: str) -> dict:
+    record = parse_record((REAL / f"{ark}.json").read_bytes())
+    assert record is not None
+    return record
 
 
-def test_an_empty_record_gives_empty_fields() -> None:
-    fields = record_fields({"arkId": "cl010000001"})
-    assert fields["title"] == "" and fields["creators"] == [] and fields["startYear"] is None
+def with_creators(creator: list) -> dict:
+    return {"arkId": "cl010000001", "creator": creator}
+
+
+def test_the_real_records_are_here() -> None:
+    assert len(REAL_FILES) == 12
+    assert all(b"\\u00e9" in f.read_bytes() or b"\\/" in f.read_bytes() for f in REAL_FILES)
+
+
+@pytest.mark.parametrize("path", REAL_FILES, ids=lambda p: p.stem)
+def test_every_real_record_gives_a_complete_row(path: Path) -> None:
+    body = path.read_bytes()
+    assert classify_record(200, "application/json", body, MISSING) is Verdict.WHOLE
+    record = parse_record(body)
+    assert record is not None
+    row = feed_row(record, path=f"records/{path.stem}.json", status="downloaded")
+    assert set(row) == set(ArtworkRecord.fields) - {"body"}
+    assert row["arkId"] == path.stem
+    assert row["url"] == f"https://collections.louvre.fr/ark:/53355/{path.stem}"
+    assert len(row["modified"]) == 10  # from the key "modified " (with its space)
+    assert row["title"] and row["collection"] and row["denomination"] and row["inventoryNumber"]
+    assert row["dimensions"].startswith(("Hauteur : ", "Longueur : "))
+    assert "\r" not in row["materials"] and "\n" not in row["materials"]
+    assert row["materials"].startswith("Matériau : ")
+    assert row["onDisplay"] in (True, False)
+    assert row["creators"] == []  # antiquities: nobody is named
+    assert [i["url"] for i in row["images"]] == []  # images come with the spider's paths
+    assert len(images(record)) == len(record["image"])
+
+
+def test_the_flacon_as_a_dataset_user_reads_it() -> None:
+    fields = record_fields(real("cl010001416"))
+    assert fields == {
+        "arkId": "cl010001416",
+        "url": "https://collections.louvre.fr/ark:/53355/cl010001416",
+        "modified": fields["modified"],
+        "title": "flacon",
+        "creators": [],
+        "displayDateCreated": (
+            "Date de création/fabrication : époque islamique (attribution d'après style)"
+            " (641 - 1952)"
+        ),
+        "startYear": 641,
+        "endYear": 1952,
+        "collection": fields["collection"],
+        "objectType": "",
+        "denomination": "flacon",
+        "inventoryNumber": "E 24095",
+        "dimensions": "Hauteur : 4,3 cm ; Diamètre : 2,7 cm",
+        "materials": "Matériau : verre ; Technique : soufflage ; Couleur : incolore",
+        "currentLocation": "non exposé",
+        "room": "",
+        "onDisplay": False,
+    }
+    assert images(real("cl010001416")) == [
+        ImageRef(
+            "https://collections.louvre.fr/media/cache/large/0000000021/0000001416/0001251629_OG.JPG",
+            0,
+            "© 2023 GrandPalaisRmn (musée du Louvre) / Benoît Touchard",
+            "profil",
+        )
+    ]
+
+
+def test_an_unknown_end_year_is_not_the_start() -> None:
+    fields = record_fields(real("cl010000899"))  # "vers 350", endYear ""
+    assert (fields["startYear"], fields["endYear"]) == (350, None)
+    assert fields["displayDateCreated"].endswith("(vers 350)")
+
+
+def test_years_span_every_creation_date_before_christ_too() -> None:
+    assert record_fields(real("cl010146882"))[("startYear")] == -3100
+    assert record_fields(real("cl010001418"))["endYear"] == 641  # the date is listed twice
+    spans = {
+        "dateCreated": [{"startYear": 1510, "endYear": 1520}, {"startYear": 1500, "endYear": 1505}]
+    }
+    fields = record_fields({"arkId": "cl010000001", **spans})
+    assert (fields["startYear"], fields["endYear"]) == (1500, 1520)
+    fields = record_fields(real("cl010001358"))  # no dateCreated, no displayDateCreated
+    assert (fields["startYear"], fields["endYear"], fields["displayDateCreated"]) == (
+        None,
+        None,
+        "",
+    )
+
+
+def test_a_record_shown_on_loan_or_in_a_room() -> None:
+    loan = record_fields(real("cl010000738"))
+    assert (loan["currentLocation"], loan["room"], loan["onDisplay"]) == (
+        "Vif (France), Musée Champollion",
+        "",
+        True,
+    )
+    shown = record_fields(real("cl010001170"))
+    assert shown["room"] == "Salle 335, Aile Aile Sully, Niveau 0" and shown["onDisplay"]
+    assert record_fields({"arkId": "cl010000001"})["onDisplay"] is None
+
+
+def test_dimensions_with_line_breaks_and_accessories() -> None:
+    assert record_fields(real("cl010001078"))["dimensions"] == (
+        "Hauteur : 3,5 cm ; Longueur : 8,3 cm ; Largeur : 6,8 cm"
+    )
+    assert record_fields(real("cl010001423"))["dimensions"].endswith(
+        "Hauteur avec accessoire : 0,5 cm ; Diamètre avec accessoire : 4,2 cm"
+    )
+    no_display = {"dimension": [{"type": "Hauteur", "value": "0,77", "unit": "m"}]}
+    assert record_fields(no_display)["dimensions"] == "Hauteur : 0,77 m"
+
+
+def test_the_inventory_number_is_the_main_one_else_the_first() -> None:
+    assert record_fields(real("cl010001418"))["inventoryNumber"] == "E 11865"
+    assert record_fields(real("cl010001323"))["inventoryNumber"] == "TCL 6"  # no main number
+
+
+def test_the_denomination_leaves_the_title_out() -> None:
+    fields = record_fields(real("cl010001170"))  # a "Titre" and a "Dénomination"
+    assert (fields["title"], fields["denomination"]) == (
+        "Papyrus d'Abousir",
+        "papyrus documentaire",
+    )
+
+
+def test_creators_are_the_current_attributions_with_their_qualifier() -> None:
+    pignoni, bellini = FRAGMENTS["creator_arrays_2021"]
+    assert record_fields(with_creators(bellini))["creators"] == [
+        {"name": "Bellini, Giovanni", "role": "", "qualifier": "École de", "wikidata": "Q17169"},
+        {"name": "Italie", "role": "", "qualifier": "École de", "wikidata": ""},
+    ]
+    assert record_fields(with_creators(pignoni))["creators"] == [
+        {"name": "Italie", "role": "", "qualifier": "École de", "wikidata": ""},
+        {"name": "Pignoni, Simone", "role": "", "qualifier": "Attribué à", "wikidata": "Q963528"},
+    ]
+
+
+def test_creators_without_a_level_are_current_and_odd_shapes_are_skipped() -> None:
+    odd = [{"label": "Léonard de Vinci", "creatorRole": "peintre"}, {"label": ""}, "x", None]
+    assert record_fields(with_creators(odd))["creators"] == [
+        {"name": "Léonard de Vinci", "role": "peintre", "qualifier": "", "wikidata": ""}
+    ]
+    assert record_fields(with_creators("Léonard"))["creators"] == []
+
+
+def test_image_types_and_positions_from_a_real_image_list() -> None:
+    record = {"arkId": "cl010277627", "image": FRAGMENTS["image_array_cl010277627"]}
+    refs = images(record)
+    assert [(r.position, r.type) for r in refs] == [
+        (0, "trois quarts"),
+        (1, "détail"),
+        (2, "détail"),
+        (3, "détail"),
+    ]
+    assert image_row(refs[1]) == {
+        "url": refs[1].url,
+        "path": None,  # not in the store
+        "size": None,
+        "checksum": None,
+        "copyright": "© 2011 Musée du Louvre / Thierry Ollivier",
+        "position": 1,
+        "type": "détail",
+        "status": None,
+    }
 
 
 def test_images_are_the_full_size_ones_by_position() -> None:
-    assert images(RECORD) == [
-        ImageRef("https://x/media/0.JPG", 0, "© A"),
+    record = {
+        "image": [
+            {"urlImage": "https://x/media/1.jpg", "position": 1, "copyright": "© B"},
+            {
+                "urlImage": "https://x/media/0.JPG",
+                "urlThumbnail": "https://x/s/0.jpg",
+                "position": 0,
+            },
+            {"urlImage": "", "position": 2},
+        ]
+    }
+    assert images(record) == [
+        ImageRef("https://x/media/0.JPG", 0, ""),
         ImageRef("https://x/media/1.jpg", 1, "© B"),
     ]
+
+
+def test_an_empty_record_gives_empty_fields() -> None:
+    fields = record_fields({"arkId": "cl010000001", "index": [], "dimension": ""})
+    assert fields["title"] == "" and fields["creators"] == [] and fields["startYear"] is None
+    assert fields["dimensions"] == "" and fields["denomination"] == ""
 
 
 @pytest.mark.parametrize(
     ("status", "body", "verdict"),
     [
-        (200, BODY, Verdict.WHOLE),
+        (200, REAL_FILES[0].read_bytes(), Verdict.WHOLE),
         (200, b"<!DOCTYPE html><html>Server error</html>", Verdict.RETRY),
-        (200, BODY[:-10], Verdict.RETRY),
+        (200, REAL_FILES[0].read_bytes()[:-10], Verdict.RETRY),
         (200, b"[1, 2]", Verdict.RETRY),
         (404, b"<html>Not Found</html>", Verdict.MISSING),
         (503, b"", Verdict.RETRY),
@@ -86,13 +237,33 @@ def test_a_record_is_judged_from_its_body(status: int, body: bytes, verdict: Ver
 
 
 def test_parse_record() -> None:
-    assert parse_record(BODY) == RECORD
     assert parse_record(b'{"title": "no ark"}') is None
+    assert parse_record(REAL_FILES[0].read_bytes())["title"] == "pendentif ; amulette"
 
 
-def test_filters_are_case_insensitive_substrings() -> None:
-    assert matches(RECORD, "peintures", None)
-    assert matches(RECORD, None, "PEINT")
-    assert matches(RECORD, "Peintures", "peinture")
-    assert not matches(RECORD, "sculptures", None)
-    assert not matches(RECORD, None, "dessin")
+def test_the_type_filter_matches_the_denomination_of_real_records() -> None:
+    flacon = real("cl010001416")  # objectType ""
+    assert matches(flacon, None, "FLACON")
+    assert matches(flacon, "BYZANCE", "flacon")
+    assert not matches(flacon, "égyptiennes", "flacon")
+    assert not matches(flacon, None, "painting")
+
+
+def test_the_type_filter_matches_object_type_and_the_index_facet() -> None:
+    record = {"arkId": "cl020000001", "objectType": "dessin"}
+    assert matches(record, None, "dess")
+    faceted = {"arkId": "cl010000001", "index": {"objectType": [{"value": "peinture"}]}}
+    assert matches(faceted, None, "peint") and not matches(faceted, None, "dessin")
+
+
+def test_a_tally_tells_the_values_it_saw() -> None:
+    tally = FilterTally({"type": "painting"})
+    kept = [tally.check(parse_record(f.read_bytes())) for f in REAL_FILES]
+    assert not any(kept) and tally.kept == 0
+    assert {v for v, n in tally.common("type", 4)} == {
+        "lampe",
+        "monnaie",
+        "papyrus (fragment)",
+        "tablette",
+    }
+    assert len(tally.common("type")) == 8  # every denomination of the twelve, up to 10

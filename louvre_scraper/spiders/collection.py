@@ -32,7 +32,15 @@ from louvre_scraper.lazy import wait_for_room
 from louvre_scraper.mirror import Obsolete
 from louvre_scraper.progress import Units
 from louvre_scraper.reachability import give_up_if_failing, site_failing
-from louvre_scraper.records import ImageRef, images, matches, parse_record, prop, record_fields
+from louvre_scraper.records import (
+    FilterTally,
+    ImageRef,
+    feed_row,
+    image_row,
+    images,
+    parse_record,
+    prop,
+)
 from louvre_scraper.retry import JUDGE_META, VERDICT_META
 from louvre_scraper.spiders.base import StoreSpiderMixin
 from louvre_scraper.stop import is_stopping
@@ -83,8 +91,9 @@ class CollectionSpider(StoreSpiderMixin, SitemapSpider):
     """Mirror the collection: every record's ``.json``, its full-size images, a feed item.
 
     Arguments: ``collection`` and ``type`` (case-insensitive substrings of the record's
-    ``collection`` / ``objectType``), ``images`` (``all``, ``first``, ``none``), ``shard``
-    (``K/N``, by the ark's number).
+    ``collection`` / ``objectType``, ``index`` objectType or denomination: see
+    :func:`~louvre_scraper.records.filter_values`), ``images`` (``all``, ``first``, ``none``),
+    ``shard`` (``K/N``, by the ark's number).
     """
 
     name = "collection"
@@ -105,6 +114,8 @@ class CollectionSpider(StoreSpiderMixin, SitemapSpider):
         super().__init__(*args, **kwargs)
         self.collection_filter = str(collection).strip() if collection else None
         self.type_filter = str(object_type).strip() if object_type else None
+        wanted = {"collection": self.collection_filter, "type": self.type_filter}
+        self.filters = FilterTally({k: v for k, v in wanted.items() if v})
         self.images_wanted = str(wanted_images or "all").strip().lower()
         if self.images_wanted not in IMAGES_CHOICES:
             raise BadInput(
@@ -322,14 +333,15 @@ class CollectionSpider(StoreSpiderMixin, SitemapSpider):
         """
         stats = self._stats()
         item = ArtworkRecord(
-            record_fields(record),
-            path=self.config.record_path(ark),
-            status="downloaded" if body is not None else "uptodate",
-            images=[],
+            feed_row(
+                record,
+                path=self.config.record_path(ark),
+                status="downloaded" if body is not None else "uptodate",
+            )
         )
         if body is not None:
             item["body"] = body
-        if not matches(record, self.collection_filter, self.type_filter):
+        if not self.filters.check(record):
             stats.inc_value(f"{STATS}/records_filtered")
             item["status"] = "filtered"  # the pipeline stores a fetched .json, the feed skips it
             return [item] if body is not None else []
@@ -337,15 +349,7 @@ class CollectionSpider(StoreSpiderMixin, SitemapSpider):
         requests = []
         for ref in refs:
             path = self.config.image_path(ark, ref.position, extension(ref.url))
-            entry: dict[str, Any] = {
-                "url": ref.url,
-                "path": path,
-                "size": None,
-                "checksum": None,
-                "copyright": ref.copyright,
-                "position": ref.position,
-                "status": None,
-            }
+            entry = image_row(ref, path=path)  # where it goes; None again if it fails
             item["images"].append(entry)
             old_url = old_images.get(path)
             found = await self.inventory.find(path, IMAGE_ENDS)
@@ -419,7 +423,7 @@ class CollectionSpider(StoreSpiderMixin, SitemapSpider):
         if body is not None:
             entry["body"] = body
         else:
-            entry["status"] = status
+            entry.update(status=status, path=None)  # not in the store
         record.waiting -= 1
         if record.waiting:
             return None
