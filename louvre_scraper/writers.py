@@ -94,17 +94,23 @@ IMAGE_STRUCT = pa.struct(
         ("url", pa.string()),
         ("path", pa.string()),  # null: listed by the record, not in the store
         ("size", pa.int64()),
+        ("checksum", pa.string()),
         ("copyright", pa.string()),
         ("position", pa.int64()),
+        ("type", pa.string()),
+        ("status", pa.string()),
     ]
+)
+CREATOR_STRUCT = pa.struct(
+    [(name, pa.string()) for name in ("name", "role", "qualifier", "wikidata")]
 )
 # The feed fields that are not strings; any other field is a string, unless it is new here and
 # its first values say otherwise (then pyarrow infers its type from them).
 PARQUET_TYPES: dict[str, pa.DataType] = {
-    "creators": pa.list_(pa.string()),
+    "creators": pa.list_(CREATOR_STRUCT),
     "startYear": pa.int64(),
     "endYear": pa.int64(),
-    "dimensions": pa.list_(pa.string()),
+    "onDisplay": pa.bool_(),
     "images": pa.list_(IMAGE_STRUCT),
     "imageSize": pa.int64(),
     "imagePosition": pa.int64(),

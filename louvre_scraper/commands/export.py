@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from louvre_scraper.dataset import Filters, Tally, image_rows, record_rows
+from louvre_scraper.dataset import Tally, filters, image_rows, record_rows
 from louvre_scraper.exitstatus import EXIT_STOPPED
 from louvre_scraper.storecommand import StoreCommand
 from louvre_scraper.writers import (
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import argparse
 
     from louvre_scraper.dataset import Store
+    from louvre_scraper.records import FilterTally
     from louvre_scraper.writers import Writer
 
 logger = logging.getLogger(__name__)
@@ -94,9 +95,7 @@ class Command(StoreCommand):
             self.bad_input(f"bad option --per={opts.per!r}: expected record or image")
         if fmt == "imagefolder" and per != "image":
             self.bad_input("bad option --per=record: imagefolder has one row per image")
-        filters = Filters(
-            (opts.collection or "").strip() or None, (opts.type or "").strip() or None
-        )
+        wanted = filters((opts.collection or "").strip(), (opts.type or "").strip())
         store = self.open_store()
         target = Path(dest)
         problem = destination_problem(target, fmt)
@@ -109,15 +108,17 @@ class Command(StoreCommand):
                 f"imagefolder needs a local FILES_STORE (its images are linked or copied);"
                 f" {store.name} is not: export jsonl, csv or parquet from it"
             )
-        self.exitcode = self.export(store, target, fmt, per == "image", filters)
+        self.exitcode = self.export(store, target, fmt, per == "image", wanted)
 
-    def export(self, store: Store, dest: Path, fmt: str, per_image: bool, filters: Filters) -> int:
+    def export(
+        self, store: Store, dest: Path, fmt: str, per_image: bool, wanted: FilterTally
+    ) -> int:
         ticker = self.ticker(store, "records")
         tally = Tally()
-        writer = open_writer(fmt, dest, store, filters)
+        writer = open_writer(fmt, dest, store, wanted)
         rows = 0
         try:
-            for row in record_rows(store, filters, tally):
+            for row in record_rows(store, wanted, tally):
                 if per_image:
                     for image_row in image_rows(row):
                         writer.write(image_row)
@@ -128,7 +129,7 @@ class Command(StoreCommand):
                 ticker.tick(tally.records, "Exporting")
             if not tally.kept:
                 writer.abort()
-                self.bad_input(nothing_kept(tally, filters, store))
+                self.bad_input(nothing_kept(tally, wanted, store))
             writer.close(tally)
         except KeyboardInterrupt:
             writer.abort()
@@ -163,30 +164,36 @@ class Command(StoreCommand):
         return 0
 
 
-def open_writer(fmt: str, dest: Path, store: Store, filters: Filters) -> Writer:
+def open_writer(fmt: str, dest: Path, store: Store, wanted: FilterTally) -> Writer:
     if fmt == "jsonl":
         return JsonlWriter(dest)
     if fmt == "csv":
         return CsvWriter(dest)
     if fmt == "parquet":
         return ParquetWriter(dest)
-    given = f" {filters}" if str(filters) else ""
+    given = f" {options(wanted)}" if wanted.wanted else ""
     source = {"store": store.name, "site": store.config.base_url, "filters": given}
     return ImageFolderWriter(dest, Path(store.name), source)
 
 
-def nothing_kept(tally: Tally, filters: Filters, store: Store) -> str:
-    """The one line for an export that would be empty: which filter, and what there is."""
-    if not str(filters):
+def options(wanted: FilterTally) -> str:
+    """The filters as given on the command line: ``--collection 'peintures'``."""
+    return " ".join(f"--{name} {value!r}" for name, value in wanted.wanted.items())
+
+
+def nothing_kept(tally: Tally, wanted: FilterTally, store: Store) -> str:
+    """The one line for an export that would be empty: which filter, and what it saw."""
+    if not wanted.wanted:
         return (
             f"bad setting FILES_STORE={store.name!r}:"
             f" none of its {tally.records} records can be read"
         )
-    seen = ", ".join(
-        f"{name or '(none)'} ({count})"
-        for name, count in tally.seen_collections.most_common(MOST_COMMON)
+    seen = "; ".join(
+        f"the most common {name} values seen: "
+        + (", ".join(f"{value} ({n})" for value, n in wanted.common(name, MOST_COMMON)) or "none")
+        for name in wanted.wanted
     )
-    return f"bad option {filters}: keeps none of the {tally.records} records; departments: {seen}"
+    return f"bad option {options(wanted)}: keeps none of the {tally.records} records; {seen}"
 
 
 def _inside(path: Path, folder: Path) -> bool:
