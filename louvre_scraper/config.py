@@ -323,15 +323,24 @@ def _list_file(name: str, value: Any) -> str | None:
 
 def _check_local_dir(path: Path, value: Any, name: str = "FILES_STORE") -> None:
     """The directory must exist and be writable, or be creatable; check without writing."""
+    problem = unwritable_dir(path)
+    if problem:
+        raise _bad(name, value, problem)
+
+
+def unwritable_dir(path: Path) -> str | None:
+    """Why files cannot be written in the directory *path* (None: they can, once it is
+    created); checked without writing."""
     probe = path.absolute()
     real = Path(os.path.realpath(probe))
     if any(real == root or root in real.parents for root in PSEUDO_FS):
-        raise _bad(name, value, f"{real} is in a kernel filesystem, not a place for files")
+        return f"{real} is in a kernel filesystem, not a place for files"
     while not probe.exists():
         if probe.parent == probe:
             break
         probe = probe.parent
     if not probe.is_dir():
-        raise _bad(name, value, f"{probe} is not a directory")
+        return f"{probe} is not a directory"
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise _bad(name, value, f"{probe} is not writable")
+        return f"{probe} is not writable"
+    return None
