@@ -22,7 +22,7 @@ from louvre_scraper.fetchpolicy import (
     refusal,
 )
 from louvre_scraper.reachability import classify_exception
-from louvre_scraper.retry import ID_META, JUDGE_META, PROBE_META
+from louvre_scraper.contract import ID_META, JUDGE_META, PROBE_META
 
 HOSTS = frozenset({"collections.louvre.fr", "cdn.example.org"})
 

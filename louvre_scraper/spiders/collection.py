@@ -131,7 +131,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             callback=spider.parse_sitemap,
             errback=spider.sitemap_failed,
             max_sitemaps=spider.config.max_sitemaps,
-            max_size=crawler.settings.getint("DOWNLOAD_MAXSIZE"),
+            max_size=spider.config.max_sitemap_bytes,
             fallback_url=f"{spider.config.base_url}/sitemap.xml",
         )
         return spider
