@@ -20,6 +20,7 @@ from louvre_scraper.records import (
     record_fields,
 )
 from louvre_scraper.verdict import Verdict
+from tests.fake_collection import CollectionConfig, FakeCollection
 
 REAL = Path(__file__).resolve().parents[1] / "../shared/reference/real-records"
 REAL_FILES = sorted(REAL.glob("cl*.json"))
@@ -267,3 +268,26 @@ def test_a_tally_tells_the_values_it_saw() -> None:
         "tablette",
     }
     assert len(tally.common("type")) == 8  # every denomination of the twelve, up to 10
+
+
+def test_every_record_the_fake_server_varies_gives_a_complete_row() -> None:
+    fake = FakeCollection(CollectionConfig(records=200))
+    rows = []
+    for ark in fake.served_arks():
+        body = fake.record_bytes(ark, "https://collections.louvre.fr")
+        assert body is not None and body.isascii()
+        record = parse_record(body)
+        assert record is not None
+        rows.append(row := feed_row(record, path=f"records/{ark}.json", status="downloaded"))
+        assert row["arkId"] == ark and len(row["modified"]) == 10
+        assert row["title"] and row["denomination"] and row["inventoryNumber"]
+        assert row["dimensions"].count(" : ") == len(record["dimension"])
+        assert "\r" not in row["materials"] + row["dimensions"]
+        assert all(set(c) == {"name", "role", "qualifier", "wikidata"} for c in row["creators"])
+    # The shapes the real records hold all occur among the variations.
+    assert any(r["endYear"] is None and r["startYear"] is not None for r in rows)
+    assert any(r["startYear"] is not None and r["startYear"] < 0 for r in rows)
+    assert any(len(r["creators"]) > 1 for r in rows) and any(not r["creators"] for r in rows)
+    assert any(c["qualifier"] == "École de" for r in rows for c in r["creators"])
+    assert {r["onDisplay"] for r in rows} == {True, False}
+    assert any(r["objectType"] for r in rows) and any(not r["objectType"] for r in rows)
