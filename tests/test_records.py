@@ -291,3 +291,39 @@ def test_every_record_the_fake_server_varies_gives_a_complete_row() -> None:
     assert any(c["qualifier"] == "École de" for r in rows for c in r["creators"])
     assert {r["onDisplay"] for r in rows} == {True, False}
     assert any(r["objectType"] for r in rows) and any(not r["objectType"] for r in rows)
+
+
+def readme_docs() -> str:
+    root = Path(__file__).resolve().parents[1]
+    return "\n".join(
+        p.read_text(encoding="utf-8") for p in [root / "README.md", *root.glob("docs/*.md")]
+    )
+
+
+def test_the_readme_shows_a_real_records_feed_line_and_every_field() -> None:
+    text = readme_docs()
+    marker = text.index("<!-- feed example: cl010001416")
+    block = text[marker:].split("```json\n", 1)[1].split("\n```", 1)[0]
+    shown = json.loads(block)
+    record = real("cl010001416")
+    (ref,) = images(record)
+    (image,) = shown["images"]
+    assert shown == feed_row(
+        record,
+        path="records/cl010001416.json",
+        status="downloaded",
+        images=[
+            image_row(
+                ref,
+                path="images/cl010001416/0.jpg",
+                size=image["size"],
+                checksum=image["checksum"],
+                status="downloaded",
+            )
+        ],
+    )
+    # The field table names each field of the feed, and only those.
+    table = text[text.index("| Field | From the record |") : marker]
+    rows = [row for row in table.splitlines()[2:] if row.startswith("|")]
+    named = {name for row in rows for name in row.split("|")[1].split("`")[1::2]}
+    assert named == set(ArtworkRecord.fields) - {"body"}
