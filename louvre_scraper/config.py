@@ -1,7 +1,7 @@
 """Every ``LOUVRE_*`` setting (and the Scrapy settings we depend on) read and checked once.
 
-Each component builds a :class:`LouvreConfig` in its ``from_crawler``; the spider builds it
-first, so a bad value ends the run before any component writes anything.
+Built once per crawler (:func:`config_of`), by the spider first, so a bad value ends the run
+before any component writes anything; every component then reads the same object.
 Defaults live here, next to their checks; ``settings.py`` only holds what differs from
 Scrapy's own defaults.
 """
@@ -11,20 +11,25 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
+from weakref import WeakKeyDictionary
 
 from louvre_scraper.errors import BadInput
 
 if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
 
 DOWNLOAD_PATH = "/en/artwork/image/download/{id}/0"
 RECORD_PATH = "/ark:/53355/{ark}.json"
 SAMPLE_IMAGE = {"ark": "cl010062370", "position": 0, "ext": ".jpg"}
 REMOTE_SCHEMES = ("s3", "gs", "ftp")
+MIB = 1024 * 1024
+HOST_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|[0-9a-f:]+")
 # Scrapy's boolean settings a user is told to set; a typo must not end in a traceback.
 BOOLEAN_SETTINGS = (
     "ROBOTSTXT_OBEY",
@@ -57,12 +62,21 @@ class LouvreConfig:
     record_template: str = "records/{ark}.json"
     image_template: str = "images/{ark}/{position}{ext}"
     sitemap_url: str | None = None  # default: robots.txt's Sitemap line, else /sitemap.xml
+    max_sitemaps: int = 1000  # sitemaps asked per run at most (the museum has 27)
     obsolete_file: str | None = None  # default: beside a local store, none for a remote one
     prune: bool = False
     # When to give up on a site that cannot be reached or refuses us (louvre_scraper/reachability).
     give_up_failures: int = 30
     give_up_seconds: float = 60.0
     logstats_interval: float = 60.0
+    # The trust boundary (louvre_scraper/fetchpolicy): which hosts, how large a body.
+    allowed_hosts: frozenset[str] = frozenset({"collections.louvre.fr"})  # with the base's
+    max_record_bytes: int = 4 * MIB  # real records: 5-10 KB
+    max_image_bytes: int = 32 * MIB  # real full-size images top out around 1500 px
+    max_sitemap_bytes: int = 50 * MIB  # the sitemap protocol's limit (uncompressed)
+    max_sitemap_urls: int = 50_000  # the sitemap protocol's limit; real ones: 40,010
+    max_zip_bytes: int = 256 * MIB  # 2021: 268 KB and 443 KB, ~1.5 MB on average
+    max_probe_bytes: int = 1 * MIB  # probes read headers only
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> LouvreConfig:
@@ -94,6 +108,7 @@ class LouvreConfig:
                 settings, "LOUVRE_IMAGE_TEMPLATE", defaults.image_template, SAMPLE_IMAGE
             ),
             sitemap_url=_optional_url(settings, "LOUVRE_SITEMAP_URL"),
+            max_sitemaps=_number(settings, "LOUVRE_MAX_SITEMAPS", defaults.max_sitemaps, int, 1),
             obsolete_file=_list_file("LOUVRE_OBSOLETE_FILE", settings.get("LOUVRE_OBSOLETE_FILE")),
             prune=_bool(settings, "LOUVRE_PRUNE", False),
             give_up_failures=_number(
@@ -105,6 +120,17 @@ class LouvreConfig:
             logstats_interval=_number(
                 settings, "LOGSTATS_INTERVAL", defaults.logstats_interval, float, 0
             ),
+            allowed_hosts=_allowed_hosts(settings, settings.get("LOUVRE_BASE_URL")),
+            max_record_bytes=_size(settings, "LOUVRE_MAX_RECORD_BYTES", defaults.max_record_bytes),
+            max_image_bytes=_size(settings, "LOUVRE_MAX_IMAGE_BYTES", defaults.max_image_bytes),
+            max_sitemap_bytes=_size(
+                settings, "LOUVRE_MAX_SITEMAP_BYTES", defaults.max_sitemap_bytes
+            ),
+            max_sitemap_urls=_number(
+                settings, "LOUVRE_MAX_SITEMAP_URLS", defaults.max_sitemap_urls, int, 1
+            ),
+            max_zip_bytes=_size(settings, "LOUVRE_MAX_ZIP_BYTES", defaults.max_zip_bytes),
+            max_probe_bytes=_size(settings, "LOUVRE_MAX_PROBE_BYTES", defaults.max_probe_bytes),
         )
         _number(settings, "CONCURRENT_REQUESTS", 16, int, 1)
         _number(settings, "CONCURRENT_REQUESTS_PER_DOMAIN", 8, int, 1)
@@ -144,6 +170,17 @@ class LouvreConfig:
         return Path(store.split("://", 1)[1] if store.startswith("file://") else store)
 
 
+_CONFIGS: WeakKeyDictionary[Crawler, LouvreConfig] = WeakKeyDictionary()
+
+
+def config_of(crawler: Crawler) -> LouvreConfig:
+    """The crawler's settings read and checked, once per crawler (raises BadInput)."""
+    config = _CONFIGS.get(crawler)
+    if config is None:
+        config = _CONFIGS[crawler] = LouvreConfig.from_settings(crawler.settings)
+    return config
+
+
 def _bad(name: str, value: Any, why: str) -> BadInput:
     return BadInput(f"bad setting {name}={value!r}: {why}")
 
@@ -154,6 +191,29 @@ def _base_url(value: Any) -> str:
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise _bad("LOUVRE_BASE_URL", value, "expected an http:// or https:// URL")
     return url.rstrip("/")
+
+
+def _allowed_hosts(settings: BaseSettings, base_url: Any) -> frozenset[str]:
+    """LOUVRE_BASE_URL's host, and LOUVRE_ALLOWED_HOSTS: bare host names (a CDN's)."""
+    base_host = urlparse(_base_url(base_url or LouvreConfig.base_url)).hostname or ""
+    hosts = {base_host.lower()}
+    for raw in settings.getlist("LOUVRE_ALLOWED_HOSTS"):
+        host = str(raw).strip().lower().rstrip(".")
+        if not host:
+            continue
+        if not HOST_RE.fullmatch(host):
+            raise _bad(
+                "LOUVRE_ALLOWED_HOSTS",
+                settings.get("LOUVRE_ALLOWED_HOSTS"),
+                f"{raw!r} is not a host name (e.g. images.louvre.fr: no scheme, port or path)",
+            )
+        hosts.add(host)
+    return frozenset(hosts)
+
+
+def _size(settings: BaseSettings, name: str, default: int) -> int:
+    """A body size limit in bytes: a positive integer (Scrapy reads 0 as "no limit")."""
+    return int(_number(settings, name, default, int, 1))
 
 
 def _optional_url(settings: BaseSettings, name: str) -> str | None:
@@ -283,15 +343,24 @@ def writable_dir(path: Path, value: Any, name: str) -> None:
 
 def _check_local_dir(path: Path, value: Any, name: str = "FILES_STORE") -> None:
     """The directory must exist and be writable, or be creatable; check without writing."""
+    problem = unwritable_dir(path)
+    if problem:
+        raise _bad(name, value, problem)
+
+
+def unwritable_dir(path: Path) -> str | None:
+    """Why files cannot be written in the directory *path* (None: they can, once it is
+    created); checked without writing."""
     probe = path.absolute()
     real = Path(os.path.realpath(probe))
     if any(real == root or root in real.parents for root in PSEUDO_FS):
-        raise _bad(name, value, f"{real} is in a kernel filesystem, not a place for files")
+        return f"{real} is in a kernel filesystem, not a place for files"
     while not probe.exists():
         if probe.parent == probe:
             break
         probe = probe.parent
     if not probe.is_dir():
-        raise _bad(name, value, f"{probe} is not a directory")
+        return f"{probe} is not a directory"
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise _bad(name, value, f"{probe} is not writable")
+        return f"{probe} is not writable"
+    return None

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.errors import BadInput
 from louvre_scraper.mirror import template_regex
-from louvre_scraper.records import images, matches, parse_record, record_fields
+from louvre_scraper.records import FilterTally, feed_row, image_row, images, parse_record
 from louvre_scraper.stores import LocalInventory, S3Inventory, open_reader
 
 if TYPE_CHECKING:
@@ -181,49 +181,43 @@ def _bodies(store: Store) -> Iterator[tuple[tuple[str, str], bytes | None]]:
 
 # -- feed rows ---------------------------------------------------------------------------------
 
-IMAGE_FIELDS = ("url", "path", "size", "copyright", "position")
+STORED = "stored"  # the status of a record read from the store, and of each image found there
+MISSING = "missing"  # an image its record lists that is not in the store
 # One row per image: the record's fields, then the image's under these names.
-IMAGE_COLUMNS = {name: f"image{name.capitalize()}" for name in IMAGE_FIELDS}
-
-
-def image_entry(image: StoredImage) -> dict[str, Any]:
-    """An image as the crawl's feed lists it, with its file in the store (path None if absent)."""
-    return {
-        "url": image.ref.url,
-        "path": image.path,
-        "size": image.size,
-        "copyright": image.ref.copyright,
-        "position": image.ref.position,
-    }
+IMAGE_COLUMNS = {
+    name: f"image{name[0].upper()}{name[1:]}"
+    for name in ("url", "path", "size", "copyright", "position", "type")
+}
 
 
 def record_row(stored: StoredRecord) -> dict[str, Any]:
-    """The record's feed row: the crawl feed's fields, its path and its images."""
+    """The record's row, as the crawl's feed gives it (:func:`~louvre_scraper.records.feed_row`):
+    status ``stored``, each image ``stored`` with its path and size, or ``missing``."""
     assert stored.record is not None
-    return {
-        **record_fields(stored.record),
-        "path": stored.path,
-        "images": [image_entry(image) for image in stored.images],
-    }
+    entries = (
+        image_row(
+            image.ref,
+            path=image.path,
+            size=image.size,
+            status=STORED if image.path is not None else MISSING,
+        )
+        for image in stored.images
+    )
+    return feed_row(stored.record, path=stored.path, status=STORED, images=entries)
 
 
 def image_rows(row: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """One row per stored image of a record row: the record's fields, then the image's."""
-    fields = {name: value for name, value in row.items() if name != "images"}
+    fields = {name: value for name, value in row.items() if name not in ("images", "status")}
     for entry in row["images"]:
         if entry["path"] is not None:
-            yield {**fields, **{IMAGE_COLUMNS[k]: entry[k] for k in IMAGE_FIELDS}}
+            yield {**fields, **{column: entry[k] for k, column in IMAGE_COLUMNS.items()}}
 
 
-@dataclass
-class Filters:
-    """The spider's ``-a collection=`` / ``-a type=`` filters, as export's options."""
-
-    collection: str | None = None
-    object_type: str | None = None
-
-    def keep(self, record: dict[str, Any]) -> bool:
-        return matches(record, self.collection, self.object_type)
+def filters(collection: str | None = None, object_type: str | None = None) -> FilterTally:
+    """The spider's ``-a collection=`` / ``-a type=`` filters, with what they see."""
+    wanted = {"collection": collection, "type": object_type}
+    return FilterTally({name: value for name, value in wanted.items() if value})
 
 
 @dataclass
@@ -236,25 +230,29 @@ class Tally:
     images: int = 0  # stored images of kept records
     missing_images: int = 0  # listed by a kept record, not in the store
     per_collection: collections.Counter[str] = field(default_factory=collections.Counter)
+    images_per_collection: collections.Counter[str] = field(default_factory=collections.Counter)
 
 
 def record_rows(
-    store: Store, filters: Filters | None = None, tally: Tally | None = None
+    store: Store, wanted: FilterTally | None = None, tally: Tally | None = None
 ) -> Iterator[dict[str, Any]]:
-    """The feed row of every stored record the filters keep; *tally* counts the pass."""
-    filters = filters or Filters()
+    """The feed row of every stored record the filters keep; *tally* counts the pass, and
+    *wanted* the values its filters saw."""
+    wanted = wanted if wanted is not None else filters()
     tally = tally if tally is not None else Tally()
     for stored in read_records(store):
         tally.records += 1
         if stored.record is None:
             tally.damaged.append(stored.path)
             continue
-        if not filters.keep(stored.record):
+        if not wanted.check(stored.record):
             continue
         row = record_row(stored)
+        department = row.get("collection") or ""
         tally.kept += 1
-        tally.per_collection[row.get("collection") or ""] += 1
+        tally.per_collection[department] += 1
         stored_images = sum(1 for image in stored.images if image.path is not None)
         tally.images += stored_images
+        tally.images_per_collection[department] += stored_images
         tally.missing_images += len(stored.images) - stored_images
         yield row

@@ -9,8 +9,8 @@ import pytest
 from scrapy.settings import Settings
 
 from louvre_scraper.dataset import (
-    Filters,
     Tally,
+    filters,
     find_images,
     image_rows,
     open_store,
@@ -70,6 +70,8 @@ def test_each_record_gives_the_crawl_feeds_fields_and_its_stored_images(store: P
         None,
     ]
     assert [e["size"] for e in lamp["images"]] == [len(JPEG), len(JPEG), None]
+    assert [e["status"] for e in lamp["images"]] == ["stored", "stored", "missing"]
+    assert lamp["status"] == "stored"
     assert tally.records == tally.kept == 12
     assert tally.missing_images == 1
     assert tally.images == sum(len(row["images"]) for row in rows) - 1
@@ -89,14 +91,15 @@ def test_one_row_per_stored_image(store: Path) -> None:
     assert per_image[1]["imageUrl"] == lamp["images"][1]["url"]
     assert per_image[1]["imageCopyright"] == lamp["images"][1]["copyright"]
     assert per_image[1]["imagePosition"] == 1
+    assert per_image[1]["imageType"] == lamp["images"][1]["type"]
     assert per_image[1]["title"] == lamp["title"]
-    assert "images" not in per_image[0]
+    assert "images" not in per_image[0] and "status" not in per_image[0]
 
 
 def test_filters_are_the_spiders(store: Path) -> None:
     tally = Tally()
-    filters = Filters(collection="égyptiennes")
-    rows = list(record_rows(open_store(settings(store)), filters, tally))
+    wanted = filters(collection="égyptiennes")
+    rows = list(record_rows(open_store(settings(store)), wanted, tally))
     assert len(rows) == 4 and tally.records == 12 and tally.kept == 4
     assert {row["collection"] for row in rows} == {"Département des Antiquités égyptiennes"}
 

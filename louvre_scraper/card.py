@@ -1,0 +1,102 @@
+"""The dataset card (``README.md``) of an ``imagefolder`` export: what it holds, from where, when,
+and what the museum's terms of use allow, in plain words. A pure function of the export's tally.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from louvre_scraper.dataset import Tally
+
+TERMS_URL = "https://collections.louvre.fr/en/page/cgu"
+# What each column holds; a column not described here is listed by name only.
+FIELDS = {
+    "file_name": "the image, relative to this folder (the `image` column once loaded)",
+    "arkId": "the record's identifier (ark:/53355/…)",
+    "url": "the record's permalink on collections.louvre.fr: cite it with the image",
+    "modified": "the record's own date of last change (YYYY-MM-DD)",
+    "title": "the work's title, in French",
+    "creators": "the current attributions: name, role, qualifier (`Attribué à`, `École de`),"
+    " Wikidata id",
+    "displayDateCreated": "the museum's own sentence about the date",
+    "startYear": "lowest year of creation (negative: BC)",
+    "endYear": "highest year of creation (null: unknown)",
+    "collection": "the museum department",
+    "objectType": "the kind of object (often empty in the museum's records)",
+    "denomination": "what the object is (`flacon`, `peinture`)",
+    "inventoryNumber": "the museum's inventory number (Numéro principal)",
+    "dimensions": "the dimensions, labelled (`Hauteur : 4,3 cm ; Diamètre : 2,7 cm`)",
+    "materials": "materials and techniques",
+    "currentLocation": "where the work is (`non exposé`, a gallery, a loan)",
+    "room": "its room",
+    "onDisplay": "whether it is on display (null: the record does not say)",
+    "path": "the record's .json in the mirror",
+    "imageUrl": "where the museum serves the image",
+    "imageSize": "the image file's size in bytes",
+    "imageCopyright": "the image's credit line: it must travel with the image",
+    "imagePosition": "the image's position among the record's images (0 first)",
+    "imageType": "the kind of view (``, `profil`, `détail`, …)",
+}
+
+
+def dataset_card(tally: Tally, fields: list[str], source: dict[str, str], *, linked: bool) -> str:
+    """The card's Markdown. *source*: ``store``, ``site`` and ``filters`` of the export."""
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    rows = "\n".join(
+        f"| {name or '(none)'} | {count} | {tally.images_per_collection[name]} |"
+        for name, count in sorted(tally.per_collection.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+    columns = "\n".join(
+        f"- `{name}`: {FIELDS[name]}" if name in FIELDS else f"- `{name}`" for name in fields
+    )
+    files = "hard links to the mirror's files" if linked else "copies of the mirror's files"
+    return f"""---
+pretty_name: Musée du Louvre collections (mirror export)
+license: other
+license_name: louvre-collections-terms
+license_link: {TERMS_URL}
+task_categories:
+- image-classification
+language:
+- fr
+---
+
+# Musée du Louvre collections — an export of a local mirror
+
+- **Source**: the museum's online collection, {source.get("site", "")}, mirrored with
+  `louvre_scraper` (`scrapy crawl collection`) into `{source.get("store", "")}`.
+- **Exported**: {today}, with `scrapy export --format imagefolder`{source.get("filters", "")}.
+- **Holds**: {tally.kept} records, {tally.images} images ({files}); one row per image in
+  `metadata.jsonl`. {tally.missing_images} images listed by these records were not in the mirror.
+
+Load it with `datasets.load_dataset("imagefolder", data_dir="<this folder>")`.
+
+## Records and images per department
+
+| Department | Records | Images |
+|---|---|---|
+{rows}
+
+## Fields
+
+{columns}
+
+## Terms of use, in plain words
+
+The museum's terms ({TERMS_URL}, last updated 2026-03-19) say:
+
+- **The texts** (titles, dates, descriptions: every field but the images) are open data under
+  the Licence Ouverte / Etalab: reuse them freely, crediting "Musée du Louvre,
+  collections.louvre.fr".
+- **The images** of works in the public domain may be used for museum, teaching or scientific
+  purposes, each credited with its own `imageCopyright` line and its record's permalink (`url`).
+  Any other use, commercial use included, needs a licence from GrandPalaisRmn.
+- **Works of living or recently deceased artists** are still protected: their rights holders
+  must agree to any use of their images.
+- **ADAGP** (the French artists' rights society) forbids text-and-data mining and AI training on
+  the works of its repertory: leave those works out before using this dataset for either.
+
+This export changes none of that: it is a copy made for you, under the same terms.
+"""

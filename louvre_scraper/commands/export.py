@@ -1,0 +1,201 @@
+"""``scrapy export DEST``: the mirror in FILES_STORE as one dataset (JSON Lines, CSV, Parquet,
+or a Hugging Face ``imagefolder``), read from the store only, with no network.
+
+Exit status: 0 written, 2 bad input (nothing written), 6 interrupted (DEST left as it was).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from louvre_scraper.dataset import Tally, filters, image_rows, record_rows
+from louvre_scraper.exitstatus import EXIT_STOPPED
+from louvre_scraper.storecommand import StoreCommand
+from louvre_scraper.writers import (
+    FORMATS,
+    CsvWriter,
+    ImageFolderWriter,
+    JsonlWriter,
+    ParquetWriter,
+    destination_problem,
+    format_of,
+)
+
+if TYPE_CHECKING:
+    import argparse
+
+    from louvre_scraper.dataset import Store
+    from louvre_scraper.records import FilterTally
+    from louvre_scraper.writers import Writer
+
+logger = logging.getLogger(__name__)
+
+PER = ("record", "image")
+MOST_COMMON = 10  # departments named when a filter keeps nothing
+
+
+class Command(StoreCommand):
+    def syntax(self) -> str:
+        return "[options] DEST"
+
+    def short_desc(self) -> str:
+        return "Export the mirror in FILES_STORE as a dataset (jsonl, csv, parquet, imagefolder)"
+
+    def long_desc(self) -> str:
+        return (
+            "Read every record in FILES_STORE (a local folder or s3://) and write one dataset"
+            " to DEST: .jsonl, .csv or .parquet by its extension, or --format imagefolder (a"
+            " folder with metadata.jsonl, the images and a dataset card; local stores only)."
+            " Nothing is fetched. DEST is replaced at the end only: an interrupted export"
+            " leaves it as it was. Exit status: 0 written, 2 bad input (nothing written),"
+            " 6 interrupted."
+        )
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        group = parser.add_argument_group("Export Options")
+        group.add_argument(
+            "--format",
+            metavar="FORMAT",
+            help=f"{', '.join(FORMATS)} (default: from DEST's extension)",
+        )
+        group.add_argument(
+            "--per",
+            metavar="UNIT",
+            help="one row per record (default; its images as a list) or per stored image"
+            " (the default and only choice for imagefolder)",
+        )
+        group.add_argument(
+            "--collection",
+            metavar="TEXT",
+            help="only records whose department contains TEXT (as -a collection= of a crawl)",
+        )
+        group.add_argument(
+            "--type",
+            metavar="TEXT",
+            help="only records whose object type contains TEXT (as -a type= of a crawl)",
+        )
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            self.bad_input(f"scrapy export takes one DEST, got {len(args)}: {' '.join(args)}")
+        dest = args[0]
+        fmt = format_of(dest, opts.format)
+        if fmt is None:
+            self.bad_input(
+                f"bad argument DEST={dest!r}: cannot tell the format from its extension;"
+                f" name it .jsonl, .csv or .parquet, or give --format ({', '.join(FORMATS)})"
+            )
+        if fmt not in FORMATS:
+            self.bad_input(f"bad option --format={opts.format!r}: expected {', '.join(FORMATS)}")
+        per = (opts.per or ("image" if fmt == "imagefolder" else "record")).strip().lower()
+        if per not in PER:
+            self.bad_input(f"bad option --per={opts.per!r}: expected record or image")
+        if fmt == "imagefolder" and per != "image":
+            self.bad_input("bad option --per=record: imagefolder has one row per image")
+        wanted = filters((opts.collection or "").strip(), (opts.type or "").strip())
+        store = self.open_store()
+        target = Path(dest)
+        problem = destination_problem(target, fmt)
+        if problem:
+            self.bad_input(f"bad argument DEST={dest!r}: {problem}")
+        if store.is_local and _inside(target, Path(store.name)):
+            self.bad_input(f"bad argument DEST={dest!r}: inside FILES_STORE, the mirror itself")
+        if fmt == "imagefolder" and not store.is_local:
+            self.bad_input(
+                f"imagefolder needs a local FILES_STORE (its images are linked or copied);"
+                f" {store.name} is not: export jsonl, csv or parquet from it"
+            )
+        self.exitcode = self.export(store, target, fmt, per == "image", wanted)
+
+    def export(
+        self, store: Store, dest: Path, fmt: str, per_image: bool, wanted: FilterTally
+    ) -> int:
+        ticker = self.ticker(store, "records")
+        tally = Tally()
+        writer = open_writer(fmt, dest, store, wanted)
+        rows = 0
+        try:
+            for row in record_rows(store, wanted, tally):
+                if per_image:
+                    for image_row in image_rows(row):
+                        writer.write(image_row)
+                        rows += 1
+                else:
+                    writer.write(row)
+                    rows += 1
+                ticker.tick(tally.records, "Exporting")
+            if not tally.kept:
+                writer.abort()
+                self.bad_input(nothing_kept(tally, wanted, store))
+            writer.close(tally)
+        except KeyboardInterrupt:
+            writer.abort()
+            logger.error("Export interrupted: %s left as it was", dest)
+            return EXIT_STOPPED
+        except BaseException:
+            writer.abort()
+            raise
+        if tally.damaged:
+            logger.warning(
+                "%d stored records are not records and were left out (scrapy verify names"
+                " them): %s",
+                len(tally.damaged),
+                ", ".join(tally.damaged[:5]) + (", ..." if len(tally.damaged) > 5 else ""),
+            )
+        missing = (
+            f"; {tally.missing_images} images its records list are not in the store"
+            if tally.missing_images
+            else ""
+        )
+        logger.info(
+            "Exported %d records and %d images as %d %s rows to %s in %.1fs (%.0f records/s)%s",
+            tally.kept,
+            tally.images,
+            rows,
+            fmt,
+            dest.absolute(),
+            ticker.elapsed,
+            tally.records / max(ticker.elapsed, 1e-9),
+            missing,
+        )
+        return 0
+
+
+def open_writer(fmt: str, dest: Path, store: Store, wanted: FilterTally) -> Writer:
+    if fmt == "jsonl":
+        return JsonlWriter(dest)
+    if fmt == "csv":
+        return CsvWriter(dest)
+    if fmt == "parquet":
+        return ParquetWriter(dest)
+    given = f" {options(wanted)}" if wanted.wanted else ""
+    source = {"store": store.name, "site": store.config.base_url, "filters": given}
+    return ImageFolderWriter(dest, Path(store.name), source)
+
+
+def options(wanted: FilterTally) -> str:
+    """The filters as given on the command line: ``--collection 'peintures'``."""
+    return " ".join(f"--{name} {value!r}" for name, value in wanted.wanted.items())
+
+
+def nothing_kept(tally: Tally, wanted: FilterTally, store: Store) -> str:
+    """The one line for an export that would be empty: which filter, and what it saw."""
+    if not wanted.wanted:
+        return (
+            f"bad setting FILES_STORE={store.name!r}:"
+            f" none of its {tally.records} records can be read"
+        )
+    seen = "; ".join(
+        f"the most common {name} values seen: "
+        + (", ".join(f"{value} ({n})" for value, n in wanted.common(name, MOST_COMMON)) or "none")
+        for name in wanted.wanted
+    )
+    return f"bad option {options(wanted)}: keeps none of the {tally.records} records; {seen}"
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    real, base = path.absolute().resolve(), folder.resolve()
+    return real == base or base in real.parents

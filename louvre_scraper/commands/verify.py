@@ -1,0 +1,110 @@
+"""``scrapy verify``: is the mirror in FILES_STORE whole?
+
+Every stored record parses; every image a record lists is in the store and whole by its bytes;
+files that no record names are listed apart (not an error). With ``--checksums``, the store's
+``manifest-sha256.txt`` (BagIt's format) is written when there is none and the mirror is
+whole, and compared with every file after. Each problem is one line on stdout, the file's path
+in the store first. Exit status: 0 whole, 3 not whole, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import sys
+from typing import TYPE_CHECKING
+
+from louvre_scraper.errors import BadInput, refuse
+from louvre_scraper.exitstatus import EXIT_SOME_FAILED, EXIT_STOPPED
+from louvre_scraper.storecommand import StoreCommand
+from louvre_scraper.verification import MANIFEST, PROBLEMS, Verification
+
+if TYPE_CHECKING:
+    import argparse
+
+    from louvre_scraper.verification import Finding
+
+logger = logging.getLogger(__name__)
+
+
+class Command(StoreCommand):
+    def syntax(self) -> str:
+        return "[options]"
+
+    def short_desc(self) -> str:
+        return "Check that the mirror in FILES_STORE is whole (exit 0) or name what is not (3)"
+
+    def long_desc(self) -> str:
+        return (
+            "Walk FILES_STORE (a local folder or s3://): every record parses, every image its"
+            " record lists is there and whole by its bytes; files no record names are listed"
+            f" apart (not an error). --checksums writes {MANIFEST} (BagIt: 'sha256  path')"
+            " the first time, when the mirror is whole, and compares every file with it after."
+            " Each problem is one line on stdout: the file's path in the store, then what is"
+            " wrong. Exit status: 0 whole, 3 not whole, 2 bad input, 6 interrupted."
+        )
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        group = parser.add_argument_group("Verify Options")
+        group.add_argument(
+            "--checksums",
+            action="store_true",
+            help=f"write {MANIFEST} in the store if there is none, else compare with it",
+        )
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if args:
+            self.bad_input(f"scrapy verify takes no argument, got: {' '.join(args)}")
+        store = self.open_store()
+        try:
+            verification = Verification(store, opts.checksums)
+        except BadInput as error:
+            refuse(error)
+        ticker = self.ticker(store, "records")
+        apart: list[Finding] = []  # told after the problems
+        try:
+            findings = verification.records(lambda done: ticker.tick(done, "Verifying"))
+            for finding in itertools.chain(findings, verification.files()):
+                if finding.kind in PROBLEMS:
+                    print(finding, flush=True)  # the command's output
+                else:
+                    apart.append(finding)
+        except KeyboardInterrupt:
+            logger.error("Verification interrupted")
+            self.exitcode = EXIT_STOPPED
+            return
+        except BadInput as error:
+            refuse(error)
+        if apart:
+            print("Not errors, for your information:")
+            for finding in apart:
+                print(finding)
+        sys.stdout.flush()
+        self.exitcode = 0 if verification.tally.whole else EXIT_SOME_FAILED
+        logger.log(
+            logging.INFO if verification.tally.whole else logging.ERROR,
+            "%s",
+            summary(verification, store.name),
+        )
+
+
+def summary(verification: Verification, where: str) -> str:
+    tally = verification.tally
+    counts = tally.counts
+    told = [f"{counts[k]} {k}" for k in PROBLEMS if counts.get(k)]
+    apart = [
+        f"{counts[k]} {what}"
+        for k, what in (
+            ("unreferenced", "files no record names"),
+            ("unlisted", f"new since {MANIFEST}"),
+        )
+        if counts.get(k)
+    ]
+    verdict = "whole" if tally.whole else "NOT whole: " + ", ".join(told)
+    extra = f"; {', '.join(apart)} (listed, not errors)" if apart else ""
+    manifest = f"; {tally.manifest}" if tally.manifest else ""
+    return (
+        f"Verified {where}: {tally.records} records, {tally.images} images listed, {tally.files}"
+        f" files: {verdict}{extra}{manifest}"
+    )
