@@ -24,7 +24,6 @@ import json
 import logging
 import os
 import shutil
-import time
 from collections import Counter, deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -38,7 +37,7 @@ from louvre_scraper.stores import write_atomically
 from louvre_scraper.thumbnails import THUMBS_DIR, Outcome, make_thumbnail, thumbnail_path
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +62,6 @@ class CatalogueOptions:
     store: Path  # the store's directory (FILES_STORE)
     dest: Path  # the catalogue's directory
     thumb_size: int = 256
-    progress_interval: float = 60.0  # seconds between progress lines; 0: none
     workers: int = 0  # threads making thumbnails; 0: one per CPU
 
 
@@ -212,32 +210,6 @@ class Thumbnailer:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-class Progress:
-    """One progress line every *interval* seconds, from the counts."""
-
-    def __init__(self, counts: CatalogueCounts, interval: float) -> None:
-        self.counts = counts
-        self.interval = interval
-        self.start = self.last = time.monotonic()
-        self.last_made = 0
-
-    def tick(self) -> None:
-        now = time.monotonic()
-        if not self.interval or now - self.last < self.interval:
-            return
-        made = self.counts.thumbnails[Outcome.MADE]
-        rate = (made - self.last_made) / (now - self.last)
-        logger.info(
-            "Catalogue: %d works, %d images | thumbnails: %d made, %d up to date | %.1f/s",
-            self.counts.works,
-            self.counts.images,
-            made,
-            self.counts.thumbnails[Outcome.CURRENT],
-            rate,
-        )
-        self.last, self.last_made = now, made
-
-
 def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
     batch: list[dict[str, Any]] = []
     for row in rows:
@@ -250,13 +222,14 @@ def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[st
 
 
 def build_catalogue(
-    rows: Iterable[dict[str, Any]], options: CatalogueOptions
+    rows: Iterable[dict[str, Any]],
+    options: CatalogueOptions,
+    progress: Callable[[CatalogueCounts], None] | None = None,
 ) -> tuple[CatalogueCounts, Path]:
     """Build (or bring up to date) the catalogue of *rows* in ``options.dest``; its counts
-    and its ``index.html``."""
+    and its ``index.html``. *progress* is called with the counts after each batch of works."""
     options.dest.mkdir(parents=True, exist_ok=True)
     build = Build(options)
-    progress = Progress(build.counts, options.progress_interval)
     thumbnailer = Thumbnailer(options)
     try:
         # A batch of works at a time: its thumbnails in the pool, then its data. One batch
@@ -265,10 +238,9 @@ def build_catalogue(
         for batch in _batches(rows, WORKS_CHUNK):
             pending.append((batch, [thumbnailer.submit_row(row) for row in batch]))
             if len(pending) > 1:
-                build.add(*pending.popleft())
-            progress.tick()
+                build.add(*pending.popleft(), progress)
         while pending:
-            build.add(*pending.popleft())
+            build.add(*pending.popleft(), progress)
     finally:
         thumbnailer.close()
     return build.counts, build.finish()
@@ -286,8 +258,14 @@ class Build:
         self.works_files: list[str] = []
         self.entries: list[tuple[str, ...]] = []  # the index's, not yet in a file
 
-    def add(self, batch: list[dict[str, Any]], thumbnails: list[list[Future[Outcome]]]) -> None:
-        """A batch of works (WORKS_CHUNK, the last one fewer) and their thumbnails' futures."""
+    def add(
+        self,
+        batch: list[dict[str, Any]],
+        thumbnails: list[list[Future[Outcome]]],
+        progress: Callable[[CatalogueCounts], None] | None = None,
+    ) -> None:
+        """A batch of works (WORKS_CHUNK, the last one fewer) and their thumbnails' futures;
+        then *progress* is told the counts."""
         for row, futures in zip(batch, thumbnails, strict=True):
             department = _clean(row.get("collection"))
             number = self.departments.setdefault(department, len(self.departments))
@@ -308,6 +286,8 @@ class Build:
         self.works_files.append(self.files.add(name, ".js", js_call("works", number, batch)))
         if len(self.entries) >= INDEX_CHUNK:
             self._write_index()
+        if progress is not None:
+            progress(self.counts)
 
     def _write_index(self) -> None:
         entries, self.entries = self.entries[:INDEX_CHUNK], self.entries[INDEX_CHUNK:]

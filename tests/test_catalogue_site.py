@@ -135,8 +135,10 @@ def test_collection_keeps_one_department_with_a_progress_line(mirror, tmp_path):
     assert run.returncode == 0, run.stderr
     works, departments, *_ = summary(run)
     assert (works, departments) == (sum(r["collection"] == department for r in rows), 1)
-    progress = [line for line in run.stderr.splitlines() if "INFO: Catalogue: " in line]
-    assert re.search(r"INFO: Catalogue: \d+ works, \d+ images \| thumbnails: \d+ made", progress[0])
+    progress = [line for line in run.stderr.splitlines() if "INFO: Cataloguing" in line]
+    assert re.search(
+        rf"INFO: Cataloguing \(\d+ thumbnails made\): \d+/{len(rows)} records \(", progress[0]
+    )
 
 
 @pytest.mark.parametrize(
@@ -146,7 +148,8 @@ def test_collection_keeps_one_department_with_a_progress_line(mirror, tmp_path):
         ("cat", (), "empty", "no record in it"),
         ("a-file/cat", (), "mirror", "DEST"),
         ("/proc/cat", (), "mirror", "DEST"),
-        ("mirror/cat", (), "mirror", "in the store"),
+        ("mirror/cat", (), "mirror", "inside FILES_STORE"),
+        ("cat", ("--collection", "no such department"), "mirror", "keeps none of the"),
         ("cat", ("--thumb-size", "big"), "mirror", "--thumb-size"),
         ("cat", ("--thumb-size", "5"), "mirror", "--thumb-size"),
         ("cat", ("--collection", " "), "mirror", "--collection"),
@@ -178,10 +181,8 @@ def test_no_dest_is_one_line_and_exit_2(mirror):
         timeout=60,
     )
     assert run.returncode == 2
-    assert (
-        run.stderr.strip()
-        .splitlines()[-1]
-        .endswith("give one DEST directory: scrapy catalogue DEST")
+    assert run.stderr.strip().endswith(
+        "scrapy catalogue needs a DEST directory: scrapy catalogue DEST"
     )
     assert len(run.stderr.strip().splitlines()) == 1
 

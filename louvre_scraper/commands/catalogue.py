@@ -1,29 +1,30 @@
 """``scrapy catalogue DEST``: a static catalogue of the store to browse from disk.
 
-Reads FILES_STORE (and the other settings) as a crawl does, through
+Reads FILES_STORE (and the other settings) as ``scrapy export`` does, through
 :mod:`louvre_scraper.dataset`, and builds the site of :mod:`louvre_scraper.catalogue` in DEST.
-Bad input (no store, an unwritable DEST, a bad option) is one line and exit status 2, before
-anything is written.
+Bad input (no store, an unwritable DEST, a bad option, a filter that keeps nothing) is one line
+and exit status 2, before anything is written.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scrapy.commands import ScrapyCommand
-from scrapy.utils.log import configure_logging
-
 from louvre_scraper.catalogue import CatalogueOptions, build_catalogue, summary_line
-from louvre_scraper.config import check_log_level, writable_dir
-from louvre_scraper.dataset import Filters, Tally, open_store, record_rows
-from louvre_scraper.errors import BadInput, refuse
+from louvre_scraper.commands.export import nothing_kept
+from louvre_scraper.config import writable_dir
+from louvre_scraper.dataset import Tally, filters, record_rows
+from louvre_scraper.errors import BadInput
+from louvre_scraper.storecommand import StoreCommand
+from louvre_scraper.thumbnails import Outcome
 
 if TYPE_CHECKING:
     import argparse
 
+    from louvre_scraper.catalogue import CatalogueCounts
     from louvre_scraper.dataset import Store
 
 logger = logging.getLogger(__name__)
@@ -31,11 +32,7 @@ logger = logging.getLogger(__name__)
 MIN_THUMB, MAX_THUMB = 16, 2048
 
 
-class Command(ScrapyCommand):
-    requires_project = True
-    requires_crawler_process = False
-    default_settings = {"LOG_ENABLED": True}  # noqa: RUF012 - Scrapy's own declaration
-
+class Command(StoreCommand):
     def syntax(self) -> str:
         return "[options] DEST"
 
@@ -48,54 +45,56 @@ class Command(ScrapyCommand):
             " in a browser from disk, offline (a grid of thumbnails, a search box, a"
             " department filter, a detail view per work). A rerun brings it up to date and"
             " makes thumbnails only for new or changed images. Exit status: 0 built, 2 bad"
-            " input (no store, an unwritable DEST), 1 crash."
+            " input (no store, an unwritable DEST; nothing written), 1 crash."
         )
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument(
+        group = parser.add_argument_group("Catalogue Options")
+        group.add_argument(
             "--collection",
-            metavar="NAME",
-            help="only the works of this department (case-insensitive substring, as the"
-            " spider's -a collection=), e.g. peintures",
+            metavar="TEXT",
+            help="only the works whose department contains TEXT (as -a collection= of a"
+            " crawl), e.g. peintures",
         )
-        parser.add_argument(
+        group.add_argument(
             "--thumb-size",
             metavar="PIXELS",
             default="256",
             help=f"long side of the thumbnails, {MIN_THUMB} to {MAX_THUMB} (default: 256)",
         )
 
-    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        super().process_options(args, opts)
-        assert self.settings is not None
-        try:
-            check_log_level(self.settings)
-        except BadInput as error:
-            configure_logging(install_root_handler=False)
-            refuse(error)
-
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        assert self.settings is not None
-        configure_logging(self.settings)
-        tally = Tally()
+        if not args:
+            self.bad_input("scrapy catalogue needs a DEST directory: scrapy catalogue DEST")
+        if len(args) > 1:
+            self.bad_input(f"scrapy catalogue takes one DEST, got {len(args)}: {' '.join(args)}")
+        store = self.open_store()
         try:
-            if len(args) != 1:
-                raise BadInput("give one DEST directory: scrapy catalogue DEST")
-            store = open_store(self.settings)
             options = catalogue_options(store, args[0], opts)
         except BadInput as error:
-            refuse(error)
-        started = time.monotonic()
-        rows = record_rows(store, Filters(collection=opts.collection), tally)
-        counts, index_html = build_catalogue(rows, options)
+            self.bad_input(str(error))
+        wanted = filters(collection=(opts.collection or "").strip() or None)
+        tally = Tally()
+        ticker = self.ticker(store, "records")
+        rows = record_rows(store, wanted, tally)
+        first = next(rows, None)  # nothing kept: refused before anything is written
+        if first is None:
+            self.bad_input(nothing_kept(tally, wanted, store))
+
+        def progress(counts: CatalogueCounts) -> None:
+            made = counts.thumbnails[Outcome.MADE]
+            ticker.tick(tally.records, f"Cataloguing ({made} thumbnails made)")
+
+        counts, index_html = build_catalogue(itertools.chain([first], rows), options, progress)
         if tally.damaged:
             logger.warning(
-                "%d stored files are not records, left out (e.g. %s)",
+                "%d stored records are not records and were left out (scrapy verify names"
+                " them): %s",
                 len(tally.damaged),
-                tally.damaged[0],
+                ", ".join(tally.damaged[:5]) + (", ..." if len(tally.damaged) > 5 else ""),
             )
-        logger.info("%s", summary_line(counts, time.monotonic() - started, index_html))
+        logger.info("%s", summary_line(counts, ticker.elapsed, index_html))
 
 
 def catalogue_options(store: Store, dest_arg: str, opts: argparse.Namespace) -> CatalogueOptions:
@@ -111,8 +110,8 @@ def catalogue_options(store: Store, dest_arg: str, opts: argparse.Namespace) -> 
     dest, store_dir = Path(dest_arg), Path(store.name)
     writable_dir(dest, dest_arg, "DEST")
     if dest.resolve() == store_dir.resolve() or store_dir.resolve() in dest.resolve().parents:
-        raise BadInput(f"bad DEST {dest_arg!r}: it is in the store; choose a folder beside it")
-    return CatalogueOptions(store_dir, dest, size, progress_interval=store.config.logstats_interval)
+        raise BadInput(f"bad argument DEST={dest_arg!r}: inside FILES_STORE, the mirror itself")
+    return CatalogueOptions(store_dir, dest, size)
 
 
 def _thumb_size(value: str) -> int:
