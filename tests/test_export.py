@@ -367,16 +367,11 @@ def test_the_gone_images_are_missing_and_stray_files_told_apart(mirror: Mirror, 
 
 
 def test_verify_names_a_deleted_image_and_a_changed_byte(mirror: Mirror, tmp_path) -> None:
-    store = mirror.copy(tmp_path / "store")
-    name = lambda p: str(p.relative_to(store))  # noqa: E731
     # The gone images are the site's, not the store's fault: without their records the
     # rest is whole.
-    before = scrapy("verify", store=store)
-    for line in problems(before):
-        ark = line.split("/")[1]
-        (store / "records" / f"{ark}.json").unlink()
-        shutil.rmtree(store / "images" / ark, ignore_errors=True)
-    unreferenced = set(apart(before))
+    store = whole_copy(mirror, tmp_path / "store")
+    name = lambda p: str(p.relative_to(store))  # noqa: E731
+    unreferenced = set(apart(scrapy("verify", store=store)))
     first = scrapy("verify", "--checksums", store=store)
     assert first.returncode == 0, first.stdout + first.stderr
     manifest = (store / "manifest-sha256.txt").read_text(encoding="utf-8").splitlines()
@@ -418,3 +413,63 @@ def test_verify_refuses_bad_input_in_one_line(mirror: Mirror, tmp_path) -> None:
     store = mirror.copy(tmp_path / "store")
     (store / "manifest-sha256.txt").write_text("not a manifest\n", encoding="utf-8")
     assert_one_line_refusal(scrapy("verify", "--checksums", store=store), "line 1")
+
+
+# -- an s3:// store ----------------------------------------------------------------------------
+
+
+def whole_copy(mirror: Mirror, to: Path) -> Path:
+    """A copy of the mirror without the two records whose images the site lost: whole."""
+    store = mirror.copy(to)
+    for line in problems(scrapy("verify", store=store)):
+        ark = line.split("/")[1]
+        (store / "records" / f"{ark}.json").unlink()
+        shutil.rmtree(store / "images" / ark, ignore_errors=True)
+    return store
+
+
+def test_an_s3_store_exports_and_verifies_as_the_local_one(mirror: Mirror, tmp_path) -> None:
+    from tests.test_s3 import offline_aws_env, running_moto
+
+    copy = whole_copy(mirror, tmp_path / "store")
+    local = tmp_path / "local.parquet"
+    assert scrapy("export", str(local), store=copy).returncode == 0
+    with running_moto() as s3:
+        bucket = s3.new_bucket()
+        for path in sorted(copy.rglob("*")):
+            if path.is_file():
+                key = f"mirror/{path.relative_to(copy)}"
+                s3.client.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
+        store = f"s3://{bucket}/mirror/"
+        aws = {"AWS_ENDPOINT_URL": s3.endpoint, "AWS_REGION_NAME": "us-east-1"}
+        secret = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+        os.environ.update(offline_aws_env(tmp_path, **secret))
+        try:
+            remote = tmp_path / "remote.parquet"
+            exported = scrapy("export", str(remote), store=store, **aws)
+            hf = tmp_path / "hf"
+            refused = scrapy("export", "--format", "imagefolder", str(hf), store=store, **aws)
+            first = scrapy("verify", "--checksums", store=store, **aws)
+            manifest = s3.objects(bucket)["mirror/manifest-sha256.txt"].decode()
+            images = sorted(k for k in s3.objects(bucket) if k.startswith("mirror/images/"))
+            deleted, changed = images[0], images[3]
+            s3.client.delete_object(Bucket=bucket, Key=deleted)
+            data = bytearray(s3.objects(bucket)[changed])
+            data[len(data) // 2] ^= 0xFF
+            s3.client.put_object(Bucket=bucket, Key=changed, Body=bytes(data))
+            after = scrapy("verify", "--checksums", store=store, **aws)
+        finally:
+            for name in (*secret, "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+                os.environ.pop(name, None)
+            os.environ.pop("AWS_EC2_METADATA_DISABLED", None)
+
+    assert exported.returncode == 0, exported.stderr
+    assert pq.read_table(remote).equals(pq.read_table(local))
+    assert_one_line_refusal(refused, "imagefolder needs a local FILES_STORE")
+    assert not hf.exists()
+    assert first.returncode == 0, first.stdout + first.stderr
+    files = sorted(str(p.relative_to(copy)) for p in copy.rglob("*") if p.is_file())
+    assert sorted(line.split("  ", 1)[1] for line in manifest.splitlines()) == files
+    deleted, changed = deleted[len("mirror/") :], changed[len("mirror/") :]
+    assert after.returncode == 3
+    assert sorted(problems(after)) == sorted([deleted.rsplit(".", 1)[0] + ".*", deleted, changed])
