@@ -53,10 +53,12 @@ class Store:
             return str(self.inventory.basedir.absolute())
         return self.config.files_store
 
-    def record_paths(self) -> Iterator[tuple[str, str]]:
-        """``(path, ark)`` of every stored record, in the store's listing order."""
+    def record_paths(self, *, ordered: bool = True) -> Iterator[tuple[str, str]]:
+        """``(path, ark)`` of every stored record, in the store's listing order (or in none:
+        cheaper, to count them)."""
         pattern = template_regex(self.config.record_template)
-        paths = self.inventory.paths(_fixed_folder(self.config.record_template)) or ()
+        folder = _fixed_folder(self.config.record_template)
+        paths = self.inventory.paths(folder, ordered=ordered) or ()
         for path in paths:
             match = pattern.match(path)
             if match:
@@ -70,7 +72,7 @@ def open_store(settings: BaseSettings) -> Store:
     if config.is_local_store and not config.local_store_dir.is_dir():
         raise BadInput(f"bad setting FILES_STORE={config.files_store!r}: no such directory")
     store = Store(config, open_reader(settings, config))
-    if next(store.record_paths(), None) is None:
+    if next(store.record_paths(ordered=False), None) is None:
         raise BadInput(
             f"bad setting FILES_STORE={config.files_store!r}: no record in it"
             f" ({config.record_template}) — crawl into it first"
