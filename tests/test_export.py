@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -473,3 +474,25 @@ def test_an_s3_store_exports_and_verifies_as_the_local_one(mirror: Mirror, tmp_p
     deleted, changed = deleted[len("mirror/") :], changed[len("mirror/") :]
     assert after.returncode == 3
     assert sorted(problems(after)) == sorted([deleted.rsplit(".", 1)[0] + ".*", deleted, changed])
+
+
+def test_ctrl_c_leaves_the_previous_export_as_it_was(tmp_path) -> None:
+    from bench.export import build_store
+
+    store = tmp_path / "store"
+    build_store(store, 10_000)  # real-shaped records: an export of a second or two
+    dest = tmp_path / "records.jsonl"
+    dest.write_text("the previous export\n", encoding="utf-8")
+    argv = [sys.executable, "-m", "scrapy", "export", str(dest), "-s", f"FILES_STORE={store}"]
+    export = subprocess.Popen(argv, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not any(p.name.endswith(".part") for p in tmp_path.iterdir()):
+        assert time.monotonic() < deadline and export.poll() is None, "no export under way"
+        time.sleep(0.02)
+    export.send_signal(signal.SIGINT)
+    _, log = export.communicate(timeout=60)
+
+    assert export.returncode == 6, log
+    assert "left as it was" in log and "Traceback" not in log
+    assert dest.read_text(encoding="utf-8") == "the previous export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["records.jsonl", "store"]
