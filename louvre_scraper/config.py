@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,8 @@ DOWNLOAD_PATH = "/en/artwork/image/download/{id}/0"
 RECORD_PATH = "/ark:/53355/{ark}.json"
 SAMPLE_IMAGE = {"ark": "cl010062370", "position": 0, "ext": ".jpg"}
 REMOTE_SCHEMES = ("s3", "gs", "ftp")
+MIB = 1024 * 1024
+HOST_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|[0-9a-f:]+")
 # Scrapy's boolean settings a user is told to set; a typo must not end in a traceback.
 BOOLEAN_SETTINGS = (
     "ROBOTSTXT_OBEY",
@@ -63,6 +66,14 @@ class LouvreConfig:
     give_up_failures: int = 30
     give_up_seconds: float = 60.0
     logstats_interval: float = 60.0
+    # The trust boundary (louvre_scraper/fetchpolicy): which hosts, how large a body.
+    allowed_hosts: frozenset[str] = frozenset({"collections.louvre.fr"})  # with the base's
+    max_record_bytes: int = 4 * MIB  # real records: 5-10 KB
+    max_image_bytes: int = 32 * MIB  # real full-size images top out around 1500 px
+    max_sitemap_bytes: int = 50 * MIB  # the sitemap protocol's limit (uncompressed)
+    max_sitemap_urls: int = 50_000  # the sitemap protocol's limit; real ones: 40,010
+    max_zip_bytes: int = 256 * MIB  # 2021: 268 KB and 443 KB, ~1.5 MB on average
+    max_probe_bytes: int = 1 * MIB  # probes read headers only
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> LouvreConfig:
@@ -105,6 +116,17 @@ class LouvreConfig:
             logstats_interval=_number(
                 settings, "LOGSTATS_INTERVAL", defaults.logstats_interval, float, 0
             ),
+            allowed_hosts=_allowed_hosts(settings, settings.get("LOUVRE_BASE_URL")),
+            max_record_bytes=_size(settings, "LOUVRE_MAX_RECORD_BYTES", defaults.max_record_bytes),
+            max_image_bytes=_size(settings, "LOUVRE_MAX_IMAGE_BYTES", defaults.max_image_bytes),
+            max_sitemap_bytes=_size(
+                settings, "LOUVRE_MAX_SITEMAP_BYTES", defaults.max_sitemap_bytes
+            ),
+            max_sitemap_urls=_number(
+                settings, "LOUVRE_MAX_SITEMAP_URLS", defaults.max_sitemap_urls, int, 1
+            ),
+            max_zip_bytes=_size(settings, "LOUVRE_MAX_ZIP_BYTES", defaults.max_zip_bytes),
+            max_probe_bytes=_size(settings, "LOUVRE_MAX_PROBE_BYTES", defaults.max_probe_bytes),
         )
         _number(settings, "CONCURRENT_REQUESTS", 16, int, 1)
         _number(settings, "CONCURRENT_REQUESTS_PER_DOMAIN", 8, int, 1)
@@ -154,6 +176,29 @@ def _base_url(value: Any) -> str:
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise _bad("LOUVRE_BASE_URL", value, "expected an http:// or https:// URL")
     return url.rstrip("/")
+
+
+def _allowed_hosts(settings: BaseSettings, base_url: Any) -> frozenset[str]:
+    """LOUVRE_BASE_URL's host, and LOUVRE_ALLOWED_HOSTS: bare host names (a CDN's)."""
+    base_host = urlparse(_base_url(base_url or LouvreConfig.base_url)).hostname or ""
+    hosts = {base_host.lower()}
+    for raw in settings.getlist("LOUVRE_ALLOWED_HOSTS"):
+        host = str(raw).strip().lower().rstrip(".")
+        if not host:
+            continue
+        if not HOST_RE.fullmatch(host):
+            raise _bad(
+                "LOUVRE_ALLOWED_HOSTS",
+                settings.get("LOUVRE_ALLOWED_HOSTS"),
+                f"{raw!r} is not a host name (e.g. images.louvre.fr: no scheme, port or path)",
+            )
+        hosts.add(host)
+    return frozenset(hosts)
+
+
+def _size(settings: BaseSettings, name: str, default: int) -> int:
+    """A body size limit in bytes: a positive integer (Scrapy reads 0 as "no limit")."""
+    return int(_number(settings, name, default, int, 1))
 
 
 def _optional_url(settings: BaseSettings, name: str) -> str | None:

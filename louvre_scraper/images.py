@@ -1,10 +1,14 @@
-"""Is this image body whole? Judged from its bytes, never from the status alone.
+"""Is this body a whole image, and of what kind? Judged from its bytes, never from the status,
+the Content-Type or the URL.
 
 A cut connection without a Content-Length, a proxy's HTML page served with 200, or a body
-shorter than declared all look like success to HTTP. JPEG must start with SOI and end with
-EOI, PNG must start with its signature and end with the IEND chunk, WebP's RIFF header
-declares its length, GIF ends with its trailer; any other type is only taken whole when the
-server declared its length and sent exactly that. Plain functions, no Twisted.
+shorter than declared all look like success to HTTP. Five kinds are images, each told by its
+signature, and each is stored under the extension its kind has (:data:`EXTENSIONS`), whatever
+the URL says: a body that is none of them (an HTML page, a script, an executable) is not an
+image. JPEG must also end with EOI, PNG with the IEND chunk, GIF with its trailer; WebP's RIFF
+header declares its length; TIFF has no end marker, so it is only taken whole when the server
+declared its length and sent exactly that. (Pillow would recognise dozens of formats by parsing
+headers of untrusted bytes; five signatures are all a name needs.) Plain functions, no Twisted.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ JPEG_END = b"\xff\xd9"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the IEND chunk: length 0, type, CRC
 GIF_STARTS = (b"GIF87a", b"GIF89a")
+TIFF_STARTS = (b"II*\x00", b"MM\x00*")  # little- and big-endian
+# What a stored image is named by: its kind's extension, never the URL's.
+EXTENSIONS = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "gif": ".gif", "tiff": ".tif"}
 # Trailing bytes some encoders add after JPEG's EOI (padding); the marker must be near the end.
 JPEG_END_SLACK = 32
 TAIL_BYTES = 64  # what a stored file's check reads of its end
@@ -38,11 +45,22 @@ def image_format(head: bytes) -> str | None:
         return "webp"
     if head.startswith(GIF_STARTS):
         return "gif"
+    if head.startswith(TIFF_STARTS):
+        return "tiff"
     return None
 
 
+def image_extension(body: bytes) -> str | None:
+    """The extension an image body is stored under (``.jpg``, ...), or None: not an image."""
+    kind = image_format(body[:16])
+    return None if kind is None else EXTENSIONS[kind]
+
+
 def has_image_ends(head: bytes, tail: bytes) -> bool:
-    """Whole by its first and last bytes (*tail*: at least the last ``TAIL_BYTES``)."""
+    """A stored image, by its first and last bytes (*tail*: at least the last ``TAIL_BYTES``).
+
+    Files are only ever stored whole (atomic rename, judged on arrival): WebP and TIFF, whose
+    end says nothing, are taken by their signature."""
     kind = image_format(head)
     if kind == "jpeg":
         return JPEG_END in tail[-JPEG_END_SLACK:]
@@ -50,7 +68,7 @@ def has_image_ends(head: bytes, tail: bytes) -> bool:
         return tail.endswith(PNG_END)
     if kind == "gif":
         return tail.endswith(b";")
-    return False
+    return kind in ("webp", "tiff")
 
 
 IMAGE_ENDS = Ends(has_image_ends, TAIL_BYTES)  # a stored image, judged by its ends
@@ -60,9 +78,11 @@ def is_whole_image(body: bytes, declared_length: int | None = None) -> bool:
     kind = image_format(body[:16])
     if kind == "webp":
         return int.from_bytes(body[4:8], "little") + 8 == len(body)
+    if kind == "tiff":
+        return declared_length == len(body)
     if kind is not None:
         return has_image_ends(body[:16], body[-TAIL_BYTES:])
-    return declared_length is not None and declared_length == len(body) > 0
+    return False
 
 
 def classify_image(
@@ -75,7 +95,7 @@ def classify_image(
     declared_length: int | None = None,
 ) -> Verdict:
     if 200 <= status < 300:
-        if is_whole_image(body, declared_length if content_type.startswith("image/") else None):
+        if is_whole_image(body, declared_length):
             return Verdict.WHOLE
         return Verdict.RETRY  # cut short, or a page instead of the image: ask again
     # MISSING: the image is gone, though the record still lists it.

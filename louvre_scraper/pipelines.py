@@ -25,7 +25,7 @@ from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.offload import offload
 from louvre_scraper.retry import ID_META
 from louvre_scraper.stop import stop_crawl
-from louvre_scraper.stores import AtomicFSFilesStore, store_failure
+from louvre_scraper.stores import AtomicFSFilesStore, contained, store_failure
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -82,6 +82,7 @@ class LouvreFilesPipeline(FilesPipeline):
         """Store *body* at *path* (atomically on disk); its MD5 when checksums are on."""
         if self.store_broken:
             raise OSError("the store took no more files")
+        contained(path)  # nothing is ever written outside FILES_STORE
         checksum = await offload(len(body), self._checksum, body)
         await ensure_awaitable(
             self.store.persist_file(path, BytesIO(body), self.spiderinfo, headers=headers)

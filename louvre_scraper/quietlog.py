@@ -6,6 +6,9 @@
 * Scrapy's download handlers log, once, that a cut download can be accepted by setting
   ``DOWNLOAD_FAIL_ON_DATALOSS = False``. That would store truncated zips; the line becomes an
   INFO saying what really happens: the download is retried.
+* A body over its size limit (``download_maxsize``, see :mod:`louvre_scraper.fetchpolicy`)
+  makes the download handlers warn with the request's repr; the spider names it in one line
+  with the setting to raise, so Scrapy's line is dropped.
 * Without Twisted's reactor (``-s TWISTED_REACTOR_ENABLED=False``, see the README's "Speed"),
   each download handler warns that Scrapy's aiohttp handler is experimental: the user chose
   that mode, so it is said once, at INFO.
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
 ROBOTS_LOGGER = "scrapy.downloadermiddlewares.robotstxt"
 DATALOSS_PREFIX = "Got data loss in "
 EXPERIMENTAL_PREFIX = "AiohttpDownloadHandler is experimental"
+MAXSIZE_TEXT = "larger than download max size"
 # Where those lines come from: the robots.txt middleware, and the download handlers.
 LOGGERS = (
     ROBOTS_LOGGER,
@@ -63,6 +67,8 @@ class QuietLog(logging.Filter):
                     f"Could not fetch robots.txt of {urlparse_cached(request).netloc}"
                     f" ({error}): going on as if it allowed everything",
                 )
+        elif isinstance(record.msg, str) and MAXSIZE_TEXT in record.msg:
+            return False
         elif isinstance(record.msg, str) and record.msg.startswith(EXPERIMENTAL_PREFIX):
             if self.told_experimental:
                 return False

@@ -25,6 +25,8 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 32
 RETRY_TIMES = 5
 RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"  # the spider logs one line per failed ID itself
 DOWNLOADER_MIDDLEWARES = {
+    # First in line: only the site's own http(s) URLs leave, each body with its size limit.
+    "louvre_scraper.fetchpolicy.FetchPolicy": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "louvre_scraper.retry.BackoffRetryMiddleware": 550,
     # Scrapy's, fixed so that the requests waiting for robots.txt obey it too.
@@ -41,6 +43,11 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
 }
+# Only HTTP(S) is ever fetched (louvre_scraper/fetchpolicy.py refuses the rest first): no
+# local files, data: URIs, FTP, or S3 requests signed with the user's own AWS keys. (The S3
+# *store* is botocore's, not a download handler: it keeps working.)
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+
 # Requests come from start(), never from a page: no depth or URL length to track. (The referer
 # middleware stays: RedirectMiddleware warns without it.)
 SPIDER_MIDDLEWARES = {

@@ -15,7 +15,7 @@ import os
 import re
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
@@ -65,6 +65,27 @@ def store_failure(error: BaseException) -> str | None:
     if isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in S3_DENIALS:
         return f"{error} — check the credentials, the bucket and its policy"
     return None
+
+
+class UnsafePath(ValueError):
+    """A path that would not lie inside FILES_STORE."""
+
+
+def contained(path: str) -> str:
+    """*path* if it names a file inside the store: relative, no ``..``, no empty or ``.``
+    part, no backslash or control character; else :class:`UnsafePath`. Checked before every
+    write: paths are built from validated parts only (see ``LouvreConfig``), this is the
+    store's own guarantee that nothing is written outside it, locally or under an S3 prefix."""
+    parts = path.split("/")
+    if (
+        not path
+        or PurePosixPath(path).is_absolute()
+        or any(part in ("", ".", "..") for part in parts)
+        or "\\" in path
+        or any(ord(c) < 32 or ord(c) == 127 for c in path)
+    ):
+        raise UnsafePath(f"{path!r} is not a path inside the store")
+    return path
 
 
 def beside_store(config: LouvreConfig, name: str, shard: Shard) -> Path | None:
@@ -216,7 +237,7 @@ class LocalInventory:
                 yield chunk
 
     def write_bytes(self, path: str, data: bytes) -> None:
-        write_atomically(self.basedir / path, data)
+        write_atomically(self.basedir / contained(path), data)
 
     def folder(self, path: str) -> dict[str, FolderEntry]:
         """The files directly in the store's folder *path* (empty if there is none)."""
@@ -391,7 +412,7 @@ class S3Inventory(RemoteInventory):
 
     def write_bytes(self, path: str, data: bytes) -> None:
         """One PUT (atomic on S3), as FilesPipeline's S3 store writes."""
-        self.client.put_object(Bucket=self.store.bucket, Key=self._key(path), Body=data)
+        self.client.put_object(Bucket=self.store.bucket, Key=self._key(contained(path)), Body=data)
         self.objects[self._key(path)] = StoredZip(len(data), None, time.time())
         self._folders = None
 
@@ -442,6 +463,18 @@ class StatInventory(RemoteInventory):
 
 
 Inventory = LocalInventory | S3Inventory | StatInventory
+
+
+async def find_first(
+    inventory: Inventory, paths: Iterable[str], ends: Ends
+) -> tuple[str, StoredZip] | None:
+    """The first of *paths* the store holds whole, e.g. an image stored under whichever
+    extension its bytes gave it (its name does not say which before it is found)."""
+    for path in paths:
+        found = await inventory.find(path, ends)
+        if found is not None:
+            return path, found
+    return None
 
 
 def open_reader(settings: BaseSettings, config: LouvreConfig) -> LocalInventory | S3Inventory:

@@ -453,23 +453,24 @@ class FakeLouvreServer(http.server.ThreadingHTTPServer):
 
     daemon_threads = True
     request_queue_size = 128
+    handler: type[http.server.BaseHTTPRequestHandler] = Handler  # subclasses serve other routes
 
-    def __init__(self, config: Config | None = None) -> None:
+    def __init__(self, config: Config | None = None, host: str = "127.0.0.1") -> None:
         self.config = config or Config()
         self.request_log = RequestLog(self.config.log_file)
         self.site = FakeCollection(self.config.documented)
         self.edition = self.config.documented.edition  # switched by /__edition__
-        super().__init__(("127.0.0.1", 0), Handler)
+        super().__init__((host, 0), self.handler)
 
     def server_bind(self) -> None:
         """Bind without the (possibly slow) reverse DNS lookup done by HTTPServer."""
         socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = "127.0.0.1", self.server_address[1]
+        self.server_name, self.server_port = self.server_address[0], self.server_address[1]
 
     @property
     def url(self) -> str:
         """Base URL, e.g. ``http://127.0.0.1:41234``."""
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        return f"http://{self.server_address[0]}:{self.server_address[1]}"
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Ignore clients that hang up; report anything else."""
@@ -504,9 +505,9 @@ def run_exec(config: Config) -> int:
             return 127
 
 
-def run_forever(config: Config) -> int:
+def run_forever(config: Config, server: FakeLouvreServer | None = None) -> int:
     """Print the URL and serve until SIGTERM or SIGINT."""
-    server = FakeLouvreServer(config)
+    server = server or FakeLouvreServer(config)
 
     def stop(signum: int, frame: object) -> None:
         # shutdown() waits for serve_forever() to return, so it must run in another thread;

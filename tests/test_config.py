@@ -35,6 +35,26 @@ def test_overrides_from_the_command_line_form(tmp_path: Path) -> None:
     assert c.file_path(5) == "zips/0000005.zip"
 
 
+def test_trust_boundary_defaults_and_overrides(tmp_path: Path) -> None:
+    c = config(tmp_path)
+    assert c.allowed_hosts == {"collections.louvre.fr"}
+    mib = 1024 * 1024
+    assert (c.max_record_bytes, c.max_image_bytes, c.max_sitemap_bytes) == (
+        4 * mib,
+        32 * mib,
+        50 * mib,
+    )
+    assert (c.max_sitemap_urls, c.max_zip_bytes, c.max_probe_bytes) == (50_000, 256 * mib, mib)
+    c = config(
+        tmp_path,
+        LOUVRE_BASE_URL="http://127.0.0.1:8080",
+        LOUVRE_ALLOWED_HOSTS="CDN.example.org., ,images.example.org",
+        LOUVRE_MAX_IMAGE_BYTES="1000",
+    )
+    assert c.allowed_hosts == {"127.0.0.1", "cdn.example.org", "images.example.org"}
+    assert c.max_image_bytes == 1000
+
+
 def test_s3_store_gets_a_key_prefix(tmp_path: Path) -> None:
     c = LouvreConfig.from_settings(Settings({"FILES_STORE": "s3://bucket/louvre"}))
     assert c.files_store == "s3://bucket/louvre/"
@@ -61,6 +81,16 @@ def test_s3_store_gets_a_key_prefix(tmp_path: Path) -> None:
         ("LOUVRE_IMAGE_TEMPLATE", "{ark}/{position}{size}", "may only use {ark}, {position}"),
         ("LOUVRE_SITEMAP_URL", "sitemap.xml", "expected an http:// or https:// URL"),
         ("LOUVRE_PRUNE", "maybe", "expected True or False"),
+        ("LOUVRE_ALLOWED_HOSTS", "https://cdn.example.org", "is not a host name"),
+        ("LOUVRE_ALLOWED_HOSTS", "cdn.example.org/images", "is not a host name"),
+        ("LOUVRE_ALLOWED_HOSTS", "cdn.example.org:8080", "is not a host name"),
+        ("LOUVRE_ALLOWED_HOSTS", "*.example.org", "is not a host name"),
+        ("LOUVRE_MAX_RECORD_BYTES", "4MB", "not an integer"),
+        ("LOUVRE_MAX_IMAGE_BYTES", "0", "must be at least 1"),
+        ("LOUVRE_MAX_SITEMAP_BYTES", "-1", "must be at least 1"),
+        ("LOUVRE_MAX_SITEMAP_URLS", "lots", "not an integer"),
+        ("LOUVRE_MAX_ZIP_BYTES", "1.5", "not an integer"),
+        ("LOUVRE_MAX_PROBE_BYTES", "0", "must be at least 1"),
     ],
 )
 def test_bad_settings_name_the_culprit(tmp_path: Path, name: str, value: str, message: str) -> None:

@@ -5,7 +5,13 @@ import zlib
 
 import pytest
 
-from louvre_scraper.images import classify_image, extension, has_image_ends, is_whole_image
+from louvre_scraper.images import (
+    classify_image,
+    extension,
+    has_image_ends,
+    image_extension,
+    is_whole_image,
+)
 from louvre_scraper.verdict import Verdict
 
 MISSING = frozenset({404, 410})
@@ -49,11 +55,47 @@ def test_damaged_images_are_retried(body: bytes) -> None:
     assert classify_image(200, "image/jpeg", body, MISSING) is Verdict.RETRY
 
 
-def test_other_types_need_their_declared_length() -> None:
+def test_tiff_needs_its_declared_length() -> None:
     tiff = b"II*\x00" + b"t" * 100
     assert classify_image(200, "image/tiff", tiff, MISSING, declared_length=104) is Verdict.WHOLE
+    assert classify_image(200, "text/html", tiff, MISSING, declared_length=104) is Verdict.WHOLE
     assert classify_image(200, "image/tiff", tiff, MISSING) is Verdict.RETRY
-    assert classify_image(200, "text/html", tiff, MISSING, declared_length=104) is Verdict.RETRY
+    assert classify_image(200, "image/tiff", tiff[:50], MISSING, declared_length=104) is (
+        Verdict.RETRY
+    )
+
+
+WEBP = b"RIFF" + (20).to_bytes(4, "little") + b"WEBPVP8 " + b"w" * 12
+GIF = b"GIF89a" + b"g" * 40 + b";"
+TIFF = b"MM\x00*" + b"t" * 40
+
+
+@pytest.mark.parametrize(
+    ("body", "ext"),
+    [(JPEG, ".jpg"), (PNG, ".png"), (WEBP, ".webp"), (GIF, ".gif"), (TIFF, ".tif")],
+)
+def test_the_extension_comes_from_the_bytes(body: bytes, ext: str) -> None:
+    assert image_extension(body) == ext
+    assert has_image_ends(body[:16], body[-64:])  # a stored one is found again
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"#!/bin/sh\nrm -rf ~\n", id="shell script"),
+        pytest.param(b"<?php system($_GET['c']); ?>", id="php"),
+        pytest.param(b"<html><script>alert(1)</script></html>", id="html with script"),
+        pytest.param(b"MZ\x90\x00\x03" + b"\x00" * 60, id="windows executable"),
+        pytest.param(b"\x1f\x8b\x08\x00" + b"\x00" * 60, id="gzip"),
+        pytest.param(b"", id="empty"),
+    ],
+)
+def test_anything_else_is_not_an_image(body: bytes) -> None:
+    assert image_extension(body) is None
+    assert not is_whole_image(body, declared_length=len(body))
+    assert classify_image(200, "image/jpeg", body, MISSING, declared_length=len(body)) is (
+        Verdict.RETRY
+    )
 
 
 def test_statuses() -> None:

@@ -10,9 +10,14 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
+from louvre_scraper.images import TAIL_BYTES, has_image_ends
 from louvre_scraper.stores import (
+    Ends,
     LocalInventory,
     StatInventory,
+    UnsafePath,
+    contained,
+    find_first,
     partial_name,
     remove_partials,
     store_failure,
@@ -96,3 +101,45 @@ def test_which_store_errors_stop_the_crawl() -> None:
     assert store_failure(denied) is not None
     slow = ClientError({"Error": {"Code": "SlowDown", "Message": "later"}}, "PutObject")
     assert store_failure(slow) is None
+
+
+@pytest.mark.parametrize(
+    "path", ["records/cl010000301.json", "images/cl010000301/0-1.jpg", "121146.zip"]
+)
+def test_paths_inside_the_store(path: str) -> None:
+    assert contained(path) == path
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "",
+        "/etc/passwd",
+        "../outside.jpg",
+        "images/../../outside.jpg",
+        "images//0.jpg",
+        "images/./0.jpg",
+        "images/cl010000301/",
+        "images\\..\\0.jpg",
+        "images/cl010000301/0\x1b.jpg",
+        "images/cl010000301/0\n.jpg",
+    ],
+)
+def test_paths_outside_the_store_are_refused(path: str) -> None:
+    with pytest.raises(UnsafePath):
+        contained(path)
+
+
+def test_find_first_finds_an_image_whatever_its_extension(tmp_path: Path) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"p" * 40 + b"\x00\x00\x00\x00IEND\xaeB`\x82"
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "0.png").write_bytes(png)
+    (tmp_path / "images" / "1.jpg").write_bytes(b"<html>not an image, same name</html>")
+    inventory = LocalInventory(tmp_path)
+    ends = Ends(has_image_ends, TAIL_BYTES)
+    candidates = [f"images/0{ext}" for ext in (".jpg", ".png", ".webp")]
+    found = asyncio.run(find_first(inventory, candidates, ends))
+    assert found is not None
+    assert found[0] == "images/0.png"
+    assert found[1].size == len(png)
+    assert asyncio.run(find_first(inventory, ["images/1.jpg", "images/1.png"], ends)) is None

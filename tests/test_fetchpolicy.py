@@ -1,0 +1,153 @@
+"""The fetch policy's decisions, without Twisted: which URLs leave, which limit a body gets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from scrapy import Request
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
+from scrapy.http import Response
+from scrapy.settings import Settings
+from twisted.internet.defer import CancelledError
+
+from louvre_scraper.config import LouvreConfig
+from louvre_scraper.fetchpolicy import (
+    NOT_HTTP,
+    OTHER_HOST,
+    FetchPolicy,
+    Refused,
+    TooLarge,
+    body_kind,
+    refusal,
+)
+from louvre_scraper.reachability import classify_exception
+from louvre_scraper.retry import ID_META, JUDGE_META, PROBE_META
+
+HOSTS = frozenset({"collections.louvre.fr", "cdn.example.org"})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://collections.louvre.fr/media/cache/large/1_OG.JPG",
+        "http://collections.louvre.fr:8080/ark:/53355/cl010000301.json",
+        "HTTPS://Collections.Louvre.FR/sitemap.xml",
+        "https://collections.louvre.fr./robots.txt",
+        "https://cdn.example.org/x.jpg",
+    ],
+)
+def test_the_sites_http_urls_leave(url: str) -> None:
+    assert refusal(url, HOSTS) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "file://collections.louvre.fr/etc/passwd",
+        "data:image/jpeg;base64,/9j/4AAQ",
+        "ftp://collections.louvre.fr/x.jpg",
+        "s3://bucket/key.jpg",
+        "javascript:alert(1)",
+        "gopher://collections.louvre.fr/",
+        "/media/cache/relative.jpg",
+        "https://[::1/x",
+        "",
+    ],
+)
+def test_other_schemes_are_refused(url: str) -> None:
+    assert refusal(url, HOSTS) == NOT_HTTP
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.2/x.jpg",
+        "https://collections.louvre.fr.evil.example/x.jpg",
+        "https://evil.example/collections.louvre.fr/x.jpg",
+        "https://collections.louvre.fr@evil.example/x.jpg",
+    ],
+)
+def test_other_hosts_are_refused_naming_the_setting(url: str) -> None:
+    assert refusal(url, HOSTS) == OTHER_HOST
+    assert "LOUVRE_ALLOWED_HOSTS" in OTHER_HOST
+
+
+def policy(tmp_path: Path, **settings: str) -> FetchPolicy:
+    values = {"FILES_STORE": str(tmp_path / "s"), "LOUVRE_BASE_URL": "http://127.0.0.1:8000"}
+    return FetchPolicy(LouvreConfig.from_settings(Settings({**values, **settings})))
+
+
+def test_the_middleware_refuses_before_any_io(tmp_path: Path) -> None:
+    mw = policy(tmp_path)
+    request = Request("http://127.0.0.2:8000/x.jpg", meta={JUDGE_META: "image"})
+    with pytest.raises(Refused) as refused:
+        mw.process_request(request)
+    assert isinstance(refused.value, IgnoreRequest)  # to the errback, never retried
+    assert str(refused.value) == f"refused http://127.0.0.2:8000/x.jpg — {OTHER_HOST}"
+    # Not the site failing: the reachability guard does not count it.
+    assert classify_exception(refused.value) is None
+    assert mw.process_request(Request("http://127.0.0.1:9/x.jpg")) is None  # any port
+
+
+def test_allowed_hosts_are_fetched(tmp_path: Path) -> None:
+    mw = policy(tmp_path, LOUVRE_ALLOWED_HOSTS="cdn.example.org, 127.0.0.2")
+    assert mw.process_request(Request("https://CDN.example.org/x.jpg")) is None
+    assert mw.process_request(Request("http://127.0.0.2/x.jpg")) is None
+
+
+def test_a_redirect_scrapy_would_not_follow_is_refused_by_name(tmp_path: Path) -> None:
+    mw = policy(tmp_path)
+    request = Request("http://127.0.0.1:8000/img/0.jpg")
+    for location in (b"file:///etc/passwd", b"data:text/html,<script>", b"//127.0.0.2/x"):
+        response = Response(request.url, status=302, headers={"Location": location})
+        with pytest.raises(Refused, match=r"refused (file|data|http)"):
+            mw.process_response(request, response)
+    ok = Response(request.url, status=302, headers={"Location": b"/cdn/0.jpg"})
+    assert mw.process_response(request, ok) is ok
+
+
+@pytest.mark.parametrize(
+    ("meta", "url", "kind"),
+    [
+        ({ID_META: 5, PROBE_META: True}, "http://h/en/artwork/image/download/5/0", "probe"),
+        ({ID_META: 5}, "http://h/en/artwork/image/download/5/0", "zip"),
+        ({JUDGE_META: "record"}, "http://h/ark:/53355/cl010000301.json", "record"),
+        ({JUDGE_META: "image"}, "http://h/media/cache/x.jpg", "image"),
+        ({"dont_obey_robotstxt": True}, "http://h/robots.txt", "robots"),
+        ({}, "http://h/robots.txt", "sitemap"),  # the collection spider's own robots.txt read
+        ({}, "http://h/media/sitemap/sitemap0.xml", "sitemap"),
+    ],
+)
+def test_body_kinds(meta: dict, url: str, kind: str) -> None:
+    assert body_kind(Request(url, meta=meta)) == kind
+
+
+def test_each_kind_gets_its_limit(tmp_path: Path) -> None:
+    mw = policy(tmp_path, LOUVRE_MAX_IMAGE_BYTES="1000", LOUVRE_MAX_RECORD_BYTES="200")
+    image = Request("http://127.0.0.1:8000/x.jpg", meta={JUDGE_META: "image"})
+    record = Request("http://127.0.0.1:8000/r.json", meta={JUDGE_META: "record"})
+    sitemap = Request("http://127.0.0.1:8000/sitemap.xml")
+    for request in (image, record, sitemap):
+        mw.process_request(request)
+    assert image.meta["download_maxsize"] == 1000
+    assert record.meta["download_maxsize"] == 200
+    assert sitemap.meta["download_maxsize"] == 50 * 1024 * 1024
+    assert image.meta["download_warnsize"] == 0
+
+
+@pytest.mark.parametrize("error", [DownloadCancelledError("declared"), CancelledError()])
+def test_a_cancelled_body_names_the_limit_and_the_setting(tmp_path: Path, error) -> None:
+    mw = policy(tmp_path, LOUVRE_MAX_IMAGE_BYTES="1000")
+    image = Request("http://127.0.0.1:8000/x.jpg", meta={JUDGE_META: "image"})
+    mw.process_request(image)
+    with pytest.raises(TooLarge) as too_large:
+        mw.process_exception(image, error)
+    assert str(too_large.value) == (
+        "refused http://127.0.0.1:8000/x.jpg — its body is over the limit"
+        " (LOUVRE_MAX_IMAGE_BYTES=1000, raise it to fetch)"
+    )
+    assert classify_exception(too_large.value) is None
+    # Any other failure is not the policy's.
+    assert mw.process_exception(image, ValueError("x")) is None
