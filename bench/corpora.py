@@ -212,7 +212,7 @@ def build_collection_corpus(
     seed: int,
 ) -> CollectionCorpus:
     """Write the fake collection's every served file under *root*, for nginx on *port*."""
-    from tests.fake_collection import CollectionConfig, FakeCollection, image_bytes
+    from tests.fake_collection import CollectionConfig, FakeCollection
 
     started = time.monotonic()
     fake = FakeCollection(
@@ -238,8 +238,8 @@ def build_collection_corpus(
             f"/{RECORD_DIR}/{ark}.json", fake.record_bytes(ark, base) or b""
         )
         for image in fake.record_images(ark):
-            # the uncached function: the cache would hold every image's bytes
-            corpus.image_bytes += write(image.path, image_bytes.__wrapped__(image.path, image_size))
+            # uncached: the cache would hold every image's bytes
+            corpus.image_bytes += write(image.path, fake.image_bytes(image.path, cached=False))
             corpus.images[image.path] = image_store_path(ark, image.position, image.path)
     log(
         f"corpus {name}: {len(corpus.arks)} records in {corpus.sitemaps} sitemaps, "

@@ -7,23 +7,26 @@ and the options below, and every answer can be computed in-process with ``FakeCo
 
 Routes (``{base}`` is the server's URL; all off, 404, with ``--records 0`` except robots.txt):
 
-- ``/robots.txt``: ``User-agent: *`` / ``Disallow: /search/export``; with records on, also a
-  "Bloque les IA" block that disallows images to GPTBot, CCBot, ClaudeBot and Google-Extended,
-  and ``Sitemap: {base}/sitemap.xml`` (unless ``--no-sitemap-line``).
+- ``/robots.txt``: ``User-agent: *`` / ``Disallow: /search/export``; with records on, first
+  ``Sitemap: {base}/sitemap.xml`` (unless ``--no-sitemap-line``), then a dozen "Bloque les IA"
+  groups, one per AI crawler (GPTBot, CCBot, ClaudeBot, …), each disallowing ``/*.jpg$``,
+  ``/*.jpeg$``, ``/*.png$``, ``/*.webp$`` (lower case only, as the site has it).
 - ``/sitemap.xml``: a sitemap index of ``{base}/media/sitemap/sitemap{i}.xml``.
 - ``/media/sitemap/sitemap{i}.xml``: ``--per-sitemap`` records, each listed twice
   (``{base}/ark:/53355/{ark}`` and ``{base}/en/ark:/53355/{ark}``) with hreflang fr/en
-  alternates and ``<lastmod>`` = the record's modified date (unless ``--no-lastmod``).
+  alternates; the first also lists a few pages that are not records. No ``<lastmod>``, as on
+  the site; with ``--lastmod``, each record's modified date.
 - ``/ark:/53355/{ark}.json`` and ``/en/ark:/53355/{ark}.json``: the record (same bytes on both),
   ``application/json``; 404 for missing, withdrawn and unknown arks. Record pages without
   ``.json`` are not served (404).
-- ``/media/cache/large/…_OG.JPG`` (cl01 records), ``/media/cache/original/…_PE.jpg`` (cl02,
-  prints and drawings) and their ``/media/cache/small/…`` thumbnails; ``.png`` for some.
+- ``/media/cache/large/0000000021/{ark number}/…_OG.JPG`` (cl01 records; 1 in 10 under
+  ``/media/cache/original/``), ``/media/cache/original/…/AGO…_PE.jpg`` (cl02, prints and
+  drawings) and their ``/media/cache/small/…`` thumbnails; ``.png`` for some.
 - ``/__edition__?n=2`` (admin, not logged): switch the served edition (1 or 2) while running;
   without ``n``, tell the current one. Answers ``{"edition": n, "records": listed}``.
 
 Options: ``--records N`` (0: off), ``--per-sitemap K`` (10), ``--image-size BYTES`` (3000),
-``--no-sitemap-line``, ``--no-lastmod``, ``--edition 1|2`` (starting edition),
+``--no-sitemap-line``, ``--lastmod``, ``--edition 1|2`` (starting edition),
 ``--missing-records K`` (listed, JSON 404), ``--gone-images K`` (urlImage 404 for good),
 ``--record-fault KIND:N`` and ``--image-fault KIND:N`` (repeatable; the first ``--fault-times``
 GETs of N chosen records/images, per URL path, fail with KIND: 429 (Retry-After from
@@ -38,9 +41,16 @@ many new arks added (collections under 5 records are the same in both). Missing 
 images and faulted records/images are all chosen among the records that are the same in both
 editions.
 
-Records carry the documented top-level properties with French text; about 1 in 10 spells its
-date key ``'modified '`` (trailing space). Images: 0 to 3 a record, about 15% PNG, the others
-JPEG; full images are ``--image-size`` bytes, thumbnails a fifth of that (at least 128).
+Records are the real ones of ``../shared/reference/real-records/`` used as templates and
+varied (see ``_fields``): the 44 documented properties, the key ``'modified '`` with its
+trailing space in every record, the real shapes of ``creator`` (current and former
+attributions, schools, from ``fragments.json``), ``dimension`` (no label in
+``displayDimension``), ``dateCreated`` (empty ``endYear``, duplicates, prints' ``text`` null),
+``index`` and ``objectNumber``; ``objectType`` empty but for drawings, paintings carrying an
+``index`` objectType facet instead. The JSON is ASCII-escaped as the site sends it
+(``\\u00e9``, ``\\/``, ``\\u0027``). Images: 0 to 3 a record, about 10 % PNG, the others JPEG,
+all decodable pictures showing the record's title; full images are padded to between
+``--image-size`` and twice that many bytes, thumbnails a fifth of that (at least 128).
 
 Python API (``edition=None`` means the starting edition; ``base`` is the server URL, e.g.
 ``server.url``, as record JSON holds absolute URLs; image keys are URL paths):
@@ -49,24 +59,31 @@ Python API (``edition=None`` means the starting edition; ``base`` is the server 
 ``thumbnails``, ``image_bytes``, ``changes``, ``missing_records``, ``gone_images``,
 ``record_faults``, ``image_faults``, ``sitemap_fault``, ``fault_for``, ``robots_txt``,
 ``sitemap_paths``, ``sitemap_arks``, ``sitemap_index_bytes``, ``sitemap_bytes`` and ``respond``.
-Module functions: ``image_bytes(path, size)``, ``encode_record``, ``record_paths(ark)`` and
+Module functions: ``image_bytes(path, size, title)``, ``encode_record``, ``record_paths(ark)`` and
 ``request_kind(path)`` (the log's ``kind``).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime
 import functools
+import io
 import json
 import math
+import posixpath
 import random
 import re
 import struct
+import unicodedata
 import urllib.parse
 import zlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from PIL import Image, ImageDraw, ImageFont
 
 EDITIONS = (1, 2)
 EDITION_PATH = "/__edition__"
@@ -89,8 +106,26 @@ SERVER_ERROR_PAGE = (
     b'</head>\n<body><main class="error-page"><h1>Server error. Continue to search the Louvre '
     b'collections</h1><p><a href="/">Collections du Louvre</a></p></main></body></html>\n'
 )
-AI_BOTS = ("GPTBot", "CCBot", "ClaudeBot", "Google-Extended")
-AI_DISALLOWED = ("/*.jpg$", "/*.JPG$", "/*.jpeg$", "/*.png$", "/*.webp$")
+# robots.txt's "Bloque les IA" groups: a dozen named AI crawlers, each its own group.
+AI_BOTS = (
+    "GPTBot",
+    "ChatGPT-User",
+    "OAI-SearchBot",
+    "CCBot",
+    "ClaudeBot",
+    "anthropic-ai",
+    "Google-Extended",
+    "PerplexityBot",
+    "Bytespider",
+    "Amazonbot",
+    "Applebot-Extended",
+    "meta-externalagent",
+)
+AI_DISALLOWED = ("/*.jpg$", "/*.jpeg$", "/*.png$", "/*.webp$")  # lower case only, as served
+# Pages a real sub-sitemap lists besides the records.
+OTHER_PAGES = ("/", "/en", "/page/cgu", "/en/page/documentationJSON", "/en/recherche")
+IMAGE_COUNT_WEIGHTS = (1, 5, 4, 2)  # 0..3 images a record: ~1.6 each, 8 % none (real: 1.8, 6 %)
+MODIFIED_KEY = "modified "  # with its trailing space, in every real record
 FIRST_DATE = datetime.date(2021, 3, 1)
 LAST_DATE = datetime.date(2024, 12, 31)
 EDITION2_FIRST = datetime.date(2025, 1, 6)
@@ -147,125 +182,103 @@ PROPERTIES = (
     "relatedWork",
     "image",
 )
-LIST_PROPERTIES = frozenset({"previousOwner", "relatedWork", "exhibition", "bibliography"})
 
-COPYRIGHTS = (
-    "© GrandPalaisRmn (musée du Louvre) / Michel Urtado",
-    "© GrandPalaisRmn (musée du Louvre) / Tony Querrec",
-    "© GrandPalaisRmn (musée du Louvre) / Franck Raux",
-    "© Musée du Louvre, Dist. GrandPalaisRmn / Hervé Lewandowski",
-    "© 2019 Musée du Louvre / Christophe Chavan",
+COPYRIGHTS = (  # as real records and fragments give them
+    "© 2023 GrandPalaisRmn (musée du Louvre) / Benoît Touchard",
+    "© 2011 Musée du Louvre / Thierry Ollivier",
+    "© Musée du Louvre, Dist. GrandPalaisRmn / Christian Larrieu",
+    "© 2009 Musée du Louvre, Dist. GrandPalaisRmn / Georges Poncet",
+    "© 2020 Musée du Louvre, Dist. GrandPalaisRmn / Raphaël Chipault",
+    "Musée du Louvre, dist. RMN-Grand Palais - Photo S. Nagy",
 )
-MODES = ("achat", "don", "legs", "saisie révolutionnaire", "dation", "ancien fonds royal")
-PLACES = ("Paris", "Lyon", "Rome", "Anvers", "Venise", "Besançon")
+# image[].type: mostly "", else one of these (real records and fragments).
+IMAGE_TYPES = (
+    "profil",
+    "trois quarts",
+    "détail",
+    "Environnement",
+    "face, recto, avers, avant",
+    "dos, verso, revers, arrière",
+)
+SCHOOLS = ("Italie", "France", "Pays-Bas", "Espagne", "Flandres")
+CREATION = "Date de création/fabrication"  # dateCreated[].type, and displayDateCreated's prefix
+REAL_RECORDS = Path(__file__).resolve().parents[2] / "shared" / "reference" / "real-records"
 
 
 @dataclass(frozen=True)
 class Department:
-    """Text pools for one curatorial department."""
+    """What a department's records take instead of their real template's values.
+
+    The antiquities departments are the real records themselves (``ANTIQUITIES``: every
+    value from the template); paintings, sculptures and drawings replace the title,
+    denomination, type, creators, dates and place.
+    """
 
     collection: str
-    object_types: tuple[str, ...]
-    titles: tuple[str, ...]
-    materials: tuple[str, ...]
-    number_prefixes: tuple[str, ...]
-    creators: tuple[tuple[str, str, int, int], ...]  # label, role, birth, death
-    location: tuple[str, str]  # currentLocation, room
-    years: tuple[int, int] = (1500, 1880)
-    periods: tuple[tuple[str, int, int], ...] = ()  # named periods instead of creators' years
+    titles: tuple[str, ...] = ()
+    denomination: str = ""  # denominationTitle "Dénomination"
+    object_types: tuple[str, ...] = ("",)  # objectType: "" in every real record of 2025
+    type_facet: str = ""  # index "objectType" facet, which some records carry instead
+    materials: tuple[str, ...] = ()
+    number_prefixes: tuple[str, ...] = ()
+    # label, role, wikidata, birth, death, place
+    creators: tuple[tuple[str, str, str, int, int, str], ...] = ()
+    location: tuple[str, str] = ("non exposé", "")  # currentLocation, room when shown
+    prints: bool = False  # prints and drawings: no ``imprecision``, ``text`` null
 
 
+ANTIQUITIES = Department("")  # the real records, varied
 PAINTINGS = Department(
     "Département des Peintures",
-    ("peinture",),
     (
         "Portrait d'une femme âgée",
         "Paysage avec un pêcheur",
         "La Vierge à l'Enfant entourée d'anges",
         "Nature morte à la pipe",
-        "L'Été",
         "Vue de la côte près de Naples",
         "Saint Jérôme pénitent",
-        "Le Déjeuner",
     ),
-    ("huile sur toile", "huile sur bois", "détrempe sur bois"),
-    ("INV", "RF", "MI"),
-    (
-        ("Chardin, Jean Siméon", "peintre", 1699, 1779),
-        ("Poussin, Nicolas", "peintre", 1594, 1665),
-        ("Vigée Le Brun, Élisabeth Louise", "peintre", 1755, 1842),
-        ("Corot, Jean-Baptiste Camille", "peintre", 1796, 1875),
-        ("Fragonard, Jean-Honoré", "peintre", 1732, 1806),
+    "tableau",
+    type_facet="peinture",
+    materials=("huile sur toile", "huile sur bois", "détrempe sur bois"),
+    number_prefixes=("INV", "RF", "MI"),
+    creators=(
+        ("Bellini, Giovanni", "peintre", "Q17169", 1435, 1516, "Venise"),
+        ("Poussin, Nicolas", "peintre", "Q7226", 1594, 1665, "Les Andelys"),
+        ("Chardin, Jean Siméon", "peintre", "Q212607", 1699, 1779, "Paris"),
+        ("Pignoni, Simone", "peintre", "Q963528", 1611, 1698, "Florence"),
+        ("Vigée Le Brun, Élisabeth Louise", "peintre", "", 1755, 1842, "Paris"),
     ),
-    ("Aile Denon, Niveau 1, Salle 710 - Salle Mollien", "710"),
+    location=("Denon, [PEINT] Salle 710 - Salle Mollien", "Salle 710, Aile Denon, Niveau 1"),
+)
+SCULPTURES = Department(
+    "Département des Sculptures du Moyen Age, de la Renaissance et des temps modernes",
+    ("Buste de Voltaire", "Psyché abandonnée", "Nymphe à la coquille", "Mercure"),
+    "statue",
+    materials=("Matériau : marbre", "Matériau : terre cuite", "Matériau : bronze"),
+    number_prefixes=("RF", "MR", "LP"),
+    creators=(
+        ("Houdon, Jean-Antoine", "sculpteur", "Q295640", 1741, 1828, "Versailles"),
+        ("Pajou, Augustin", "sculpteur", "", 1730, 1809, "Paris"),
+        ("Coysevox, Antoine", "sculpteur", "Q453012", 1640, 1720, "Lyon"),
+    ),
+    location=("Richelieu, [SCULPT] Salle 105 - Cour Marly", "Salle 105, Aile Richelieu, Niveau -1"),
 )
 DRAWINGS = Department(
     "Département des Arts graphiques",
-    ("dessin", "estampe"),
-    (
-        "Étude de draperie",
-        "Tête de jeune fille de profil",
-        "Feuille d'études : mains et visage",
-        "Vue du château de Versailles",
-        "Paysage à la cascade",
-        "Projet de façade pour un hôtel particulier",
+    ("Étude de draperie", "Tête de jeune fille de profil", "Paysage à la cascade"),
+    "dessin",
+    object_types=("dessin", "estampe"),
+    materials=("pierre noire, rehauts de craie blanche", "plume et encre brune, lavis brun"),
+    number_prefixes=("INV", "RF"),
+    creators=(
+        ("Watteau, Antoine", "dessinateur", "Q183221", 1684, 1721, "Valenciennes"),
+        ("Boucher, François", "dessinateur", "Q193490", 1703, 1770, "Paris"),
+        ("Degas, Edgar", "dessinateur", "", 1834, 1917, "Paris"),
     ),
-    (
-        "pierre noire, rehauts de craie blanche sur papier beige",
-        "plume et encre brune, lavis brun",
-        "sanguine",
-        "eau-forte et burin",
-    ),
-    ("INV", "RF"),
-    (
-        ("Watteau, Antoine", "dessinateur", 1684, 1721),
-        ("Ingres, Jean-Auguste-Dominique", "dessinateur", 1780, 1867),
-        ("Boucher, François", "dessinateur", 1703, 1770),
-        ("Degas, Edgar", "dessinateur", 1834, 1917),
-    ),
-    ("Non exposé", ""),
+    prints=True,
 )
-EGYPT = Department(
-    "Département des Antiquités égyptiennes",
-    ("statuette", "vase", "amulette", "stèle"),
-    (
-        "statuette du dieu Osiris",
-        "vase à onguent",
-        "amulette en forme d'œil oudjat",
-        "stèle du prêtre Nakhtâ",
-        "statuette de la déesse Isis allaitant",
-    ),
-    ("bronze", "faïence égyptienne", "calcaire peint", "albâtre (calcite)"),
-    ("E", "N", "AF"),
-    (),
-    ("Aile Sully, Niveau 1, Salle 640", "640"),
-    periods=(
-        ("Moyen Empire", -2033, -1710),
-        ("Nouvel Empire", -1550, -1069),
-        ("Basse Époque", -664, -332),
-    ),
-)
-SCULPTURES = Department(
-    "Département des Sculptures",
-    ("statue", "buste", "relief"),
-    (
-        "Buste de Voltaire",
-        "Psyché abandonnée",
-        "Nymphe à la coquille",
-        "Saint Michel terrassant le démon",
-        "Mercure rattachant ses talonnières",
-    ),
-    ("marbre", "terre cuite", "bronze", "plâtre"),
-    ("RF", "MR", "LP"),
-    (
-        ("Houdon, Jean-Antoine", "sculpteur", 1741, 1828),
-        ("Pajou, Augustin", "sculpteur", 1730, 1809),
-        ("Coysevox, Antoine", "sculpteur", 1640, 1720),
-        ("Pigalle, Jean-Baptiste", "sculpteur", 1714, 1785),
-    ),
-    ("Aile Richelieu, Niveau -1, Salle 105 - Cour Marly", "105"),
-)
-SERIES01 = (PAINTINGS, EGYPT, SCULPTURES)
+SERIES01 = (ANTIQUITIES, ANTIQUITIES, ANTIQUITIES, PAINTINGS, SCULPTURES)
 
 
 @dataclass(frozen=True)
@@ -277,7 +290,7 @@ class CollectionConfig:
     per_sitemap: int = 10
     image_size: int = 3000
     sitemap_line: bool = True
-    lastmod: bool = True
+    lastmod: bool = False  # real sitemaps show no <lastmod>
     edition: int = 1
     missing_records: int = 0
     gone_images: int = 0
@@ -334,44 +347,94 @@ class EditionChanges:
 
 # -- Image bytes ------------------------------------------------------------------------------
 
+# Pixel sizes of full images (thumbnails are a quarter): small enough to make fast, varied
+# enough to look like photographs of different objects.
+IMAGE_PIXELS = ((480, 360), (360, 480), (400, 400), (560, 320), (320, 440), (520, 390))
+
 
 def is_thumbnail(path: str) -> bool:
     """Tell whether an image path is a thumbnail (``/media/cache/small/…``)."""
     return path.startswith("/media/cache/small/")
 
 
-@functools.lru_cache(maxsize=8192)
-def image_bytes(path: str, size: int = 3000) -> bytes:
-    """Deterministic bytes for the image at ``path`` (a path or a full URL).
+@functools.lru_cache(maxsize=32)
+def _background(width: int, height: int) -> Image.Image:
+    """A gradient, made once per size (Pillow's own, so fast)."""
+    across = Image.linear_gradient("L").rotate(90).resize((width, height))
+    down = Image.linear_gradient("L").resize((width, height))
+    return Image.merge("RGB", (across, down, Image.new("L", (width, height), 96)))
 
-    A ``.png`` path gives a PNG (signature, IHDR, one IDAT of random bytes, IEND, good CRCs);
-    anything else a JPEG (SOI, a JFIF APP0 segment, a payload free of ``FF`` bytes, EOI).
-    Full images are ``size`` bytes long; thumbnails ``max(128, size // 5)``.
+
+@functools.lru_cache(maxsize=8)
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size)
+
+
+@functools.lru_cache(maxsize=8192)
+def image_bytes(path: str, size: int = 3000, title: str = "") -> bytes:
+    """Deterministic, decodable bytes for the image at ``path`` (a path or a full URL).
+
+    A picture a person can look at: a gradient, a few shapes, ``title`` (else the file name)
+    and the file name written on it; a PNG for a ``.png`` path, else a JPEG. Its pixel size
+    is one of ``IMAGE_PIXELS`` (a quarter for thumbnails), and its bytes are padded (a JPEG
+    comment, a PNG ``tEXt`` chunk) to at least ``size`` to ``2 * size`` bytes (a fifth of
+    that for thumbnails), so a bench can ask for large files without drawing large pictures.
     """
     path = urllib.parse.urlsplit(path).path or path
-    total = max(MIN_IMAGE_SIZE, size // 5 if is_thumbnail(path) else size)
     rng = random.Random(f"image:{path}")
-    if path.lower().endswith(".png"):
-        return _png(rng, total)
-    return _jpeg(rng, total)
+    thumbnail = is_thumbnail(path)
+    width, height = rng.choice(IMAGE_PIXELS)
+    if thumbnail:
+        width, height = width // 4, height // 4
+    picture = _background(width, height).copy()
+    draw = ImageDraw.Draw(picture)
+    for _ in range(3):
+        x, y = rng.randrange(width), rng.randrange(height)
+        r = rng.randint(width // 10, width // 3)
+        colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+        shape = draw.ellipse if rng.random() < 0.5 else draw.rectangle
+        shape((x - r, y - r, x + r, y + r), fill=colour, outline=(0, 0, 0))
+    name = posixpath.basename(path)
+    if not thumbnail:
+        # Pillow's built-in font has no accents: "Portrait d'une femme agee".
+        text = unicodedata.normalize("NFKD", title or name).encode("ascii", "ignore").decode()
+        draw.text((12, 12), text, fill=(255, 255, 255), font=_font(20))
+        draw.text((12, height - 24), name, fill=(0, 0, 0), font=_font(12))
+    png = path.lower().endswith(".png")
+    out = io.BytesIO()
+    picture.save(out, "PNG" if png else "JPEG", quality=85)
+    target = max(MIN_IMAGE_SIZE, size // 5 if thumbnail else size)
+    target = rng.randint(target, 2 * target)
+    return _pad_png(out.getvalue(), target) if png else _pad_jpeg(out.getvalue(), target)
 
 
-def _jpeg(rng: random.Random, total: int) -> bytes:
-    app0 = b"JFIF\x00\x01\x01\x01\x00\x48\x00\x48\x00\x00"
-    head = b"\xff\xd8" + b"\xff\xe0" + struct.pack(">H", len(app0) + 2) + app0
-    payload = rng.randbytes(total - len(head) - 2).replace(b"\xff", b"\xfe")
-    return head + payload + b"\xff\xd9"
+def _filler(n: int) -> bytes:
+    return (b"collections.louvre.fr fake image " * (n // 33 + 1))[:n]
+
+
+def _pad_jpeg(data: bytes, target: int) -> bytes:
+    """*data* with COM segments after its SOI, up to *target* bytes if it is smaller."""
+    segments = []
+    missing = target - len(data)
+    while missing > 4:
+        payload = min(missing - 4, 65533)
+        segments.append(b"\xff\xfe" + struct.pack(">H", payload + 2) + _filler(payload))
+        missing -= payload + 4
+    return data[:2] + b"".join(segments) + data[2:]
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def _png(rng: random.Random, total: int) -> bytes:
-    ihdr = struct.pack(">IIBBBBB", rng.randint(64, 1500), rng.randint(64, 1500), 8, 2, 0, 0, 0)
-    head = PNG_SIGNATURE + _png_chunk(b"IHDR", ihdr)
-    idat_size = total - len(head) - 12 - 12
-    return head + _png_chunk(b"IDAT", rng.randbytes(idat_size)) + _png_chunk(b"IEND", b"")
+def _pad_png(data: bytes, target: int) -> bytes:
+    """*data* with a ``tEXt`` chunk after IHDR, up to *target* bytes if it is smaller."""
+    missing = target - len(data) - 12 - len(b"Comment\x00")
+    if missing <= 0:
+        return data
+    ihdr_end = len(PNG_SIGNATURE) + 25
+    chunk = _png_chunk(b"tEXt", b"Comment\x00" + _filler(missing))
+    return data[:ihdr_end] + chunk + data[ihdr_end:]
 
 
 # -- Records ----------------------------------------------------------------------------------
@@ -381,17 +444,17 @@ def _date(rng: random.Random, first: datetime.date, last: datetime.date) -> str:
     return datetime.date.fromordinal(rng.randint(first.toordinal(), last.toordinal())).isoformat()
 
 
-def _roman(n: int) -> str:
-    numerals = ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
-    out = ""
-    for value, letters in numerals:
-        while n >= value:
-            out, n = out + letters, n - value
-    return out
+@functools.cache
+def real_records() -> tuple[dict[str, Any], ...]:
+    """The real records of ``../shared/reference/real-records/`` (the templates), parsed."""
+    return tuple(json.loads(p.read_bytes()) for p in sorted(REAL_RECORDS.glob("cl*.json")))
 
 
-def _metres(value: float) -> str:
-    return f"{value:.2f}".replace(".", ",")
+@functools.cache
+def real_creator_arrays() -> tuple[list[dict[str, Any]], ...]:
+    """The real ``creator`` arrays quoted in ``fragments.json`` (current, former, schools)."""
+    fragments = json.loads((REAL_RECORDS / "fragments.json").read_bytes())
+    return tuple(fragments["creator_arrays_2021"])
 
 
 def department_of(ark: str, seed: int = 0) -> Department:
@@ -401,103 +464,165 @@ def department_of(ark: str, seed: int = 0) -> Department:
     return random.Random(f"department:{seed}:{ark}").choice(SERIES01)
 
 
+def _decimal(value: float) -> str:
+    """``4,3`` as the museum writes a measure (comma decimal, no trailing zeros)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+def _dimensions(rng: random.Random, dimensions: Any) -> Any:
+    """The template's dimensions (same types, units, quirks), with other values."""
+    if not isinstance(dimensions, list):
+        return dimensions
+    out = []
+    for dimension in dimensions:
+        value = float(str(dimension.get("value") or "1").replace(",", ".") or 1)
+        new = _decimal(value * rng.uniform(0.6, 1.6))
+        gap = "\r\n " if "\r\n" in str(dimension.get("displayDimension")) else " "
+        out.append(
+            {**dimension, "value": new, "displayDimension": f"{new}{gap}{dimension['unit']}"}
+        )
+    return out
+
+
+def _numbers(rng: random.Random, numbers: Any) -> Any:
+    """The template's inventory numbers (same types, same prefixes), with other digits."""
+    if not isinstance(numbers, list):
+        return numbers
+    return [
+        {**n, "value": re.sub(r"\d+", lambda m: str(rng.randint(1, 40_000)), n["value"], count=1)}
+        for n in numbers
+    ]
+
+
+def _life(creator: tuple[str, str, str, int, int, str], rng: random.Random) -> list[dict[str, str]]:
+    _, _, _, born, died, place = creator
+    birth = f"vers {born}" if rng.random() < 0.3 else str(born)
+    return [
+        {"date": str(died), "place": place, "type": "date de mort"},
+        {"date": birth, "place": place, "type": "date de naissance"},
+    ]
+
+
+def _creators(rng: random.Random, dept: Department) -> list[dict[str, Any]]:
+    """A real ``creator`` array (current and former attributions, schools) with this
+    department's artists; or the plain case: one current attribution."""
+    shapes = real_creator_arrays()
+    if rng.random() < 0.5:
+        chosen = rng.choice(dept.creators)
+        label, role, wikidata = chosen[:3]
+        return [
+            {
+                "creatorRole": role,
+                "attributedYear": "",
+                "attributedBy": "",
+                "doubt": "",
+                "linkType": "",
+                "dates": _life(chosen, rng),
+                "label": label,
+                "authenticationType": "",
+                "attributionLevel": "Attribution actuelle",
+                "wikidata": wikidata,
+            }
+        ]
+    artists: dict[str, tuple[str, str, str, int, int, str]] = {}
+    out = []
+    for entry in copy.deepcopy(rng.choice(shapes)):
+        if "dates" not in entry:  # a school: "Italie", "École de"
+            entry["label"] = rng.choice(SCHOOLS)
+        else:
+            if entry["label"] not in artists:
+                artists[entry["label"]] = rng.choice(dept.creators)
+            artist = artists[entry["label"]]
+            entry.update(label=artist[0], wikidata=artist[2], dates=_life(artist, rng))
+        out.append(entry)
+    return out
+
+
+def _creation(rng: random.Random, dept: Department) -> tuple[list[dict[str, Any]], str]:
+    """``dateCreated`` and ``displayDateCreated`` for an artist's work."""
+    artist = rng.choice(dept.creators)
+    start = rng.randint(artist[3] + 18, artist[4] - 1)
+    imprecision = rng.choice(("", "", "vers"))
+    end: int | str = "" if imprecision else start + rng.choice((0, 0, 2, 5))
+    text = f"vers {start}" if imprecision else (f"{start}" if end == start else f"{start} - {end}")
+    entry: dict[str, Any] = {"startYear": start, "endYear": end}
+    if dept.prints:  # prints and drawings: no imprecision, text null
+        entry.update(text=None, type=CREATION, doubt="")
+    else:
+        entry.update(imprecision=imprecision, text=text, type=CREATION, doubt="")
+    dates = [entry, dict(entry)] if rng.random() < 0.15 else [entry]  # sometimes listed twice
+    shown = rng.choice((f"{CREATION} : {text}", text, text, ""))
+    return dates, shown
+
+
 def _fields(ark: str, seed: int) -> dict[str, Any]:
-    """The edition-independent properties of a record, in French."""
+    """The edition-independent properties of a record: a real record as a template, varied."""
     dept = department_of(ark, seed)
     rng = random.Random(f"record:{seed}:{ark}")
-    title = rng.choice(dept.titles)
-    object_type = rng.choice(dept.object_types)
-    material = rng.choice(dept.materials)
-    creators: list[dict[str, Any]] = []
-    if dept.periods:
-        period, start, end = rng.choice(dept.periods)
-        text, imprecision, period_label = period, "", period
-    else:
-        label, role, born, died = rng.choice(dept.creators)
-        start = rng.randint(born + 18, died - 1)
-        end = start + rng.choice((0, 0, 1, 5))
-        imprecision = rng.choice(("", "", "vers"))
-        text = f"{imprecision} {start}".strip() if end == start else f"{start} - {end}"
-        period_label = f"{_roman(start // 100 + 1)}e siècle"
-        creators.append(
-            {
-                "label": label,
-                "attributionLevel": rng.choice(("", "", "Attribué à")),
-                "linkType": "Auteur",
-                "creatorRole": role,
-                "authenticationType": "",
-                "doubt": "",
-                "wikidata": f"Q{rng.randint(10_000, 9_999_999)}",
-                "dates": [
-                    {"type": "naissance", "startYear": born, "place": rng.choice(PLACES)},
-                    {"type": "mort", "startYear": died, "place": rng.choice(PLACES)},
-                ],
-            }
-        )
-    height, width = rng.randint(5, 250) / 100, rng.randint(5, 250) / 100
-    mode, acquired = rng.choice(MODES), rng.randint(1793, 2020)
-    number = f"{rng.choice(dept.number_prefixes)} {rng.randint(100, 45_000)}"
-    location, room = dept.location if rng.random() < 0.7 else ("Non exposé", "")
-    values: dict[str, Any] = {name: [] if name in LIST_PROPERTIES else "" for name in PROPERTIES}
+    template = rng.choice(real_records())
+    values = {key.strip(): value for key, value in copy.deepcopy(template).items()}
     values.update(
         arkId=ark,
-        title=title,
-        titleComplement=rng.choice(("", "", "dit « La Belle Jardinière »", "esquisse")),
-        denominationTitle=[{"type": "Dénomination", "value": object_type}],
-        displayDateCreated=text,
-        dateCreated=[
-            {
-                "startYear": start,
-                "endYear": end,
-                "imprecision": imprecision,
-                "text": text,
-                "type": "Date de création/fabrication",
-                "doubt": "",
-            }
-        ],
-        creator=creators,
-        currentLocation=location,
-        room=room,
-        isMuseesNationauxRecuperation=False,
-        objectNumber=[{"type": "Numéro principal", "value": number}],
-        collection=dept.collection,
-        objectType=object_type,
-        description=(
-            f"{title} ; reçu par l'État en {acquired} ({mode}). Présenté à la « Grande "
-            f"Galerie » après sa restauration : allègement du vernis, reprise des lacunes."
-        ),
+        objectNumber=_numbers(rng, values["objectNumber"]),
+        dimension=_dimensions(rng, values["dimension"]),
+    )
+    if dept is ANTIQUITIES:
+        if rng.random() < 0.1:
+            values["index"] = []  # as some real records have it
+        return values
+    title = rng.choice(dept.titles)
+    dates, shown = _creation(rng, dept)
+    where, room = dept.location if rng.random() < 0.6 else ("non exposé", "")
+    number = f"{rng.choice(dept.number_prefixes)} {rng.randint(100, 45_000)}"
+    names = [{"type": "Dénomination", "value": dept.denomination}]
+    size = rng.uniform(20, 250)
+    values.update(
         dimension=[
             {
+                **values["dimension"][0],
                 "type": kind,
-                "unit": "m",
-                "value": _metres(value),
-                "displayDimension": f"{kind} : {_metres(value)} m",
+                "value": _decimal(value),
+                "displayDimension": f"{_decimal(value)} cm",
+                "unit": "cm",
+                "tri": tri,
             }
-            for kind, value in (("Hauteur", height), ("Largeur", width))
+            for tri, (kind, value) in enumerate(
+                (("Hauteur", size), ("Largeur", size * rng.uniform(0.5, 1.5))), 1
+            )
         ],
-        materialsAndTechniques=material,
-        placeOfCreation=rng.choice(("", "France", "Italie", "Égypte")),
-        acquisitionDetails=[
-            {"mode": mode, "dates": [{"startYear": acquired, "value": f"{acquired}"}]}
-        ],
-        ownedBy="État français",
-        heldBy="Musée du Louvre",
+        title=title,
+        titleComplement=rng.choice(("", "", "dit « La Belle Jardinière »", "esquisse")),
+        denominationTitle=[{"type": "Titre", "value": title}, *names]
+        if rng.random() < 0.5
+        else names,
+        displayDateCreated=shown,
+        dateCreated=dates,
+        creator=_creators(rng, dept),
+        currentLocation=where,
+        room=room,
+        objectNumber=[{"value": number, "type": "Numéro principal"}],
+        collection=dept.collection,
+        heldBy=f"Musée du Louvre, {dept.collection}",
+        objectType=rng.choice(dept.object_types),
+        materialsAndTechniques=rng.choice(dept.materials),
         index={
-            "Period": [period_label],
-            "Materials": [material.split(",")[0]],
-            "Mode d'acquisition": [mode],
-            "Category": [object_type],
+            "Name": [{"value": dept.denomination}],
+            "Materials": [{"value": values["materialsAndTechniques"].split(",")[0]}],
+            **({"objectType": [{"value": dept.type_facet}]} if dept.type_facet else {}),
         },
     )
-    if dept is DRAWINGS:
+    if dept.prints:
         values.update(
             printsDrawingsEntity="Cabinet des dessins",
-            printsDrawingsCollection=rng.choice(
-                ("Collection des dessins", "Collection Rothschild")
-            ),
-            inscriptions=rng.choice(("", "Annoté à la plume : « à mon ami Bertin »")),
+            printsDrawingsCollection=rng.choice(("Collection des dessins", "Rothschild")),
         )
     return values
+
+
+@functools.lru_cache(maxsize=4096)
+def record_title(ark: str, seed: int = 0) -> str:
+    """The record's title, which its images show."""
+    return str(_fields(ark, seed)["title"])
 
 
 # -- The collection ---------------------------------------------------------------------------
@@ -518,21 +643,25 @@ class _Images:
                 return n
 
     def make(self, ark: str, position: int, group: int | None = None) -> FakeImage:
-        """A new image for ``ark``; ``group`` reuses a prints-and-drawings AGO number."""
+        """A new image for ``ark``, at a real-shaped URL; ``group`` reuses a prints-and-
+        drawings AGO number."""
         rng = self.rng
-        png = rng.random() < 0.15
+        png = rng.random() < 0.1
         if ark.startswith("cl02"):
             digits = f"{group if group is not None else self.number(AGO_TOP):06d}"
             folder = f"{digits[0:2]}/{digits[2:4]}/{digits[4:6]}/00"
             name = f"{folder}/AGO{digits}-{position:03d}_PE.{'png' if png else 'jpg'}"
             path, thumbnail = f"/media/cache/original/{name}", f"/media/cache/small/{name}"
         else:
+            # /media/cache/large/0000000021/{ark number, 10 digits}/{image number}_OG.JPG;
+            # ordinary records also use /media/cache/original/ (55 of 2,116 real images).
             tail = (
-                f"{rng.randint(1, 40):010d}/{rng.randint(0, 20):010d}/"
+                f"0000000021/{int(ark[4:]):010d}/"
                 f"{self.number(10_000_000):010d}_OG.{'png' if png else 'JPG'}"
             )
-            path, thumbnail = f"/media/cache/large/{tail}", f"/media/cache/small/{tail}"
-        kind = "Image principale" if position == 0 else "Autre vue"
+            cache = "original" if rng.random() < 0.1 else "large"
+            path, thumbnail = f"/media/cache/{cache}/{tail}", f"/media/cache/small/{tail}"
+        kind = rng.choice(IMAGE_TYPES) if rng.random() < 0.3 else ""
         return FakeImage(path, thumbnail, rng.choice(COPYRIGHTS), kind, position)
 
 
@@ -556,7 +685,7 @@ class FakeCollection:
         if config.per_sitemap < 1:
             raise ValueError("per_sitemap must be at least 1")
         self._versions: dict[int, dict[str, Version]] = {e: {} for e in EDITIONS}
-        self._keys: dict[str, str] = {}
+        self._image_arks: dict[str, str] = {}  # image and thumbnail path → ark
         self._generate()
         self._choose_faults()
 
@@ -591,13 +720,12 @@ class FakeCollection:
         images = _Images(rng)
         v1 = self._versions[1]
         for ark in first:
-            count = rng.choices((0, 1, 2, 3), weights=(2, 4, 3, 1))[0]
+            count = rng.choices((0, 1, 2, 3), weights=IMAGE_COUNT_WEIGHTS)[0]
             group = images.number(AGO_TOP) if ark.startswith("cl02") else None
             v1[ark] = Version(
                 _date(rng, FIRST_DATE, LAST_DATE),
                 tuple(images.make(ark, p, group) for p in range(count)),
             )
-            self._keys[ark] = "modified " if rng.random() < 0.1 else "modified"
         withdrawn = set(rng.sample(first, n_withdrawn))
         remaining = [a for a in first if a not in withdrawn]
         modified = set(rng.sample(remaining, n_modified))
@@ -617,15 +745,18 @@ class FakeCollection:
                 kept.append(images.make(ark, len(kept), groups[0] if groups else None))
             v2[ark] = Version(_date(rng, EDITION2_FIRST, EDITION2_LAST), tuple(kept))
         for ark in added:
-            count = rng.choices((0, 1, 2, 3), weights=(2, 4, 3, 1))[0]
+            count = rng.choices((0, 1, 2, 3), weights=IMAGE_COUNT_WEIGHTS)[0]
             group = images.number(AGO_TOP) if ark.startswith("cl02") else None
             v2[ark] = Version(
                 _date(rng, EDITION2_FIRST, EDITION2_LAST),
                 tuple(images.make(ark, p, group) for p in range(count)),
             )
-            self._keys[ark] = "modified " if rng.random() < 0.1 else "modified"
         self._stable = [a for a in remaining if a not in modified]
         self._sorted = {e: sorted(versions) for e, versions in self._versions.items()}
+        for versions in self._versions.values():
+            for ark, version in versions.items():
+                for image in version.images:
+                    self._image_arks[image.path] = self._image_arks[image.thumbnail] = ark
 
     def _choose_faults(self) -> None:
         cfg = self.config
@@ -686,8 +817,8 @@ class FakeCollection:
         return version.modified if version and self.enabled else None
 
     def modified_key(self, ark: str) -> str:
-        """``"modified"``, or ``"modified "`` (trailing space) for about 1 record in 10."""
-        return self._keys[ark]
+        """``"modified "``, with its trailing space, as in every real record."""
+        return MODIFIED_KEY
 
     def record(self, ark: str, base: str, edition: int | None = None) -> dict[str, Any] | None:
         """The record as served with ``base`` as the server URL, or ``None`` when it is 404."""
@@ -700,7 +831,7 @@ class FakeCollection:
             modified=version.modified,
             image=[image.entry(base) for image in version.images],
         )
-        key = self._keys[ark]
+        key = MODIFIED_KEY
         return {key if name == "modified" else name: values[name] for name in PROPERTIES}
 
     def record_bytes(self, ark: str, base: str, edition: int | None = None) -> bytes | None:
@@ -729,9 +860,13 @@ class FakeCollection:
         """Every ``urlThumbnail`` path of a served record (all answer 200) → its bytes."""
         return {i.thumbnail: self.image_bytes(i.thumbnail) for i in self._served_images(edition)}
 
-    def image_bytes(self, path: str) -> bytes:
-        """The bytes of any image or thumbnail path (or URL), served or not."""
-        return image_bytes(path, self.config.image_size)
+    def image_bytes(self, path: str, *, cached: bool = True) -> bytes:
+        """The bytes of any image or thumbnail path (or URL), served or not; an image of a
+        record shows the record's title. ``cached=False``: made afresh, not kept."""
+        ark = self._image_arks.get(urllib.parse.urlsplit(path).path or path)
+        title = record_title(ark, self.config.seed) if ark else ""
+        make = image_bytes if cached else image_bytes.__wrapped__
+        return make(path, self.config.image_size, title)
 
     def changes(self, old: int = 1, new: int = 2) -> EditionChanges:
         """What ``new`` changed against ``old``: arks added, withdrawn, modified (listed in
@@ -789,12 +924,13 @@ class FakeCollection:
     def robots_txt(self, base: str) -> bytes:
         """The robots.txt body."""
         text = "User-agent: *\nDisallow: /search/export\n"
-        if self.enabled:
-            text += "\n# Bloque les IA\n"
-            text += "".join(f"User-agent: {bot}\n" for bot in AI_BOTS)
+        if not self.enabled:
+            return text.encode()
+        if self.config.sitemap_line:
+            text = f"Sitemap: {base}/sitemap.xml\n\n{text}"
+        for bot in AI_BOTS:  # each its own group, as the site has them
+            text += f"\n# Bloque les IA\nUser-agent: {bot}\n"
             text += "".join(f"Disallow: {rule}\n" for rule in AI_DISALLOWED)
-            if self.config.sitemap_line:
-                text += f"\nSitemap: {base}/sitemap.xml\n"
         return text.encode()
 
     def sitemap_paths(self, edition: int | None = None) -> list[str]:
@@ -811,7 +947,7 @@ class FakeCollection:
 
     def sitemap_index_bytes(self, base: str, edition: int | None = None) -> bytes:
         """The ``/sitemap.xml`` body: one ``<sitemap>`` per sub-sitemap (with the latest
-        lastmod of its records unless ``--no-lastmod``)."""
+        lastmod of its records with ``--lastmod``)."""
         lines = [f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="{SITEMAP_NS}">']
         for i, path in enumerate(self.sitemap_paths(edition)):
             dates = [self.modified(a, edition) or "" for a in self.sitemap_arks(i, edition)]
@@ -839,6 +975,8 @@ class FakeCollection:
                 f'<xhtml:link rel="alternate" hreflang="en" href="{en}"/>'
             )
             lines.extend(f"<url><loc>{loc}</loc>{lastmod}{alternates}</url>" for loc in (fr, en))
+        if i == 0:  # a few pages that are not records, as a real sub-sitemap lists
+            lines.extend(f"<url><loc>{base}{page}</loc></url>" for page in OTHER_PAGES)
         lines.append("</urlset>\n")
         return "\n".join(lines).encode()
 
@@ -891,8 +1029,10 @@ class Answer:
 
 
 def encode_record(record: dict[str, Any]) -> bytes:
-    """Serialize a record exactly as the server does."""
-    return json.dumps(record, ensure_ascii=False).encode("utf-8")
+    """Serialize a record exactly as the server does: ASCII-only, as the site sends it
+    (``"D\\u00e9partement"``, ``https:\\/\\/…``, ``d\\u0027apr\\u00e8s``)."""
+    text = json.dumps(record, ensure_ascii=True, separators=(",", ":"))
+    return text.replace("/", "\\/").replace("'", "\\u0027").encode("ascii")
 
 
 def record_paths(ark: str) -> tuple[str, str]:
@@ -936,7 +1076,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--per-sitemap", type=int, default=10, metavar="K")
     group.add_argument("--image-size", type=int, default=3000, metavar="BYTES")
     group.add_argument("--no-sitemap-line", action="store_true", help="no Sitemap: in robots")
-    group.add_argument("--no-lastmod", action="store_true", help="no <lastmod> in sitemaps")
+    group.add_argument(
+        "--lastmod", action="store_true", help="<lastmod> in sitemaps (the real ones have none)"
+    )
     group.add_argument("--edition", type=int, choices=EDITIONS, default=1)
     group.add_argument("--missing-records", type=int, default=0, metavar="K")
     group.add_argument("--gone-images", type=int, default=0, metavar="K")
@@ -954,7 +1096,7 @@ def config_from(ns: argparse.Namespace) -> CollectionConfig:
         per_sitemap=ns.per_sitemap,
         image_size=ns.image_size,
         sitemap_line=not ns.no_sitemap_line,
-        lastmod=not ns.no_lastmod,
+        lastmod=ns.lastmod,
         edition=ns.edition,
         missing_records=ns.missing_records,
         gone_images=ns.gone_images,

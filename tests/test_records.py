@@ -20,6 +20,7 @@ from louvre_scraper.records import (
     record_fields,
 )
 from louvre_scraper.verdict import Verdict
+from tests.fake_collection import CollectionConfig, FakeCollection
 
 REAL = Path(__file__).resolve().parents[1] / "../shared/reference/real-records"
 REAL_FILES = sorted(REAL.glob("cl*.json"))
@@ -267,3 +268,62 @@ def test_a_tally_tells_the_values_it_saw() -> None:
         "tablette",
     }
     assert len(tally.common("type")) == 8  # every denomination of the twelve, up to 10
+
+
+def test_every_record_the_fake_server_varies_gives_a_complete_row() -> None:
+    fake = FakeCollection(CollectionConfig(records=200))
+    rows = []
+    for ark in fake.served_arks():
+        body = fake.record_bytes(ark, "https://collections.louvre.fr")
+        assert body is not None and body.isascii()
+        record = parse_record(body)
+        assert record is not None
+        rows.append(row := feed_row(record, path=f"records/{ark}.json", status="downloaded"))
+        assert row["arkId"] == ark and len(row["modified"]) == 10
+        assert row["title"] and row["denomination"] and row["inventoryNumber"]
+        assert row["dimensions"].count(" : ") == len(record["dimension"])
+        assert "\r" not in row["materials"] + row["dimensions"]
+        assert all(set(c) == {"name", "role", "qualifier", "wikidata"} for c in row["creators"])
+    # The shapes the real records hold all occur among the variations.
+    assert any(r["endYear"] is None and r["startYear"] is not None for r in rows)
+    assert any(r["startYear"] is not None and r["startYear"] < 0 for r in rows)
+    assert any(len(r["creators"]) > 1 for r in rows) and any(not r["creators"] for r in rows)
+    assert any(c["qualifier"] == "École de" for r in rows for c in r["creators"])
+    assert {r["onDisplay"] for r in rows} == {True, False}
+    assert any(r["objectType"] for r in rows) and any(not r["objectType"] for r in rows)
+
+
+def readme_docs() -> str:
+    root = Path(__file__).resolve().parents[1]
+    return "\n".join(
+        p.read_text(encoding="utf-8") for p in [root / "README.md", *root.glob("docs/*.md")]
+    )
+
+
+def test_the_readme_shows_a_real_records_feed_line_and_every_field() -> None:
+    text = readme_docs()
+    marker = text.index("<!-- feed example: cl010001416")
+    block = text[marker:].split("```json\n", 1)[1].split("\n```", 1)[0]
+    shown = json.loads(block)
+    record = real("cl010001416")
+    (ref,) = images(record)
+    (image,) = shown["images"]
+    assert shown == feed_row(
+        record,
+        path="records/cl010001416.json",
+        status="downloaded",
+        images=[
+            image_row(
+                ref,
+                path="images/cl010001416/0.jpg",
+                size=image["size"],
+                checksum=image["checksum"],
+                status="downloaded",
+            )
+        ],
+    )
+    # The field table names each field of the feed, and only those.
+    table = text[text.index("| Field | From the record |") : marker]
+    rows = [row for row in table.splitlines()[2:] if row.startswith("|")]
+    named = {name for row in rows for name in row.split("|")[1].split("`")[1::2]}
+    assert named == set(ArtworkRecord.fields) - {"body"}
