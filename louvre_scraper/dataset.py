@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.errors import BadInput
+from louvre_scraper.images import extension
 from louvre_scraper.mirror import template_regex
 from louvre_scraper.records import (
     FilterTally,
@@ -135,9 +136,14 @@ def find_images(
             listings[parent] = folder(parent)
         candidates = [name for name in listings[parent] if posixpath.splitext(name)[0] == stem]
         # Two files with one stem: the image was stored again as another type and the old
-        # file is not pruned yet; the newer one is the record's.
-        listing = listings[parent]
-        name = max(candidates, key=lambda n: listing[n].mtime) if candidates else None
+        # file is not pruned yet. The newer one is the record's; in the same second (S3 dates
+        # have no finer grain), the one with the URL's extension.
+        listing, url_ext = listings[parent], extension(ref.url)
+        name = (
+            max(candidates, key=lambda n: (listing[n].mtime, posixpath.splitext(n)[1] == url_ext))
+            if candidates
+            else None
+        )
         if name is None:
             found.append(StoredImage(ref, None, None))
             continue

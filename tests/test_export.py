@@ -10,6 +10,7 @@ pandas, Hugging Face ``datasets``) and compared with the feed and with the fake 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import shutil
@@ -25,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from PIL import Image
 
 from tests.fake_collection import FakeCollection
 from tests.harness import (
@@ -272,6 +274,10 @@ def test_imagefolder_loads_with_hugging_face_datasets(mirror: Mirror, tmp_path) 
         assert row["title"] == mirror.record(ark)["title"]
         path = url[len(mirror.url) :]
         assert open(row["image"]["path"], "rb").read() == mirror.fake.image_bytes(path)  # noqa: SIM115
+    # Every image decodes, to what the site served.
+    for row in loaded:
+        served = Image.open(io.BytesIO(mirror.fake.image_bytes(row["imageUrl"][len(mirror.url) :])))
+        assert row["image"].size == served.size and row["image"].mode == served.mode
     # Hard links into the mirror, not copies (same filesystem here).
     first = json.loads((dest / "metadata.jsonl").read_text(encoding="utf-8").splitlines()[0])
     linked = dest / first["file_name"]
