@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.errors import BadInput
+from louvre_scraper.images import image_stems
 from louvre_scraper.mirror import template_regex
 from louvre_scraper.records import FilterTally, feed_row, image_row, images, parse_record
 from louvre_scraper.stores import LocalInventory, S3Inventory, open_reader
@@ -90,6 +91,7 @@ class StoredImage:
     ref: ImageRef
     path: str | None
     size: int | None
+    stem: str = ""  # its file's name without the extension (images.image_stems)
 
 
 @dataclass
@@ -105,9 +107,9 @@ class StoredRecord:
     unnamed: list[str] = field(default_factory=list)
 
 
-def image_stem(config: LouvreConfig, ark: str, ref: ImageRef) -> str:
+def image_stem(config: LouvreConfig, ark: str, stem: str) -> str:
     """Where the image's file is, without its extension (the extension is the bytes')."""
-    return config.image_path(ark, ref.position, "")
+    return config.image_path(ark, stem, "")
 
 
 def find_images(
@@ -116,8 +118,9 @@ def find_images(
     """Each ref's stored file, by its stem among the files of its folder; and the folders'
     files that no ref names. *folder* lists a store folder: ``{name: FolderEntry}``."""
     found, named, listings = [], set(), {}
-    for ref in refs:
-        parent, stem = posixpath.split(image_stem(config, ark, ref))
+    refs = list(refs)
+    for ref, image in zip(refs, image_stems(ref.position for ref in refs), strict=True):
+        parent, stem = posixpath.split(image_stem(config, ark, image))
         if parent not in listings:
             listings[parent] = folder(parent)
         candidates = [name for name in listings[parent] if posixpath.splitext(name)[0] == stem]
@@ -126,11 +129,11 @@ def find_images(
         listing = listings[parent]
         name = max(candidates, key=lambda n: listing[n].mtime) if candidates else None
         if name is None:
-            found.append(StoredImage(ref, None, None))
+            found.append(StoredImage(ref, None, None, image))
             continue
         named.add((parent, name))
         path = f"{parent}/{name}" if parent else name
-        found.append(StoredImage(ref, path, listings[parent][name].size))
+        found.append(StoredImage(ref, path, listings[parent][name].size, image))
     unnamed = [
         f"{parent}/{name}" if parent else name
         for parent, listing in listings.items()
