@@ -361,6 +361,11 @@ def _list_file(name: str, value: Any) -> str | None:
     return str(value)
 
 
+def writable_dir(path: Path, value: Any, name: str) -> None:
+    """Refuse (BadInput naming *name*) a directory that can neither be written nor created."""
+    _check_local_dir(path, value, name)
+
+
 def _check_local_dir(path: Path, value: Any, name: str = "FILES_STORE") -> None:
     """The directory must exist and be writable, or be creatable; check without writing."""
     problem = unwritable_dir(path)
