@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.errors import BadInput
-from louvre_scraper.images import extension
+from louvre_scraper.images import extension, image_stems
 from louvre_scraper.mirror import template_regex
 from louvre_scraper.records import (
     FilterTally,
@@ -101,6 +101,7 @@ class StoredImage:
     ref: ImageRef
     path: str | None
     size: int | None
+    stem: str = ""  # its file's name without the extension (images.image_stems)
 
 
 @dataclass
@@ -116,12 +117,9 @@ class StoredRecord:
     unnamed: list[str] = field(default_factory=list)
 
 
-_ANY_IMAGE = ImageRef("", 0, "")
-
-
-def image_stem(config: LouvreConfig, ark: str, ref: ImageRef) -> str:
+def image_stem(config: LouvreConfig, ark: str, stem: str) -> str:
     """Where the image's file is, without its extension (the extension is the bytes')."""
-    return config.image_path(ark, ref.position, "")
+    return config.image_path(ark, stem, "")
 
 
 def find_images(
@@ -130,8 +128,9 @@ def find_images(
     """Each ref's stored file, by its stem among the files of its folder; and the folders'
     files that no ref names. *folder* lists a store folder: ``{name: FolderEntry}``."""
     found, named, listings = [], set(), {}
-    for ref in refs:
-        parent, stem = posixpath.split(image_stem(config, ark, ref))
+    refs = list(refs)
+    for ref, image in zip(refs, image_stems(ref.position for ref in refs), strict=True):
+        parent, stem = posixpath.split(image_stem(config, ark, image))
         if parent not in listings:
             listings[parent] = folder(parent)
         candidates = [name for name in listings[parent] if posixpath.splitext(name)[0] == stem]
@@ -145,11 +144,11 @@ def find_images(
             else None
         )
         if name is None:
-            found.append(StoredImage(ref, None, None))
+            found.append(StoredImage(ref, None, None, image))
             continue
         named.add((parent, name))
         path = f"{parent}/{name}" if parent else name
-        found.append(StoredImage(ref, path, listings[parent][name].size))
+        found.append(StoredImage(ref, path, listings[parent][name].size, image))
     unnamed = [
         f"{parent}/{name}" if parent else name
         for parent, listing in listings.items()
@@ -201,7 +200,7 @@ def _fetched(store: Store) -> Iterator[Fetched]:
     the GIL, so they run beside the parsing, on the other core (or while S3 answers)."""
     inventory, config = store.inventory, store.config
     # The folder of an ark's images, when the template puts them in a folder of their own.
-    sample = posixpath.dirname(image_stem(config, "cl000000000", _ANY_IMAGE))
+    sample = posixpath.dirname(image_stem(config, "cl000000000", "0"))
     per_ark = "cl000000000" in sample and "{position" not in posixpath.dirname(
         config.image_template
     )
