@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import collections
 import posixpath
+import urllib.parse
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.errors import BadInput
-from louvre_scraper.images import extension, image_stems
+from louvre_scraper.images import image_stems
 from louvre_scraper.mirror import template_regex
 from louvre_scraper.records import (
     FilterTally,
@@ -137,7 +138,7 @@ def find_images(
         # Two files with one stem: the image was stored again as another type and the old
         # file is not pruned yet. The newer one is the record's; in the same second (S3 dates
         # have no finer grain), the one with the URL's extension.
-        listing, url_ext = listings[parent], extension(ref.url)
+        listing, url_ext = listings[parent], _url_extension(ref.url)
         name = (
             max(candidates, key=lambda n: (listing[n].mtime, posixpath.splitext(n)[1] == url_ext))
             if candidates
@@ -157,6 +158,12 @@ def find_images(
         if (parent, name) not in named
     ]
     return found, unnamed
+
+
+def _url_extension(url: str) -> str:
+    """``.jpg`` for ``…_OG.JPG`` (and ``.jpeg``): only to break a tie between two files."""
+    ext = posixpath.splitext(urllib.parse.urlparse(url).path)[1].lower()
+    return ".jpg" if ext == ".jpeg" else ext
 
 
 def _holds_only(config: LouvreConfig, ark: str, parent: str) -> bool:
