@@ -57,9 +57,10 @@ class FakeLouvre:
             self.process.wait(10)
 
 
-def start_fake_louvre(*args: str) -> FakeLouvre:
+def start_fake_louvre(*args: str, module: str = "tests.fake_louvre") -> FakeLouvre:
+    """Start a fake server (``tests.fake_louvre``, or a sibling such as ``tests.fake_hostile``)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_louvre", *args],
+        [sys.executable, "-m", module, *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
