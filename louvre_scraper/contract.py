@@ -13,7 +13,7 @@ Plain names and a Protocol, no Twisted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
@@ -70,9 +70,6 @@ class CollectionStats:
     BYTES = "collection/bytes"
     OBSOLETE = "collection/obsolete"
     PRUNED = "collection/pruned"
-    # By what a file is:
-    STORED: ClassVar[dict[str, str]] = {"record": RECORDS_STORED, "image": IMAGES_STORED}
-    FAILED: ClassVar[dict[str, str]] = {"record": RECORDS_FAILED, "image": IMAGES_FAILED}
 
 
 # -- what a spider counts --------------------------------------------------------------------
@@ -153,6 +150,10 @@ class MirrorSpider(Protocol):
         """The progress line while :attr:`planned` is None."""
         ...
 
-    def not_stored(self, key: Any, url: str, kind: str) -> None:
-        """The pipeline could not store a file of *key* (an ID, an ark): failed for good."""
+    def not_stored(self, item: Any, url: str, kind: str) -> None:
+        """The pipeline could not store a file (*kind*) of *item*: failed for good."""
+        ...
+
+    def unfinished(self) -> int:
+        """Units this run had to settle and did not (an exit 0 needs none)."""
         ...

@@ -117,9 +117,10 @@ class LouvreFilesPipeline(FilesPipeline):
         try:
             checksum = await self.persist(path, data, JSON_HEADERS if kind == "record" else {})
         except Exception as exc:
-            self._not_stored(item["arkId"], url, kind)
+            self._not_stored(item, url, kind)
             raise self._store_failed(f"Record {item['arkId']}", path, exc) from exc
-        self.crawler.stats.inc_value(CollectionStats.STORED[kind])
+        if kind == "image":  # a record is counted once its fate is known (the spider's ledger)
+            self.crawler.stats.inc_value(CollectionStats.IMAGES_STORED)
         self.crawler.stats.inc_value(CollectionStats.BYTES, len(data))
         return checksum
 
@@ -133,7 +134,7 @@ class LouvreFilesPipeline(FilesPipeline):
         try:
             checksum = await self.persist(path, body, ZIP_HEADERS)
         except Exception as exc:
-            self._not_stored(item["id"], item["url"], "zip")
+            self._not_stored(item, item["url"], "zip")
             raise self._store_failed(f"ID {item['id']}", path, exc) from exc
         item.update(path=path, checksum=checksum, size=len(body), status="downloaded")
         stats.inc_value(ZipStats.STORED)
@@ -141,11 +142,11 @@ class LouvreFilesPipeline(FilesPipeline):
         logger.debug("ID %s: stored %s (%d bytes)", item["id"], path, len(body))
         return item
 
-    def _not_stored(self, key: Any, url: str, kind: str) -> None:
+    def _not_stored(self, item: Any, url: str, kind: str) -> None:
         """Count a file the store did not take as failed for good, through the spider."""
         spider = self.crawler.spider
         if isinstance(spider, MirrorSpider):
-            spider.not_stored(key, url, kind)
+            spider.not_stored(item, url, kind)
 
     def _store_failed(self, what: str, path: str, exc: Exception) -> DropItem:
         """Say why *path* was not stored; when the whole store is broken, stop the crawl,

@@ -29,6 +29,9 @@ DOWNLOADER_MIDDLEWARES = {
     "louvre_scraper.fetchpolicy.FetchPolicy": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "louvre_scraper.retry.BackoffRetryMiddleware": 550,
+    # The verdict on every zip, probe, record and image, between the redirects (600: the final
+    # answer is judged) and the retries (550: they act on it); on whatever else is enabled.
+    "louvre_scraper.judge.BodyJudge": 560,
     # Scrapy's, fixed so that the requests waiting for robots.txt obey it too.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "louvre_scraper.robots.RobotsTxtMiddleware": 100,

@@ -52,9 +52,12 @@ def spider(tmp_path: Path, **arguments: str) -> CollectionSpider:
     return built
 
 
-def record_response(body: bytes, verdict: Verdict, old: dict | None = None) -> Response:
+def record_response(
+    built: CollectionSpider, body: bytes, verdict: Verdict, old: dict | None = None
+) -> Response:
     url = f"{BASE}/ark:/53355/{ARK}.json"
     meta = {
+        RUN_META: built._run_id,
         ARK_META: ARK,
         JUDGE_META: "record",
         OLD_IMAGES_META: old or {},
@@ -66,7 +69,7 @@ def record_response(body: bytes, verdict: Verdict, old: dict | None = None) -> R
 def test_a_record_asks_for_its_images_ahead_of_further_records(tmp_path: Path) -> None:
     built = spider(tmp_path)
     body = json.dumps(record(f"{BASE}/a.JPG", f"{BASE}/b.png")).encode()
-    out = asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE)))
+    out = asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE)))
     assert [r.url for r in out] == [f"{BASE}/a.JPG", f"{BASE}/b.png"]
     assert all(r.priority == IMAGE_PRIORITY and r.dont_filter for r in out)
     assert [r.meta[IMAGE_META] for r in out] == [0, 1]
@@ -96,7 +99,7 @@ def test_images_already_stored_whole_are_not_asked_again(tmp_path: Path) -> None
     built = spider(tmp_path)
     write_atomically(tmp_path / "store" / "images" / ARK / "0.jpg", JPEG)
     body = json.dumps(record(f"{BASE}/a.jpg")).encode()
-    out = asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE)))
+    out = asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE)))
     assert len(out) == 1 and isinstance(out[0], ArtworkRecord)
     assert out[0]["images"][0]["status"] == "uptodate"
     assert out[0]["images"][0]["size"] == len(JPEG)
@@ -109,7 +112,7 @@ def test_an_image_whose_url_changed_is_asked_again_and_the_dropped_one_listed(
     write_atomically(tmp_path / "store" / "images" / ARK / "0.jpg", JPEG)
     old = {f"images/{ARK}/0.jpg": f"{BASE}/old.jpg", f"images/{ARK}/1.jpg": f"{BASE}/gone.jpg"}
     body = json.dumps(record(f"{BASE}/new.jpg")).encode()
-    out = asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE, old)))
+    out = asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE, old)))
     assert [r.url for r in out] == [f"{BASE}/new.jpg"]
     assert built.obsolete.found == {f"images/{ARK}/1.jpg": "superseded"}
 
@@ -117,14 +120,14 @@ def test_an_image_whose_url_changed_is_asked_again_and_the_dropped_one_listed(
 def test_filtered_records_are_stored_but_give_no_image(tmp_path: Path) -> None:
     built = spider(tmp_path, collection="sculptures")
     body = json.dumps(record(f"{BASE}/a.jpg")).encode()
-    out = asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE)))
+    out = asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE)))
     assert len(out) == 1 and out[0]["status"] == "filtered" and out[0]["images"] == []
 
 
 def test_an_html_page_is_a_failed_record(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     built = spider(tmp_path)
     with caplog.at_level(logging.WARNING):
-        out = asyncio.run(built.parse_record(record_response(b"<html>", Verdict.RETRY)))
+        out = asyncio.run(built.parse_record(record_response(built, b"<html>", Verdict.RETRY)))
     assert out == []
     assert built.failed == {f"{BASE}/ark:/53355/{ARK}.json"}
     assert [r.getMessage() for r in caplog.records] == [
@@ -135,9 +138,9 @@ def test_an_html_page_is_a_failed_record(tmp_path: Path, caplog: pytest.LogCaptu
 def test_images_first_and_none(tmp_path: Path) -> None:
     body = json.dumps(record(f"{BASE}/a.jpg", f"{BASE}/b.jpg")).encode()
     first = spider(tmp_path, images="first")
-    assert len(asyncio.run(first.parse_record(record_response(body, Verdict.WHOLE)))) == 1
+    assert len(asyncio.run(first.parse_record(record_response(first, body, Verdict.WHOLE)))) == 1
     none = spider(tmp_path, images="none")
-    out = asyncio.run(none.parse_record(record_response(body, Verdict.WHOLE)))
+    out = asyncio.run(none.parse_record(record_response(none, body, Verdict.WHOLE)))
     assert isinstance(out[0], ArtworkRecord) and out[0]["images"] == []
 
 
@@ -155,7 +158,7 @@ def test_bad_images_argument_ends_the_process_with_one_line(
 def test_images_a_stopped_run_left_in_jobdir_do_not_count_for_this_run(tmp_path: Path) -> None:
     built = spider(tmp_path)
     body = json.dumps(record(f"{BASE}/a.jpg", f"{BASE}/b.jpg")).encode()
-    out = asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE)))
+    out = asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE)))
     restored = out[1].replace(meta={**out[1].meta, RUN_META: "an earlier run"})
     assert built.parse_image(image_response(restored, JPEG)) is None
     assert built.open_records[ARK].waiting == 2, "still waiting for both of its own images"
@@ -171,5 +174,5 @@ def test_images_the_record_still_lists_are_not_superseded_when_only_the_first_is
     built = spider(tmp_path, images="first")
     old = {f"images/{ARK}/0.jpg": f"{BASE}/a.jpg", f"images/{ARK}/1.jpg": f"{BASE}/b.jpg"}
     body = json.dumps(record(f"{BASE}/a.jpg", f"{BASE}/b.jpg")).encode()
-    asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE, old)))
+    asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE, old)))
     assert built.obsolete.found == {}

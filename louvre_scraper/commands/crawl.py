@@ -15,7 +15,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from louvre_scraper.config import check_log_level
-from louvre_scraper.contract import FAILED_STAT, STOP_STAT
+from louvre_scraper.contract import FAILED_STAT, STOP_STAT, MirrorSpider
 from louvre_scraper.errors import BadInput, refuse
 from louvre_scraper.exitstatus import EXIT_CRASH, exit_status
 
@@ -60,4 +60,6 @@ def crawl_exit_status(crawler: Crawler) -> int:
     """The exit status of a crawl that ran, from its stats."""
     stats = crawler.stats.get_stats()
     reason = stats.get(STOP_STAT) or stats.get("finish_reason")
-    return exit_status(reason, int(stats.get(FAILED_STAT, 0)))
+    spider = crawler.spider
+    unfinished = spider.unfinished() if isinstance(spider, MirrorSpider) else 0
+    return exit_status(reason, int(stats.get(FAILED_STAT, 0)), unfinished)

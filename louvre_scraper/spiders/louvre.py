@@ -267,11 +267,17 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
         self._settle(request.meta[ID_META])
         self.record_failure(request.meta[ID_META], failure.getErrorMessage() or repr(failure.value))
 
-    def not_stored(self, key: Any, url: str, kind: str) -> None:
-        """The pipeline could not store the zip of ID *key* (it says why, once)."""
+    def not_stored(self, item: Any, url: str, kind: str) -> None:
+        """The pipeline could not store the zip of *item* (it says why, once)."""
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(FAILED_STAT)
-        self.failed_ids.add(key)
+        self.failed_ids.add(item["id"])
+
+    def unfinished(self) -> int:
+        """IDs handed out whose outcome this run did not learn."""
+        assert self.crawler.stats is not None
+        counts = self.units.count(self.crawler.stats)
+        return max(0, counts.ids - counts.done)
 
     def record_failure(self, artwork_id: int, reason: str) -> None:
         assert self.crawler.stats is not None
