@@ -70,6 +70,7 @@ class CollectionStats:
     BYTES = "collection/bytes"
     OBSOLETE = "collection/obsolete"
     PRUNED = "collection/pruned"
+    PRUNE_REFUSED = "collection/prune_refused"  # files a prune would delete, over LOUVRE_PRUNE_MAX
 
 
 # -- what a spider counts --------------------------------------------------------------------

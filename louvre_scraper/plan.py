@@ -10,8 +10,9 @@ images it no longer lists. The spider turns these decisions into requests.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlparse
 
 from louvre_scraper.arks import day_of, parse_lastmod
 from louvre_scraper.contract import CollectionStats
@@ -52,6 +53,21 @@ class Wanted:
         return refs[:1] if self.images == "first" else refs
 
 
+def image_url(value: str, record_url: str) -> str | None:
+    """The URL to fetch for a record's ``urlImage``: an http(s) URL, or a path absolute on the
+    site resolved against the record's URL (``/media/…``); None for anything else (a number,
+    a list, a malformed URL, another scheme)."""
+    if not value.startswith(("http://", "https://", "/")) or any(c.isspace() for c in value):
+        return None
+    try:
+        url = urljoin(record_url, value)
+        parsed = urlparse(url)
+        host = parsed.hostname
+    except ValueError:  # e.g. an unbalanced "[" in the host
+        return None
+    return url if parsed.scheme in ("http", "https") and host else None
+
+
 @dataclass(frozen=True)
 class FetchRecord:
     """The record's ``.json`` must be fetched; *old_images* are the stored version's."""
@@ -66,6 +82,7 @@ class RecordPlan:
 
     item: ArtworkRecord | None
     fetch: list[tuple[int, ImageRef]] = field(default_factory=list)  # (index in item, image)
+    unusable: list[str] = field(default_factory=list)  # urlImage values that are not URLs
 
 
 class Planner:
@@ -123,7 +140,13 @@ class Planner:
             item["status"] = "filtered"  # the pipeline stores a fetched .json, the feed skips it
             return RecordPlan(item if body is not None else None)
         plan = RecordPlan(item)
-        for ref in self.wanted.of(images(record)):
+        for listed in self.wanted.of(images(record)):
+            url = image_url(listed.url, self.config.record_url(ark))
+            if url is None:
+                item["images"].append(image_row(listed, status="failed"))
+                plan.unusable.append(listed.url)
+                continue
+            ref = replace(listed, url=url)
             path = self.config.image_path(ark, ref.position, extension(ref.url))
             entry = image_row(ref, path=path)  # where it goes; None again if it fails
             item["images"].append(entry)

@@ -68,6 +68,13 @@ ITEM_PIPELINES = {"louvre_scraper.pipelines.LouvreFilesPipeline": 300}
 # 400,000 IDs: one DEBUG line per ID would be the bulk of the run's output.
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
+# A crawl's own feed to a local file is written beside it and renamed at the end of the run
+# (louvre_scraper/feeds.py); a run that yields no item leaves the previous feed as it was.
+FEED_STORAGES = {
+    "": "louvre_scraper.feeds.AtomicFileFeedStorage",
+    "file": "louvre_scraper.feeds.AtomicFileFeedStorage",
+}
+FEED_STORE_EMPTY = False
 # One flat row per item in CSV feeds (lists joined, no always-empty columns).
 FEED_EXPORTERS = {"csv": "louvre_scraper.exporters.FlatCsvItemExporter"}
 

@@ -109,6 +109,11 @@ def record_lines(
     withdrawn = get(done.RECORDS_WITHDRAWN)
     if pruned:
         lines.append(f"  pruned:  {pruned} files the collection no longer lists")
+    elif get(done.PRUNE_REFUSED):
+        lines.append(
+            f"  pruned:  nothing: {get(done.PRUNE_REFUSED)} files is over LOUVRE_PRUNE_MAX"
+            " (raise it to prune them)"
+        )
     elif obsolete or withdrawn:
         where = f", named in {obsolete_file}" if obsolete_file else ""
         lines.append(

@@ -267,6 +267,8 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
 
     def _open(self, ark: str, plan: RecordPlan) -> list[Any]:
         """The record's item, or the requests for its images (the item leaves with the last)."""
+        for value in plan.unusable:
+            self.record_failure(value, "not an image URL", ark, kind="image")
         if plan.item is None:  # filtered out, and its stored .json is current
             self._settle(ark, Outcome.CURRENT)
             return []
@@ -416,6 +418,8 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             listed = self.obsolete.settle(self.inventory, self.config, self.shard, prune)
             stats.set_value(CollectionStats.OBSOLETE, len(listed))
             stats.set_value(CollectionStats.PRUNED, self.obsolete.pruned)
+            if self.obsolete.prune_refused:
+                stats.set_value(CollectionStats.PRUNE_REFUSED, self.obsolete.prune_refused)
         stats.set_value(UNFINISHED_STAT, self.unfinished())
         state = getattr(self, "state", None)  # set by Scrapy's SpiderState with JOBDIR
         if state is not None and self.ledger is not None:
