@@ -102,9 +102,11 @@ class Planner:
 
     def image_paths(self, ark: str, record: dict[str, Any]) -> dict[str, str]:
         """{path: url} of every image *record* lists (whatever ``-a images`` says)."""
+        record_url = self.config.record_url(ark)
         return {
-            self.config.image_path(ark, ref.position, extension(ref.url)): ref.url
+            self.config.image_path(ark, ref.position, extension(url)): url
             for ref in images(record)
+            if (url := image_url(ref.url, record_url)) is not None
         }
 
     async def listed(self, ark: str, lastmod: int) -> FetchRecord | RecordPlan:
