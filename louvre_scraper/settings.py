@@ -69,12 +69,11 @@ ITEM_PIPELINES = {"louvre_scraper.pipelines.LouvreFilesPipeline": 300}
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 # A crawl's own feed to a local file is written beside it and renamed at the end of the run
-# (louvre_scraper/feeds.py); a run that yields no item leaves the previous feed as it was.
+# (louvre_scraper/feeds.py); a run stopped before any item leaves the previous feed as it was.
 FEED_STORAGES = {
     "": "louvre_scraper.feeds.AtomicFileFeedStorage",
     "file": "louvre_scraper.feeds.AtomicFileFeedStorage",
 }
-FEED_STORE_EMPTY = False
 # One flat row per item in CSV feeds (lists joined, no always-empty columns).
 FEED_EXPORTERS = {"csv": "louvre_scraper.exporters.FlatCsvItemExporter"}
 
