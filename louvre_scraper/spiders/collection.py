@@ -114,8 +114,7 @@ class CollectionSpider(StoreSpiderMixin, SitemapSpider):
         super().__init__(*args, **kwargs)
         self.collection_filter = str(collection).strip() if collection else None
         self.type_filter = str(object_type).strip() if object_type else None
-        wanted = {"collection": self.collection_filter, "type": self.type_filter}
-        self.filters = FilterTally({k: v for k, v in wanted.items() if v})
+        self.filters = FilterTally.of(self.collection_filter, self.type_filter)
         self.images_wanted = str(wanted_images or "all").strip().lower()
         if self.images_wanted not in IMAGES_CHOICES:
             raise BadInput(
