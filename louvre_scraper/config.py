@@ -1,7 +1,7 @@
 """Every ``LOUVRE_*`` setting (and the Scrapy settings we depend on) read and checked once.
 
-Each component builds a :class:`LouvreConfig` in its ``from_crawler``; the spider builds it
-first, so a bad value ends the run before any component writes anything.
+Built once per crawler (:func:`config_of`), by the spider first, so a bad value ends the run
+before any component writes anything; every component then reads the same object.
 Defaults live here, next to their checks; ``settings.py`` only holds what differs from
 Scrapy's own defaults.
 """
@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
+from weakref import WeakKeyDictionary
 
 from louvre_scraper.errors import BadInput
 
 if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
 
 DOWNLOAD_PATH = "/en/artwork/image/download/{id}/0"
@@ -60,6 +62,7 @@ class LouvreConfig:
     record_template: str = "records/{ark}.json"
     image_template: str = "images/{ark}/{position}{ext}"
     sitemap_url: str | None = None  # default: robots.txt's Sitemap line, else /sitemap.xml
+    max_sitemaps: int = 1000  # sitemaps asked per run at most (the museum has 27)
     obsolete_file: str | None = None  # default: beside a local store, none for a remote one
     prune: bool = False
     # When to give up on a site that cannot be reached or refuses us (louvre_scraper/reachability).
@@ -105,6 +108,7 @@ class LouvreConfig:
                 settings, "LOUVRE_IMAGE_TEMPLATE", defaults.image_template, SAMPLE_IMAGE
             ),
             sitemap_url=_optional_url(settings, "LOUVRE_SITEMAP_URL"),
+            max_sitemaps=_number(settings, "LOUVRE_MAX_SITEMAPS", defaults.max_sitemaps, int, 1),
             obsolete_file=_list_file("LOUVRE_OBSOLETE_FILE", settings.get("LOUVRE_OBSOLETE_FILE")),
             prune=_bool(settings, "LOUVRE_PRUNE", False),
             give_up_failures=_number(
@@ -164,6 +168,17 @@ class LouvreConfig:
         """The directory of a local store (``file://`` or a plain path)."""
         store = self.files_store
         return Path(store.split("://", 1)[1] if store.startswith("file://") else store)
+
+
+_CONFIGS: WeakKeyDictionary[Crawler, LouvreConfig] = WeakKeyDictionary()
+
+
+def config_of(crawler: Crawler) -> LouvreConfig:
+    """The crawler's settings read and checked, once per crawler (raises BadInput)."""
+    config = _CONFIGS.get(crawler)
+    if config is None:
+        config = _CONFIGS[crawler] = LouvreConfig.from_settings(crawler.settings)
+    return config
 
 
 def _bad(name: str, value: Any, why: str) -> BadInput:

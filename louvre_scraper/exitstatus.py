@@ -19,8 +19,6 @@ EXIT_SITE_DOWN = 4  # the site could not be reached, or refused every request
 EXIT_STORE_FAILED = 5  # the store is full or cannot be written to
 EXIT_STOPPED = 6  # stopped before the end: Ctrl-C, SIGTERM, Scrapyd cancel, a CLOSESPIDER_* limit
 
-# The crawler stat every spider increments once per item that failed for good.
-FAILED_STAT = "louvre/failed"
 
 # Finish reasons: Scrapy's own, and those of louvre_scraper.stop.stop_crawl.
 FINISHED = "finished"  # Scrapy: the spider ran out of work

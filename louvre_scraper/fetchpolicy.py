@@ -29,8 +29,8 @@ from urllib.parse import urljoin, urlparse
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from twisted.internet.defer import CancelledError
 
-from louvre_scraper.config import LouvreConfig
-from louvre_scraper.retry import ID_META, JUDGE_META, PROBE_META
+from louvre_scraper.config import LouvreConfig, config_of
+from louvre_scraper.contract import ID_META, JUDGE_META, PROBE_META
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -135,7 +135,7 @@ class FetchPolicy:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(LouvreConfig.from_settings(crawler.settings))
+        return cls(config_of(crawler))
 
     def process_request(self, request: Request) -> None:
         why = refusal(request.url, self.hosts)

@@ -19,11 +19,11 @@ from scrapy.exceptions import DropItem
 from scrapy.pipelines.files import FilesPipeline, FilesStoreProtocol
 from scrapy.utils.defer import ensure_awaitable
 
-from louvre_scraper.config import LouvreConfig
-from louvre_scraper.exitstatus import FAILED_STAT, STORE_FULL
+from louvre_scraper.config import LouvreConfig, config_of
+from louvre_scraper.contract import ID_META, CollectionStats, MirrorSpider, ZipStats
+from louvre_scraper.exitstatus import STORE_FULL
 from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.offload import offload
-from louvre_scraper.retry import ID_META
 from louvre_scraper.stop import stop_crawl
 from louvre_scraper.stores import AtomicFSFilesStore, contained, store_failure
 
@@ -58,7 +58,7 @@ class LouvreFilesPipeline(FilesPipeline):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        config = LouvreConfig.from_settings(crawler.settings)
+        config = config_of(crawler)
         cls._update_stores(crawler.settings)
         pipeline = cls(config.files_store, crawler=crawler)
         pipeline.config = config
@@ -117,11 +117,10 @@ class LouvreFilesPipeline(FilesPipeline):
         try:
             checksum = await self.persist(path, data, JSON_HEADERS if kind == "record" else {})
         except Exception as exc:
-            spider: Any = self.crawler.spider
-            spider.record_failure(url, "", item["arkId"], kind=kind, log=False)
+            self._not_stored(item["arkId"], url, kind)
             raise self._store_failed(f"Record {item['arkId']}", path, exc) from exc
-        self.crawler.stats.inc_value(f"collection/{kind}s_stored")
-        self.crawler.stats.inc_value("collection/bytes", len(data))
+        self.crawler.stats.inc_value(CollectionStats.STORED[kind])
+        self.crawler.stats.inc_value(CollectionStats.BYTES, len(data))
         return checksum
 
     async def process_zip(self, item: ArtworkZip) -> ArtworkZip:
@@ -134,16 +133,19 @@ class LouvreFilesPipeline(FilesPipeline):
         try:
             checksum = await self.persist(path, body, ZIP_HEADERS)
         except Exception as exc:
-            stats.inc_value(FAILED_STAT)
-            failed = getattr(self.crawler.spider, "failed_ids", None)
-            if failed is not None:
-                failed.add(item["id"])
+            self._not_stored(item["id"], item["url"], "zip")
             raise self._store_failed(f"ID {item['id']}", path, exc) from exc
         item.update(path=path, checksum=checksum, size=len(body), status="downloaded")
-        stats.inc_value("louvre/stored")
-        stats.inc_value("louvre/bytes", len(body))
+        stats.inc_value(ZipStats.STORED)
+        stats.inc_value(ZipStats.BYTES, len(body))
         logger.debug("ID %s: stored %s (%d bytes)", item["id"], path, len(body))
         return item
+
+    def _not_stored(self, key: Any, url: str, kind: str) -> None:
+        """Count a file the store did not take as failed for good, through the spider."""
+        spider = self.crawler.spider
+        if isinstance(spider, MirrorSpider):
+            spider.not_stored(key, url, kind)
 
     def _store_failed(self, what: str, path: str, exc: Exception) -> DropItem:
         """Say why *path* was not stored; when the whole store is broken, stop the crawl,

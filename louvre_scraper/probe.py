@@ -22,7 +22,7 @@ from scrapy.exceptions import StopDownload
 from scrapy.http.request import NO_CALLBACK
 
 from louvre_scraper.bound import find_upper_bound
-from louvre_scraper.retry import ID_META, PROBE_META, VERDICT_META
+from louvre_scraper.contract import ID_META, PROBE_META, VERDICT_META, ZipStats
 from louvre_scraper.stop import is_stopping
 from louvre_scraper.verdict import Verdict
 
@@ -54,7 +54,7 @@ class BoundProbe:
     def _count(self, request: Request, **kwargs: object) -> None:
         if request.meta.get(PROBE_META):
             assert self.crawler.stats is not None
-            self.crawler.stats.inc_value("louvre/probe_requests")
+            self.crawler.stats.inc_value(ZipStats.PROBE_REQUESTS)
 
     async def run(self) -> int | None:
         stats = self.crawler.stats
@@ -76,11 +76,11 @@ class BoundProbe:
         finally:
             self.crawler.signals.disconnect(self._count, signals.request_reached_downloader)
             self.crawler.signals.disconnect(stop_probe_after_headers, signals.headers_received)
-        stats.set_value("louvre/upper_bound", bound or 0)
+        stats.set_value(ZipStats.UPPER_BOUND, bound or 0)
         logger.info(
             "Upper bound: %s, found with %d probe requests in %.1fs",
             bound if bound is not None else f"no zip near start={self.start}",
-            stats.get_value("louvre/probe_requests", 0),
+            stats.get_value(ZipStats.PROBE_REQUESTS, 0),
             time.monotonic() - began,
         )
         if self.failed:

@@ -10,61 +10,24 @@ from __future__ import annotations
 
 import datetime
 import logging
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
 
-from louvre_scraper.config import LouvreConfig
+from louvre_scraper.config import config_of
+from louvre_scraper.contract import Counts, MirrorSpider, Units
 
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
-    from scrapy.statscollectors import StatsCollector
     from twisted.internet.task import LoopingCall
     from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
 
 MB = 1_000_000
-
-
-COUNT_FIELDS = ("ids", "stored", "missing", "failed", "skipped", "bytes")
-
-
-@dataclass(frozen=True)
-class Units:
-    """What a spider counts: its unit's name and the stat behind each of :class:`Counts`."""
-
-    name: str  # "IDs", "records"
-    stats: tuple[str, ...]  # one stat key per COUNT_FIELDS
-
-    def count(self, stats: StatsCollector) -> Counts:
-        return Counts(*(int(stats.get_value(key, 0)) for key in self.stats))
-
-
-ZIP_UNITS = Units("IDs", tuple(f"louvre/{field}" for field in COUNT_FIELDS))
-
-
-@dataclass(frozen=True)
-class Counts:
-    ids: int = 0  # handed out
-    stored: int = 0
-    missing: int = 0
-    failed: int = 0
-    skipped: int = 0
-    bytes: int = 0
-
-    @classmethod
-    def from_stats(cls, stats: StatsCollector, units: Units = ZIP_UNITS) -> Counts:
-        return units.count(stats)
-
-    @property
-    def done(self) -> int:
-        """Units whose outcome is known."""
-        return self.stored + self.missing + self.failed + self.skipped
 
 
 def format_duration(seconds: float) -> str:
@@ -108,7 +71,7 @@ class Progress:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        interval = LouvreConfig.from_settings(crawler.settings).logstats_interval
+        interval = config_of(crawler).logstats_interval
         if not interval:
             raise NotConfigured
         extension = cls(crawler, interval)
@@ -122,16 +85,22 @@ class Progress:
 
     def log(self) -> None:
         assert self.crawler.stats is not None
-        spider: Any = self.crawler.spider
+        spider = self.crawler.spider
+        if not isinstance(spider, MirrorSpider):
+            return
         units: Units = spider.units
         now = units.count(self.crawler.stats)
         if spider.planned is None:  # the total is not known yet
             logger.info("%s", spider.finding_total())
         else:
-            walking = getattr(spider, "walks_tail", False)
             logger.info(
                 progress_line(
-                    now, self.previous, self.interval, spider.planned, walking, unit=units.name
+                    now,
+                    self.previous,
+                    self.interval,
+                    spider.planned,
+                    spider.walks_tail,
+                    unit=units.name,
                 )
             )
         self.previous = now

@@ -37,7 +37,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import error as net
 from twisted.web.client import ResponseNeverReceived
 
-from louvre_scraper.config import LouvreConfig
+from louvre_scraper.config import LouvreConfig, config_of
 from louvre_scraper.exitstatus import REFUSED, UNREACHABLE
 from louvre_scraper.stop import is_stopping, stop_crawl
 
@@ -217,7 +217,7 @@ class ReachabilityGuard:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        guard = cls(crawler, LouvreConfig.from_settings(crawler.settings))
+        guard = cls(crawler, config_of(crawler))
         crawler.signals.connect(guard.spider_opened, signal=signals.spider_opened)
         return guard
 

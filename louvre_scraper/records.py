@@ -320,10 +320,11 @@ class FilterTally:
     seen: dict[str, Counter[str]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, collection: str | None, object_type: str | None) -> FilterTally:
+    def of(cls, collection: Any, object_type: Any) -> FilterTally:
         """The ``collection`` and ``type`` filters, those given (none: every record kept)."""
         wanted = {"collection": collection, "type": object_type}
-        return cls({name: value for name, value in wanted.items() if value})
+        given = {name: str(value).strip() for name, value in wanted.items() if value}
+        return cls({name: value for name, value in given.items() if value})
 
     def check(self, record: dict[str, Any]) -> bool:
         """Does *record* pass every filter? Counts its values either way."""

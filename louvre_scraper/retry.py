@@ -23,7 +23,8 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 
-from louvre_scraper.config import LouvreConfig
+from louvre_scraper.config import LouvreConfig, config_of
+from louvre_scraper.contract import ID_META, JUDGE_META, PROBE_META, VERDICT_META
 from louvre_scraper.images import classify_image
 from louvre_scraper.offload import offload
 from louvre_scraper.records import classify_record
@@ -36,10 +37,6 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from typing_extensions import Self
 
-ID_META = "louvre_id"  # the artwork ID of a zip or probe request
-PROBE_META = "louvre_probe"  # True on probes: judged from headers only
-VERDICT_META = "louvre_verdict"  # the verdict the spider acts on
-JUDGE_META = "louvre_judge"  # what a request of the collection route fetches: "record", "image"
 DAMAGED = {"record": "not a record", "image": "damaged image"}
 STOP_CHECK_INTERVAL = 0.25  # seconds between checks for a stopping crawl while waiting
 
@@ -86,7 +83,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
     def __init__(self, crawler: Crawler):
         super().__init__(crawler.settings)
         self.crawler = crawler
-        self.config = LouvreConfig.from_settings(crawler.settings)
+        self.config = config_of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:

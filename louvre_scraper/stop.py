@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 
 from scrapy.utils.defer import deferred_from_coro
 
+from louvre_scraper.contract import STOP_STAT
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from twisted.python.failure import Failure
 
 logger = logging.getLogger("louvre_scraper")
-
-STOP_STAT = "louvre/stopped"  # the reason given to stop_crawl, if any
 
 
 def stop_crawl(crawler: Crawler, reason: str, message: str) -> None:

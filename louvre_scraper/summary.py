@@ -13,15 +13,15 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from scrapy import signals
 
-from louvre_scraper.config import LouvreConfig
+from louvre_scraper.config import LouvreConfig, config_of
+from louvre_scraper.contract import STOP_STAT, ZIP_UNITS, CollectionStats, Counts, MirrorSpider
 from louvre_scraper.exitstatus import FINISHED, REFUSED, SHUTDOWN, STORE_FULL, UNREACHABLE
 from louvre_scraper.mirror import obsolete_list_path
-from louvre_scraper.progress import MB, ZIP_UNITS, Counts, format_duration
-from louvre_scraper.stop import STOP_STAT
+from louvre_scraper.progress import MB, format_duration
 from louvre_scraper.stores import beside_store, write_atomically
 
 if TYPE_CHECKING:
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
     from louvre_scraper.ids import Shard
     from louvre_scraper.records import FilterTally
+    from louvre_scraper.spiders.collection import CollectionSpider
+    from louvre_scraper.spiders.louvre import LouvreSpider
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ def failed_ids_path(config: LouvreConfig, shard: Shard, stem: str = "failed-ids"
     return beside_store(config, stem, shard)
 
 
-def zip_lines(counts: Counts, spider: Any, store: str) -> list[str]:
+def zip_lines(counts: Counts, spider: LouvreSpider, store: str) -> list[str]:
     """The zip route's lines: the ID range, what became of the IDs."""
     id_range = spider.id_range
     shard = f" (shard {id_range.shard})" if id_range.shard.count > 1 else ""
@@ -77,33 +79,40 @@ def zip_lines(counts: Counts, spider: Any, store: str) -> list[str]:
 
 
 def record_lines(
-    counts: Counts, spider: Any, stats: dict[str, Any], store: str, obsolete_file: Path | None
+    counts: Counts,
+    spider: CollectionSpider,
+    stats: dict[str, Any],
+    store: str,
+    obsolete_file: Path | None,
 ) -> list[str]:
     """The collection route's lines: records, images, and what the sitemaps no longer list."""
 
     def get(key: str) -> int:
-        return int(stats.get(f"collection/{key}", 0))
+        return int(stats.get(key, 0))
+
+    done = CollectionStats
 
     shard = f" (shard {spider.shard})" if spider.shard.count > 1 else ""
-    filtered = get("records_filtered")
+    filtered = get(done.RECORDS_FILTERED)
     lines = [
-        f"  records: {spider.planned or 0} listed in {get('sitemaps')} sitemaps{shard}:"
+        f"  records: {spider.planned or 0} listed in {get(done.SITEMAPS)} sitemaps{shard}:"
         f" {counts.stored} stored, {counts.skipped} already current, {counts.missing} missing,"
         f" {counts.failed} failed" + _unfinished(counts),
-        f"  images:  {get('images_stored')} stored, {get('images_uptodate')} already there,"
-        f" {get('images_missing')} gone from the site, {get('images_failed')} failed"
-        f" ({counts.bytes / MB:.1f} MB in all)",
+        f"  images:  {get(done.IMAGES_STORED)} stored, {get(done.IMAGES_UPTODATE)} already"
+        f" there, {get(done.IMAGES_MISSING)} gone from the site, {get(done.IMAGES_FAILED)}"
+        f" failed ({counts.bytes / MB:.1f} MB in all)",
     ]
     if filtered:
         lines.append(f"  filter:  {filtered} records did not match: stored, not in the feed")
     lines += filter_lines(getattr(spider, "filters", None))
-    obsolete, pruned = get("obsolete"), get("pruned")
+    obsolete, pruned = get(done.OBSOLETE), get(done.PRUNED)
+    withdrawn = get(done.RECORDS_WITHDRAWN)
     if pruned:
         lines.append(f"  pruned:  {pruned} files the collection no longer lists")
-    elif obsolete or get("records_withdrawn"):
+    elif obsolete or withdrawn:
         where = f", named in {obsolete_file}" if obsolete_file else ""
         lines.append(
-            f"  changes: {get('records_withdrawn')} records withdrawn; {obsolete} stored files"
+            f"  changes: {withdrawn} records withdrawn; {obsolete} stored files"
             f" the collection no longer lists{where} (kept; -s LOUVRE_PRUNE=True removes them)"
         )
     if not spider.walk_complete and spider.planned is not None:
@@ -131,7 +140,7 @@ def summary_lines(
     *,
     elapsed: float,
     reason: str,
-    spider: Any,
+    spider: MirrorSpider,
     failed: list[Any],
     failed_file: Path | None,
     store: str,
@@ -142,13 +151,15 @@ def summary_lines(
 ) -> list[str]:
     seconds = max(elapsed, 1e-9)
     headline = HEADLINES.get(reason, f"stopped ({reason})")
-    units = getattr(spider, "units", ZIP_UNITS)
+    units = spider.units
     if units is ZIP_UNITS:
         lines = [f"Louvre crawl {headline} after {format_duration(elapsed)}"]
-        lines += zip_lines(counts, spider, store)
+        lines += zip_lines(counts, cast("LouvreSpider", spider), store)
     else:
         lines = [f"Louvre collection mirror {headline} after {format_duration(elapsed)}"]
-        lines += record_lines(counts, spider, stats or {}, store, obsolete_file)
+        lines += record_lines(
+            counts, cast("CollectionSpider", spider), stats or {}, store, obsolete_file
+        )
     lines.insert(
         -1,
         f"  rate:    {counts.done / seconds:.1f} {units.name}/s,"
@@ -182,19 +193,19 @@ class Summary:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        extension = cls(crawler, LouvreConfig.from_settings(crawler.settings))
+        extension = cls(crawler, config_of(crawler))
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        units = getattr(spider, "units", None)
-        if units is None:
+        if not isinstance(spider, MirrorSpider):
             return
+        units = spider.units
         stats = self.crawler.stats
         assert stats is not None
-        failed = spider.failed_for_good  # type: ignore[attr-defined]
+        failed = spider.failed_for_good
         stem = "failed-ids" if units is ZIP_UNITS else "failed"
-        failed_file = failed_ids_path(self.config, spider.shard, stem)  # type: ignore[attr-defined]
+        failed_file = failed_ids_path(self.config, spider.shard, stem)
         failed_file_error = None
         try:
             if failed_file is not None and failed:
@@ -220,6 +231,6 @@ class Summary:
             failed_file_error=failed_file_error,
             resumable=bool(self.crawler.settings.get("JOBDIR")),
             stats=stats.get_stats(),
-            obsolete_file=obsolete_list_path(self.config, spider.shard),  # type: ignore[attr-defined]
+            obsolete_file=obsolete_list_path(self.config, spider.shard),
         )
         logger.info("\n".join(lines))

@@ -12,6 +12,7 @@ from scrapy.settings import Settings
 from twisted.internet.defer import CancelledError
 
 from louvre_scraper.config import LouvreConfig
+from louvre_scraper.contract import ID_META, JUDGE_META, PROBE_META
 from louvre_scraper.fetchpolicy import (
     NOT_HTTP,
     OTHER_HOST,
@@ -22,7 +23,6 @@ from louvre_scraper.fetchpolicy import (
     refusal,
 )
 from louvre_scraper.reachability import classify_exception
-from louvre_scraper.retry import ID_META, JUDGE_META, PROBE_META
 
 HOSTS = frozenset({"collections.louvre.fr", "cdn.example.org"})
 

@@ -4,9 +4,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from louvre_scraper.config import LouvreConfig
+from louvre_scraper.contract import RECORD_UNITS, ZIP_UNITS
 from louvre_scraper.ids import IdRange, Shard
 from louvre_scraper.progress import Counts, progress_line
-from louvre_scraper.spiders.collection import RECORD_UNITS
 from louvre_scraper.summary import failed_ids_path, summary_lines
 
 
@@ -28,7 +28,9 @@ def test_progress_line_past_the_bound() -> None:
 
 
 def test_summary_names_failures_and_where_they_are() -> None:
-    spider = SimpleNamespace(id_range=IdRange(1, None, Shard(0, 1)), highest_zip=3800, bound=2546)
+    spider = SimpleNamespace(
+        units=ZIP_UNITS, id_range=IdRange(1, None, Shard(0, 1)), highest_zip=3800, bound=2546
+    )
     lines = summary_lines(
         Counts(ids=5800, stored=1481, missing=4300, failed=12, skipped=7, bytes=3_200_000),
         elapsed=65,
@@ -57,7 +59,9 @@ def test_failed_ids_file_sits_beside_a_local_store(tmp_path: Path) -> None:
 
 
 def test_summary_of_a_stop_says_why_and_how_to_go_on() -> None:
-    spider = SimpleNamespace(id_range=IdRange(1, None, Shard(0, 1)), highest_zip=0, bound=None)
+    spider = SimpleNamespace(
+        units=ZIP_UNITS, id_range=IdRange(1, None, Shard(0, 1)), highest_zip=0, bound=None
+    )
     lines = summary_lines(
         Counts(ids=40, stored=10, failed=3, bytes=1000),
         elapsed=5,

@@ -13,10 +13,8 @@ from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
 from louvre_scraper.config import LouvreConfig
+from louvre_scraper.contract import ID_META, PROBE_META, VERDICT_META
 from louvre_scraper.retry import (
-    ID_META,
-    PROBE_META,
-    VERDICT_META,
     BackoffRetryMiddleware,
     backoff_delay,
     parse_retry_after,

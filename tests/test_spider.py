@@ -10,8 +10,8 @@ from scrapy import Request
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
+from louvre_scraper.contract import ID_META
 from louvre_scraper.items import ArtworkZip
-from louvre_scraper.retry import ID_META
 from louvre_scraper.spiders.louvre import LouvreSpider
 from tests.fake_louvre import zip_bytes
 

@@ -12,16 +12,16 @@ from scrapy import Request
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
-from louvre_scraper.items import ArtworkRecord
-from louvre_scraper.retry import JUDGE_META, VERDICT_META
-from louvre_scraper.spiders.collection import (
+from louvre_scraper.contract import (
     ARK_META,
     IMAGE_META,
-    IMAGE_PRIORITY,
+    JUDGE_META,
     OLD_IMAGES_META,
     RUN_META,
-    CollectionSpider,
+    VERDICT_META,
 )
+from louvre_scraper.items import ArtworkRecord
+from louvre_scraper.spiders.collection import IMAGE_PRIORITY, CollectionSpider
 from louvre_scraper.stores import LocalInventory, write_atomically
 from louvre_scraper.verdict import Verdict
 

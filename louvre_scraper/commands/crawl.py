@@ -15,9 +15,9 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from louvre_scraper.config import check_log_level
+from louvre_scraper.contract import FAILED_STAT, STOP_STAT
 from louvre_scraper.errors import BadInput, refuse
-from louvre_scraper.exitstatus import EXIT_CRASH, FAILED_STAT, exit_status
-from louvre_scraper.stop import STOP_STAT
+from louvre_scraper.exitstatus import EXIT_CRASH, exit_status
 
 if TYPE_CHECKING:
     import argparse

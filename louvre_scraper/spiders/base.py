@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from louvre_scraper.config import LouvreConfig
+from louvre_scraper.config import LouvreConfig, config_of
 from louvre_scraper.errors import BadInput, refuse
 from louvre_scraper.stores import open_inventory
 
@@ -31,7 +31,7 @@ class StoreSpiderMixin:
         line before any component writes anything."""
         try:
             spider = super().from_crawler(crawler, *args, **kwargs)  # type: ignore[misc]
-            spider.config = LouvreConfig.from_settings(crawler.settings)
+            spider.config = config_of(crawler)
         except BadInput as error:
             refuse(error)
         return spider

@@ -1,12 +1,11 @@
 """The ``collection`` spider: the museum's documented route, as an incremental mirror.
 
-robots.txt's ``Sitemap:`` line → sitemap index → sub-sitemaps → one ``.json`` per record →
-its full-size images. The sitemaps are walked first with Scrapy's own sitemap support
-(:class:`~scrapy.spiders.SitemapSpider`), collecting each ark once into a compact
-:class:`~louvre_scraper.arks.ArkListing` instead of a request per ``<loc>`` (each record is
-listed twice, with alternates); the walk gives the total up front. Records are then handed out
-lazily, only when the downloader has room, and each record's images go through the scheduler
-ahead of further records, so memory stays flat in the size of the collection.
+robots.txt's ``Sitemap:`` line → sitemap index → sub-sitemaps (:mod:`louvre_scraper.sitemaps`,
+which lists each ark once and gives the total up front) → what each listed record needs
+(:mod:`louvre_scraper.plan`): nothing, its missing images, or its ``.json`` → its full-size
+images. Records are handed out lazily, only when the downloader has room, and each record's
+images go through the scheduler ahead of further records, so memory stays flat in the size of
+the collection.
 """
 
 from __future__ import annotations
@@ -17,66 +16,49 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import scrapy
-from scrapy.spiders import SitemapSpider
 from scrapy.utils.datatypes import SequenceExclude
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.defer import Deferred
 
-from louvre_scraper.arks import ArkListing, day_of, parse_lastmod
+from louvre_scraper.arks import ArkListing
+from louvre_scraper.contract import (
+    ARK_META,
+    FAILED_STAT,
+    IMAGE_META,
+    JUDGE_META,
+    OLD_IMAGES_META,
+    RECORD_UNITS,
+    RUN_META,
+    VERDICT_META,
+    CollectionStats,
+)
 from louvre_scraper.errors import BadInput, check_arguments
-from louvre_scraper.exitstatus import FAILED_STAT
 from louvre_scraper.ids import Shard
-from louvre_scraper.images import IMAGE_ENDS, extension
-from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.lazy import wait_for_room
 from louvre_scraper.mirror import Obsolete
-from louvre_scraper.progress import Units
+from louvre_scraper.plan import IMAGES_CHOICES, FetchRecord, Planner, RecordPlan, Wanted
 from louvre_scraper.reachability import give_up_if_failing, site_failing
-from louvre_scraper.records import (
-    FilterTally,
-    ImageRef,
-    feed_row,
-    image_row,
-    images,
-    parse_record,
-    prop,
-)
-from louvre_scraper.retry import JUDGE_META, VERDICT_META
+from louvre_scraper.records import FilterTally, ImageRef, parse_record
+from louvre_scraper.sitemaps import SitemapWalk
 from louvre_scraper.spiders.base import StoreSpiderMixin
 from louvre_scraper.stop import is_stopping
 from louvre_scraper.verdict import Verdict
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterable
+    from collections.abc import AsyncIterator
 
+    from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from scrapy.statscollectors import StatsCollector
     from twisted.python.failure import Failure
+    from typing_extensions import Self
+
+    from louvre_scraper.items import ArtworkRecord
 
 
 logger = logging.getLogger(__name__)
 
-IMAGES_CHOICES = ("all", "first", "none")
-ARK_META = "louvre_ark"
-IMAGE_META = "louvre_image"  # index of the image in its record item's ``images``
-OLD_IMAGES_META = "louvre_old_images"  # {path: url} of the stored version of the record
 IMAGE_PRIORITY = 10  # a record's images before further records: few records open at once
-RUN_META = "louvre_run"  # which run asked for a sitemap or an image
-STATS = "collection"
-# A record is handed out, then stored, already current (skipped), missing or failed.
-RECORD_UNITS = Units(
-    "records",
-    tuple(
-        f"{STATS}/{key}"
-        for key in (
-            "records",
-            "records_stored",
-            "records_missing",
-            "records_failed",
-            "records_uptodate",
-            "bytes",
-        )
-    ),
-)
+STATE_KEY = "collection"  # the spider's entry in JOBDIR's spider.state
 
 
 @dataclass
@@ -87,7 +69,7 @@ class OpenRecord:
     waiting: int
 
 
-class CollectionSpider(StoreSpiderMixin, SitemapSpider):
+class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     """Mirror the collection: every record's ``.json``, its full-size images, a feed item.
 
     Arguments: ``collection`` and ``type`` (case-insensitive substrings of the record's
@@ -97,13 +79,13 @@ class CollectionSpider(StoreSpiderMixin, SitemapSpider):
     """
 
     name = "collection"
-    # Records and images are judged from status and body (retry middleware and callbacks);
-    # redirects are still followed (RedirectMiddleware reads this attribute too).
+    # Records and images are judged from status and body (the judging middleware and the
+    # callbacks); redirects are still followed (RedirectMiddleware reads this attribute too).
     handle_httpstatus_list = SequenceExclude(range(300, 400))
-    sitemap_rules = ()  # sitemap entries are collected by sitemap_filter, not followed
 
     arguments = ("collection", "type", "images", "shard")  # any other -a NAME=VALUE is refused
     units = RECORD_UNITS  # what the progress line and the summary count
+    walks_tail = False
 
     def __init__(self, *args: Any, **kwargs: Any):
         check_arguments(kwargs, self.arguments)
@@ -112,55 +94,90 @@ class CollectionSpider(StoreSpiderMixin, SitemapSpider):
         wanted_images = kwargs.pop("images", None)
         shard = kwargs.pop("shard", None)
         super().__init__(*args, **kwargs)
-        self.collection_filter = str(collection).strip() if collection else None
-        self.type_filter = str(object_type).strip() if object_type else None
-        self.filters = FilterTally.of(self.collection_filter, self.type_filter)
-        self.images_wanted = str(wanted_images or "all").strip().lower()
-        if self.images_wanted not in IMAGES_CHOICES:
+        images_wanted = str(wanted_images or "all").strip().lower()
+        if images_wanted not in IMAGES_CHOICES:
             raise BadInput(
                 f"bad argument images={wanted_images!r}: expected {', '.join(IMAGES_CHOICES)}"
             )
-        self.shard = Shard.parse(None if shard is None else str(shard))
-        self.listing = ArkListing(self.shard)
+        self.filters = FilterTally.of(collection, object_type)
+        self.wanted = Wanted(self.filters, images_wanted)
+        self._shard = Shard.parse(None if shard is None else str(shard))
+        self.listing = ArkListing(self._shard)
         self.open_records: dict[str, OpenRecord] = {}
-        self.failed: set[str] = set()  # URLs of sitemaps, records and images failed for good
+        self.failed: set[str] = set()  # URLs of records and images failed for good
         self.failed_arks: set[str] = set()  # records to ask again first when a job resumes
         self.obsolete = Obsolete()
         self.planned: int | None = None  # records listed for this shard; None while walking
         self.cursor = 0  # the next listing entry to hand out
-        self.walk_complete = False  # every sitemap was read: withdrawn records can be told
-        self._sitemaps_pending = 0
-        self._sitemaps_failed: list[tuple[str, str]] = []  # (url, why), told after the walk
-        self._walked: Deferred[None] = Deferred()
         # Sitemap and image requests a stopped run left in JOBDIR's queue belong to its walk
         # and its open records, not to this run's: counted here, they would end this walk
         # before every sitemap is read, or a record before all its images are back.
         self._run_id = uuid.uuid4().hex
+        self.walk: SitemapWalk  # built in from_crawler, with the crawler's settings
+        self._plan: Planner | None = None
+
+    @property
+    def shard(self) -> Shard:
+        return self._shard
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.walk = SitemapWalk(
+            spider.listing,
+            crawler,
+            spider._run_id,
+            callback=spider.parse_sitemap,
+            errback=spider.sitemap_failed,
+            max_sitemaps=spider.config.max_sitemaps,
+            max_size=spider.config.max_sitemap_bytes,
+            fallback_url=f"{spider.config.base_url}/sitemap.xml",
+        )
+        return spider
+
+    def _planner(self) -> Planner:
+        """Built on first use: the store is open by then."""
+        if self._plan is None:
+            self._plan = Planner(
+                self.config, self.inventory, self.obsolete, self._stats(), self.wanted
+            )
+        return self._plan
+
+    @property
+    def walk_complete(self) -> bool:
+        """Every sitemap was read: withdrawn records can be told."""
+        return self.planned is not None and self.walk.complete
 
     @property
     def failed_for_good(self) -> list[str]:
-        return sorted(self.failed)
+        return sorted(self.failed | {url for url, _ in self.walk.failed})
 
     def finding_total(self) -> str:
         """The progress line while the sitemaps are read."""
-        read = self._stats().get_value(f"{STATS}/sitemaps", 0)
-        return f"Reading the sitemaps: {read} read, {len(self.listing)} records listed so far"
+        return (
+            f"Reading the sitemaps: {self.walk.read_count} read,"
+            f" {len(self.listing)} records listed so far"
+        )
 
-    # -- the sitemap walk --------------------------------------------------------------------
+    def _stats(self) -> StatsCollector:
+        assert self.crawler.stats is not None
+        return self.crawler.stats
+
+    # -- the walk, then the records ----------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
         await self.open_store()
         resumed = self._resume_state()
         first = self.config.sitemap_url or f"{self.config.base_url}/robots.txt"
         logger.info("Reading the sitemaps from %s", first)
-        yield self._sitemap_request(first)
-        await maybe_deferred_to_future(self._walked)
+        yield self.walk.first_request(first)
+        await maybe_deferred_to_future(self.walk.done)
         # Nothing listed because the site fails as a whole: say so in one line, exit 4.
         if is_stopping(self.crawler) or (not self.listing and give_up_if_failing(self.crawler)):
             return
         self.planned = len(self.listing)
-        self.walk_complete = not self._sitemaps_failed and self.planned > 0
-        self._log_plan()
+        shard = f" (shard {self.shard})" if self.shard.count > 1 else ""
+        self.walk.log_result(shard, self.config.files_store)
         if resumed is not None:
             for ark in resumed["open"]:  # records whose fate the stopped run did not know
                 for output in await self._hand_out(ark, 0):
@@ -179,129 +196,41 @@ class CollectionSpider(StoreSpiderMixin, SitemapSpider):
             withdrawn = await self.obsolete.find_withdrawn(
                 self.inventory, self.config, self.listing
             )
-            self._stats().set_value(f"{STATS}/records_withdrawn", withdrawn)
+            self._stats().set_value(CollectionStats.RECORDS_WITHDRAWN, withdrawn)
 
-    def _sitemap_request(self, url: str) -> scrapy.Request:
-        self._sitemaps_pending += 1
-        return scrapy.Request(
-            url,
-            callback=self._parse_sitemap,
-            errback=self._sitemap_failed,
-            meta={RUN_META: self._run_id},
-            dont_filter=True,
-        )
-
-    def _parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
-        """SitemapSpider's parsing, counting the sitemaps still to read, with a fallback to
-        ``/sitemap.xml`` when robots.txt names none."""
-        if response.meta.get(RUN_META) != self._run_id:
+    def parse_sitemap(self, response: Response) -> list[scrapy.Request]:
+        if not self.walk.is_ours(response.request):  # type: ignore[arg-type]
             return []  # restored from JOBDIR: this run walks the sitemaps afresh
-        is_robots = response.url.endswith("/robots.txt")
-        urls: list[str] = []
-        if not 200 <= response.status < 300:
-            if not is_robots:
-                self._sitemap_broken(response.url, f"HTTP {response.status}")
-        elif not is_robots and not self._get_sitemap_body(response):
-            self._sitemap_broken(response.url, "not a sitemap")
-        else:
-            urls = [request.url for request in super()._parse_sitemap(response)]
-            self._stats().inc_value(f"{STATS}/sitemaps")
-        requests = [self._sitemap_request(url) for url in urls]
-        if is_robots and not urls:
-            why = "no Sitemap: line" if 200 <= response.status < 300 else f"HTTP {response.status}"
-            requests.append(self._robots_fallback(why))
-        self._sitemap_done()
-        return requests
+        return self.walk.read(response)
 
-    def sitemap_filter(self, entries: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
-        if getattr(entries, "type", None) != "urlset":
-            yield from entries  # a sitemap index: follow its sub-sitemaps
-            return
-        for entry in entries:
-            self.listing.add(entry.get("loc", ""), entry.get("lastmod"))
-        listed = len(self.listing)
-        logger.debug("Sitemap read: %d records of this shard listed so far", listed)
-
-    def _sitemap_failed(self, failure: Failure) -> list[scrapy.Request]:
-        request = failure.request  # type: ignore[attr-defined]
-        if request.meta.get(RUN_META) != self._run_id:
+    def sitemap_failed(self, failure: Failure) -> list[scrapy.Request]:
+        if not self.walk.is_ours(failure.request):  # type: ignore[attr-defined]
             return []
-        reason = failure.getErrorMessage() or repr(failure.value)
-        if request.url.endswith("/robots.txt"):
-            requests = [self._robots_fallback(reason)]
-        else:
-            requests = []
-            self._sitemap_broken(request.url, reason)
-        self._sitemap_done()
-        return requests
+        return self.walk.fail(failure)
 
-    def _robots_fallback(self, reason: str) -> scrapy.Request:
-        fallback = f"{self.config.base_url}/sitemap.xml"
-        logger.info("robots.txt gives no sitemap (%s): trying %s", reason, fallback)
-        return self._sitemap_request(fallback)
-
-    def _sitemap_broken(self, url: str, reason: str) -> None:
-        self._sitemaps_failed.append((url, reason))
-        self.failed.add(url)
-        self._stats().inc_value(FAILED_STAT)
-
-    def _sitemap_done(self) -> None:
-        self._sitemaps_pending -= 1
-        if self._sitemaps_pending == 0 and not self._walked.called:
-            self._walked.callback(None)
-
-    def _log_plan(self) -> None:
-        for url, reason in self._sitemaps_failed:
-            logger.warning("Sitemap %s failed after retries: %s", url, reason)
-        shard = f" (shard {self.shard})" if self.shard.count > 1 else ""
-        broken = (
-            f"; {len(self._sitemaps_failed)} sitemaps could not be read, so this run cannot"
-            " tell withdrawn records"
-            if self._sitemaps_failed
-            else ""
-        )
-        logger.info(
-            "Sitemaps read: %d records%s into %s%s",
-            len(self.listing),
-            shard,
-            self.config.files_store,
-            broken,
-        )
-
-    # -- records ---------------------------------------------------------------------------
-
-    def _stats(self) -> Any:
-        assert self.crawler.stats is not None
-        return self.crawler.stats
+    # -- records -----------------------------------------------------------------------------
 
     async def _hand_out(self, ark: str, lastmod: int) -> list[Any]:
-        """What one listed record needs: nothing, the stored record's missing images, or its
-        ``.json`` (when the sitemap says it changed, or cannot say)."""
-        stats = self._stats()
-        stats.inc_value(f"{STATS}/records")
-        path = self.config.record_path(ark)
-        stored_body = await self.inventory.read(path)
-        stored = parse_record(stored_body) if stored_body else None
-        old_images = self._image_paths(ark, stored) if stored else {}
-        if stored is not None and lastmod and parse_lastmod(prop(stored, "modified")) >= lastmod:
-            stats.inc_value(f"{STATS}/records_uptodate")
-            logger.debug("%s: stored record is current (%s)", ark, day_of(lastmod))
-            return await self._plan(ark, stored, None, old_images)
-        return [
-            scrapy.Request(
-                self.config.record_url(ark),
-                callback=self.parse_record,
-                errback=self.record_failed,
-                meta={ARK_META: ark, JUDGE_META: "record", OLD_IMAGES_META: old_images},
-                dont_filter=True,  # each ark is handed out once by construction
-            )
-        ]
+        """What one listed record needs: nothing, its missing images, or its ``.json``."""
+        needs = await self._planner().listed(ark, lastmod)
+        if isinstance(needs, FetchRecord):
+            return [self._record_request(needs)]
+        return self._open(ark, needs)
+
+    def _record_request(self, needs: FetchRecord) -> scrapy.Request:
+        return scrapy.Request(
+            self.config.record_url(needs.ark),
+            callback=self.parse_record,
+            errback=self.record_failed,
+            meta={ARK_META: needs.ark, JUDGE_META: "record", OLD_IMAGES_META: needs.old_images},
+            dont_filter=True,  # each ark is handed out once by construction
+        )
 
     async def parse_record(self, response: Response) -> list[Any]:
         ark: str = response.meta[ARK_META]
         verdict = Verdict(response.meta[VERDICT_META])
         if verdict is Verdict.MISSING:
-            self._stats().inc_value(f"{STATS}/records_missing")
+            self._stats().inc_value(CollectionStats.RECORDS_MISSING)
             logger.info("%s: listed, but the record answers %d", ark, response.status)
             return []
         record = parse_record(response.body) if verdict is Verdict.WHOLE else None
@@ -309,75 +238,29 @@ class CollectionSpider(StoreSpiderMixin, SitemapSpider):
             reason = "not a record" if 200 <= response.status < 300 else f"HTTP {response.status}"
             self.record_failure(response.url, reason, ark)
             return []
-        self._stats().inc_value(f"{STATS}/records_fetched")
-        return await self._plan(ark, record, response.body, response.meta[OLD_IMAGES_META])
+        self._stats().inc_value(CollectionStats.RECORDS_FETCHED)
+        plan = await self._planner().plan(
+            ark, record, response.body, response.meta[OLD_IMAGES_META]
+        )
+        return self._open(ark, plan)
 
     def record_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         reason = failure.getErrorMessage() or repr(failure.value)
         self.record_failure(request.url, reason, request.meta[ARK_META])
 
-    def _image_paths(self, ark: str, record: dict[str, Any]) -> dict[str, str]:
-        return {
-            self.config.image_path(ark, ref.position, extension(ref.url)): ref.url
-            for ref in images(record)
-        }
-
-    async def _plan(
-        self, ark: str, record: dict[str, Any], body: bytes | None, old_images: dict[str, str]
-    ) -> list[Any]:
-        """The record's item, and requests for the images it still needs.
-
-        *body* is the freshly fetched ``.json`` (None: the stored one is current).
-        """
-        stats = self._stats()
-        item = ArtworkRecord(
-            feed_row(
-                record,
-                path=self.config.record_path(ark),
-                status="downloaded" if body is not None else "uptodate",
-            )
-        )
-        if body is not None:
-            item["body"] = body
-        if not self.filters.check(record):
-            stats.inc_value(f"{STATS}/records_filtered")
-            item["status"] = "filtered"  # the pipeline stores a fetched .json, the feed skips it
-            return [item] if body is not None else []
-        refs = self._wanted(images(record))
-        requests = []
-        for ref in refs:
-            path = self.config.image_path(ark, ref.position, extension(ref.url))
-            entry = image_row(ref, path=path)  # where it goes; None again if it fails
-            item["images"].append(entry)
-            old_url = old_images.get(path)
-            found = await self.inventory.find(path, IMAGE_ENDS)
-            if found is not None and old_url in (None, ref.url):
-                stats.inc_value(f"{STATS}/images_uptodate")
-                entry.update(size=found.size, status="uptodate")
-                if self.config.checksums:
-                    entry["checksum"] = await self.inventory.checksum(path, found)
-                continue
-            if found is not None:
-                self.obsolete.replaced(path)
-            requests.append(self._image_request(ark, len(item["images"]) - 1, ref))
-        listed = self._image_paths(ark, record)  # all of them, whatever -a images says
-        for path in old_images:
-            if path not in listed:
-                self.obsolete.superseded(path)
-        if not requests:
-            return [item]
+    def _open(self, ark: str, plan: RecordPlan) -> list[Any]:
+        """The record's item, or the requests for its images (the item leaves with the last)."""
+        if plan.item is None:
+            return []
+        if not plan.fetch:
+            return [plan.item]
         if ark in self.open_records:  # asked twice (a resumed job): the first one finishes it
             return []
-        self.open_records[ark] = OpenRecord(item, len(requests))
-        return requests
+        self.open_records[ark] = OpenRecord(plan.item, len(plan.fetch))
+        return [self._image_request(ark, index, ref) for index, ref in plan.fetch]
 
-    def _wanted(self, refs: list[ImageRef]) -> list[ImageRef]:
-        if self.images_wanted == "none":
-            return []
-        return refs[:1] if self.images_wanted == "first" else refs
-
-    # -- images ----------------------------------------------------------------------------
+    # -- images ------------------------------------------------------------------------------
 
     def _image_request(self, ark: str, index: int, ref: ImageRef) -> scrapy.Request:
         return scrapy.Request(
@@ -397,7 +280,7 @@ class CollectionSpider(StoreSpiderMixin, SitemapSpider):
         if verdict is Verdict.WHOLE:
             return self._image_done(ark, response.meta[IMAGE_META], body=response.body)
         if verdict is Verdict.MISSING:
-            self._stats().inc_value(f"{STATS}/images_missing")
+            self._stats().inc_value(CollectionStats.IMAGES_MISSING)
             logger.info("%s: image %s answers %d", ark, response.url, response.status)
             return self._image_done(ark, response.meta[IMAGE_META], status="missing")
         reason = "damaged image" if 200 <= response.status < 300 else f"HTTP {response.status}"
@@ -429,7 +312,11 @@ class CollectionSpider(StoreSpiderMixin, SitemapSpider):
         del self.open_records[ark]
         return record.item
 
-    # -- outcomes --------------------------------------------------------------------------
+    # -- outcomes ----------------------------------------------------------------------------
+
+    def not_stored(self, key: Any, url: str, kind: str) -> None:
+        """The pipeline could not store a file of record *key* (it says why, once)."""
+        self.record_failure(url, "", key, kind=kind, log=False)
 
     def record_failure(
         self, url: str, reason: str, ark: str, kind: str = "record", *, log: bool = True
@@ -438,7 +325,7 @@ class CollectionSpider(StoreSpiderMixin, SitemapSpider):
 
         *log* False: the caller (the pipeline, for a file it could not store) says it.
         """
-        self._stats().inc_value(f"{STATS}/{kind}s_failed")
+        self._stats().inc_value(CollectionStats.FAILED[kind])
         self._stats().inc_value(FAILED_STAT)
         self.failed.add(url)
         self.failed_arks.add(ark)
@@ -452,7 +339,7 @@ class CollectionSpider(StoreSpiderMixin, SitemapSpider):
 
     def _resume_state(self) -> dict[str, Any] | None:
         """With JOBDIR, where the stopped run of the same job was (None: start afresh)."""
-        saved = (getattr(self, "state", None) or {}).get(STATS)
+        saved = (getattr(self, "state", None) or {}).get(STATE_KEY)
         if not saved or saved.get("shard") != str(self.shard):
             return None
         logger.info(
@@ -464,14 +351,15 @@ class CollectionSpider(StoreSpiderMixin, SitemapSpider):
         return saved
 
     def closed(self, reason: str) -> None:
+        stats = self._stats()
         if self.planned is not None:
             prune = self.config.prune and self.walk_complete and reason == "finished"
             listed = self.obsolete.settle(self.inventory, self.config, self.shard, prune)
-            self._stats().set_value(f"{STATS}/obsolete", len(listed))
-            self._stats().set_value(f"{STATS}/pruned", self.obsolete.pruned)
-        state = getattr(self, "state", None)
+            stats.set_value(CollectionStats.OBSOLETE, len(listed))
+            stats.set_value(CollectionStats.PRUNED, self.obsolete.pruned)
+        state = getattr(self, "state", None)  # set by Scrapy's SpiderState with JOBDIR
         if state is not None and self.planned is not None:
-            state[STATS] = {
+            state[STATE_KEY] = {
                 "shard": str(self.shard),
                 "cursor": self.cursor,
                 "listed": len(self.listing),

@@ -10,15 +10,13 @@ from scrapy.utils.datatypes import SequenceExclude
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
+from louvre_scraper.contract import FAILED_STAT, ID_META, VERDICT_META, ZIP_UNITS, ZipStats
 from louvre_scraper.errors import check_arguments
-from louvre_scraper.exitstatus import FAILED_STAT
 from louvre_scraper.ids import IdRange, Shard
 from louvre_scraper.items import ArtworkZip
 from louvre_scraper.lazy import wait_for_room
 from louvre_scraper.probe import BoundProbe
-from louvre_scraper.progress import ZIP_UNITS
 from louvre_scraper.reachability import site_failing
-from louvre_scraper.retry import ID_META, VERDICT_META
 from louvre_scraper.spiders.base import StoreSpiderMixin
 from louvre_scraper.stop import is_stopping
 from louvre_scraper.verdict import Verdict, classify
@@ -73,7 +71,7 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
     def finding_total(self) -> str:
         """The progress line while the total is not known."""
         assert self.crawler.stats is not None
-        probes = self.crawler.stats.get_value("louvre/probe_requests", 0)
+        probes = self.crawler.stats.get_value(ZipStats.PROBE_REQUESTS, 0)
         return f"Probing for the upper bound: {probes} probe requests so far"
 
     async def start(self) -> AsyncIterator[Any]:
@@ -139,8 +137,8 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
         # Their requests come back from JOBDIR's queue, not from _hand_out: count them here,
         # so that the IDs handed out add up to the outcomes.
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("louvre/ids", len(saved["pending"]))
-        self.crawler.stats.set_value("louvre/restored", len(saved["pending"]))
+        self.crawler.stats.inc_value(ZipStats.IDS, len(saved["pending"]))
+        self.crawler.stats.set_value(ZipStats.RESTORED, len(saved["pending"]))
         logger.info(
             "Resuming the job from ID %d (JOBDIR), first retrying %d failed IDs",
             saved["cursor"],
@@ -181,7 +179,7 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
         assert self.crawler.stats is not None
         if move_cursor:
             self._cursor = artwork_id
-        self.crawler.stats.inc_value("louvre/ids")
+        self.crawler.stats.inc_value(ZipStats.IDS)
         output: Any = await self._already_stored(artwork_id)
         if output is not None:
             self.highest_zip = max(self.highest_zip, artwork_id)
@@ -211,7 +209,7 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
         if found is None:
             return None
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("louvre/skipped")
+        self.crawler.stats.inc_value(ZipStats.SKIPPED)
         logger.debug("ID %d: already stored as %s", artwork_id, path)
         return ArtworkZip(
             id=artwork_id,
@@ -255,7 +253,7 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
         if verdict is Verdict.ZIP:
             return ArtworkZip(id=artwork_id, url=self.config.url(artwork_id), body=response.body)
         if verdict is Verdict.MISSING:
-            self.crawler.stats.inc_value("louvre/missing")
+            self.crawler.stats.inc_value(ZipStats.MISSING)
             logger.debug("ID %d: missing (%d)", artwork_id, response.status)
             return None
         reason = f"HTTP {response.status}"
@@ -268,6 +266,12 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         self._settle(request.meta[ID_META])
         self.record_failure(request.meta[ID_META], failure.getErrorMessage() or repr(failure.value))
+
+    def not_stored(self, key: Any, url: str, kind: str) -> None:
+        """The pipeline could not store the zip of ID *key* (it says why, once)."""
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(FAILED_STAT)
+        self.failed_ids.add(key)
 
     def record_failure(self, artwork_id: int, reason: str) -> None:
         assert self.crawler.stats is not None

@@ -1,0 +1,158 @@
+"""What the project's components tell each other, named once.
+
+Spiders, downloader middlewares, the pipeline and the extensions meet in three places:
+
+* request meta keys (``*_META``): what a request is, and the verdict on its answer;
+* crawler stats: what the progress line, the summary and the exit status count;
+* :class:`MirrorSpider`: what both spiders offer the progress line, the summary, the pipeline
+  and the exit status, instead of attributes read through ``getattr``.
+
+Plain names and a Protocol, no Twisted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from scrapy.statscollectors import StatsCollector
+
+    from louvre_scraper.ids import Shard
+
+# -- request meta ----------------------------------------------------------------------------
+ID_META = "louvre_id"  # the artwork ID of a zip or probe request
+PROBE_META = "louvre_probe"  # True on probes: judged from headers only
+JUDGE_META = "louvre_judge"  # what a request of the collection route fetches: "record", "image"
+VERDICT_META = "louvre_verdict"  # the verdict on the answer (a Verdict's value): set by the judge
+ARK_META = "louvre_ark"  # the ark of a record or image request
+IMAGE_META = "louvre_image"  # index of the image in its record item's ``images``
+OLD_IMAGES_META = "louvre_old_images"  # {path: url} of the stored version of the record
+RUN_META = "louvre_run"  # which run asked for a sitemap, a record or an image
+
+# -- crawler stats ---------------------------------------------------------------------------
+FAILED_STAT = "louvre/failed"  # every spider: items that failed for good (exit status 3)
+STOP_STAT = "louvre/stopped"  # the reason given to louvre_scraper.stop.stop_crawl, if any
+UNFINISHED_STAT = "louvre/unfinished"  # units listed whose outcome the run did not learn
+
+
+class ZipStats:
+    """The zip route's counts (``louvre`` spider)."""
+
+    IDS = "louvre/ids"  # handed out
+    STORED = "louvre/stored"
+    MISSING = "louvre/missing"
+    FAILED = FAILED_STAT
+    SKIPPED = "louvre/skipped"  # already in the store
+    BYTES = "louvre/bytes"
+    RESTORED = "louvre/restored"  # requests a resumed job got back from JOBDIR's queue
+    PROBE_REQUESTS = "louvre/probe_requests"
+    UPPER_BOUND = "louvre/upper_bound"
+
+
+class CollectionStats:
+    """The collection route's counts (``collection`` spider)."""
+
+    SITEMAPS = "collection/sitemaps"  # read completely
+    SITEMAPS_FAILED = "collection/sitemaps_failed"
+    RECORDS = "collection/records"  # handed out
+    RECORDS_FETCHED = "collection/records_fetched"
+    RECORDS_STORED = "collection/records_stored"
+    RECORDS_UPTODATE = "collection/records_uptodate"
+    RECORDS_MISSING = "collection/records_missing"
+    RECORDS_FAILED = "collection/records_failed"
+    RECORDS_FILTERED = "collection/records_filtered"
+    RECORDS_WITHDRAWN = "collection/records_withdrawn"
+    IMAGES_STORED = "collection/images_stored"
+    IMAGES_UPTODATE = "collection/images_uptodate"
+    IMAGES_MISSING = "collection/images_missing"
+    IMAGES_FAILED = "collection/images_failed"
+    BYTES = "collection/bytes"
+    OBSOLETE = "collection/obsolete"
+    PRUNED = "collection/pruned"
+    # By what a file is:
+    STORED: ClassVar[dict[str, str]] = {"record": RECORDS_STORED, "image": IMAGES_STORED}
+    FAILED: ClassVar[dict[str, str]] = {"record": RECORDS_FAILED, "image": IMAGES_FAILED}
+
+
+# -- what a spider counts --------------------------------------------------------------------
+@dataclass(frozen=True)
+class Counts:
+    """What became of a spider's units (IDs, records): each ends in one of the outcomes."""
+
+    ids: int = 0  # handed out
+    stored: int = 0
+    missing: int = 0
+    failed: int = 0
+    skipped: int = 0
+    bytes: int = 0
+
+    @property
+    def done(self) -> int:
+        """Units whose outcome is known."""
+        return self.stored + self.missing + self.failed + self.skipped
+
+
+COUNT_FIELDS = ("ids", "stored", "missing", "failed", "skipped", "bytes")
+
+
+@dataclass(frozen=True)
+class Units:
+    """What a spider counts: its unit's name and the stat behind each field of :class:`Counts`."""
+
+    name: str  # "IDs", "records"
+    stats: tuple[str, ...]  # one stat key per COUNT_FIELDS
+
+    def count(self, stats: StatsCollector) -> Counts:
+        return Counts(*(int(stats.get_value(key, 0)) for key in self.stats))
+
+
+ZIP_UNITS = Units(
+    "IDs",
+    (
+        ZipStats.IDS,
+        ZipStats.STORED,
+        ZipStats.MISSING,
+        ZipStats.FAILED,
+        ZipStats.SKIPPED,
+        ZipStats.BYTES,
+    ),
+)
+# A record is handed out, then stored, already current (skipped), missing or failed.
+RECORD_UNITS = Units(
+    "records",
+    (
+        CollectionStats.RECORDS,
+        CollectionStats.RECORDS_STORED,
+        CollectionStats.RECORDS_MISSING,
+        CollectionStats.RECORDS_FAILED,
+        CollectionStats.RECORDS_UPTODATE,
+        CollectionStats.BYTES,
+    ),
+)
+
+
+@runtime_checkable
+class MirrorSpider(Protocol):
+    """What both spiders offer the progress line, the summary, the pipeline and the exit
+    status."""
+
+    units: Units  # what the progress line and the summary count
+    planned: int | None  # units this run must settle; None while the total is not known
+    walks_tail: bool  # the zip route walks on past its planned IDs
+
+    @property
+    def shard(self) -> Shard: ...
+
+    @property
+    def failed_for_good(self) -> list[Any]:
+        """What failed for good, sorted: listed in the failed file, tried again next run."""
+        ...
+
+    def finding_total(self) -> str:
+        """The progress line while :attr:`planned` is None."""
+        ...
+
+    def not_stored(self, key: Any, url: str, kind: str) -> None:
+        """The pipeline could not store a file of *key* (an ID, an ark): failed for good."""
+        ...
