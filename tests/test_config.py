@@ -44,7 +44,8 @@ def test_trust_boundary_defaults_and_overrides(tmp_path: Path) -> None:
         32 * mib,
         50 * mib,
     )
-    assert (c.max_sitemap_urls, c.max_zip_bytes, c.max_probe_bytes) == (50_000, 256 * mib, mib)
+    assert (c.max_sitemap_urls, c.max_zip_bytes, c.max_probe_bytes) == (50_000, 64 * mib, mib)
+    assert c.max_bytes_in_flight == 128 * mib
     c = config(
         tmp_path,
         LOUVRE_BASE_URL="http://127.0.0.1:8080",
@@ -81,6 +82,7 @@ def test_s3_store_gets_a_key_prefix(tmp_path: Path) -> None:
         ("LOUVRE_IMAGE_TEMPLATE", "{ark}/{position}{size}", "may only use {ark}, {position}"),
         ("LOUVRE_SITEMAP_URL", "sitemap.xml", "expected an http:// or https:// URL"),
         ("LOUVRE_PRUNE", "maybe", "expected True or False"),
+        ("LOUVRE_IMAGE_TEMPLATE", "{ark}/{position:03d}{ext}", "must also take 0-1"),
         ("LOUVRE_ALLOWED_HOSTS", "https://cdn.example.org", "is not a host name"),
         ("LOUVRE_ALLOWED_HOSTS", "cdn.example.org/images", "is not a host name"),
         ("LOUVRE_ALLOWED_HOSTS", "cdn.example.org:8080", "is not a host name"),
@@ -91,6 +93,7 @@ def test_s3_store_gets_a_key_prefix(tmp_path: Path) -> None:
         ("LOUVRE_MAX_SITEMAP_URLS", "lots", "not an integer"),
         ("LOUVRE_MAX_ZIP_BYTES", "1.5", "not an integer"),
         ("LOUVRE_MAX_PROBE_BYTES", "0", "must be at least 1"),
+        ("LOUVRE_MAX_BYTES_IN_FLIGHT", "lots", "not an integer"),
     ],
 )
 def test_bad_settings_name_the_culprit(tmp_path: Path, name: str, value: str, message: str) -> None:
@@ -190,3 +193,24 @@ def test_other_local_paths_are_checked(tmp_path: Path, name: str, where: str) ->
 def test_failed_ids_file_that_is_a_directory(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="is a directory, not a file"):
         config(tmp_path, LOUVRE_FAILED_IDS_FILE=str(tmp_path))
+
+
+def test_stored_paths_are_built_from_checked_parts_only(tmp_path: Path) -> None:
+    c = config(tmp_path)
+    assert c.record_path("cl010000301") == "records/cl010000301.json"
+    assert c.image_path("cl010000301", 3, ".png") == "images/cl010000301/3.png"
+    assert c.image_path("cl010000301", "3-1", ".jpg") == "images/cl010000301/3-1.jpg"
+    assert c.image_path("cl010000301", 0, "") == "images/cl010000301/0"
+    for ark, stem, ext in [
+        ("../etc", 0, ".jpg"),
+        ("cl010000301/..", 0, ".jpg"),
+        ("cl01", 0, ".jpg"),
+        ("cl010000301", "../0", ".jpg"),
+        ("cl010000301", "0.sh", ".jpg"),
+        ("cl010000301", 0, ".sh"),
+        ("cl010000301", 0, ".jpg/../../x"),
+    ]:
+        with pytest.raises(ValueError, match="not an"):
+            c.image_path(ark, stem, ext)
+    with pytest.raises(ValueError, match="not an ark"):
+        c.record_path("../../etc/passwd")
