@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 from weakref import WeakKeyDictionary
 
 from louvre_scraper.errors import BadInput
+from louvre_scraper.images import EXTENSIONS
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 DOWNLOAD_PATH = "/en/artwork/image/download/{id}/0"
 RECORD_PATH = "/ark:/53355/{ark}.json"
 SAMPLE_IMAGE = {"ark": "cl010062370", "position": 0, "ext": ".jpg"}
+ARK_NAME_RE = re.compile(r"cl\d{9}")  # what a stored path may hold of an ark
+STEM_RE = re.compile(r"-?\d+(-\d+)?")  # an image's position, and ``-{k}`` after a collision
 REMOTE_SCHEMES = ("s3", "gs", "ftp")
 MIB = 1024 * 1024
 HOST_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|[0-9a-f:]+")
@@ -79,8 +82,9 @@ class LouvreConfig:
     max_image_bytes: int = 32 * MIB  # real full-size images top out around 1500 px
     max_sitemap_bytes: int = 50 * MIB  # the sitemap protocol's limit (uncompressed)
     max_sitemap_urls: int = 50_000  # the sitemap protocol's limit; real ones: 40,010
-    max_zip_bytes: int = 256 * MIB  # 2021: 268 KB and 443 KB, ~1.5 MB on average
+    max_zip_bytes: int = 64 * MIB  # 2021: 268 KB and 443 KB, ~1.5 MB on average
     max_probe_bytes: int = 1 * MIB  # probes read headers only
+    max_bytes_in_flight: int = 128 * MIB  # every body being received, together
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> LouvreConfig:
@@ -136,6 +140,9 @@ class LouvreConfig:
             ),
             max_zip_bytes=_size(settings, "LOUVRE_MAX_ZIP_BYTES", defaults.max_zip_bytes),
             max_probe_bytes=_size(settings, "LOUVRE_MAX_PROBE_BYTES", defaults.max_probe_bytes),
+            max_bytes_in_flight=_size(
+                settings, "LOUVRE_MAX_BYTES_IN_FLIGHT", defaults.max_bytes_in_flight
+            ),
         )
         _number(settings, "CONCURRENT_REQUESTS", 16, int, 1)
         _number(settings, "CONCURRENT_REQUESTS_PER_DOMAIN", 8, int, 1)
@@ -159,7 +166,7 @@ class LouvreConfig:
         return self.base_url + RECORD_PATH.format(ark=ark)
 
     def record_path(self, ark: str) -> str:
-        return self.record_template.format(ark=ark)
+        return self.record_template.format(ark=_ark(ark))
 
     def prune_limit(self, store_files: int) -> int:
         """How many files a run may prune from a store of *store_files* files."""
@@ -167,8 +174,15 @@ class LouvreConfig:
             return self.prune_max
         return int(store_files * (self.prune_max_share or 0))
 
-    def image_path(self, ark: str, position: int, ext: str) -> str:
-        return self.image_template.format(ark=ark, position=position, ext=ext)
+    def image_path(self, ark: str, stem: int | str, ext: str) -> str:
+        """Where an image is stored: built from the ark, its stem (its position, or
+        ``{position}-{k}`` when positions collide: :func:`~louvre_scraper.images.image_stems`)
+        and the extension its bytes gave it ("": the path without it)."""
+        text = str(stem)
+        if not STEM_RE.fullmatch(text) or (ext and ext not in EXTENSIONS.values()):
+            raise ValueError(f"not an image name of the project: {stem!r}, {ext!r}")
+        position = int(text) if text.lstrip("-").isdigit() else text
+        return self.image_template.format(ark=_ark(ark), position=position, ext=ext)
 
     @property
     def is_local_store(self) -> bool:
@@ -190,6 +204,12 @@ def config_of(crawler: Crawler) -> LouvreConfig:
     if config is None:
         config = _CONFIGS[crawler] = LouvreConfig.from_settings(crawler.settings)
     return config
+
+
+def _ark(ark: str) -> str:
+    if not ARK_NAME_RE.fullmatch(ark):
+        raise ValueError(f"not an ark: {ark!r}")
+    return ark
 
 
 def _bad(name: str, value: Any, why: str) -> BadInput:
@@ -263,6 +283,11 @@ def _template(settings: BaseSettings, name: str, default: str, sample: dict[str,
     except (KeyError, IndexError, ValueError):
         fields = ", ".join(f"{{{key}}}" for key in sample)
         raise _bad(name, template, f"may only use {fields}") from None
+    if "position" in sample:
+        try:
+            template.format(**{**sample, "position": "0-1"})  # images whose positions collide
+        except ValueError:
+            raise _bad(name, template, "{position} must also take 0-1 (no format spec)") from None
     missing = [key for key in sample if key != "ext" and f"{{{key}" not in template]
     if missing:
         raise _bad(name, template, f"must contain {{{missing[0]}}}")
@@ -362,6 +387,11 @@ def _list_file(name: str, value: Any) -> str | None:
     if Path(str(value)).is_dir():
         raise _bad(name, value, "is a directory, not a file")
     return str(value)
+
+
+def writable_dir(path: Path, value: Any, name: str) -> None:
+    """Refuse (BadInput naming *name*) a directory that can neither be written nor created."""
+    _check_local_dir(path, value, name)
 
 
 def _check_local_dir(path: Path, value: Any, name: str = "FILES_STORE") -> None:

@@ -27,7 +27,7 @@ JUDGE_META = "louvre_judge"  # what a request of the collection route fetches: "
 VERDICT_META = "louvre_verdict"  # the verdict on the answer (a Verdict's value): set by the judge
 ARK_META = "louvre_ark"  # the ark of a record or image request
 IMAGE_META = "louvre_image"  # index of the image in its record item's ``images``
-OLD_IMAGES_META = "louvre_old_images"  # {path: url} of the stored version of the record
+OLD_IMAGES_META = "louvre_old_images"  # {stem: url} of the stored version of the record
 RUN_META = "louvre_run"  # which run asked for a sitemap, a record or an image
 
 # -- crawler stats ---------------------------------------------------------------------------

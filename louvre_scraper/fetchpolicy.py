@@ -16,17 +16,29 @@ handlers cancel a body on its declared Content-Length, and while it streams in o
 the limit; the cancellation comes back here and leaves as :class:`TooLarge`, whose message
 names the limit and the setting that raises it. Scrapy's own "larger than download max size"
 warning is dropped by :mod:`louvre_scraper.quietlog`: the spider's line says it once.
+Per-request limits alone would let ``CONCURRENT_REQUESTS`` bodies each grow to its limit at
+once (32 endless images: a gigabyte), so the bodies being received are also counted together
+(:class:`InFlight`, fed by Scrapy's ``bytes_received`` and ``request_left_downloader``
+signals): the body whose bytes take them over ``LOUVRE_MAX_BYTES_IN_FLIGHT`` is cut
+(``StopDownload``) and asked again a little later, up to :data:`BUDGET_RETRIES` times (not
+counted in ``RETRY_TIMES``: it is not the body's fault), so a flood of large bodies slows the
+crawl down instead of swelling its memory; then, or when it was alone, it fails as
+:class:`OverBudget`. Scrapy has no such limit of its own.
 
 The decisions are plain functions (:func:`refusal`, :func:`body_kind`), tested without Twisted.
 """
 
 from __future__ import annotations
 
+import gc
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlparse
 
-from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
+from scrapy import signals
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, StopDownload
+from scrapy.utils.asyncio import call_later, sleep
 from twisted.internet.defer import CancelledError
 
 from louvre_scraper.config import LouvreConfig, config_of
@@ -38,12 +50,18 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from typing_extensions import Self
 
+logger = logging.getLogger(__name__)
+
 SCHEMES = frozenset({"http", "https"})
 NOT_HTTP = "not an http(s) URL of the site"
 OTHER_HOST = "another host than LOUVRE_BASE_URL's (allow it with LOUVRE_ALLOWED_HOSTS)"
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 LIMIT_META = "louvre_limit"  # (setting or None, bytes): the limit this request's body got
 MAXSIZE_META = "download_maxsize"  # Scrapy's, per request
+CUT_META = "louvre_cut"  # True: cut by the in-flight budget
+BUDGET_TRIES_META = "louvre_budget_tries"  # times the request was cut by the budget
+BUDGET_RETRIES = 10
+BUDGET_WAIT = 0.25  # seconds before a cut body is asked again
 # robots.txt is fetched by Scrapy's middleware, not by a spider: a fixed limit, Google's
 # (https://developers.google.com/search/docs/crawling-indexing/robots/robots_txt: 500 KiB).
 ROBOTS_LIMIT: tuple[str | None, int] = (None, 500 * 1024)
@@ -98,9 +116,52 @@ class TooLarge(NotFetched):
         self.url = url
 
 
-def not_fetched(error: BaseException) -> NotFetched | None:
-    """The fetch policy's refusal behind a failure's value, or None."""
-    return error if isinstance(error, NotFetched) else None
+class OverBudget(NotFetched):
+    def __init__(self, url: str, budget: int):
+        super().__init__(
+            f"refused {url} — the bodies in flight together stayed over the limit"
+            f" (LOUVRE_MAX_BYTES_IN_FLIGHT={budget}; raise it, or lower CONCURRENT_REQUESTS)"
+        )
+        self.url = url
+
+
+class InFlight:
+    """The bytes of every body being received, together, against a budget: the body whose
+    bytes take the total over it is cut (and its bytes no longer count). Keys are requests
+    (by identity); a body is forgotten when its request leaves the downloader, whatever the
+    outcome."""
+
+    def __init__(self, budget: int):
+        self.budget = budget
+        self.sizes: dict[object, int] = {}
+        self.total = 0
+
+    def received(self, key: object, size: int) -> bool:
+        """Count *size* more bytes of *key*'s body; True: cut it."""
+        self.sizes[key] = self.sizes.get(key, 0) + size
+        self.total += size
+        if self.total <= self.budget:
+            return False
+        self.total -= self.sizes[key]
+        self.sizes[key] = 0
+        return True
+
+    def alone(self, key: object) -> bool:
+        """Whether *key*'s body is the only one being received (then waiting is no use)."""
+        return all(other is key or not size for other, size in self.sizes.items())
+
+    def left(self, key: object) -> None:
+        self.total -= self.sizes.pop(key, 0)
+
+
+def said_refused(what: str, error: BaseException) -> bool:
+    """If *error* is the policy's refusal, name it in its one line (``image cl010000301/0:
+    refused file:///… — not an http(s) URL of the site``) and return True; the spider counts
+    the failure without a line of its own."""
+    if not isinstance(error, NotFetched):
+        return False
+    logger.warning("%s: %s", what, error)
+    return True
 
 
 @dataclass(frozen=True)
@@ -132,10 +193,36 @@ class FetchPolicy:
     def __init__(self, config: LouvreConfig):
         self.hosts = config.allowed_hosts
         self.limits = Limits.from_config(config)
+        self.in_flight = InFlight(config.max_bytes_in_flight)
+        self.collecting = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(config_of(crawler))
+        policy = cls(config_of(crawler))
+        crawler.signals.connect(policy.bytes_received, signal=signals.bytes_received)
+        crawler.signals.connect(policy.request_left, signal=signals.request_left_downloader)
+        return policy
+
+    def bytes_received(self, data: bytes, request: Request, **kwargs: object) -> None:
+        if self.in_flight.received(request, len(data)):
+            request.meta[CUT_META] = True
+            raise StopDownload(fail=True)
+
+    def request_left(self, request: Request, **kwargs: object) -> None:
+        self.in_flight.left(request)
+
+    def _collect_soon(self) -> None:
+        """A cut or cancelled body is freed by the cyclic garbage collector only: HTTP/1.1's
+        body reader and Twisted's response refer to each other. Left to the collector's own
+        schedule, a flood of cut bodies piled up (40 endless images: 730 MB peak, 430 MB with
+        this), so collect once, soon after cuts."""
+        if not self.collecting:
+            self.collecting = True
+            call_later(0.05, self._collect)
+
+    def _collect(self) -> None:
+        self.collecting = False
+        gc.collect()
 
     def process_request(self, request: Request) -> None:
         why = refusal(request.url, self.hosts)
@@ -158,10 +245,27 @@ class FetchPolicy:
                 raise Refused(target, why)
         return response
 
-    def process_exception(self, request: Request, exception: Exception) -> None:
-        """Scrapy's cancellation of a body over ``download_maxsize`` becomes :class:`TooLarge`
-        (HTTP/1.1 cancels with Twisted's CancelledError while streaming, Scrapy's
-        DownloadCancelledError on the declared length; the other handlers with Scrapy's)."""
+    async def process_exception(self, request: Request, exception: Exception) -> Request | None:
+        """A body over its limit fails as :class:`TooLarge` (HTTP/1.1 cancels a streaming body
+        with Twisted's CancelledError, one with too large a declared length with Scrapy's
+        DownloadCancelledError; the other handlers always with Scrapy's); one cut by the
+        budget is asked again, or fails as :class:`OverBudget`. Both are raised without their
+        cause, whose traceback holds the body that arrived."""
         limit = request.meta.get(LIMIT_META)
         if limit is not None and isinstance(exception, (DownloadCancelledError, CancelledError)):
-            raise TooLarge(request.url, *limit) from exception
+            exception.__traceback__ = None
+            self._collect_soon()
+            raise TooLarge(request.url, *limit) from None
+        if not (isinstance(exception, StopDownload) and request.meta.pop(CUT_META, False)):
+            return None
+        exception.response = None  # type: ignore[assignment]
+        exception.__traceback__ = None
+        self._collect_soon()
+        tries = request.meta.get(BUDGET_TRIES_META, 0) + 1
+        if tries > BUDGET_RETRIES or self.in_flight.alone(request):
+            raise OverBudget(request.url, self.in_flight.budget) from None
+        await sleep(BUDGET_WAIT * tries)
+        again = request.copy()
+        again.meta[BUDGET_TRIES_META] = tries
+        again.dont_filter = True
+        return again

@@ -13,15 +13,13 @@ headers of untrusted bytes; five signatures are all a name needs.) Plain functio
 
 from __future__ import annotations
 
-import posixpath
 from typing import TYPE_CHECKING
-from urllib.parse import urlparse
 
 from louvre_scraper.stores import Ends
 from louvre_scraper.verdict import RETRYABLE_STATUSES, Verdict, by_status
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Iterable
 
 JPEG_START = b"\xff\xd8\xff"
 JPEG_END = b"\xff\xd9"
@@ -102,7 +100,22 @@ def classify_image(
     return by_status(status, missing_statuses, retry_statuses)
 
 
-def extension(url: str) -> str:
-    """The image URL's extension, lower-cased (``…_OG.JPG`` → ``.jpg``); ``.jpg`` if none."""
-    ext = posixpath.splitext(urlparse(url).path)[1].lower()
-    return ext if 1 < len(ext) <= 6 else ".jpg"
+def image_stems(positions: Iterable[int]) -> list[str]:
+    """The file stems of a record's images, given their positions in the record's order
+    (a missing position already replaced by the image's index in ``image[]``): distinct, and
+    the same on every run while the record does not change.
+
+    The first image at a position keeps it (``3``); each later one at the same position gets
+    ``3-1``, ``3-2``, … in the record's order. Such a stem never equals a position, so no
+    image ever takes another's file.
+    """
+    taken: set[str] = set()
+    stems = []
+    for position in positions:
+        stem, k = str(position), 0
+        while stem in taken:
+            k += 1
+            stem = f"{position}-{k}"
+        taken.add(stem)
+        stems.append(stem)
+    return stems

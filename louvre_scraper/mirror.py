@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FIELD_PATTERNS = {"ark": r"(?P<ark>cl\d{9})", "position": r"\d+", "ext": r"\.\w{1,5}"}
+# A position is an image's stem: ``3``, or ``3-1`` after a collision (images.image_stems).
+FIELD_PATTERNS = {"ark": r"(?P<ark>cl\d{9})", "position": r"-?\d+(?:-\d+)?", "ext": r"\.\w{1,5}"}
 
 
 def template_regex(template: str) -> re.Pattern[str]:

@@ -5,18 +5,24 @@ image is stored whole), the images it is missing, or its ``.json`` (changed, or 
 cannot say). Once a record's ``.json`` is at hand (stored or fetched), :meth:`Planner.plan`
 gives its feed item and the images still to fetch, and notes in :class:`Obsolete` the stored
 images it no longer lists. The spider turns these decisions into requests.
+
+Each image's file is named by its *stem* (:func:`~louvre_scraper.images.image_stems`: its
+position, ``{position}-{k}`` when positions collide) and the extension its bytes will give it,
+so a stored image is looked up by its stem, whatever its extension. An image whose URL the
+fetch policy refuses is failed here, before any request (some, like ``javascript:``, cannot
+even be one).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlparse
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from louvre_scraper.arks import day_of, parse_lastmod
 from louvre_scraper.contract import CollectionStats
-from louvre_scraper.images import IMAGE_ENDS, extension
+from louvre_scraper.fetchpolicy import refusal
+from louvre_scraper.images import EXTENSIONS, IMAGE_ENDS, image_stems
 from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.records import (
     FilterTally,
@@ -27,17 +33,19 @@ from louvre_scraper.records import (
     parse_record,
     prop,
 )
+from louvre_scraper.stores import find_first
 
 if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
 
     from louvre_scraper.config import LouvreConfig
     from louvre_scraper.mirror import Obsolete
-    from louvre_scraper.stores import Inventory
+    from louvre_scraper.stores import Inventory, StoredZip
 
 logger = logging.getLogger(__name__)
 
 IMAGES_CHOICES = ("all", "first", "none")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -47,25 +55,10 @@ class Wanted:
     filters: FilterTally
     images: str = "all"  # one of IMAGES_CHOICES
 
-    def of(self, refs: list[ImageRef]) -> list[ImageRef]:
+    def of(self, refs: list[T]) -> list[T]:
         if self.images == "none":
             return []
         return refs[:1] if self.images == "first" else refs
-
-
-def image_url(value: str, record_url: str) -> str | None:
-    """The URL to fetch for a record's ``urlImage``: an http(s) URL, or a path absolute on the
-    site resolved against the record's URL (``/media/…``); None for anything else (a number,
-    a list, a malformed URL, another scheme)."""
-    if not value.startswith(("http://", "https://", "/")) or any(c.isspace() for c in value):
-        return None
-    try:
-        url = urljoin(record_url, value)
-        parsed = urlparse(url)
-        host = parsed.hostname
-    except ValueError:  # e.g. an unbalanced "[" in the host
-        return None
-    return url if parsed.scheme in ("http", "https") and host else None
 
 
 @dataclass(frozen=True)
@@ -73,16 +66,28 @@ class FetchRecord:
     """The record's ``.json`` must be fetched; *old_images* are the stored version's."""
 
     ark: str
-    old_images: dict[str, str]  # {path: url}
+    old_images: dict[str, str]  # {stem: url}
+
+
+@dataclass(frozen=True)
+class ImageFetch:
+    """An image to fetch: its entry in the item's ``images``, its file's stem, and the stored
+    file of the image it replaces at that stem (None: nothing stored there)."""
+
+    index: int
+    ref: ImageRef
+    stem: str
+    replaces: str | None = None
 
 
 @dataclass
 class RecordPlan:
-    """A record at hand: its item (None: nothing to send) and the images still to fetch."""
+    """A record at hand: its item (None: nothing to send), the images still to fetch, and
+    those the fetch policy refused: ``(url, the line that names it)``."""
 
     item: ArtworkRecord | None
-    fetch: list[tuple[int, ImageRef]] = field(default_factory=list)  # (index in item, image)
-    unusable: list[str] = field(default_factory=list)  # urlImage values that are not URLs
+    fetch: list[ImageFetch] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
 
 
 class Planner:
@@ -100,14 +105,19 @@ class Planner:
         self.stats = stats
         self.wanted = wanted
 
-    def image_paths(self, ark: str, record: dict[str, Any]) -> dict[str, str]:
-        """{path: url} of every image *record* lists (whatever ``-a images`` says)."""
-        record_url = self.config.record_url(ark)
-        return {
-            self.config.image_path(ark, ref.position, extension(url)): url
-            for ref in images(record)
-            if (url := image_url(ref.url, record_url)) is not None
-        }
+    def named_images(self, record: dict[str, Any]) -> list[tuple[ImageRef, str]]:
+        """Every image *record* lists (whatever ``-a images`` says), with its file's stem."""
+        refs = images(record)
+        return list(zip(refs, image_stems(ref.position for ref in refs), strict=True))
+
+    def image_stems(self, record: dict[str, Any]) -> dict[str, str]:
+        """{stem: url} of every image *record* lists."""
+        return {stem: ref.url for ref, stem in self.named_images(record)}
+
+    async def stored_image(self, ark: str, stem: str) -> tuple[str, StoredZip] | None:
+        """The stored file of the image *stem* of *ark*, whichever extension it has."""
+        paths = [self.config.image_path(ark, stem, ext) for ext in EXTENSIONS.values()]
+        return await find_first(self.inventory, paths, IMAGE_ENDS)
 
     async def listed(self, ark: str, lastmod: int) -> FetchRecord | RecordPlan:
         """What one listed record needs: its ``.json`` (changed, or the sitemap cannot say),
@@ -115,7 +125,7 @@ class Planner:
         self.stats.inc_value(CollectionStats.RECORDS)
         stored_body = await self.inventory.read(self.config.record_path(ark))
         stored = parse_record(stored_body) if stored_body else None
-        old_images = self.image_paths(ark, stored) if stored else {}
+        old_images = self.image_stems(stored) if stored else {}
         if stored is not None and lastmod and parse_lastmod(prop(stored, "modified")) >= lastmod:
             logger.debug("%s: stored record is current (%s)", ark, day_of(lastmod))
             return await self.plan(ark, stored, None, old_images)
@@ -142,29 +152,36 @@ class Planner:
             item["status"] = "filtered"  # the pipeline stores a fetched .json, the feed skips it
             return RecordPlan(item if body is not None else None)
         plan = RecordPlan(item)
-        for listed in self.wanted.of(images(record)):
-            url = image_url(listed.url, self.config.record_url(ark))
-            if url is None:
-                item["images"].append(image_row(listed, status="failed"))
-                plan.unusable.append(listed.url)
-                continue
-            ref = replace(listed, url=url)
-            path = self.config.image_path(ark, ref.position, extension(ref.url))
-            entry = image_row(ref, path=path)  # where it goes; None again if it fails
+        named = self.named_images(record)
+        if any(stem != str(ref.position) for ref, stem in named):
+            logger.info(
+                "%s: images share a position; stored as %s",
+                ark,
+                ", ".join(f"{ref.position} → {stem}" for ref, stem in named),
+            )
+        for ref, stem in self.wanted.of(named):
+            entry = image_row(ref)  # path: None until the file is in the store
             item["images"].append(entry)
-            old_url = old_images.get(path)
-            found = await self.inventory.find(path, IMAGE_ENDS)
-            if found is not None and old_url in (None, ref.url):
+            why = refusal(ref.url, self.config.allowed_hosts)
+            if why is not None:
+                entry["status"] = "failed"
+                plan.refused.append((ref.url, f"image {ark}/{stem}: refused {ref.url} — {why}"))
+                continue
+            found = await self.stored_image(ark, stem)
+            if found is not None and old_images.get(stem) in (None, ref.url):
+                path, stored_file = found
                 self.stats.inc_value(CollectionStats.IMAGES_UPTODATE)
-                entry.update(size=found.size, status="uptodate")
+                entry.update(path=path, size=stored_file.size, status="uptodate")
                 if self.config.checksums:
-                    entry["checksum"] = await self.inventory.checksum(path, found)
+                    entry["checksum"] = await self.inventory.checksum(path, stored_file)
                 continue
             if found is not None:
-                self.obsolete.replaced(path)
-            plan.fetch.append((len(item["images"]) - 1, ref))
-        listed = self.image_paths(ark, record)
-        for path in old_images:
-            if path not in listed:
-                self.obsolete.superseded(path)
+                self.obsolete.replaced(found[0])
+            index = len(item["images"]) - 1
+            plan.fetch.append(ImageFetch(index, ref, stem, found[0] if found else None))
+        listed = {stem for _, stem in named}
+        for stem in old_images:
+            gone = await self.stored_image(ark, stem) if stem not in listed else None
+            if gone is not None:
+                self.obsolete.superseded(gone[0])
         return plan

@@ -66,7 +66,10 @@ def sitemap_body(body: bytes, max_size: int) -> bytes:
     except OSError as error:  # gzip.BadGzipFile, a cut stream
         raise NotASitemap(f"damaged gzip ({error})") from None
     except ValueError:  # _DecompressionMaxSizeExceeded (a ValueError): a zip bomb or too big
-        raise NotASitemap(f"over the size limit ({max_size} bytes) once decompressed") from None
+        raise NotASitemap(
+            f"over the limit once decompressed (LOUVRE_MAX_SITEMAP_BYTES={max_size},"
+            " raise it to read it)"
+        ) from None
 
 
 def read_sitemap(body: bytes) -> SitemapPage:
@@ -102,7 +105,8 @@ class SitemapWalk:
     callback: Callable[[Response], Any]
     errback: Callable[[Failure], Any]
     max_sitemaps: int
-    max_size: int
+    max_size: int  # bytes of one sitemap, decompressed (LOUVRE_MAX_SITEMAP_BYTES)
+    max_urls: int  # <loc> entries of one sitemap (LOUVRE_MAX_SITEMAP_URLS)
     fallback_url: str  # asked when robots.txt names no sitemap
     failed: list[tuple[str, str]] = field(default_factory=list)  # (url, why)
     asked: set[str] = field(default_factory=set)
@@ -165,7 +169,10 @@ class SitemapWalk:
         elif not ok:
             self._broken(response.url, f"HTTP {response.status}")
         else:
-            urls = self._read_page(response)
+            try:
+                urls = self._read_page(response)
+            except Exception as error:  # noqa: BLE001 - whatever it is, the walk must end
+                self._broken(response.url, f"unreadable ({error!r})")
         requests = [r for r in map(self._request, urls) if r is not None]
         self._one_done()
         return requests
@@ -175,6 +182,13 @@ class SitemapWalk:
             page = read_sitemap(sitemap_body(response.body, self.max_size))
         except NotASitemap as error:
             self._broken(response.url, str(error))
+            return []
+        if len(page.entries) > self.max_urls:  # the sitemap protocol's limit: not a sitemap
+            self._broken(
+                response.url,
+                f"{len(page.entries)} entries, over the limit"
+                f" (LOUVRE_MAX_SITEMAP_URLS={self.max_urls}, raise it to read it)",
+            )
             return []
         self.stats.inc_value(CollectionStats.SITEMAPS)
         if page.kind == "sitemapindex":

@@ -1,4 +1,4 @@
-"""What the commands that read the mirror back share (``scrapy export``, ``scrapy verify``).
+"""What the commands that read the mirror back share (``scrapy export``, ``verify``, ``catalogue``).
 
 They run no crawl: no reactor, no crawler process. They read FILES_STORE (and the AWS_*
 settings of an ``s3://`` one) from the project's settings and ``-s``, log as a crawl does, and
@@ -55,7 +55,7 @@ class StoreCommand(ScrapyCommand):
 
     def ticker(self, store: Store, unit: str) -> Ticker:
         """Progress over the store's records (counted first: one listing of their folder)."""
-        total = sum(1 for _ in store.record_paths())
+        total = sum(1 for _ in store.record_paths(ordered=False))
         return Ticker(total, unit, store.config.logstats_interval)
 
 

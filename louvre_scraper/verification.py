@@ -93,7 +93,7 @@ class Verification:
             for image in stored.images:
                 tally.images += 1
                 if image.path is None:
-                    where = image_stem(store.config, stored.ark, image.ref) + ".*"
+                    where = image_stem(store.config, stored.ark, image.stem) + ".*"
                     why = f"image {image.ref.position} of {stored.path}, {image.ref.url}"
                     yield tally.add(Finding("missing", where, why))
                     continue

@@ -9,7 +9,7 @@ which no crawl of the first may ask anything: ``/hostile/other`` answers its URL
 ``/__log__`` what it was asked.
 
 Everything of ``tests.fake_louvre`` (its handler, faults, request log, the documented route of
-``tests.fake_collection``) is reused; on top, the first five records (sorted arks) are
+``tests.fake_collection``) is reused; on top, the first six records (sorted arks) are
 replaced by :data:`HOSTILE_RECORDS`' image lists, robots.txt gets a ``Sitemap: file://`` line,
 the sitemap index lists a gzip bomb, a ``file:`` URL and the other host's sitemap, and
 ``/hostile/...`` serves the bodies: ``img/NAME`` (see :data:`BODIES`), ``redirect?to=URL``,
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from tests.fake_louvre import Config
 
 SECRET_DEFAULT = "/etc/passwd"
+FLOOD = 34  # endless images of one record
 CHUNK = 64 * 1024
 CHUNKED_BYTES = 48 * 1024 * 1024  # over the default image limit (32 MiB), and finite
 BOMB_BYTES = 512 * 1024 * 1024  # what the gzip bombs inflate to (~0.5 MB on the wire)
@@ -84,7 +85,7 @@ def _to(target: str) -> str:
     return "{base}/hostile/redirect?to=" + urllib.parse.quote(target, safe="{}")
 
 
-# Five records, each a kind of attack; the crawl must store exactly the ``stored`` names.
+# Six records, each a kind of attack; the crawl must store exactly the ``stored`` names.
 HOSTILE_RECORDS: tuple[tuple[HostileImage, ...], ...] = (
     (  # schemes and hosts that are not the site's
         HostileImage("file://{secret}", 0, None),
@@ -124,6 +125,8 @@ HOSTILE_RECORDS: tuple[tuple[HostileImage, ...], ...] = (
         HostileImage("{base}/hostile/img/c3.jpg", 1, "1.jpg"),
         HostileImage("{base}/hostile/img/c4.jpg", 2, "2-1.jpg"),  # index 2 came first
     ),
+    # A flood: more endless bodies than CONCURRENT_REQUESTS, all at once.
+    tuple(HostileImage(f"{{base}}/hostile/endless?n={n}", n, None) for n in range(FLOOD)),
 )
 HOSTILE_SITEMAPS = ("{base}/hostile/bomb.xml.gz", "file:///etc/passwd", "{other}/sitemap.xml")
 ROBOTS_LINE = "Sitemap: file://{secret}\n"

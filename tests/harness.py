@@ -13,7 +13,10 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 # Extra settings for every crawl the tests start (``scrapy crawl`` here, test_shards' runs and
@@ -54,9 +57,10 @@ class FakeLouvre:
             self.process.wait(10)
 
 
-def start_fake_louvre(*args: str) -> FakeLouvre:
+def start_fake_louvre(*args: str, module: str = "tests.fake_louvre") -> FakeLouvre:
+    """Start a fake server (``tests.fake_louvre``, or a sibling such as ``tests.fake_hostile``)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_louvre", *args],
+        [sys.executable, "-m", module, *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -144,3 +148,20 @@ def crawl(
         env={**os.environ, **(env or {})},
     )
     return Crawl(result.returncode, result.stderr, store, parse_stats(result.stderr))
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's chromium package; .ci/run installs it
+CHROMIUM_ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+
+
+def launch_chromium(playwright: Playwright) -> Browser:
+    """Headless system Chromium through Playwright (which then downloads no browser)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))

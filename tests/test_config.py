@@ -44,7 +44,8 @@ def test_trust_boundary_defaults_and_overrides(tmp_path: Path) -> None:
         32 * mib,
         50 * mib,
     )
-    assert (c.max_sitemap_urls, c.max_zip_bytes, c.max_probe_bytes) == (50_000, 256 * mib, mib)
+    assert (c.max_sitemap_urls, c.max_zip_bytes, c.max_probe_bytes) == (50_000, 64 * mib, mib)
+    assert c.max_bytes_in_flight == 128 * mib
     c = config(
         tmp_path,
         LOUVRE_BASE_URL="http://127.0.0.1:8080",
@@ -85,6 +86,7 @@ def test_s3_store_gets_a_key_prefix(tmp_path: Path) -> None:
         ("LOUVRE_PRUNE_MAX", "-1", "expected a number of files"),
         ("LOUVRE_PRUNE_MAX", "120%", "expected a number of files"),
         ("LOUVRE_MAX_SITEMAPS", "0", "must be at least 1"),
+        ("LOUVRE_IMAGE_TEMPLATE", "{ark}/{position:03d}{ext}", "must also take 0-1"),
         ("LOUVRE_ALLOWED_HOSTS", "https://cdn.example.org", "is not a host name"),
         ("LOUVRE_ALLOWED_HOSTS", "cdn.example.org/images", "is not a host name"),
         ("LOUVRE_ALLOWED_HOSTS", "cdn.example.org:8080", "is not a host name"),
@@ -95,6 +97,7 @@ def test_s3_store_gets_a_key_prefix(tmp_path: Path) -> None:
         ("LOUVRE_MAX_SITEMAP_URLS", "lots", "not an integer"),
         ("LOUVRE_MAX_ZIP_BYTES", "1.5", "not an integer"),
         ("LOUVRE_MAX_PROBE_BYTES", "0", "must be at least 1"),
+        ("LOUVRE_MAX_BYTES_IN_FLIGHT", "lots", "not an integer"),
     ],
 )
 def test_bad_settings_name_the_culprit(tmp_path: Path, name: str, value: str, message: str) -> None:
@@ -201,3 +204,24 @@ def test_prune_max_is_a_count_or_a_share_of_the_store(tmp_path: Path) -> None:
     assert config(tmp_path, LOUVRE_PRUNE_MAX="10").prune_limit(1000) == 10
     assert config(tmp_path, LOUVRE_PRUNE_MAX="0.5%").prune_limit(1000) == 5
     assert config(tmp_path, LOUVRE_PRUNE_MAX="0").prune_limit(1000) == 0
+
+
+def test_stored_paths_are_built_from_checked_parts_only(tmp_path: Path) -> None:
+    c = config(tmp_path)
+    assert c.record_path("cl010000301") == "records/cl010000301.json"
+    assert c.image_path("cl010000301", 3, ".png") == "images/cl010000301/3.png"
+    assert c.image_path("cl010000301", "3-1", ".jpg") == "images/cl010000301/3-1.jpg"
+    assert c.image_path("cl010000301", 0, "") == "images/cl010000301/0"
+    for ark, stem, ext in [
+        ("../etc", 0, ".jpg"),
+        ("cl010000301/..", 0, ".jpg"),
+        ("cl01", 0, ".jpg"),
+        ("cl010000301", "../0", ".jpg"),
+        ("cl010000301", "0.sh", ".jpg"),
+        ("cl010000301", 0, ".sh"),
+        ("cl010000301", 0, ".jpg/../../x"),
+    ]:
+        with pytest.raises(ValueError, match="not an"):
+            c.image_path(ark, stem, ext)
+    with pytest.raises(ValueError, match="not an ark"):
+        c.record_path("../../etc/passwd")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 from scrapy import Request
-from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, StopDownload
 from scrapy.http import Response
 from scrapy.settings import Settings
 from twisted.internet.defer import CancelledError
@@ -14,9 +15,14 @@ from twisted.internet.defer import CancelledError
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.contract import ID_META, JUDGE_META, PROBE_META
 from louvre_scraper.fetchpolicy import (
+    BUDGET_RETRIES,
+    BUDGET_TRIES_META,
+    CUT_META,
     NOT_HTTP,
     OTHER_HOST,
     FetchPolicy,
+    InFlight,
+    OverBudget,
     Refused,
     TooLarge,
     body_kind,
@@ -143,11 +149,62 @@ def test_a_cancelled_body_names_the_limit_and_the_setting(tmp_path: Path, error)
     image = Request("http://127.0.0.1:8000/x.jpg", meta={JUDGE_META: "image"})
     mw.process_request(image)
     with pytest.raises(TooLarge) as too_large:
-        mw.process_exception(image, error)
+        asyncio.run(mw.process_exception(image, error))
     assert str(too_large.value) == (
         "refused http://127.0.0.1:8000/x.jpg — its body is over the limit"
         " (LOUVRE_MAX_IMAGE_BYTES=1000, raise it to fetch)"
     )
     assert classify_exception(too_large.value) is None
     # Any other failure is not the policy's.
-    assert mw.process_exception(image, ValueError("x")) is None
+    assert asyncio.run(mw.process_exception(image, ValueError("x"))) is None
+
+
+def test_the_bodies_in_flight_are_counted_together() -> None:
+    budget = InFlight(100)
+    a, b = object(), object()
+    assert not budget.received(a, 60)
+    assert not budget.received(b, 40)
+    assert budget.received(b, 1)  # the bytes that pass the budget cut their body...
+    assert budget.total == 60  # ...whose bytes no longer count
+    assert not budget.alone(b)
+    budget.left(b)  # it left the downloader
+    assert budget.alone(a)
+    assert not budget.received(a, 40)
+    budget.left(a)
+    budget.left(a)  # twice (a failure after a cut): nothing left to free
+    assert budget.total == 0 and budget.sizes == {}
+
+
+def test_a_body_cut_by_the_budget_is_asked_again_then_fails_naming_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("louvre_scraper.fetchpolicy.BUDGET_WAIT", 0)
+    monkeypatch.setattr("louvre_scraper.fetchpolicy.call_later", lambda *a: None)
+    mw = policy(tmp_path, LOUVRE_MAX_BYTES_IN_FLIGHT="1000")
+    other = Request("http://127.0.0.1:8000/big.jpg", meta={JUDGE_META: "image"})
+    mw.bytes_received(b"x" * 900, other)
+    image = Request("http://127.0.0.1:8000/x.jpg", meta={JUDGE_META: "image"})
+    mw.process_request(image)
+    for tries in range(1, BUDGET_RETRIES + 2):
+        with pytest.raises(StopDownload):
+            mw.bytes_received(b"x" * 200, image)
+        assert image.meta[CUT_META]
+        mw.request_left(image)
+        if tries > BUDGET_RETRIES:
+            break
+        again = asyncio.run(mw.process_exception(image, StopDownload(fail=True)))
+        assert isinstance(again, Request) and again.url == image.url
+        assert again.meta[BUDGET_TRIES_META] == tries
+        image = again
+    with pytest.raises(OverBudget, match=r"LOUVRE_MAX_BYTES_IN_FLIGHT=1000; raise it"):
+        asyncio.run(mw.process_exception(image, StopDownload(fail=True)))
+    # Alone over the budget, waiting is no use: it fails at once.
+    mw.request_left(other)
+    alone = Request("http://127.0.0.1:8000/alone.jpg")
+    with pytest.raises(StopDownload):
+        mw.bytes_received(b"x" * 1001, alone)
+    with pytest.raises(OverBudget):
+        asyncio.run(mw.process_exception(alone, StopDownload(fail=True)))
+    # A probe's own StopDownload (fail=False, after its headers) is not the budget's.
+    probe = Request("http://127.0.0.1:8000/p", meta={ID_META: 1, PROBE_META: True})
+    assert asyncio.run(mw.process_exception(probe, StopDownload(fail=False))) is None

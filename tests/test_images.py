@@ -7,9 +7,9 @@ import pytest
 
 from louvre_scraper.images import (
     classify_image,
-    extension,
     has_image_ends,
     image_extension,
+    image_stems,
     is_whole_image,
 )
 from louvre_scraper.verdict import Verdict
@@ -104,9 +104,10 @@ def test_statuses() -> None:
     assert classify_image(403, "text/html", b"", MISSING) is Verdict.FAILED
 
 
-def test_extension() -> None:
-    base = "https://collections.louvre.fr/media/cache"
-    assert extension(f"{base}/large/0000000021/0000000006/0000582320_OG.JPG") == ".jpg"
-    assert extension(f"{base}/original/00/92/59/00/AGO009259-000_PE.jpg?x=1") == ".jpg"
-    assert extension(f"{base}/x.png") == ".png"
-    assert extension(f"{base}/noext") == ".jpg"
+def test_images_of_one_record_never_share_a_name() -> None:
+    assert image_stems([0, 1, 2]) == ["0", "1", "2"]
+    # Collisions: the first at a position keeps it, later ones get -1, -2 in record order.
+    assert image_stems([0, 0, 1, 1, 0]) == ["0", "0-1", "1", "1-1", "0-2"]
+    assert image_stems([5, 5, 5]) == ["5", "5-1", "5-2"]
+    # Stable: the same positions, the same names.
+    assert image_stems([2, 0, 2]) == image_stems([2, 0, 2]) == ["2", "0", "2-1"]

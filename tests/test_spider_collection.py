@@ -75,12 +75,13 @@ def test_a_record_asks_for_its_images_ahead_of_further_records(tmp_path: Path) -
     assert [r.meta[IMAGE_META] for r in out] == [0, 1]
     assert {r.meta[JUDGE_META] for r in out} == {"image"}
     item = built.open_records[ARK].item
-    assert [e["path"] for e in item["images"]] == [f"images/{ARK}/0.jpg", f"images/{ARK}/1.png"]
+    assert [e["path"] for e in item["images"]] == [None, None]  # named when the bytes come
     assert item["body"] == body
 
     # The record's item leaves with its last image, carrying both bodies to the pipeline.
     first = built.parse_image(image_response(out[0], JPEG))
     assert first is None
+    assert item["images"][0]["path"] == f"images/{ARK}/0.jpg"
     last = built.parse_image(image_response(out[1], b"", status=404, verdict=Verdict.MISSING))
     assert isinstance(last, ArtworkRecord)
     assert [e.get("body") for e in last["images"]] == [JPEG, None]
@@ -110,7 +111,8 @@ def test_an_image_whose_url_changed_is_asked_again_and_the_dropped_one_listed(
 ) -> None:
     built = spider(tmp_path)
     write_atomically(tmp_path / "store" / "images" / ARK / "0.jpg", JPEG)
-    old = {f"images/{ARK}/0.jpg": f"{BASE}/old.jpg", f"images/{ARK}/1.jpg": f"{BASE}/gone.jpg"}
+    write_atomically(tmp_path / "store" / "images" / ARK / "1.jpg", JPEG)
+    old = {"0": f"{BASE}/old.jpg", "1": f"{BASE}/gone.jpg"}
     body = json.dumps(record(f"{BASE}/new.jpg")).encode()
     out = asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE, old)))
     assert [r.url for r in out] == [f"{BASE}/new.jpg"]
@@ -172,7 +174,84 @@ def test_images_the_record_still_lists_are_not_superseded_when_only_the_first_is
     tmp_path: Path,
 ) -> None:
     built = spider(tmp_path, images="first")
-    old = {f"images/{ARK}/0.jpg": f"{BASE}/a.jpg", f"images/{ARK}/1.jpg": f"{BASE}/b.jpg"}
+    write_atomically(tmp_path / "store" / "images" / ARK / "1.jpg", JPEG)
+    old = {"0": f"{BASE}/a.jpg", "1": f"{BASE}/b.jpg"}
     body = json.dumps(record(f"{BASE}/a.jpg", f"{BASE}/b.jpg")).encode()
     asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE, old)))
     assert built.obsolete.found == {}
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 20 + b"\x00\x00\x00\x00IEND\xaeB`\x82"
+
+
+def test_an_image_is_named_by_its_bytes_and_found_again_by_its_stem(tmp_path: Path) -> None:
+    built = spider(tmp_path)
+    body = json.dumps(record(f"{BASE}/x.sh")).encode()
+    out = asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE)))
+    item = built.parse_image(image_response(out[0], PNG))
+    assert isinstance(item, ArtworkRecord)
+    assert item["images"][0]["path"] == f"images/{ARK}/0.png"
+    # Stored under that name, the next run finds it whatever the URL says.
+    write_atomically(tmp_path / "store" / "images" / ARK / "0.png", PNG)
+    again = spider(tmp_path)
+    out = asyncio.run(
+        again.parse_record(record_response(again, body, Verdict.WHOLE, {"0": f"{BASE}/x.sh"}))
+    )
+    assert out[0]["images"][0]["status"] == "uptodate"
+    assert out[0]["images"][0]["path"] == f"images/{ARK}/0.png"
+
+
+def test_a_new_image_of_another_kind_supersedes_the_old_file(tmp_path: Path) -> None:
+    built = spider(tmp_path)
+    write_atomically(tmp_path / "store" / "images" / ARK / "0.jpg", JPEG)
+    body = json.dumps(record(f"{BASE}/new.png")).encode()
+    out = asyncio.run(
+        built.parse_record(record_response(built, body, Verdict.WHOLE, {"0": f"{BASE}/a"}))
+    )
+    built.parse_image(image_response(out[0], PNG))
+    assert built.obsolete.found == {f"images/{ARK}/0.jpg": "superseded"}
+
+
+def test_a_url_the_policy_refuses_is_failed_before_any_request(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    built = spider(tmp_path)
+    urls = ("javascript:alert(1)", "/relative/x.jpg", "file:///etc/passwd", f"{BASE}/ok.jpg")
+    body = json.dumps(record(*urls)).encode()
+    with caplog.at_level(logging.WARNING):
+        out = asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE)))
+    assert [r.url for r in out] == [f"{BASE}/ok.jpg"]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"image {ARK}/{i}: refused {url} — not an http(s) URL of the site"
+        for i, url in enumerate(urls[:3])
+    ]
+    assert built.failed == set(urls[:3])
+    entries = built.open_records[ARK].item["images"]
+    assert [e["status"] for e in entries] == ["failed", "failed", "failed", None]
+
+
+def test_images_sharing_a_position_get_distinct_stable_names(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    built = spider(tmp_path)
+    entries = [
+        {"urlImage": f"{BASE}/a.jpg", "position": 0},
+        {"urlImage": f"{BASE}/b.jpg", "position": 0},
+        {"urlImage": f"{BASE}/c.jpg"},  # no position: its index, 2
+        {"urlImage": f"{BASE}/d.jpg", "position": 2},
+    ]
+    body = json.dumps({**record(), "image": entries}).encode()
+    with caplog.at_level(logging.INFO):
+        out = asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE)))
+    item = None
+    for request in out:
+        item = built.parse_image(image_response(request, JPEG)) or item
+    assert isinstance(item, ArtworkRecord)
+    assert [e["path"].rsplit("/", 1)[1] for e in item["images"]] == [
+        "0.jpg",
+        "0-1.jpg",
+        "2.jpg",
+        "2-1.jpg",
+    ]
+    said = [r.getMessage() for r in caplog.records if "share a position" in r.getMessage()]
+    assert said == [f"{ARK}: images share a position; stored as 0 → 0, 0 → 0-1, 2 → 2, 2 → 2-1"]

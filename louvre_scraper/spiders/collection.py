@@ -34,13 +34,22 @@ from louvre_scraper.contract import (
     CollectionStats,
 )
 from louvre_scraper.errors import BadInput, check_arguments
+from louvre_scraper.fetchpolicy import said_refused
 from louvre_scraper.ids import Shard
+from louvre_scraper.images import image_extension
 from louvre_scraper.lazy import wait_for_room
 from louvre_scraper.ledger import SETTLED, Ledger, Outcome, listing_fingerprint
 from louvre_scraper.mirror import Obsolete
-from louvre_scraper.plan import IMAGES_CHOICES, FetchRecord, Planner, RecordPlan, Wanted
+from louvre_scraper.plan import (
+    IMAGES_CHOICES,
+    FetchRecord,
+    ImageFetch,
+    Planner,
+    RecordPlan,
+    Wanted,
+)
 from louvre_scraper.reachability import give_up_if_failing, site_failing
-from louvre_scraper.records import FilterTally, ImageRef, parse_record
+from louvre_scraper.records import FilterTally, parse_record
 from louvre_scraper.sitemaps import SitemapWalk
 from louvre_scraper.spiders.base import StoreSpiderMixin
 from louvre_scraper.stop import is_stopping
@@ -76,6 +85,7 @@ class OpenRecord:
 
     item: ArtworkRecord
     waiting: int
+    fetches: dict[int, ImageFetch]  # by index in the item's images
 
 
 class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
@@ -108,8 +118,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             raise BadInput(
                 f"bad argument images={wanted_images!r}: expected {', '.join(IMAGES_CHOICES)}"
             )
-        filters = {"collection": collection, "type": object_type}
-        self.filters = FilterTally({k: str(v).strip() for k, v in filters.items() if v})
+        self.filters = FilterTally.of(collection, object_type)
         self.wanted = Wanted(self.filters, images_wanted)
         self._shard = Shard.parse(None if shard is None else str(shard))
         self.listing = ArkListing(self._shard)
@@ -141,6 +150,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             errback=spider.sitemap_failed,
             max_sitemaps=spider.config.max_sitemaps,
             max_size=spider.config.max_sitemap_bytes,
+            max_urls=spider.config.max_sitemap_urls,
             fallback_url=f"{spider.config.base_url}/sitemap.xml",
         )
         crawler.signals.connect(spider._item_stored, signal=signals.item_scraped)
@@ -262,31 +272,40 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         if request.meta.get(RUN_META) != self._run_id:
             return
+        ark = request.meta[ARK_META]
+        said = said_refused(f"record {ark}", failure.value)
         reason = failure.getErrorMessage() or repr(failure.value)
-        self.record_failure(request.url, reason, request.meta[ARK_META])
+        self.record_failure(request.url, reason, ark, log=not said)
 
     def _open(self, ark: str, plan: RecordPlan) -> list[Any]:
         """The record's item, or the requests for its images (the item leaves with the last)."""
-        for value in plan.unusable:
-            self.record_failure(value, "not an image URL", ark, kind="image")
         if plan.item is None:  # filtered out, and its stored .json is current
             self._settle(ark, Outcome.CURRENT)
             return []
+        for url, line in plan.refused:  # the fetch policy's: named once, never asked
+            logger.warning("%s", line)
+            self.record_failure(url, "", ark, kind="image", log=False)
         if not plan.fetch:
             return [self._leave(ark, plan.item)]
         if ark in self.open_records:  # asked twice: the first one finishes it
             return []
-        self.open_records[ark] = OpenRecord(plan.item, len(plan.fetch))
-        return [self._image_request(ark, index, ref) for index, ref in plan.fetch]
+        fetches = {fetch.index: fetch for fetch in plan.fetch}
+        self.open_records[ark] = OpenRecord(plan.item, len(plan.fetch), fetches)
+        return [self._image_request(ark, fetch) for fetch in plan.fetch]
 
     # -- images ------------------------------------------------------------------------------
 
-    def _image_request(self, ark: str, index: int, ref: ImageRef) -> scrapy.Request:
+    def _image_request(self, ark: str, fetch: ImageFetch) -> scrapy.Request:
         return scrapy.Request(
-            ref.url,
+            fetch.ref.url,
             callback=self.parse_image,
             errback=self.image_failed,
-            meta={ARK_META: ark, IMAGE_META: index, JUDGE_META: "image", RUN_META: self._run_id},
+            meta={
+                ARK_META: ark,
+                IMAGE_META: fetch.index,
+                JUDGE_META: "image",
+                RUN_META: self._run_id,
+            },
             priority=IMAGE_PRIORITY,
             dont_filter=True,
         )
@@ -302,7 +321,10 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             self._stats().inc_value(CollectionStats.IMAGES_MISSING)
             logger.info("%s: image %s answers %d", ark, response.url, response.status)
             return self._image_done(ark, response.meta[IMAGE_META], status="missing")
-        reason = "damaged image" if 200 <= response.status < 300 else f"HTTP {response.status}"
+        reason = f"HTTP {response.status}"
+        if 200 <= response.status < 300:
+            is_image = image_extension(response.body) is not None
+            reason = "damaged image" if is_image else "not an image (JPEG, PNG, WebP, GIF, TIFF)"
         self.record_failure(response.url, reason, ark, kind="image")
         return self._image_done(ark, response.meta[IMAGE_META], status="failed")
 
@@ -310,9 +332,13 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         if request.meta.get(RUN_META) != self._run_id:
             return None
+        ark, index = request.meta[ARK_META], request.meta[IMAGE_META]
+        record = self.open_records.get(ark)
+        stem = record.fetches[index].stem if record else "?"
+        said = said_refused(f"image {ark}/{stem}", failure.value)
         reason = failure.getErrorMessage() or repr(failure.value)
-        self.record_failure(request.url, reason, request.meta[ARK_META], kind="image")
-        return self._image_done(request.meta[ARK_META], request.meta[IMAGE_META], status="failed")
+        self.record_failure(request.url, reason, ark, kind="image", log=not said)
+        return self._image_done(ark, index, status="failed")
 
     def _image_done(
         self, ark: str, index: int, *, body: bytes | None = None, status: str | None = None
@@ -322,7 +348,12 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             return None
         entry = record.item["images"][index]
         if body is not None:
-            entry["body"] = body
+            # Named by its bytes (judged whole, so one of the five kinds), never by its URL.
+            fetch = record.fetches[index]
+            ext = image_extension(body) or ""
+            entry.update(body=body, path=self.config.image_path(ark, fetch.stem, ext))
+            if fetch.replaces is not None and fetch.replaces != entry["path"]:
+                self.obsolete.superseded(fetch.replaces)  # the older image had another kind
         else:
             entry.update(status=status, path=None)  # not in the store
         record.waiting -= 1

@@ -12,6 +12,7 @@ from twisted.internet.defer import Deferred
 
 from louvre_scraper.contract import FAILED_STAT, ID_META, VERDICT_META, ZIP_UNITS, ZipStats
 from louvre_scraper.errors import check_arguments
+from louvre_scraper.fetchpolicy import said_refused
 from louvre_scraper.ids import IdRange, Shard
 from louvre_scraper.items import ArtworkZip
 from louvre_scraper.lazy import wait_for_room
@@ -264,8 +265,11 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
 
     def zip_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        self._settle(request.meta[ID_META])
-        self.record_failure(request.meta[ID_META], failure.getErrorMessage() or repr(failure.value))
+        artwork_id = request.meta[ID_META]
+        self._settle(artwork_id)
+        said = said_refused(f"ID {artwork_id}", failure.value)
+        reason = failure.getErrorMessage() or repr(failure.value)
+        self.record_failure(artwork_id, reason, log=not said)
 
     def not_stored(self, item: Any, url: str, kind: str) -> None:
         """The pipeline could not store the zip of *item* (it says why, once)."""
@@ -279,10 +283,12 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
         counts = self.units.count(self.crawler.stats)
         return max(0, counts.ids - counts.done)
 
-    def record_failure(self, artwork_id: int, reason: str) -> None:
+    def record_failure(self, artwork_id: int, reason: str, *, log: bool = True) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(FAILED_STAT)
         self.failed_ids.add(artwork_id)
+        if not log:  # the fetch policy's line said it
+            return
         # While the whole site fails, the reachability guard's one line says it for all IDs.
         level = logging.DEBUG if site_failing(self.crawler) else logging.WARNING
         logger.log(level, "ID %d failed after retries: %s", artwork_id, reason)

@@ -1,0 +1,126 @@
+"""``scrapy catalogue DEST``: a static catalogue of the store to browse from disk.
+
+Reads FILES_STORE (and the other settings) as ``scrapy export`` does, through
+:mod:`louvre_scraper.dataset`, and builds the site of :mod:`louvre_scraper.catalogue` in DEST.
+Bad input (no store, an unwritable DEST, a bad option, a filter that keeps nothing) is one line
+and exit status 2, before anything is written.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from louvre_scraper.catalogue import CatalogueOptions, build_catalogue, summary_line
+from louvre_scraper.commands.export import nothing_kept
+from louvre_scraper.config import writable_dir
+from louvre_scraper.dataset import Tally, filters, record_rows
+from louvre_scraper.errors import BadInput
+from louvre_scraper.storecommand import StoreCommand
+from louvre_scraper.thumbnails import Outcome
+
+if TYPE_CHECKING:
+    import argparse
+
+    from louvre_scraper.catalogue import CatalogueCounts
+    from louvre_scraper.dataset import Store
+
+logger = logging.getLogger(__name__)
+
+MIN_THUMB, MAX_THUMB = 16, 2048
+
+
+class Command(StoreCommand):
+    def syntax(self) -> str:
+        return "[options] DEST"
+
+    def short_desc(self) -> str:
+        return "Build a static catalogue of the store (FILES_STORE) to browse from disk"
+
+    def long_desc(self) -> str:
+        return (
+            "Build, in DEST, a static site of the works in FILES_STORE: DEST/index.html opens"
+            " in a browser from disk, offline (a grid of thumbnails, a search box, a"
+            " department filter, a detail view per work). A rerun brings it up to date and"
+            " makes thumbnails only for new or changed images. Exit status: 0 built, 2 bad"
+            " input (no store, an unwritable DEST; nothing written), 1 crash."
+        )
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        group = parser.add_argument_group("Catalogue Options")
+        group.add_argument(
+            "--collection",
+            metavar="TEXT",
+            help="only the works whose department contains TEXT (as -a collection= of a"
+            " crawl), e.g. peintures",
+        )
+        group.add_argument(
+            "--thumb-size",
+            metavar="PIXELS",
+            default="256",
+            help=f"long side of the thumbnails, {MIN_THUMB} to {MAX_THUMB} (default: 256)",
+        )
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if not args:
+            self.bad_input("scrapy catalogue needs a DEST directory: scrapy catalogue DEST")
+        if len(args) > 1:
+            self.bad_input(f"scrapy catalogue takes one DEST, got {len(args)}: {' '.join(args)}")
+        store = self.open_store()
+        try:
+            options = catalogue_options(store, args[0], opts)
+        except BadInput as error:
+            self.bad_input(str(error))
+        wanted = filters(collection=(opts.collection or "").strip() or None)
+        tally = Tally()
+        ticker = self.ticker(store, "records")
+        rows = record_rows(store, wanted, tally)
+        first = next(rows, None)  # nothing kept: refused before anything is written
+        if first is None:
+            self.bad_input(nothing_kept(tally, wanted, store))
+
+        def progress(counts: CatalogueCounts) -> None:
+            made = counts.thumbnails[Outcome.MADE]
+            ticker.tick(tally.records, f"Cataloguing ({made} thumbnails made)")
+
+        counts, index_html = build_catalogue(itertools.chain([first], rows), options, progress)
+        if tally.damaged:
+            logger.warning(
+                "%d stored records are not records and were left out (scrapy verify names"
+                " them): %s",
+                len(tally.damaged),
+                ", ".join(tally.damaged[:5]) + (", ..." if len(tally.damaged) > 5 else ""),
+            )
+        logger.info("%s", summary_line(counts, ticker.elapsed, index_html))
+
+
+def catalogue_options(store: Store, dest_arg: str, opts: argparse.Namespace) -> CatalogueOptions:
+    """The build's options, every one checked; BadInput names the first bad one."""
+    if not store.is_local:
+        raise BadInput(
+            f"bad setting FILES_STORE={store.name!r}: the catalogue makes thumbnails from"
+            " the image files, so it needs a local store"
+        )
+    size = _thumb_size(opts.thumb_size)
+    if opts.collection is not None and not opts.collection.strip():
+        raise BadInput("bad option --collection='': name a department, e.g. peintures")
+    dest, store_dir = Path(dest_arg), Path(store.name)
+    writable_dir(dest, dest_arg, "DEST")
+    if dest.resolve() == store_dir.resolve() or store_dir.resolve() in dest.resolve().parents:
+        raise BadInput(f"bad argument DEST={dest_arg!r}: inside FILES_STORE, the mirror itself")
+    return CatalogueOptions(store_dir, dest, size)
+
+
+def _thumb_size(value: str) -> int:
+    try:
+        size = int(value)
+    except ValueError:
+        raise BadInput(f"bad option --thumb-size={value!r}: not a number of pixels") from None
+    if not MIN_THUMB <= size <= MAX_THUMB:
+        raise BadInput(
+            f"bad option --thumb-size={value!r}: must be {MIN_THUMB} to {MAX_THUMB} pixels"
+        )
+    return size
