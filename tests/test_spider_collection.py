@@ -21,6 +21,7 @@ from louvre_scraper.contract import (
     VERDICT_META,
 )
 from louvre_scraper.items import ArtworkRecord
+from louvre_scraper.ledger import Ledger
 from louvre_scraper.spiders.collection import IMAGE_PRIORITY, CollectionSpider
 from louvre_scraper.stores import LocalInventory, write_atomically
 from louvre_scraper.verdict import Verdict
@@ -255,3 +256,21 @@ def test_images_sharing_a_position_get_distinct_stable_names(
     ]
     said = [r.getMessage() for r in caplog.records if "share a position" in r.getMessage()]
     assert said == [f"{ARK}: images share a position; stored as 0 → 0, 0 → 0-1, 2 → 2, 2 → 2-1"]
+
+
+def test_a_record_whose_fate_is_unknown_is_unfinished(tmp_path: Path) -> None:
+    built = spider(tmp_path)
+    for number in (10062370, 10062371, 10062372):
+        built.listing.add(f"{BASE}/ark:/53355/cl0{number}")
+    built.listing.sort()
+    built.ledger = Ledger(built.listing)
+    built.crawler.stats.open_spider()
+    body = json.dumps(record()).encode()
+    out = asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE)))
+    (item,) = out  # no image: the item leaves at once, its record settled when it is stored
+    assert built.unfinished() == 3
+    built._item_stored(item=item)
+    built.record_failure(f"{BASE}/ark:/53355/cl010062371.json", "HTTP 403", "cl010062371")
+    assert built.unfinished() == 1  # cl010062372: handed out, never answered
+    assert built.crawler.stats.get_value("collection/records_stored") == 1
+    assert built.crawler.stats.get_value("collection/records_failed") == 1

@@ -29,7 +29,8 @@ class Command(ScrapyCrawlCommand):
     def long_desc(self) -> str:
         return (
             "Run a spider of the current project, by name. Exit status: 0 complete, 1 crash,"
-            " 2 bad input, 3 some items failed for good, 4 site unreachable or refusing,"
+            " 2 bad input, 3 some items failed for good or were left unfinished, 4 site"
+            " unreachable or refusing,"
             " 5 store full or unwritable, 6 stopped before the end (see the README)."
         )
 

@@ -1,8 +1,8 @@
 """What both spiders are built on: settings checked once, the store opened once.
 
-A mixin, not a spider (it has no ``name``, so ``scrapy list`` does not show it): the zip
-spider is a plain :class:`~scrapy.Spider`, the collection spider a
-:class:`~scrapy.spiders.SitemapSpider`.
+A mixin, not a spider (it has no ``name``, so ``scrapy list`` does not show it): both spiders
+are plain :class:`~scrapy.Spider` subclasses, and both offer the
+:class:`~louvre_scraper.contract.MirrorSpider` interface.
 """
 
 from __future__ import annotations
