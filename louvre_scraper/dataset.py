@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import collections
 import posixpath
-from concurrent.futures import ThreadPoolExecutor
+import urllib.parse
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,14 @@ from louvre_scraper.config import LouvreConfig
 from louvre_scraper.errors import BadInput
 from louvre_scraper.images import image_stems
 from louvre_scraper.mirror import template_regex
-from louvre_scraper.records import FilterTally, feed_row, image_row, images, parse_record
+from louvre_scraper.records import (
+    FilterTally,
+    ImageRef,
+    feed_row,
+    image_row,
+    images,
+    parse_record,
+)
 from louvre_scraper.stores import LocalInventory, S3Inventory, open_reader
 
 if TYPE_CHECKING:
@@ -30,10 +38,11 @@ if TYPE_CHECKING:
 
     from scrapy.settings import BaseSettings
 
-    from louvre_scraper.records import ImageRef
 
 Reader = LocalInventory | S3Inventory
 REMOTE_READ_AHEAD = 16  # records fetched at once from a remote store (one GET each)
+LOCAL_READ_AHEAD = 64  # records read ahead from a local store, by LOCAL_THREADS threads
+LOCAL_THREADS = 2
 
 
 @dataclass(frozen=True)
@@ -54,10 +63,12 @@ class Store:
             return str(self.inventory.basedir.absolute())
         return self.config.files_store
 
-    def record_paths(self) -> Iterator[tuple[str, str]]:
-        """``(path, ark)`` of every stored record, in the store's listing order."""
+    def record_paths(self, *, ordered: bool = True) -> Iterator[tuple[str, str]]:
+        """``(path, ark)`` of every stored record, in the store's listing order (or in none:
+        cheaper, to count them)."""
         pattern = template_regex(self.config.record_template)
-        paths = self.inventory.paths(_fixed_folder(self.config.record_template)) or ()
+        folder = _fixed_folder(self.config.record_template)
+        paths = self.inventory.paths(folder, ordered=ordered) or ()
         for path in paths:
             match = pattern.match(path)
             if match:
@@ -71,7 +82,7 @@ def open_store(settings: BaseSettings) -> Store:
     if config.is_local_store and not config.local_store_dir.is_dir():
         raise BadInput(f"bad setting FILES_STORE={config.files_store!r}: no such directory")
     store = Store(config, open_reader(settings, config))
-    if next(store.record_paths(), None) is None:
+    if next(store.record_paths(ordered=False), None) is None:
         raise BadInput(
             f"bad setting FILES_STORE={config.files_store!r}: no record in it"
             f" ({config.record_template}) — crawl into it first"
@@ -125,9 +136,14 @@ def find_images(
             listings[parent] = folder(parent)
         candidates = [name for name in listings[parent] if posixpath.splitext(name)[0] == stem]
         # Two files with one stem: the image was stored again as another type and the old
-        # file is not pruned yet; the newer one is the record's.
-        listing = listings[parent]
-        name = max(candidates, key=lambda n: listing[n].mtime) if candidates else None
+        # file is not pruned yet. The newer one is the record's; in the same second (S3 dates
+        # have no finer grain), the one with the URL's extension.
+        listing, url_ext = listings[parent], _url_extension(ref.url)
+        name = (
+            max(candidates, key=lambda n: (listing[n].mtime, posixpath.splitext(n)[1] == url_ext))
+            if candidates
+            else None
+        )
         if name is None:
             found.append(StoredImage(ref, None, None, image))
             continue
@@ -144,6 +160,12 @@ def find_images(
     return found, unnamed
 
 
+def _url_extension(url: str) -> str:
+    """``.jpg`` for ``…_OG.JPG`` (and ``.jpeg``): only to break a tie between two files."""
+    ext = posixpath.splitext(urllib.parse.urlparse(url).path)[1].lower()
+    return ".jpg" if ext == ".jpeg" else ext
+
+
 def _holds_only(config: LouvreConfig, ark: str, parent: str) -> bool:
     """Whether the folder *parent* holds this ark's images only (``images/{ark}``): then a
     file in it that no image names is unnamed. A folder shared by all arks is not judged."""
@@ -153,33 +175,60 @@ def _holds_only(config: LouvreConfig, ark: str, parent: str) -> bool:
 def read_records(store: Store) -> Iterator[StoredRecord]:
     """Every stored record, parsed, with its images' files, in the store's listing order."""
     inventory = store.inventory
-    for (path, ark), body in _bodies(store):
-        record = parse_record(body) if body is not None else None
-        stored = StoredRecord(ark, path, record)
+    for fetched in _fetched(store):
+        record = parse_record(fetched.body) if fetched.body is not None else None
+        stored = StoredRecord(fetched.ark, fetched.path, record)
         if record is not None:
+            listings = fetched.listings
+
+            def folder(parent: str, listings: dict[str, Any] = listings) -> Any:
+                found = listings.get(parent)
+                return found if found is not None else inventory.folder(parent)
+
             stored.images, stored.unnamed = find_images(
-                store.config, ark, images(record), inventory.folder
+                store.config, fetched.ark, images(record), folder
             )
         yield stored
 
 
-def _bodies(store: Store) -> Iterator[tuple[tuple[str, str], bytes | None]]:
-    inventory = store.inventory
-    if isinstance(inventory, LocalInventory):
-        for listed in store.record_paths():
-            yield listed, inventory.read_bytes(listed[0])
-        return
-    # One GET per record: a few at a time, in order, never more than REMOTE_READ_AHEAD held.
-    with ThreadPoolExecutor(REMOTE_READ_AHEAD) as pool:
-        pending: collections.deque[Any] = collections.deque()
-        for listed in store.record_paths():
-            pending.append((listed, pool.submit(inventory.read_bytes, listed[0])))
-            if len(pending) >= REMOTE_READ_AHEAD:
-                done, future = pending.popleft()
-                yield done, future.result()
+@dataclass
+class Fetched:
+    """A record's bytes, and the listing of its image folder, read ahead in a thread."""
+
+    path: str
+    ark: str
+    body: bytes | None
+    listings: dict[str, Any]
+
+
+def _fetched(store: Store) -> Iterator[Fetched]:
+    """The records' bytes and image folders in listing order, read a few ahead by threads:
+    file reads, directory listings and GETs are system calls or network waits that release
+    the GIL, so they run beside the parsing, on the other core (or while S3 answers)."""
+    inventory, config = store.inventory, store.config
+    # The folder of an ark's images, when the template puts them in a folder of their own.
+    sample = posixpath.dirname(image_stem(config, "cl000000000", "0"))
+    per_ark = "cl000000000" in sample and "{position" not in posixpath.dirname(
+        config.image_template
+    )
+
+    def fetch(path: str, ark: str) -> Fetched:
+        listings = {}
+        if per_ark:
+            parent = sample.replace("cl000000000", ark)
+            listings[parent] = inventory.folder(parent)
+        return Fetched(path, ark, inventory.read_bytes(path), listings)
+
+    ahead = LOCAL_READ_AHEAD if isinstance(inventory, LocalInventory) else REMOTE_READ_AHEAD
+    workers = LOCAL_THREADS if isinstance(inventory, LocalInventory) else REMOTE_READ_AHEAD
+    with ThreadPoolExecutor(workers) as pool:
+        pending: collections.deque[Future[Fetched]] = collections.deque()
+        for path, ark in store.record_paths():
+            pending.append(pool.submit(fetch, path, ark))
+            if len(pending) >= ahead:
+                yield pending.popleft().result()
         while pending:
-            done, future = pending.popleft()
-            yield done, future.result()
+            yield pending.popleft().result()
 
 
 # -- feed rows ---------------------------------------------------------------------------------

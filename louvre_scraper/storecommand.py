@@ -55,7 +55,7 @@ class StoreCommand(ScrapyCommand):
 
     def ticker(self, store: Store, unit: str) -> Ticker:
         """Progress over the store's records (counted first: one listing of their folder)."""
-        total = sum(1 for _ in store.record_paths())
+        total = sum(1 for _ in store.record_paths(ordered=False))
         return Ticker(total, unit, store.config.logstats_interval)
 
 

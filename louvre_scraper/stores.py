@@ -252,11 +252,11 @@ class LocalInventory:
         except OSError:
             return {}
 
-    def paths(self, under: str = "") -> Iterator[str] | None:
+    def paths(self, under: str = "", *, ordered: bool = True) -> Iterator[str] | None:
         """Every file in the store (or in its folder *under*), relative to it, in
-        :func:`path_order`, as the directories are walked (a generator: a store of a million
-        files is never listed in memory at once)."""
-        return _walk(self.basedir, under.strip("/"))
+        :func:`path_order` (or in no order), as the directories are walked (a generator: a
+        store of a million files is never listed in memory at once)."""
+        return _walk(self.basedir, under.strip("/"), ordered)
 
     def exists(self, path: str) -> bool:
         return (self.basedir / path).exists()
@@ -279,17 +279,33 @@ def path_order(path: str) -> list[str]:
     return path.split("/")
 
 
-def _walk(basedir: Path, under: str) -> Iterator[str]:
-    """Files below *basedir*/*under* in :func:`path_order` (``os.walk`` has no order)."""
+def _walk(basedir: Path, under: str, ordered: bool = True) -> Iterator[str]:
+    """Files below *basedir*/*under* in :func:`path_order` (``os.walk`` has no order); with
+    *ordered* False, in the directories' own order, holding no listing (to count them)."""
+    folder = basedir / under if under else basedir
     try:
-        with os.scandir(basedir / under if under else basedir) as scan:
-            entries = sorted((entry.name, entry.is_dir()) for entry in scan)
+        scan = os.scandir(folder)
     except OSError:
         return
-    for name, is_dir in entries:
+    with scan:
+        if not ordered:
+            for entry in scan:
+                path = f"{under}/{entry.name}" if under else entry.name
+                if entry.is_dir():
+                    yield from _walk(basedir, path, ordered)
+                elif not _PARTIAL_RE.match(entry.name):
+                    yield path
+            return
+        # Names only (500,000 records: ~40 MB while their folder is walked), folders in a set.
+        names, dirs = [], set()
+        for entry in scan:
+            names.append(entry.name)
+            if entry.is_dir():
+                dirs.add(entry.name)
+    for name in sorted(names):
         path = f"{under}/{name}" if under else name
-        if is_dir:
-            yield from _walk(basedir, path)
+        if name in dirs:
+            yield from _walk(basedir, path, ordered)
         elif not _PARTIAL_RE.match(name):
             yield path
 
@@ -350,9 +366,11 @@ class S3Inventory(RemoteInventory):
         found = self.objects.get(self._key(path))
         return found if found and found.size else None
 
-    def paths(self, under: str = "") -> Iterator[str] | None:
+    def paths(self, under: str = "", *, ordered: bool = True) -> Iterator[str] | None:
         start = self._key(under.strip("/") + "/" if under.strip("/") else "")
-        keys = sorted((k for k in self.objects if k.startswith(start)), key=path_order)
+        keys: Iterable[str] = (k for k in self.objects if k.startswith(start))
+        if ordered:
+            keys = sorted(keys, key=path_order)
         return (key[len(self.store.prefix) :] for key in keys)
 
     def folder(self, path: str) -> dict[str, FolderEntry]:
@@ -428,7 +446,7 @@ class StatInventory(RemoteInventory):
     async def read(self, path: str) -> bytes | None:
         return None
 
-    def paths(self, under: str = "") -> Iterator[str] | None:
+    def paths(self, under: str = "", *, ordered: bool = True) -> Iterator[str] | None:
         return None  # FilesPipeline's gs:// and ftp:// stores cannot list
 
     def exists(self, path: str) -> bool:

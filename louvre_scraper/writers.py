@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 FORMATS = ("jsonl", "csv", "parquet", "imagefolder")
 FORMAT_OF_EXTENSION = {".jsonl": "jsonl", ".jl": "jsonl", ".csv": "csv", ".parquet": "parquet"}
-ROW_GROUP = 10_000  # rows per Parquet row group: a few MB of Python objects at a time
+ROW_GROUP = 5_000  # rows per Parquet row group: ~10 MB of Python objects at a time
 METADATA = "metadata.jsonl"  # what Hugging Face's imagefolder reads beside the images
 CARD = "README.md"
 

@@ -35,8 +35,11 @@ def settings(store: Path) -> Settings:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
+    return real_store(tmp_path / "store")
+
+
+def real_store(store: Path) -> Path:
     """The real records, each with its images stored, but for cl010001170's last one."""
-    store = tmp_path / "store"
     for ark in real_arks():
         body = (REAL / f"{ark}.json").read_bytes()
         (store / "records").mkdir(parents=True, exist_ok=True)

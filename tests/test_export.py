@@ -10,12 +10,14 @@ pandas, Hugging Face ``datasets``) and compared with the feed and with the fake 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from PIL import Image
 
 from tests.fake_collection import FakeCollection
 from tests.harness import (
@@ -271,6 +274,10 @@ def test_imagefolder_loads_with_hugging_face_datasets(mirror: Mirror, tmp_path) 
         assert row["title"] == mirror.record(ark)["title"]
         path = url[len(mirror.url) :]
         assert open(row["image"]["path"], "rb").read() == mirror.fake.image_bytes(path)  # noqa: SIM115
+    # Every image decodes, to what the site served.
+    for row in loaded:
+        served = Image.open(io.BytesIO(mirror.fake.image_bytes(row["imageUrl"][len(mirror.url) :])))
+        assert row["image"].size == served.size and row["image"].mode == served.mode
     # Hard links into the mirror, not copies (same filesystem here).
     first = json.loads((dest / "metadata.jsonl").read_text(encoding="utf-8").splitlines()[0])
     linked = dest / first["file_name"]
@@ -386,16 +393,11 @@ def test_the_gone_images_are_missing_and_stray_files_told_apart(mirror: Mirror, 
 
 
 def test_verify_names_a_deleted_image_and_a_changed_byte(mirror: Mirror, tmp_path) -> None:
-    store = mirror.copy(tmp_path / "store")
-    name = lambda p: str(p.relative_to(store))  # noqa: E731
     # The gone images are the site's, not the store's fault: without their records the
     # rest is whole.
-    before = scrapy("verify", store=store)
-    for line in problems(before):
-        ark = line.split("/")[1]
-        (store / "records" / f"{ark}.json").unlink()
-        shutil.rmtree(store / "images" / ark, ignore_errors=True)
-    unreferenced = set(apart(before))
+    store = whole_copy(mirror, tmp_path / "store")
+    name = lambda p: str(p.relative_to(store))  # noqa: E731
+    unreferenced = set(apart(scrapy("verify", store=store)))
     first = scrapy("verify", "--checksums", store=store)
     assert first.returncode == 0, first.stdout + first.stderr
     manifest = (store / "manifest-sha256.txt").read_text(encoding="utf-8").splitlines()
@@ -437,3 +439,85 @@ def test_verify_refuses_bad_input_in_one_line(mirror: Mirror, tmp_path) -> None:
     store = mirror.copy(tmp_path / "store")
     (store / "manifest-sha256.txt").write_text("not a manifest\n", encoding="utf-8")
     assert_one_line_refusal(scrapy("verify", "--checksums", store=store), "line 1")
+
+
+# -- an s3:// store ----------------------------------------------------------------------------
+
+
+def whole_copy(mirror: Mirror, to: Path) -> Path:
+    """A copy of the mirror without the two records whose images the site lost: whole."""
+    store = mirror.copy(to)
+    for line in problems(scrapy("verify", store=store)):
+        ark = line.split("/")[1]
+        (store / "records" / f"{ark}.json").unlink()
+        shutil.rmtree(store / "images" / ark, ignore_errors=True)
+    return store
+
+
+def test_an_s3_store_exports_and_verifies_as_the_local_one(mirror: Mirror, tmp_path) -> None:
+    from tests.test_s3 import offline_aws_env, running_moto
+
+    copy = whole_copy(mirror, tmp_path / "store")
+    local = tmp_path / "local.parquet"
+    assert scrapy("export", str(local), store=copy).returncode == 0
+    with running_moto() as s3:
+        bucket = s3.new_bucket()
+        for path in sorted(copy.rglob("*")):
+            if path.is_file():
+                key = f"mirror/{path.relative_to(copy)}"
+                s3.client.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
+        store = f"s3://{bucket}/mirror/"
+        aws = {"AWS_ENDPOINT_URL": s3.endpoint, "AWS_REGION_NAME": "us-east-1"}
+        secret = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+        os.environ.update(offline_aws_env(tmp_path, **secret))
+        try:
+            remote = tmp_path / "remote.parquet"
+            exported = scrapy("export", str(remote), store=store, **aws)
+            hf = tmp_path / "hf"
+            refused = scrapy("export", "--format", "imagefolder", str(hf), store=store, **aws)
+            first = scrapy("verify", "--checksums", store=store, **aws)
+            manifest = s3.objects(bucket)["mirror/manifest-sha256.txt"].decode()
+            images = sorted(k for k in s3.objects(bucket) if k.startswith("mirror/images/"))
+            deleted, changed = images[0], images[3]
+            s3.client.delete_object(Bucket=bucket, Key=deleted)
+            data = bytearray(s3.objects(bucket)[changed])
+            data[len(data) // 2] ^= 0xFF
+            s3.client.put_object(Bucket=bucket, Key=changed, Body=bytes(data))
+            after = scrapy("verify", "--checksums", store=store, **aws)
+        finally:
+            for name in (*secret, "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+                os.environ.pop(name, None)
+            os.environ.pop("AWS_EC2_METADATA_DISABLED", None)
+
+    assert exported.returncode == 0, exported.stderr
+    assert pq.read_table(remote).equals(pq.read_table(local))
+    assert_one_line_refusal(refused, "imagefolder needs a local FILES_STORE")
+    assert not hf.exists()
+    assert first.returncode == 0, first.stdout + first.stderr
+    files = sorted(str(p.relative_to(copy)) for p in copy.rglob("*") if p.is_file())
+    assert sorted(line.split("  ", 1)[1] for line in manifest.splitlines()) == files
+    deleted, changed = deleted[len("mirror/") :], changed[len("mirror/") :]
+    assert after.returncode == 3
+    assert sorted(problems(after)) == sorted([deleted.rsplit(".", 1)[0] + ".*", deleted, changed])
+
+
+def test_ctrl_c_leaves_the_previous_export_as_it_was(tmp_path) -> None:
+    from bench.export import build_store
+
+    store = tmp_path / "store"
+    build_store(store, 10_000)  # real-shaped records: an export of a second or two
+    dest = tmp_path / "records.jsonl"
+    dest.write_text("the previous export\n", encoding="utf-8")
+    argv = [sys.executable, "-m", "scrapy", "export", str(dest), "-s", f"FILES_STORE={store}"]
+    export = subprocess.Popen(argv, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not any(p.name.endswith(".part") for p in tmp_path.iterdir()):
+        assert time.monotonic() < deadline and export.poll() is None, "no export under way"
+        time.sleep(0.02)
+    export.send_signal(signal.SIGINT)
+    _, log = export.communicate(timeout=60)
+
+    assert export.returncode == 6, log
+    assert "left as it was" in log and "Traceback" not in log
+    assert dest.read_text(encoding="utf-8") == "the previous export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["records.jsonl", "store"]

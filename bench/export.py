@@ -1,0 +1,296 @@
+"""``python -m bench.export``: ``scrapy export`` of a synthetic mirror to Parquet, side by side
+with what users do today (``pandas.json_normalize`` over the same files, then ``to_parquet``).
+
+The mirror is made up from the real records in ``../shared/reference/real-records/`` (each a
+template: a new ark, title, department, dates and 0 to 3 images each), encoded as the site
+encodes JSON, with one small real JPEG per image (hard links to a few files, so that a
+500,000-record store takes minutes to write, not hours). Both runs read the same files, one
+after the other, each under GNU time with its process tree's RSS sampled (bench/measure.py).
+Targets (issue 17): at least pandas' records/s, peak RSS under 300 MB, under 5 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime as dt
+import io
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench import MIB, ROOT, BenchError, log
+from bench.measure import Measure, run_measured
+from bench.tools import find_exe
+
+REAL = ROOT.parent / "shared" / "reference" / "real-records"
+DEPARTMENTS = (
+    "Département des Antiquités égyptiennes",
+    "Département des Antiquités grecques, étrusques et romaines",
+    "Département des Antiquités orientales",
+    "Département des Arts de l'Islam",
+    "Département des Arts graphiques",
+    "Département des Objets d'art du Moyen Age, de la Renaissance et des temps modernes",
+    "Département des Peintures",
+    "Département des Sculptures du Moyen Age, de la Renaissance et des temps modernes",
+)
+LINKS_PER_FILE = 60_000  # ext4 allows 65,000 links to one inode
+MARKER = ".bench-store"  # records=N: a store this module made, reused when asked again
+TARGET_RSS = 300 * MIB
+TARGET_WALL = 300.0
+
+
+def templates() -> list[dict[str, Any]]:
+    return [json.loads(p.read_bytes()) for p in sorted(REAL.glob("cl*.json"))]
+
+
+def site_json(record: dict[str, Any]) -> bytes:
+    """As the site encodes it: ASCII only, ``\\/`` for ``/``."""
+    return json.dumps(record, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/").encode()
+
+
+def synthetic_record(template: dict[str, Any], number: int, rng: random.Random) -> dict[str, Any]:
+    """A record of the template's shape for ark ``cl01{number:07d}``."""
+    record = copy.deepcopy(template)
+    ark = f"cl01{number:07d}"
+    base = "https://collections.louvre.fr"
+    record["arkId"] = ark
+    record["url"] = f"{base}/ark:/53355/{ark}"
+    record["modified "] = (
+        f"{rng.randint(2021, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    )
+    record["title"] = f"{template['title']} n° {number}"
+    record["collection"] = rng.choice(DEPARTMENTS)
+    start = rng.randint(-3000, 1900)
+    for date in record.get("dateCreated") or []:
+        if isinstance(date, dict):
+            date["startYear"], date["endYear"] = start, start + rng.randint(0, 200)
+    copyrights = [i.get("copyright", "") for i in template.get("image") or []] or ["© Louvre"]
+    media = f"0000000021/{number:010d}"
+    record["image"] = [
+        {
+            "urlImage": f"{base}/media/cache/large/{media}/{position:010d}_OG.JPG",
+            "urlThumbnail": f"{base}/media/cache/small/{media}/{position:010d}_OG.JPG",
+            "copyright": rng.choice(copyrights),
+            "type": rng.choice(("", "", "", "profil", "détail")),
+            "position": position,
+        }
+        for position in range(rng.choice((0, 1, 1, 2, 2, 3)))
+    ]
+    return record
+
+
+def small_jpeg() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (180, 140, 90)).save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def build_store(store: Path, records: int, seed: int = 17) -> int:
+    """Write (or reuse) a synthetic mirror of *records* records; the number of images."""
+    marker = store / MARKER
+    if marker.is_file() and marker.read_text().startswith(f"records={records} "):
+        log(f"reusing the synthetic store in {store}")
+        return int(marker.read_text().split("images=")[1])
+    shutil.rmtree(store, ignore_errors=True)
+    (store / "records").mkdir(parents=True)
+    sources = store / ".sources"
+    sources.mkdir()
+    jpeg = small_jpeg()
+    rng = random.Random(seed)
+    shapes = templates()
+    images = 0
+    source = None
+    for number in range(1, records + 1):
+        record = synthetic_record(shapes[number % len(shapes)], number, rng)
+        ark = record["arkId"]
+        (store / "records" / f"{ark}.json").write_bytes(site_json(record))
+        if record["image"]:
+            folder = store / "images" / ark
+            folder.mkdir(parents=True)
+            for image in record["image"]:
+                if images % LINKS_PER_FILE == 0:
+                    source = sources / f"{images // LINKS_PER_FILE}.jpg"
+                    source.write_bytes(jpeg)
+                assert source is not None
+                os.link(source, folder / f"{image['position']}.jpg")
+                images += 1
+        if number % 50_000 == 0:
+            log(f"synthetic store: {number}/{records} records")
+    marker.write_text(f"records={records} images={images}")
+    return images
+
+
+def pandas_baseline(store: Path, out: Path) -> None:
+    """What users do today: every record loaded, ``json_normalize``, ``to_parquet``."""
+    import pandas as pd
+    import pyarrow as pa
+
+    records = [json.loads(p.read_bytes()) for p in sorted((store / "records").glob("*.json"))]
+    frame = pd.json_normalize(records)
+    try:
+        frame.to_parquet(out)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+        # Mixed shapes in a column (an int here, "" there): what users do next, as text.
+        for column in frame.columns[frame.dtypes == "object"]:
+            frame[column] = frame[column].map(
+                lambda v: (
+                    v if v is None or isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+                )
+            )
+        frame.to_parquet(out)
+    print(f"pandas: {len(frame)} rows, {len(frame.columns)} columns")
+
+
+def measured(label: str, command: list[str], workdir: Path, timeout: float) -> Measure:
+    time_exe = find_exe("time")
+    if time_exe is None:
+        raise BenchError("GNU time is missing: apt-get install time")
+    log(f"running {label}: {' '.join(command)}")
+    result = run_measured(
+        [command],
+        cwd=ROOT,
+        timeout=timeout,
+        logs=workdir / "logs",
+        label=label,
+        time_exe=time_exe,
+        interval=0.5,  # the sampler reads all of /proc: more often costs the runs CPU
+    )
+    if result.timed_out or result.returncodes != [0]:
+        tail = Path(result.logs[0]).read_text(errors="replace")[-2000:]
+        raise BenchError(f"{label} failed ({result.returncodes}): {tail}")
+    return result
+
+
+def rows(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows
+
+
+def figures(records: int, run: Measure) -> dict[str, Any]:
+    return {
+        "wall_s": round(run.wall, 1),
+        "records_per_s": round(records / run.wall),
+        "peak_rss_mb": round(run.peak_tree_rss / MIB),
+        "cpu_s": round(run.cpu, 1),
+    }
+
+
+def report(records: int, images: int, ours: Measure, pandas: Measure | None) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "records": records,
+        "images": images,
+        "scrapy_export": figures(records, ours),
+    }
+    targets = {
+        "peak_rss_under_300_mb": ours.peak_tree_rss < TARGET_RSS,
+        "under_5_minutes": ours.wall < TARGET_WALL,
+    }
+    if pandas is not None:
+        result["pandas_json_normalize"] = figures(records, pandas)
+        result["ratio_records_per_s"] = round(pandas.wall / ours.wall, 2)
+        targets["at_least_pandas_records_per_s"] = ours.wall <= pandas.wall
+    result["targets"] = targets
+    return result
+
+
+def markdown(result: dict[str, Any]) -> str:
+    lines = [
+        f"{result['records']:,} records, {result['images']:,} images, to Parquet:",
+        "",
+        "| | records/s | wall | peak RSS | CPU |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for key, name in (
+        ("scrapy_export", "`scrapy export`"),
+        ("pandas_json_normalize", "`pandas.json_normalize` + `to_parquet`"),
+    ):
+        if key in result:
+            run = result[key]
+            lines.append(
+                f"| {name} | {run['records_per_s']:,} | {run['wall_s']} s"
+                f" | {run['peak_rss_mb']} MB | {run['cpu_s']} s |"
+            )
+    lines.append("")
+    if "ratio_records_per_s" in result:
+        lines.append(f"Records/s: {result['ratio_records_per_s']} times pandas'.")
+    met = ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in result["targets"].items())
+    lines.append(f"Targets: {met}.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.export", description=__doc__)
+    parser.add_argument("--records", type=int, default=500_000, help="(default: 500000)")
+    parser.add_argument("--workdir", type=Path, help="(default: a temp dir, deleted after)")
+    parser.add_argument("--keep", action="store_true", help="keep the workdir (and its store)")
+    parser.add_argument("--timeout", type=float, default=3600)
+    parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument(
+        "--no-pandas",
+        action="store_true",
+        help="scrapy export alone (pandas holds every record at once: ~25 KB of RAM each)",
+    )
+    parser.add_argument(
+        "--pandas-baseline", nargs=2, metavar=("STORE", "OUT"), help=argparse.SUPPRESS
+    )
+    args = parser.parse_args(argv)
+    if args.pandas_baseline:
+        pandas_baseline(Path(args.pandas_baseline[0]), Path(args.pandas_baseline[1]))
+        return 0
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-export-"))
+    try:
+        store = workdir / "store"
+        log(f"writing a synthetic store of {args.records} records in {store}")
+        images = build_store(store, args.records)
+        ours_out, pandas_out = workdir / "scrapy.parquet", workdir / "pandas.parquet"
+        ours = measured(
+            "scrapy-export",
+            [
+                sys.executable,
+                "-m",
+                "scrapy",
+                "export",
+                str(ours_out),
+                "-s",
+                f"FILES_STORE={store}",
+                "-s",
+                "LOGSTATS_INTERVAL=30",
+            ],
+            workdir,
+            args.timeout,
+        )
+        if rows(ours_out) != args.records:
+            raise BenchError(f"scrapy export wrote {rows(ours_out)} rows, not {args.records}")
+        pandas = None
+        if not args.no_pandas:
+            baseline = ["--pandas-baseline", str(store), str(pandas_out)]
+            command = [sys.executable, "-m", "bench.export", *baseline]
+            pandas = measured("pandas", command, workdir, args.timeout)
+            if rows(pandas_out) != args.records:
+                raise BenchError(f"pandas wrote {rows(pandas_out)} rows, not {args.records}")
+        result = report(args.records, images, ours, pandas)
+        result["date"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        result["cpus"] = os.cpu_count()
+        print(markdown(result))
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=2) + "\n")
+    except BenchError as error:
+        log(f"error: {error}")
+        return 1
+    finally:
+        if not args.keep and args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
