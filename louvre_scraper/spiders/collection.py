@@ -112,8 +112,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             raise BadInput(
                 f"bad argument images={wanted_images!r}: expected {', '.join(IMAGES_CHOICES)}"
             )
-        filters = {"collection": collection, "type": object_type}
-        self.filters = FilterTally({k: str(v).strip() for k, v in filters.items() if v})
+        self.filters = FilterTally.of(collection, object_type)
         self.wanted = Wanted(self.filters, images_wanted)
         self._shard = Shard.parse(None if shard is None else str(shard))
         self.listing = ArkListing(self._shard)
