@@ -151,8 +151,8 @@ class MirrorSpider(Protocol):
         """The progress line while :attr:`planned` is None."""
         ...
 
-    def not_stored(self, item: Any, url: str, kind: str) -> None:
-        """The pipeline could not store a file (*kind*) of *item*: failed for good."""
+    def not_stored(self, key: Any, url: str, kind: str) -> None:
+        """The pipeline could not store a file (*kind*) of *key* (an ID, an ark): failed."""
         ...
 
     def unfinished(self) -> int:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import DropItem
 from scrapy.utils.datatypes import SequenceExclude
 from scrapy.utils.defer import maybe_deferred_to_future
 
@@ -40,6 +41,7 @@ from louvre_scraper.images import image_extension
 from louvre_scraper.lazy import wait_for_room
 from louvre_scraper.ledger import SETTLED, Ledger, Outcome, listing_fingerprint
 from louvre_scraper.mirror import Obsolete
+from louvre_scraper.pipelines import LouvreFilesPipeline
 from louvre_scraper.plan import (
     IMAGES_CHOICES,
     FetchRecord,
@@ -98,6 +100,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     """
 
     name = "collection"
+    pipeline: LouvreFilesPipeline  # stores each image as it arrives
     # Records and images are judged from status and body (the judging middleware and the
     # callbacks); redirects are still followed (RedirectMiddleware reads this attribute too).
     handle_httpstatus_list = SequenceExclude(range(300, 400))
@@ -190,6 +193,9 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         await self.open_store()
+        pipeline = self.crawler.get_item_pipeline(LouvreFilesPipeline)
+        assert pipeline is not None  # open_store refuses a crawl without it
+        self.pipeline = pipeline
         first = self.config.sitemap_url or f"{self.config.base_url}/robots.txt"
         logger.info("Reading the sitemaps from %s", first)
         yield self.walk.first_request(first)
@@ -310,13 +316,13 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             dont_filter=True,
         )
 
-    def parse_image(self, response: Response) -> ArtworkRecord | None:
+    async def parse_image(self, response: Response) -> ArtworkRecord | None:
         if response.meta.get(RUN_META) != self._run_id:
             return None  # restored from JOBDIR: its record is asked again by this run
         ark: str = response.meta[ARK_META]
         verdict = Verdict(response.meta[VERDICT_META])
         if verdict is Verdict.WHOLE:
-            return self._image_done(ark, response.meta[IMAGE_META], body=response.body)
+            return await self._store_image(ark, response.meta[IMAGE_META], response.body)
         if verdict is Verdict.MISSING:
             self._stats().inc_value(CollectionStats.IMAGES_MISSING)
             logger.info("%s: image %s answers %d", ark, response.url, response.status)
@@ -340,22 +346,33 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         self.record_failure(request.url, reason, ark, kind="image", log=not said)
         return self._image_done(ark, index, status="failed")
 
-    def _image_done(
-        self, ark: str, index: int, *, body: bytes | None = None, status: str | None = None
-    ) -> ArtworkRecord | None:
+    async def _store_image(self, ark: str, index: int, body: bytes) -> ArtworkRecord | None:
+        """A whole image, stored as it arrives: a record's images are not held in memory
+        until its last one is back (a record may list hundreds). Named by its bytes (judged
+        whole, so one of the five kinds), never by its URL; the record's ``.json`` is still
+        stored last, with its item."""
         record = self.open_records.get(ark)
         if record is None:
             return None
+        fetch = record.fetches[index]
+        path = self.config.image_path(ark, fetch.stem, image_extension(body) or "")
+        try:
+            checksum = await self.pipeline.store_image(ark, fetch.ref.url, path, body)
+        except DropItem:  # the store did not take it: counted and said by the pipeline
+            return self._image_done(ark, index, status="failed")
         entry = record.item["images"][index]
-        if body is not None:
-            # Named by its bytes (judged whole, so one of the five kinds), never by its URL.
-            fetch = record.fetches[index]
-            ext = image_extension(body) or ""
-            entry.update(body=body, path=self.config.image_path(ark, fetch.stem, ext))
-            if fetch.replaces is not None and fetch.replaces != entry["path"]:
-                self.obsolete.superseded(fetch.replaces)  # the older image had another kind
-        else:
-            entry.update(status=status, path=None)  # not in the store
+        entry.update(path=path, size=len(body), checksum=checksum, status="downloaded")
+        if fetch.replaces is not None and fetch.replaces != path:
+            self.obsolete.superseded(fetch.replaces)  # the older image had another kind
+        return self._image_done(ark, index)
+
+    def _image_done(self, ark: str, index: int, status: str | None = None) -> ArtworkRecord | None:
+        """One image of an open record is settled (*status*: not in the store, and why)."""
+        record = self.open_records.get(ark)
+        if record is None:
+            return None
+        if status is not None:
+            record.item["images"][index].update(status=status, path=None)
         record.waiting -= 1
         if record.waiting:
             return None
@@ -379,7 +396,8 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         """A filtered record (its .json stored), or one the store did not take (failed)."""
         ark = self._leaving.pop(id(item), None)
         if ark is not None:
-            self._settle(ark, Outcome.FAILED if ark in self.failed_arks else Outcome.STORED)
+            filtered = item.get("status") == "filtered" and ark not in self.failed_arks
+            self._settle(ark, Outcome.STORED if filtered else Outcome.FAILED)
 
     def _settle(self, ark: str, outcome: Outcome) -> None:
         """Note a record's outcome, counted once in the job."""
@@ -415,10 +433,9 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
 
     # -- outcomes ----------------------------------------------------------------------------
 
-    def not_stored(self, item: Any, url: str, kind: str) -> None:
-        """The pipeline could not store a file of *item* (it says why, once)."""
-        ark = self._leaving.get(id(item), item.get("arkId"))
-        self.record_failure(url, "", ark, kind=kind, log=False)
+    def not_stored(self, key: Any, url: str, kind: str) -> None:
+        """The pipeline could not store a file of record *key* (it says why, once)."""
+        self.record_failure(url, "", str(key), kind=kind, log=False)
 
     def record_failure(
         self, url: str, reason: str, ark: str, kind: str = "record", *, log: bool = True

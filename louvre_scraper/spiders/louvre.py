@@ -271,11 +271,11 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
         reason = failure.getErrorMessage() or repr(failure.value)
         self.record_failure(artwork_id, reason, log=not said)
 
-    def not_stored(self, item: Any, url: str, kind: str) -> None:
-        """The pipeline could not store the zip of *item* (it says why, once)."""
+    def not_stored(self, key: Any, url: str, kind: str) -> None:
+        """The pipeline could not store the zip of ID *key* (it says why, once)."""
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(FAILED_STAT)
-        self.failed_ids.add(item["id"])
+        self.failed_ids.add(key)
 
     def unfinished(self) -> int:
         """IDs handed out whose outcome this run did not learn."""
