@@ -98,6 +98,7 @@ def test_a_record_asks_for_its_images_ahead_of_further_records(tmp_path: Path) -
     assert last["images"][0]["status"] == "downloaded"
     assert last["images"][0]["size"] == len(JPEG)
     assert last["images"][1]["status"] == "missing"
+    assert last["images"][1]["path"] is None  # not in the store: no path to a file
     assert ARK not in built.open_records
 
 
