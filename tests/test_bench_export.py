@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 
-from bench.export import markdown, report, site_json, synthetic_record, templates
+from bench.export import markdown, report
 from bench.measure import Measure
+from bench.synthetic import site_json, synthetic_record, templates
 from louvre_scraper.records import feed_row, images, parse_record
 
 

@@ -502,7 +502,7 @@ def test_an_s3_store_exports_and_verifies_as_the_local_one(mirror: Mirror, tmp_p
 
 
 def test_ctrl_c_leaves_the_previous_export_as_it_was(tmp_path) -> None:
-    from bench.export import build_store
+    from bench.synthetic import build_store
 
     store = tmp_path / "store"
     build_store(store, 10_000)  # real-shaped records: an export of a second or two
