@@ -352,5 +352,6 @@ def summary_line(counts: CatalogueCounts, seconds: float, index_html: Path) -> s
         f"Catalogue: {counts.works} works ({len(counts.departments)} departments),"
         f" {counts.images} images: {made[Outcome.MADE]} thumbnails made,"
         f" {made[Outcome.CURRENT]} up to date, {made[Outcome.UNREADABLE]} unreadable,"
-        f" {made[Outcome.MISSING]} not in the store, in {format_duration(seconds)} -> {index_html.absolute()}"
+        f" {made[Outcome.MISSING]} not in the store, in {format_duration(seconds)}"
+        f" -> {index_html.absolute()}"
     )
