@@ -1,23 +1,19 @@
 """``python -m bench.export``: ``scrapy export`` of a synthetic mirror to Parquet, side by side
 with what users do today (``pandas.json_normalize`` over the same files, then ``to_parquet``).
 
-The mirror is made up from the real records in ``../shared/reference/real-records/`` (each a
-template: a new ark, title, department, dates and 0 to 3 images each), encoded as the site
-encodes JSON, with one small real JPEG per image (hard links to a few files, so that a
-500,000-record store takes minutes to write, not hours). Both runs read the same files, one
-after the other, each under GNU time with its process tree's RSS sampled (bench/measure.py).
+The mirror is :mod:`bench.synthetic`'s (the fake collection's real-shaped records, built from
+the real ones in ``../shared/reference/real-records/``), with every image stored (hard links
+to a few real JPEGs and PNGs). Both runs read the same files, one after the other, each under
+GNU time with its process tree's RSS sampled (bench/measure.py).
 Targets (issue 17): at least pandas' records/s, peak RSS under 300 MB, under 5 minutes.
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
 import datetime as dt
-import io
 import json
 import os
-import random
 import shutil
 import sys
 import tempfile
@@ -26,106 +22,24 @@ from typing import Any
 
 from bench import MIB, ROOT, BenchError, log
 from bench.measure import Measure, run_measured
+from bench.synthetic import build_store
 from bench.tools import find_exe
 
-REAL = ROOT.parent / "shared" / "reference" / "real-records"
-DEPARTMENTS = (
-    "Département des Antiquités égyptiennes",
-    "Département des Antiquités grecques, étrusques et romaines",
-    "Département des Antiquités orientales",
-    "Département des Arts de l'Islam",
-    "Département des Arts graphiques",
-    "Département des Objets d'art du Moyen Age, de la Renaissance et des temps modernes",
-    "Département des Peintures",
-    "Département des Sculptures du Moyen Age, de la Renaissance et des temps modernes",
-)
-LINKS_PER_FILE = 60_000  # ext4 allows 65,000 links to one inode
-MARKER = ".bench-store"  # records=N: a store this module made, reused when asked again
 TARGET_RSS = 300 * MIB
 TARGET_WALL = 300.0
 
 
-def templates() -> list[dict[str, Any]]:
-    return [json.loads(p.read_bytes()) for p in sorted(REAL.glob("cl*.json"))]
-
-
-def site_json(record: dict[str, Any]) -> bytes:
-    """As the site encodes it: ASCII only, ``\\/`` for ``/``."""
-    return json.dumps(record, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/").encode()
-
-
-def synthetic_record(template: dict[str, Any], number: int, rng: random.Random) -> dict[str, Any]:
-    """A record of the template's shape for ark ``cl01{number:07d}``."""
-    record = copy.deepcopy(template)
-    ark = f"cl01{number:07d}"
-    base = "https://collections.louvre.fr"
-    record["arkId"] = ark
-    record["url"] = f"{base}/ark:/53355/{ark}"
-    record["modified "] = (
-        f"{rng.randint(2021, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-    )
-    record["title"] = f"{template['title']} n° {number}"
-    record["collection"] = rng.choice(DEPARTMENTS)
-    start = rng.randint(-3000, 1900)
-    for date in record.get("dateCreated") or []:
-        if isinstance(date, dict):
-            date["startYear"], date["endYear"] = start, start + rng.randint(0, 200)
-    copyrights = [i.get("copyright", "") for i in template.get("image") or []] or ["© Louvre"]
-    media = f"0000000021/{number:010d}"
-    record["image"] = [
-        {
-            "urlImage": f"{base}/media/cache/large/{media}/{position:010d}_OG.JPG",
-            "urlThumbnail": f"{base}/media/cache/small/{media}/{position:010d}_OG.JPG",
-            "copyright": rng.choice(copyrights),
-            "type": rng.choice(("", "", "", "profil", "détail")),
-            "position": position,
-        }
-        for position in range(rng.choice((0, 1, 1, 2, 2, 3)))
-    ]
-    return record
-
-
-def small_jpeg() -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (180, 140, 90)).save(out, "JPEG", quality=80)
-    return out.getvalue()
-
-
-def build_store(store: Path, records: int, seed: int = 17) -> int:
-    """Write (or reuse) a synthetic mirror of *records* records; the number of images."""
-    marker = store / MARKER
-    if marker.is_file() and marker.read_text().startswith(f"records={records} "):
+def synthetic_store(store: Path, records: int) -> int:
+    """:mod:`bench.synthetic`'s store of *records* records, every image stored (reused when
+    this module made one of that size before); the number of images."""
+    done = store.with_name(f"{store.name}.done")
+    if done.is_file() and done.read_text().startswith(f"records={records} "):
         log(f"reusing the synthetic store in {store}")
-        return int(marker.read_text().split("images=")[1])
+        return int(done.read_text().split("images=")[1])
     shutil.rmtree(store, ignore_errors=True)
-    (store / "records").mkdir(parents=True)
-    sources = store / ".sources"
-    sources.mkdir()
-    jpeg = small_jpeg()
-    rng = random.Random(seed)
-    shapes = templates()
-    images = 0
-    source = None
-    for number in range(1, records + 1):
-        record = synthetic_record(shapes[number % len(shapes)], number, rng)
-        ark = record["arkId"]
-        (store / "records" / f"{ark}.json").write_bytes(site_json(record))
-        if record["image"]:
-            folder = store / "images" / ark
-            folder.mkdir(parents=True)
-            for image in record["image"]:
-                if images % LINKS_PER_FILE == 0:
-                    source = sources / f"{images // LINKS_PER_FILE}.jpg"
-                    source.write_bytes(jpeg)
-                assert source is not None
-                os.link(source, folder / f"{image['position']}.jpg")
-                images += 1
-        if number % 50_000 == 0:
-            log(f"synthetic store: {number}/{records} records")
-    marker.write_text(f"records={records} images={images}")
-    return images
+    made = build_store(store, records, with_images=records)
+    done.write_text(f"records={records} images={made.images}")
+    return made.images
 
 
 def pandas_baseline(store: Path, out: Path) -> None:
@@ -250,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         store = workdir / "store"
         log(f"writing a synthetic store of {args.records} records in {store}")
-        images = build_store(store, args.records)
+        images = synthetic_store(store, args.records)
         ours_out, pandas_out = workdir / "scrapy.parquet", workdir / "pandas.parquet"
         ours = measured(
             "scrapy-export",

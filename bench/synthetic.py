@@ -15,9 +15,11 @@ reader (each is decoded on its own), at the disk cost of the handful.
 from __future__ import annotations
 
 import argparse
+import errno
 import io
 import os
 import random
+import shutil
 import sys
 import time
 import zlib
@@ -63,6 +65,22 @@ def master_images(directory: Path, seed: int) -> dict[str, list[Path]]:
     return masters
 
 
+def link(masters: list[Path], index: int, target: Path) -> None:
+    """Hard-link *target* to ``masters[index]``; a master at ext4's limit of 65,000 links (a
+    store of every image of 500,000 records) is replaced by a fresh copy of itself."""
+    try:
+        os.link(masters[index], target)
+    except OSError as error:
+        if error.errno != errno.EMLINK:
+            raise
+        fresh = masters[index].with_name(
+            f"{masters[index].stem}-{time.monotonic_ns()}{target.suffix}"
+        )
+        shutil.copyfile(masters[index], fresh)
+        masters[index] = fresh
+        os.link(fresh, target)
+
+
 def build_store(
     root: Path, records: int, *, with_images: int = 0, seed: int = 0, log: bool = True
 ) -> SyntheticStore:
@@ -92,7 +110,7 @@ def build_store(
                 choices = masters[ext]
                 target = folder / f"{entry['position']}{ext}"
                 if not target.exists():
-                    os.link(choices[zlib.crc32(target.as_posix().encode()) % len(choices)], target)
+                    link(choices, zlib.crc32(target.as_posix().encode()) % len(choices), target)
                 store.images += 1
         if log and store.records % 50_000 == 0:
             print(f"synthetic store: {store.records:,} records", file=sys.stderr)
