@@ -127,10 +127,8 @@ class Command(StoreCommand):
                     writer.write(row)
                     rows += 1
                 ticker.tick(tally.records, "Exporting")
-            if not tally.kept:
-                writer.abort()
-                self.bad_input(nothing_kept(tally, wanted, store))
-            writer.close(tally)
+            if tally.kept:
+                writer.close(tally)
         except KeyboardInterrupt:
             writer.abort()
             logger.error("Export interrupted: %s left as it was", dest)
@@ -138,6 +136,9 @@ class Command(StoreCommand):
         except BaseException:
             writer.abort()
             raise
+        if not tally.kept:  # an empty export would be a mistake: nothing written
+            writer.abort()
+            self.bad_input(nothing_kept(tally, wanted, store))
         if tally.damaged:
             logger.warning(
                 "%d stored records are not records and were left out (scrapy verify names"
