@@ -266,8 +266,7 @@ def image_rows(row: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 def filters(collection: str | None = None, object_type: str | None = None) -> FilterTally:
     """The spider's ``-a collection=`` / ``-a type=`` filters, with what they see."""
-    wanted = {"collection": collection, "type": object_type}
-    return FilterTally({name: value for name, value in wanted.items() if value})
+    return FilterTally.of(collection, object_type)
 
 
 @dataclass

@@ -95,30 +95,31 @@ class LouvreFilesPipeline(FilesPipeline):
         return await self.process_zip(item)
 
     async def process_record(self, item: ArtworkRecord) -> ArtworkRecord:
-        """Images first, the record's .json last: a stored record means its images were done."""
+        """The record's .json, last: its images were stored as they arrived
+        (:meth:`store_image`), so a stored record means its images were done."""
         body: bytes | None = item.pop("body", None)
-        for image in item["images"]:
-            data: bytes | None = image.pop("body", None)
-            if data is None:
-                continue
-            checksum = await self._persist_part(item, "image", image["url"], image["path"], data)
-            image.update(checksum=checksum, size=len(data), status="downloaded")
         if body is not None:
-            await self._persist_part(item, "record", item["url"], item["path"], body)
+            await self._persist_part(item["arkId"], "record", item["url"], item["path"], body)
         if item["status"] == "filtered":  # stored for a later run, but not what was asked for
             raise DropItem(f"{item['arkId']}: filtered out", log_level="DEBUG")
         return item
 
+    async def store_image(self, ark: str, url: str, path: str, data: bytes) -> str | None:
+        """Store one image of record *ark* as it arrives (the spider calls this): its MD5
+        when checksums are on; DropItem when the store did not take it (counted through the
+        spider, said once here)."""
+        return await self._persist_part(ark, "image", url, path, data)
+
     async def _persist_part(
-        self, item: ArtworkRecord, kind: str, url: str, path: str, data: bytes
+        self, ark: str, kind: str, url: str, path: str, data: bytes
     ) -> str | None:
-        """Store one image or a record's .json; a failure drops the whole record, counted
-        through the spider, said once here."""
+        """Store one image or a record's .json; a failure (DropItem) drops the record's item,
+        counted through the spider, said once here."""
         try:
             checksum = await self.persist(path, data, JSON_HEADERS if kind == "record" else {})
         except Exception as exc:
-            self._not_stored(item["arkId"], url, kind)
-            raise self._store_failed(f"Record {item['arkId']}", path, exc) from exc
+            self._not_stored(ark, url, kind)
+            raise self._store_failed(f"Record {ark}", path, exc) from exc
         self.crawler.stats.inc_value(CollectionStats.STORED[kind])
         self.crawler.stats.inc_value(CollectionStats.BYTES, len(data))
         return checksum

@@ -26,6 +26,7 @@ DENOMINATION = "Dénomination"  # denominationTitle[].type naming what the objec
 # "Ancienne Attribution" and "Inventorié Comme" stay in the stored record only.
 CURRENT_ATTRIBUTION = "attribution actuelle"
 NOT_ON_DISPLAY = "non exposé"  # currentLocation of what is in storage
+MOST_COMMON = 10  # values a filter that kept nothing tells
 SEPARATOR = " ; "  # how the museum itself joins several values in one text
 _SPACES = re.compile(r"\s+")
 
@@ -284,8 +285,6 @@ def feed_row(
 
 # -- filters ---------------------------------------------------------------------------------
 
-FILTERS = ("collection", "type")  # the -a NAME=… filters, and the properties each reads
-
 
 def filter_values(record: dict[str, Any], name: str) -> list[str]:
     """What a filter compares with: ``collection``, or for ``type`` the ``objectType``, the
@@ -320,6 +319,13 @@ class FilterTally:
     kept: int = 0
     seen: dict[str, Counter[str]] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, collection: Any, object_type: Any) -> FilterTally:
+        """The ``collection`` and ``type`` filters, those given (none: every record kept)."""
+        wanted = {"collection": collection, "type": object_type}
+        given = {name: str(value).strip() for name, value in wanted.items() if value}
+        return cls({name: value for name, value in given.items() if value})
+
     def check(self, record: dict[str, Any]) -> bool:
         """Does *record* pass every filter? Counts its values either way."""
         for name in self.wanted:
@@ -328,5 +334,10 @@ class FilterTally:
         self.kept += kept
         return kept
 
-    def common(self, name: str, most: int = 10) -> list[tuple[str, int]]:
+    def common(self, name: str, most: int = MOST_COMMON) -> list[tuple[str, int]]:
         return self.seen.get(name, Counter()).most_common(most)
+
+    def told(self, name: str) -> str:
+        """``"the most common type values seen: lampe (2), monnaie (2), …"``."""
+        values = ", ".join(f"{value} ({n})" for value, n in self.common(name))
+        return f"the most common {name} values seen: {values or 'none'}"

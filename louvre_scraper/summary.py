@@ -125,14 +125,10 @@ def filter_lines(filters: FilterTally | None) -> list[str]:
     """A filter that kept nothing: the values it saw instead, most common first."""
     if filters is None or filters.kept or not filters.seen:
         return []
-    lines = []
-    for name, wanted in filters.wanted.items():
-        common = ", ".join(f"{value} ({n})" for value, n in filters.common(name))
-        lines.append(
-            f"  filter:  {name}={wanted!r} kept no record; the most common {name} values seen:"
-            f" {common or 'none'}"
-        )
-    return lines
+    return [
+        f"  filter:  {name}={wanted!r} kept no record; {filters.told(name)}"
+        for name, wanted in filters.wanted.items()
+    ]
 
 
 def _unfinished(counts: Counts) -> str:

@@ -260,7 +260,7 @@ class RequestLog:
     """Thread-safe record of served requests, in-flight counts and per-id GET counters."""
 
     def __init__(self, log_file: str | None = None) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self.records: list[dict[str, Any]] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -278,6 +278,7 @@ class RequestLog:
         with self._lock:
             self.in_flight -= 1
             self.records.append(record)
+            self._lock.notify_all()
             if self._log_file:
                 with open(self._log_file, "a", encoding="utf-8") as out:
                     out.write(json.dumps(record) + "\n")
@@ -288,12 +289,16 @@ class RequestLog:
             self._gets[i] = self._gets.get(i, 0) + 1
             return self._gets[i]
 
-    def snapshot(self) -> dict[str, Any]:
-        """Return the JSON document served at ``/__log__``."""
+    def snapshot(self, settle: float = 1.0) -> dict[str, Any]:
+        """Return the JSON document served at ``/__log__``: the requests in the order they
+        came, once those in flight are recorded (up to ``settle`` seconds). A request is
+        recorded after its last byte is sent, so a client's next request could otherwise be
+        recorded first, or ask for the log before it is in."""
         with self._lock:
+            self._lock.wait_for(lambda: self.in_flight == 0, timeout=settle)
             total = len(self.records)
             return {
-                "requests": list(self.records),
+                "requests": sorted(self.records, key=lambda r: r["start"]),  # as asked
                 "max_in_flight": self.max_in_flight,
                 "total": total,
                 "fault_gets": {str(key): n for key, n in self._gets.items()},

@@ -5,8 +5,10 @@ its memory bounded, whatever the site sends."""
 from __future__ import annotations
 
 import json
+import os
 import re
-import resource
+import subprocess
+import threading
 import urllib.parse
 import urllib.request
 from typing import TYPE_CHECKING
@@ -17,13 +19,13 @@ from louvre_scraper.fetchpolicy import NOT_HTTP, OTHER_HOST
 from louvre_scraper.images import image_extension
 from tests.fake_hostile import BODIES, FLOOD, HostileCollection
 from tests.fake_louvre import parse_args
-from tests.harness import crawl, start_fake_louvre
+from tests.harness import ROOT, Crawl, crawl, crawl_command, parse_stats, start_fake_louvre
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from tests.harness import Crawl, FakeLouvre
+    from tests.harness import FakeLouvre
 
 FAST = {"RETRY_BACKOFF_BASE": "0.05", "LOGSTATS_INTERVAL": "0"}
 SERVER = ("--records", "10", "--per-sitemap", "5", "--retry-after", "0")
@@ -63,6 +65,26 @@ def other_host_requests(server: FakeLouvre) -> list[dict]:
         return json.load(answer)["requests"]
 
 
+def collect_measured(store: Path, server: FakeLouvre, *args: str) -> tuple[Crawl, int]:
+    """``scrapy crawl collection`` and its own peak RSS in bytes (``os.wait4`` on its pid:
+    ``RUSAGE_CHILDREN`` would be the largest of every child the test process waited for)."""
+    settings = {"LOUVRE_BASE_URL": server.url, **FAST}
+    command = [*crawl_command(store, "collection", settings), *args]
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    timer = threading.Timer(300, process.kill)
+    timer.start()
+    try:
+        assert process.stderr is not None
+        stderr = process.stderr.read()
+    finally:
+        timer.cancel()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return Crawl(process.returncode, stderr, store, parse_stats(stderr)), usage.ru_maxrss * 1024
+
+
 def collect(store: Path, server: FakeLouvre, *args: str, **settings: str) -> Crawl:
     return crawl(
         store,
@@ -100,7 +122,7 @@ def test_a_hostile_site_gets_nothing_but_whole_images_under_our_names(
     fake = site(hostile, secret)
     store, feed = tmp_path / "store", tmp_path / "feed.jsonl"
 
-    run = collect(store, hostile, "-O", str(feed))
+    run, peak = collect_measured(store, hostile, "-O", str(feed))
 
     # Failed images and sitemaps: the run is not complete, and says so.
     assert run.returncode == 3, run.stderr
@@ -114,6 +136,24 @@ def test_a_hostile_site_gets_nothing_but_whole_images_under_our_names(
     # Nothing local was read, nothing named by the site.
     assert all(data != JPEG_SECRET for data in files.values())
     assert all(re.fullmatch(r"cl\d{9}/\d+(-\d+)?\.(jpg|png|webp|gif|tif)", p[7:]) for p in images)
+
+    # The feed says where each image is, or that it failed: never a path for one not stored,
+    # never one file for two images (the collisions record's names are distinct).
+    rows = {row["arkId"]: row for row in map(json.loads, feed.read_text().splitlines())}
+    for ark in fake.hostile_arks():
+        listed = {e["url"]: (e["path"], e["status"]) for e in rows[ark]["images"]}
+        assert listed == {
+            fake.fill(i.url, hostile.url): (
+                (f"images/{ark}/{i.stored}", "downloaded") if i.stored else (None, "failed")
+            )
+            for i in fake.hostile_images(ark)
+        }, ark
+
+    collided = [line for line in run.lines("INFO") if "images share a position" in line]
+    assert len(collided) == 1 and collided[0].endswith(
+        f"{fake.hostile_arks()[4]}: images share a position;"
+        " stored as 0 → 0, 0 → 0-1, 1 → 1, 2 → 2, 2 → 2-1"
+    ), collided
 
     # Each refusal named once, in one line, with what it was.
     lines = refusal_lines(run)
@@ -171,7 +211,6 @@ def test_a_hostile_site_gets_nothing_but_whole_images_under_our_names(
     # Not the site failing: the crawl went on to the end.
     assert "answers again" not in run.stderr
     assert run.stats["collection/images_failed"] >= 16 + FLOOD
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     assert peak < PEAK_RSS_BOUND, f"peak RSS {peak / 2**20:.0f} MiB"
 
 

@@ -21,6 +21,7 @@ from louvre_scraper.contract import (
     VERDICT_META,
 )
 from louvre_scraper.items import ArtworkRecord
+from louvre_scraper.pipelines import LouvreFilesPipeline
 from louvre_scraper.spiders.collection import IMAGE_PRIORITY, CollectionSpider
 from louvre_scraper.stores import LocalInventory, write_atomically
 from louvre_scraper.verdict import Verdict
@@ -49,7 +50,13 @@ def spider(tmp_path: Path, **arguments: str) -> CollectionSpider:
     built = CollectionSpider.from_crawler(crawler, **arguments)
     crawler.spider = built
     built.inventory = LocalInventory(tmp_path / "store")
+    built.pipeline = LouvreFilesPipeline.from_crawler(crawler)  # stores images as they arrive
+    built.pipeline.open_spider()
     return built
+
+
+def run_image(built: CollectionSpider, response: Response) -> ArtworkRecord | None:
+    return asyncio.run(built.parse_image(response))
 
 
 def record_response(body: bytes, verdict: Verdict, old: dict | None = None) -> Response:
@@ -75,13 +82,17 @@ def test_a_record_asks_for_its_images_ahead_of_further_records(tmp_path: Path) -
     assert [e["path"] for e in item["images"]] == [None, None]  # named when the bytes come
     assert item["body"] == body
 
-    # The record's item leaves with its last image, carrying both bodies to the pipeline.
-    first = built.parse_image(image_response(out[0], JPEG))
+    # Each image is stored as it arrives (not held until the last); the item leaves with the
+    # last one, its record's .json for the pipeline to store last.
+    first = run_image(built, image_response(out[0], JPEG))
     assert first is None
     assert item["images"][0]["path"] == f"images/{ARK}/0.jpg"
-    last = built.parse_image(image_response(out[1], b"", status=404, verdict=Verdict.MISSING))
+    last = run_image(built, image_response(out[1], b"", status=404, verdict=Verdict.MISSING))
     assert isinstance(last, ArtworkRecord)
-    assert [e.get("body") for e in last["images"]] == [JPEG, None]
+    assert all("body" not in e for e in last["images"])
+    assert (tmp_path / "store" / "images" / ARK / "0.jpg").read_bytes() == JPEG
+    assert last["images"][0]["status"] == "downloaded"
+    assert last["images"][0]["size"] == len(JPEG)
     assert last["images"][1]["status"] == "missing"
     assert ARK not in built.open_records
 
@@ -159,12 +170,12 @@ def test_images_a_stopped_run_left_in_jobdir_do_not_count_for_this_run(tmp_path:
     body = json.dumps(record(f"{BASE}/a.jpg", f"{BASE}/b.jpg")).encode()
     out = asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE)))
     restored = out[1].replace(meta={**out[1].meta, RUN_META: "an earlier run"})
-    assert built.parse_image(image_response(restored, JPEG)) is None
+    assert run_image(built, image_response(restored, JPEG)) is None
     assert built.open_records[ARK].waiting == 2, "still waiting for both of its own images"
-    assert built.parse_image(image_response(out[0], JPEG)) is None
-    item = built.parse_image(image_response(out[1], JPEG))
+    assert run_image(built, image_response(out[0], JPEG)) is None
+    item = run_image(built, image_response(out[1], JPEG))
     assert isinstance(item, ArtworkRecord)
-    assert [e["body"] for e in item["images"]] == [JPEG, JPEG]
+    assert [e["status"] for e in item["images"]] == ["downloaded", "downloaded"]
 
 
 def test_images_the_record_still_lists_are_not_superseded_when_only_the_first_is_wanted(
@@ -185,7 +196,7 @@ def test_an_image_is_named_by_its_bytes_and_found_again_by_its_stem(tmp_path: Pa
     built = spider(tmp_path)
     body = json.dumps(record(f"{BASE}/x.sh")).encode()
     out = asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE)))
-    item = built.parse_image(image_response(out[0], PNG))
+    item = run_image(built, image_response(out[0], PNG))
     assert isinstance(item, ArtworkRecord)
     assert item["images"][0]["path"] == f"images/{ARK}/0.png"
     # Stored under that name, the next run finds it whatever the URL says.
@@ -203,7 +214,7 @@ def test_a_new_image_of_another_kind_supersedes_the_old_file(tmp_path: Path) -> 
     write_atomically(tmp_path / "store" / "images" / ARK / "0.jpg", JPEG)
     body = json.dumps(record(f"{BASE}/new.png")).encode()
     out = asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE, {"0": f"{BASE}/a"})))
-    built.parse_image(image_response(out[0], PNG))
+    run_image(built, image_response(out[0], PNG))
     assert built.obsolete.found == {f"images/{ARK}/0.jpg": "superseded"}
 
 
@@ -240,7 +251,7 @@ def test_images_sharing_a_position_get_distinct_stable_names(
         out = asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE)))
     item = None
     for request in out:
-        item = built.parse_image(image_response(request, JPEG)) or item
+        item = run_image(built, image_response(request, JPEG)) or item
     assert isinstance(item, ArtworkRecord)
     assert [e["path"].rsplit("/", 1)[1] for e in item["images"]] == [
         "0.jpg",

@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PER = ("record", "image")
-MOST_COMMON = 10  # departments named when a filter keeps nothing
 
 
 class Command(StoreCommand):
@@ -189,11 +188,7 @@ def nothing_kept(tally: Tally, wanted: FilterTally, store: Store) -> str:
             f"bad setting FILES_STORE={store.name!r}:"
             f" none of its {tally.records} records can be read"
         )
-    seen = "; ".join(
-        f"the most common {name} values seen: "
-        + (", ".join(f"{value} ({n})" for value, n in wanted.common(name, MOST_COMMON)) or "none")
-        for name in wanted.wanted
-    )
+    seen = "; ".join(wanted.told(name) for name in wanted.wanted)
     return f"bad option {options(wanted)}: keeps none of the {tally.records} records; {seen}"
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import scrapy
+from scrapy.exceptions import DropItem
 from scrapy.utils.datatypes import SequenceExclude
 from scrapy.utils.defer import maybe_deferred_to_future
 
@@ -31,12 +32,13 @@ from louvre_scraper.contract import (
     VERDICT_META,
     CollectionStats,
 )
-from louvre_scraper.errors import BadInput, check_arguments
+from louvre_scraper.errors import BadInput, check_arguments, refuse
 from louvre_scraper.fetchpolicy import said_refused
 from louvre_scraper.ids import Shard
 from louvre_scraper.images import image_extension
 from louvre_scraper.lazy import wait_for_room
 from louvre_scraper.mirror import Obsolete
+from louvre_scraper.pipelines import LouvreFilesPipeline
 from louvre_scraper.plan import (
     IMAGES_CHOICES,
     FetchRecord,
@@ -89,6 +91,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     """
 
     name = "collection"
+    pipeline: LouvreFilesPipeline  # stores each image as it arrives
     # Records and images are judged from status and body (the judging middleware and the
     # callbacks); redirects are still followed (RedirectMiddleware reads this attribute too).
     handle_httpstatus_list = SequenceExclude(range(300, 400))
@@ -109,8 +112,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             raise BadInput(
                 f"bad argument images={wanted_images!r}: expected {', '.join(IMAGES_CHOICES)}"
             )
-        filters = {"collection": collection, "type": object_type}
-        self.filters = FilterTally({k: str(v).strip() for k, v in filters.items() if v})
+        self.filters = FilterTally.of(collection, object_type)
         self.wanted = Wanted(self.filters, images_wanted)
         self._shard = Shard.parse(None if shard is None else str(shard))
         self.listing = ArkListing(self._shard)
@@ -179,6 +181,10 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         await self.open_store()
+        pipeline = self.crawler.get_item_pipeline(LouvreFilesPipeline)
+        if pipeline is None:
+            refuse(BadInput("bad setting ITEM_PIPELINES: LouvreFilesPipeline is not enabled"))
+        self.pipeline = pipeline
         resumed = self._resume_state()
         first = self.config.sitemap_url or f"{self.config.base_url}/robots.txt"
         logger.info("Reading the sitemaps from %s", first)
@@ -295,13 +301,13 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             dont_filter=True,
         )
 
-    def parse_image(self, response: Response) -> ArtworkRecord | None:
+    async def parse_image(self, response: Response) -> ArtworkRecord | None:
         if response.meta.get(RUN_META) != self._run_id:
             return None  # restored from JOBDIR: its record is asked again by this run
         ark: str = response.meta[ARK_META]
         verdict = Verdict(response.meta[VERDICT_META])
         if verdict is Verdict.WHOLE:
-            return self._image_done(ark, response.meta[IMAGE_META], body=response.body)
+            return await self._store_image(ark, response.meta[IMAGE_META], response.body)
         if verdict is Verdict.MISSING:
             self._stats().inc_value(CollectionStats.IMAGES_MISSING)
             logger.info("%s: image %s answers %d", ark, response.url, response.status)
@@ -325,22 +331,33 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         self.record_failure(request.url, reason, ark, kind="image", log=not said)
         return self._image_done(ark, index, status="failed")
 
-    def _image_done(
-        self, ark: str, index: int, *, body: bytes | None = None, status: str | None = None
-    ) -> ArtworkRecord | None:
+    async def _store_image(self, ark: str, index: int, body: bytes) -> ArtworkRecord | None:
+        """A whole image, stored as it arrives: a record's images are not held in memory
+        until its last one is back (a record may list hundreds). Named by its bytes (judged
+        whole, so one of the five kinds), never by its URL; the record's ``.json`` is still
+        stored last, with its item."""
         record = self.open_records.get(ark)
         if record is None:
             return None
+        fetch = record.fetches[index]
+        path = self.config.image_path(ark, fetch.stem, image_extension(body) or "")
+        try:
+            checksum = await self.pipeline.store_image(ark, fetch.ref.url, path, body)
+        except DropItem:  # the store did not take it: counted and said by the pipeline
+            return self._image_done(ark, index, status="failed")
         entry = record.item["images"][index]
-        if body is not None:
-            # Named by its bytes (judged whole, so one of the five kinds), never by its URL.
-            fetch = record.fetches[index]
-            ext = image_extension(body) or ""
-            entry.update(body=body, path=self.config.image_path(ark, fetch.stem, ext))
-            if fetch.replaces is not None and fetch.replaces != entry["path"]:
-                self.obsolete.superseded(fetch.replaces)  # the older image had another kind
-        else:
-            entry.update(status=status, path=None)  # not in the store
+        entry.update(path=path, size=len(body), checksum=checksum, status="downloaded")
+        if fetch.replaces is not None and fetch.replaces != path:
+            self.obsolete.superseded(fetch.replaces)  # the older image had another kind
+        return self._image_done(ark, index)
+
+    def _image_done(self, ark: str, index: int, status: str | None = None) -> ArtworkRecord | None:
+        """One image of an open record is settled (*status*: not in the store, and why)."""
+        record = self.open_records.get(ark)
+        if record is None:
+            return None
+        if status is not None:
+            record.item["images"][index].update(status=status, path=None)
         record.waiting -= 1
         if record.waiting:
             return None
