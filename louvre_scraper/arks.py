@@ -2,13 +2,14 @@
 
 A record is ``/ark:/53355/cl{series:2}{number:7}``, listed in the sitemaps several times (under
 ``/ark:/…`` and ``/en/ark:/…``, with hreflang alternates). :class:`ArkListing` keeps each ark
-once, in sitemap order, in a few bytes per ark instead of one URL string and one fingerprint
+once, in a few bytes per ark instead of one URL string and one fingerprint
 per listing: 500,000 arks cost ~4 MB, and the "seen" test is one bit per possible number.
 Plain data structures, no Twisted.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import re
 from array import array
@@ -94,7 +95,9 @@ class Listed:
 
 
 class ArkListing:
-    """The arks a sitemap walk found for one shard, each once, in the order first listed."""
+    """The arks a sitemap walk found for one shard, each once; :meth:`sort` puts them in ark
+    order, so that a position in the listing means the same ark whatever order the
+    sitemaps answered in (a resumed job relies on it)."""
 
     def __init__(self, shard: Shard) -> None:
         self.shard = shard
@@ -128,3 +131,20 @@ class ArkListing:
 
     def __contains__(self, ark: object) -> bool:
         return isinstance(ark, str) and ark_number(ark) in self.seen
+
+    def sort(self) -> None:
+        """Order the listing by ark number (each ark keeps its lastmod)."""
+        pairs = sorted(zip(self._numbers, self._lastmods, strict=True))
+        self._numbers = array("I", (number for number, _ in pairs))
+        self._lastmods = array("I", (lastmod for _, lastmod in pairs))
+
+    def index(self, ark: str) -> int | None:
+        """The position of *ark* in the sorted listing, or None if it is not listed."""
+        match = ARK_RE.search(f"/ark:/{NAAN}/{ark}")
+        if match is None:
+            return None
+        number = ark_number(ark)
+        index = bisect.bisect_left(self._numbers, number)
+        if index < len(self._numbers) and self._numbers[index] == number:
+            return index
+        return None

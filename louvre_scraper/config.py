@@ -68,6 +68,10 @@ class LouvreConfig:
     max_sitemaps: int = 1000  # sitemaps asked per run at most (the museum has 27)
     obsolete_file: str | None = None  # default: beside a local store, none for a remote one
     prune: bool = False
+    # At most this many files pruned by a run (rsync's --max-delete): a count, or a share of
+    # the files in the store ("5%": 5 in 100).
+    prune_max: int | None = None
+    prune_max_share: float | None = 0.05
     # When to give up on a site that cannot be reached or refuses us (louvre_scraper/reachability).
     give_up_failures: int = 30
     give_up_seconds: float = 60.0
@@ -115,6 +119,7 @@ class LouvreConfig:
             max_sitemaps=_number(settings, "LOUVRE_MAX_SITEMAPS", defaults.max_sitemaps, int, 1),
             obsolete_file=_list_file("LOUVRE_OBSOLETE_FILE", settings.get("LOUVRE_OBSOLETE_FILE")),
             prune=_bool(settings, "LOUVRE_PRUNE", False),
+            **_prune_max(settings.get("LOUVRE_PRUNE_MAX")),
             give_up_failures=_number(
                 settings, "LOUVRE_GIVE_UP_FAILURES", defaults.give_up_failures, int, 1
             ),
@@ -162,6 +167,12 @@ class LouvreConfig:
 
     def record_path(self, ark: str) -> str:
         return self.record_template.format(ark=_ark(ark))
+
+    def prune_limit(self, store_files: int) -> int:
+        """How many files a run may prune from a store of *store_files* files."""
+        if self.prune_max is not None:
+            return self.prune_max
+        return int(store_files * (self.prune_max_share or 0))
 
     def image_path(self, ark: str, stem: int | str, ext: str) -> str:
         """Where an image is stored: built from the ark, its stem (its position, or
@@ -234,6 +245,23 @@ def _allowed_hosts(settings: BaseSettings, base_url: Any) -> frozenset[str]:
 def _size(settings: BaseSettings, name: str, default: int) -> int:
     """A body size limit in bytes: a positive integer (Scrapy reads 0 as "no limit")."""
     return int(_number(settings, name, default, int, 1))
+
+
+def _prune_max(value: Any) -> dict[str, Any]:
+    """``LOUVRE_PRUNE_MAX``: a number of files (``100``) or a share of the store (``5%``)."""
+    if value is None or value == "":
+        return {}
+    text = str(value).strip()
+    share = text.endswith("%")
+    try:
+        number = float(text[:-1]) if share else int(text)
+    except ValueError:
+        number = -1
+    if share and 0 <= number <= 100:
+        return {"prune_max": None, "prune_max_share": number / 100}
+    if not share and number >= 0:
+        return {"prune_max": int(number), "prune_max_share": None}
+    raise _bad("LOUVRE_PRUNE_MAX", value, "expected a number of files (100) or a share (5%)")
 
 
 def _optional_url(settings: BaseSettings, name: str) -> str | None:

@@ -13,7 +13,7 @@ Plain names and a Protocol, no Twisted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
@@ -70,9 +70,7 @@ class CollectionStats:
     BYTES = "collection/bytes"
     OBSOLETE = "collection/obsolete"
     PRUNED = "collection/pruned"
-    # By what a file is:
-    STORED: ClassVar[dict[str, str]] = {"record": RECORDS_STORED, "image": IMAGES_STORED}
-    FAILED: ClassVar[dict[str, str]] = {"record": RECORDS_FAILED, "image": IMAGES_FAILED}
+    PRUNE_REFUSED = "collection/prune_refused"  # files a prune would delete, over LOUVRE_PRUNE_MAX
 
 
 # -- what a spider counts --------------------------------------------------------------------
@@ -154,5 +152,9 @@ class MirrorSpider(Protocol):
         ...
 
     def not_stored(self, key: Any, url: str, kind: str) -> None:
-        """The pipeline could not store a file of *key* (an ID, an ark): failed for good."""
+        """The pipeline could not store a file (*kind*) of *key* (an ID, an ark): failed."""
+        ...
+
+    def unfinished(self) -> int:
+        """Units this run had to settle and did not (an exit 0 needs none)."""
         ...

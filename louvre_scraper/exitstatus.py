@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from louvre_scraper.errors import EXIT_BAD_INPUT
 
-EXIT_COMPLETE = 0  # every ID/record ended stored, missing or already present
+EXIT_COMPLETE = 0  # every ID/record ended stored, missing or already present (images too)
 EXIT_CRASH = 1  # an unexpected error (Python's own status for an uncaught exception)
 # EXIT_BAD_INPUT = 2: a bad argument or setting, refused before anything was written
-EXIT_SOME_FAILED = 3  # the run went to the end, but some items failed for good (listed)
+EXIT_SOME_FAILED = 3  # the run went to the end, but some items failed for good (listed), or
+# some listed ones were left without an outcome (unfinished)
 EXIT_SITE_DOWN = 4  # the site could not be reached, or refused every request
 EXIT_STORE_FAILED = 5  # the store is full or cannot be written to
 EXIT_STOPPED = 6  # stopped before the end: Ctrl-C, SIGTERM, Scrapyd cancel, a CLOSESPIDER_* limit
@@ -38,12 +39,13 @@ _STATUS_OF_REASON = {
 }
 
 
-def exit_status(finish_reason: str | None, failed_count: int) -> int:
-    """The exit status of a crawl that ended with *finish_reason* and *failed_count* failures.
+def exit_status(finish_reason: str | None, failed_count: int, unfinished: int = 0) -> int:
+    """The exit status of a crawl that ended with *finish_reason*, *failed_count* failures
+    and *unfinished* units it had to settle and did not.
 
     Any other reason (``shutdown``, ``cancelled``, ``closespider_*``, or none at all after a
     forced second Ctrl-C) means the crawl stopped before the end: it can be resumed.
     """
     if finish_reason == FINISHED:
-        return EXIT_SOME_FAILED if failed_count else EXIT_COMPLETE
+        return EXIT_SOME_FAILED if failed_count or unfinished else EXIT_COMPLETE
     return _STATUS_OF_REASON.get(finish_reason or "", EXIT_STOPPED)

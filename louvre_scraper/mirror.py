@@ -3,7 +3,9 @@
 Nothing is deleted silently. Files that the current collection no longer lists are counted,
 and listed in ``<store>.obsolete.txt`` beside a local store (kept across runs: an entry stays
 while its file exists); ``-s LOUVRE_PRUNE=True`` deletes them, and only after a run that read
-every sitemap, since a record missing from a sitemap that could not be read is not withdrawn.
+every sitemap, since a record missing from a sitemap that could not be read is not withdrawn,
+and only up to ``LOUVRE_PRUNE_MAX`` files (as rsync's ``--max-delete``): above it, nothing is
+pruned and the run says so.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from louvre_scraper.arks import ark_number
 from louvre_scraper.stores import beside_store, write_atomically
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
     from louvre_scraper.arks import ArkListing
     from louvre_scraper.config import LouvreConfig
     from louvre_scraper.ids import Shard
@@ -44,7 +48,7 @@ def template_regex(template: str) -> re.Pattern[str]:
     return re.compile("^" + "".join(parts) + "$")
 
 
-def withdrawn_paths(paths: list[str], templates: list[str], listing: ArkListing) -> list[str]:
+def withdrawn_paths(paths: Iterable[str], templates: list[str], listing: ArkListing) -> list[str]:
     """Stored records and images of this shard whose ark no sitemap lists any more."""
     patterns = [template_regex(t) for t in templates]
     shard = listing.shard
@@ -75,6 +79,8 @@ class Obsolete:
         self.found: dict[str, str] = {}  # path -> why ("superseded", "withdrawn")
         self.replaced_count = 0
         self.pruned = 0
+        self.prune_refused = 0  # files a prune would have deleted, over LOUVRE_PRUNE_MAX
+        self.store_files = 0  # files of the store seen while looking for withdrawn records
 
     def superseded(self, path: str) -> None:
         """An image the record listed before and no longer does."""
@@ -94,10 +100,15 @@ class Obsolete:
             return 0
         templates = [config.record_template, config.image_template]
         # A walk of a large local store takes a while: off the event loop.
-        withdrawn = await run_in_thread(withdrawn_paths, paths, templates, listing)
+        withdrawn = await run_in_thread(withdrawn_paths, self._counted(paths), templates, listing)
         for path in withdrawn:
             self.found[path] = "withdrawn"
         return sum(1 for p in withdrawn if template_regex(config.record_template).match(p))
+
+    def _counted(self, paths: Iterable[str]) -> Iterator[str]:
+        for path in paths:
+            self.store_files += 1
+            yield path
 
     def settle(
         self, inventory: Inventory, config: LouvreConfig, shard: Shard, prune: bool
@@ -110,7 +121,18 @@ class Obsolete:
                 why, _, path = line.partition("\t")
                 if path and path not in entries and inventory.exists(path):
                     entries[path] = why
-        if prune:
+        limit = config.prune_limit(self.store_files)
+        if prune and len(entries) > limit:
+            self.prune_refused = len(entries)
+            logger.warning(
+                "Not pruning: %d files to delete is over LOUVRE_PRUNE_MAX (%d of the %d files"
+                " in the store); they stay listed%s",
+                len(entries),
+                limit,
+                self.store_files,
+                f" in {list_file}" if list_file else "",
+            )
+        elif prune:
             for path in sorted(entries):
                 inventory.delete(path)
                 logger.info("Pruned %s (%s)", path, entries[path])

@@ -120,7 +120,8 @@ class LouvreFilesPipeline(FilesPipeline):
         except Exception as exc:
             self._not_stored(ark, url, kind)
             raise self._store_failed(f"Record {ark}", path, exc) from exc
-        self.crawler.stats.inc_value(CollectionStats.STORED[kind])
+        if kind == "image":  # a record is counted once its fate is known (the spider's ledger)
+            self.crawler.stats.inc_value(CollectionStats.IMAGES_STORED)
         self.crawler.stats.inc_value(CollectionStats.BYTES, len(data))
         return checksum
 

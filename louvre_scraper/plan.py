@@ -127,7 +127,6 @@ class Planner:
         stored = parse_record(stored_body) if stored_body else None
         old_images = self.image_stems(stored) if stored else {}
         if stored is not None and lastmod and parse_lastmod(prop(stored, "modified")) >= lastmod:
-            self.stats.inc_value(CollectionStats.RECORDS_UPTODATE)
             logger.debug("%s: stored record is current (%s)", ark, day_of(lastmod))
             return await self.plan(ark, stored, None, old_images)
         return FetchRecord(ark, old_images)

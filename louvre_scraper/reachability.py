@@ -38,6 +38,7 @@ from twisted.internet import error as net
 from twisted.web.client import ResponseNeverReceived
 
 from louvre_scraper.config import LouvreConfig, config_of
+from louvre_scraper.contract import ARK_META, ID_META
 from louvre_scraper.exitstatus import REFUSED, UNREACHABLE
 from louvre_scraper.stop import is_stopping, stop_crawl
 
@@ -172,6 +173,7 @@ class Streak:
     refused: int = 0
     unreachable: int = 0
     last: dict[str, tuple[Problem, str]] = field(default_factory=dict)  # kind -> (problem, host)
+    refused_units: set[str] = field(default_factory=set)  # what the refusals were for
 
     @property
     def failures(self) -> int:
@@ -187,12 +189,22 @@ class Streak:
         ended = self.failures
         self.refused = self.unreachable = 0
         self.last.clear()
+        self.refused_units.clear()
         self.last_answer = now
         return ended
 
-    def failure(self, problem: Problem, host: str, now: float) -> str | None:
-        """Count one failed attempt; return the reason to stop (REFUSED/UNREACHABLE) or None."""
+    def failure(
+        self, problem: Problem, host: str, now: float, unit: str | None = None
+    ) -> str | None:
+        """Count one failed attempt; return the reason to stop (REFUSED/UNREACHABLE) or None.
+
+        Refusals count once per *unit* (a record, with all its images; an ID): the site is
+        judged, not one record whose 90 images are forbidden."""
         if problem.kind == REFUSED:
+            if unit is not None and unit in self.refused_units:
+                return None
+            if unit is not None:
+                self.refused_units.add(unit)
             self.refused += 1
         else:
             self.unreachable += 1
@@ -246,7 +258,8 @@ class ReachabilityGuard:
 
     def _failed(self, problem: Problem, request: Request) -> None:
         now = self.clock()
-        reason = self.streak.failure(problem, urlparse_cached(request).netloc, now)
+        unit = request.meta.get(ARK_META, request.meta.get(ID_META, request.url))
+        reason = self.streak.failure(problem, urlparse_cached(request).netloc, now, str(unit))
         if reason is None or is_stopping(self.crawler):
             return
         self._give_up(reason, now)

@@ -4,8 +4,9 @@ Scrapy's ``RetryMiddleware`` reschedules a failed request at once and ignores Re
 This subclass keeps its settings, stats and give-up logic (``get_retry_request``) and adds
 two things:
 
-* the decision comes from :func:`louvre_scraper.verdict.classify`, so a missing ID served as
-  an HTML page (any status) is never retried, and a damaged zip with status 200 is;
+* the decision is the verdict of :class:`louvre_scraper.judge.BodyJudge` (a middleware of its
+  own, so that verdicts exist with ``RETRY_ENABLED=False`` too): a missing ID served as an
+  HTML page (any status) is never retried, and a damaged zip with status 200 is;
 * the retried request is handed back only after a delay. The wait happens in this
   coroutine, so one waiting ID does not stall the others, but it keeps its place in the
   downloader's ``CONCURRENT_REQUESTS``: a storm of 429s fills those places and slows the
@@ -24,12 +25,10 @@ from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 
 from louvre_scraper.config import LouvreConfig, config_of
-from louvre_scraper.contract import ID_META, JUDGE_META, PROBE_META, VERDICT_META
-from louvre_scraper.images import classify_image
-from louvre_scraper.offload import offload
-from louvre_scraper.records import classify_record
+from louvre_scraper.contract import JUDGE_META, VERDICT_META
+from louvre_scraper.judge import is_judged
 from louvre_scraper.stop import is_stopping
-from louvre_scraper.verdict import Verdict, classify, classify_headers
+from louvre_scraper.verdict import Verdict
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -72,11 +71,6 @@ def retry_delay(
     return backoff_delay(attempt, config.backoff_base, config.backoff_max, rng)
 
 
-def is_judged(request: Request) -> bool:
-    """Requests whose body the middleware judges (zips, probes, records, images)."""
-    return ID_META in request.meta or JUDGE_META in request.meta
-
-
 class BackoffRetryMiddleware(RetryMiddleware):
     """Drop-in replacement for Scrapy's RetryMiddleware (same priority, same settings)."""
 
@@ -89,47 +83,12 @@ class BackoffRetryMiddleware(RetryMiddleware):
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    async def verdict(self, request: Request, response: Response) -> Verdict:
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
-        judge = request.meta.get(JUDGE_META)
-        if judge == "image":
-            declared = response.headers.get(b"Content-Length")
-            return classify_image(
-                response.status,
-                content_type,
-                response.body,
-                self.config.missing_statuses,
-                self.retry_http_codes,
-                declared_length=int(declared) if declared and declared.isdigit() else None,
-            )
-        if judge == "record":
-            return classify_record(
-                response.status,
-                content_type,
-                response.body,
-                self.config.missing_statuses,
-                self.retry_http_codes,
-            )
-        if request.meta.get(PROBE_META):
-            return classify_headers(
-                response.status, content_type, self.config.missing_statuses, self.retry_http_codes
-            )
-        arguments = (
-            response.status,
-            content_type,
-            response.body,
-            self.config.missing_statuses,
-            self.retry_http_codes,
-        )
-        return await offload(len(response.body), classify, *arguments)
-
     async def process_response(  # type: ignore[override]
         self, request: Request, response: Response
     ) -> Request | Response:
-        if not is_judged(request):
+        if not is_judged(request) or VERDICT_META not in request.meta:
             return super().process_response(request, response)
-        verdict = await self.verdict(request, response)
-        request.meta[VERDICT_META] = verdict.value
+        verdict = Verdict(request.meta[VERDICT_META])
         if verdict is not Verdict.RETRY or request.meta.get("dont_retry", False):
             return response
         reason = (

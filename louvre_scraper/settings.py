@@ -29,6 +29,9 @@ DOWNLOADER_MIDDLEWARES = {
     "louvre_scraper.fetchpolicy.FetchPolicy": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "louvre_scraper.retry.BackoffRetryMiddleware": 550,
+    # The verdict on every zip, probe, record and image, between the redirects (600: the final
+    # answer is judged) and the retries (550: they act on it); on whatever else is enabled.
+    "louvre_scraper.judge.BodyJudge": 560,
     # Scrapy's, fixed so that the requests waiting for robots.txt obey it too.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "louvre_scraper.robots.RobotsTxtMiddleware": 100,
@@ -65,6 +68,12 @@ ITEM_PIPELINES = {"louvre_scraper.pipelines.LouvreFilesPipeline": 300}
 # 400,000 IDs: one DEBUG line per ID would be the bulk of the run's output.
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
+# A crawl's own feed to a local file is written beside it and renamed at the end of the run
+# (louvre_scraper/feeds.py); a run stopped before any item leaves the previous feed as it was.
+FEED_STORAGES = {
+    "": "louvre_scraper.feeds.AtomicFileFeedStorage",
+    "file": "louvre_scraper.feeds.AtomicFileFeedStorage",
+}
 # One flat row per item in CSV feeds (lists joined, no always-empty columns).
 FEED_EXPORTERS = {"csv": "louvre_scraper.exporters.FlatCsvItemExporter"}
 

@@ -110,6 +110,7 @@ class SitemapWalk:
     fallback_url: str  # asked when robots.txt names no sitemap
     failed: list[tuple[str, str]] = field(default_factory=list)  # (url, why)
     asked: set[str] = field(default_factory=set)
+    sitemaps_asked: int = 0
     pending: int = 0
     done: Deferred[None] = field(default_factory=Deferred)
 
@@ -140,10 +141,11 @@ class SitemapWalk:
         if url in self.asked:
             logger.debug("Sitemap %s listed again: read once", url)
             return None
-        if len(self.asked) >= self.max_sitemaps:
+        if not url.endswith("/robots.txt") and self.sitemaps_asked >= self.max_sitemaps:
             self._broken(url, f"over LOUVRE_MAX_SITEMAPS ({self.max_sitemaps}), not asked")
             return None
         self.asked.add(url)
+        self.sitemaps_asked += not url.endswith("/robots.txt")
         self.pending += 1
         return scrapy.Request(
             url,
@@ -167,7 +169,10 @@ class SitemapWalk:
         elif not ok:
             self._broken(response.url, f"HTTP {response.status}")
         else:
-            urls = self._read_page(response)
+            try:
+                urls = self._read_page(response)
+            except Exception as error:  # noqa: BLE001 - whatever it is, the walk must end
+                self._broken(response.url, f"unreadable ({error!r})")
         requests = [r for r in map(self._request, urls) if r is not None]
         self._one_done()
         return requests

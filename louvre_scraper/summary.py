@@ -97,7 +97,7 @@ def record_lines(
     lines = [
         f"  records: {spider.planned or 0} listed in {get(done.SITEMAPS)} sitemaps{shard}:"
         f" {counts.stored} stored, {counts.skipped} already current, {counts.missing} missing,"
-        f" {counts.failed} failed" + _unfinished(counts),
+        f" {counts.failed} failed" + _unfinished(counts, spider.planned),
         f"  images:  {get(done.IMAGES_STORED)} stored, {get(done.IMAGES_UPTODATE)} already"
         f" there, {get(done.IMAGES_MISSING)} gone from the site, {get(done.IMAGES_FAILED)}"
         f" failed ({counts.bytes / MB:.1f} MB in all)",
@@ -109,6 +109,11 @@ def record_lines(
     withdrawn = get(done.RECORDS_WITHDRAWN)
     if pruned:
         lines.append(f"  pruned:  {pruned} files the collection no longer lists")
+    elif get(done.PRUNE_REFUSED):
+        lines.append(
+            f"  pruned:  nothing: {get(done.PRUNE_REFUSED)} files is over LOUVRE_PRUNE_MAX"
+            " (raise it to prune them)"
+        )
     elif obsolete or withdrawn:
         where = f", named in {obsolete_file}" if obsolete_file else ""
         lines.append(
@@ -131,8 +136,11 @@ def filter_lines(filters: FilterTally | None) -> list[str]:
     ]
 
 
-def _unfinished(counts: Counts) -> str:
-    return f", {counts.ids - counts.done} unfinished" if counts.ids > counts.done else ""
+def _unfinished(counts: Counts, listed: int | None = None) -> str:
+    """What is left without an outcome: of the units handed out, or of those *listed* (the
+    collection's counts add up to its listing)."""
+    total = max(counts.ids, listed or 0)
+    return f", {total - counts.done} unfinished" if total > counts.done else ""
 
 
 def summary_lines(

@@ -69,6 +69,7 @@ import argparse
 import copy
 import datetime
 import functools
+import gzip
 import io
 import json
 import math
@@ -297,6 +298,7 @@ class CollectionConfig:
     record_faults: tuple[tuple[str, int], ...] = ()
     image_faults: tuple[tuple[str, int], ...] = ()
     sitemap_fault: str | None = None
+    breaks: tuple[tuple[str, int], ...] = ()  # --break KIND[:N], see BREAKS
 
 
 @dataclass(frozen=True)
@@ -688,6 +690,7 @@ class FakeCollection:
         self._image_arks: dict[str, str] = {}  # image and thumbnail path → ark
         self._generate()
         self._choose_faults()
+        self._breaks = Breaks(self, dict(config.breaks))
 
     @classmethod
     def from_args(cls, argv: list[str]) -> FakeCollection:
@@ -829,7 +832,8 @@ class FakeCollection:
         values.update(
             url=f"{base}{ARK_PREFIX}{ark}",
             modified=version.modified,
-            image=[image.entry(base) for image in version.images],
+            image=[image.entry(base) for image in version.images]
+            + (ODD_IMAGE_ENTRIES if ark in self._breaks.odd_arks else []),
         )
         key = MODIFIED_KEY
         return {key if name == "modified" else name: values[name] for name in PROPERTIES}
@@ -953,6 +957,8 @@ class FakeCollection:
             dates = [self.modified(a, edition) or "" for a in self.sitemap_arks(i, edition)]
             lastmod = f"<lastmod>{max(dates)}</lastmod>" if self.config.lastmod else ""
             lines.append(f"<sitemap><loc>{base}{path}</loc>{lastmod}</sitemap>")
+        if "index-self" in self._breaks.kinds:  # an index listing itself, twice
+            lines += [f"<sitemap><loc>{base}/sitemap.xml</loc></sitemap>"] * 2
         lines.append("</sitemapindex>\n")
         return "\n".join(lines).encode()
 
@@ -1086,6 +1092,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for name in ("--record-fault", "--image-fault"):
         group.add_argument(name, type=parse_count_fault, action="append", metavar=f"{{{kinds}}}:N")
     group.add_argument("--sitemap-fault", choices=COLLECTION_FAULT_KINDS, default=None)
+    group.add_argument("--break", dest="breaks", type=parse_break, action="append", default=[])
 
 
 def config_from(ns: argparse.Namespace) -> CollectionConfig:
@@ -1103,6 +1110,7 @@ def config_from(ns: argparse.Namespace) -> CollectionConfig:
         record_faults=tuple(ns.record_fault or ()),
         image_faults=tuple(ns.image_fault or ()),
         sitemap_fault=ns.sitemap_fault,
+        breaks=tuple(ns.breaks),
     )
 
 
@@ -1115,6 +1123,83 @@ def check(config: CollectionConfig) -> str | None:
     except ValueError as exc:
         return str(exc)
     return None
+
+
+# -- Broken and hostile answers for the completeness tests (``--break KIND[:N]``) ----------------
+
+# Sub-sitemap N answers, every time: a 200 HTML page; its first half (a well-formed answer:
+# Content-Length matches); gzip with Content-Encoding: gzip; an entity bomb; bytes that are not
+# UTF-8. ``index-self``: the index lists itself. ``refuse-images:N``: every image of N records
+# answers 403. ``odd-images:N``: N records list extra images with odd urlImage values.
+SITEMAP_BREAKS = ("sitemap-html", "sitemap-cut", "sitemap-gzip", "sitemap-bomb", "sitemap-utf8")
+BREAKS = (*SITEMAP_BREAKS, "index-self", "refuse-images", "odd-images")
+ODD_IMAGE_ENTRIES: list[dict[str, Any]] = [
+    {"urlImage": "/media/cache/large/odd_relative.jpg", "position": 90, "copyright": ""},
+    {"urlImage": 12345, "position": 91, "copyright": ""},
+    {"urlImage": ["http://x/a.jpg", "http://x/b.jpg"], "position": 92, "copyright": ""},
+    {"urlImage": "http://[::1/bad.jpg", "position": 93, "copyright": ""},
+]
+ENTITY_BOMB = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE urlset [<!ENTITY a "aaaaaaaaaaaaaaaaaaaa">'
+    + b"".join(
+        f'<!ENTITY {n} "{("&" + p + ";") * 20}">'.encode()
+        for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    + b"]>\n"
+)
+
+
+def parse_break(text: str) -> tuple[str, int]:
+    kind, _, count = text.partition(":")
+    if kind not in BREAKS or (count and not count.isdigit()):
+        raise argparse.ArgumentTypeError(f"bad break {text!r}: KIND[:N], KIND one of {BREAKS}")
+    return kind, int(count or 0)
+
+
+class Breaks:
+    """The ``--break`` switches of one FakeCollection."""
+
+    def __init__(self, site: FakeCollection, breaks: dict[str, int]) -> None:
+        self.kinds = breaks
+        stable = sorted(site._stable)
+        odd = breaks.get("odd-images", 0)
+        self.odd_arks = frozenset(stable[:odd])
+        refused = [a for a in reversed(stable) if site.record_images(a, 1)]
+        refused = refused[: breaks.get("refuse-images", 0)]
+        self.refused_arks = frozenset(refused)
+        self.refused_images = frozenset(i.path for a in refused for i in site.record_images(a, 1))
+
+    def answer(self, path: str, answer: Answer) -> tuple[Any, ...] | None:
+        """The broken answer for ``path``, or None."""
+        path = urllib.parse.unquote(path)
+        if path in self.refused_images:
+            return 403, HTML_TYPE, b"<html><body>403 Forbidden</body></html>"
+        match = SITEMAP_RE.fullmatch(path)
+        kind = next(
+            (k for k in SITEMAP_BREAKS if match and self.kinds.get(k, -1) == int(match[1])), None
+        )
+        return None if kind is None else self._sitemap(kind, answer.body)
+
+    @staticmethod
+    def _sitemap(kind: str, body: bytes) -> tuple[Any, ...]:
+        _, _, rest = body.partition(b"\n")
+        broken = {
+            "sitemap-html": lambda: (200, HTML_TYPE, SERVER_ERROR_PAGE),
+            "sitemap-cut": lambda: (200, XML_TYPE, body[: len(body) // 2]),
+            "sitemap-gzip": lambda: (
+                200,
+                XML_TYPE,
+                gzip.compress(body),
+                {"Content-Encoding": "gzip"},
+            ),
+            "sitemap-bomb": lambda: (
+                200,
+                XML_TYPE,
+                ENTITY_BOMB + rest.replace(b"<loc>", b"<loc>&i;", 1),
+            ),
+            "sitemap-utf8": lambda: (200, XML_TYPE, body.replace(b"/ark:", b"/\xff\xfeark:", 1)),
+        }
+        return broken[kind]()
 
 
 # -- The handler's part -----------------------------------------------------------------------
@@ -1152,7 +1237,10 @@ class CollectionRoutes:
             return False
         kind = self._documented_fault(path) if self.command == "GET" else None
         body = answer.body
-        if kind in ("429", "503"):
+        broken = self.server.site._breaks.answer(path, answer)
+        if broken is not None:
+            self._send(*broken)
+        elif kind in ("429", "503"):
             self._fault_status(kind)
         elif kind == "truncate":
             self._send(answer.status, answer.content_type, body, limit=len(body) // 2)

@@ -214,7 +214,7 @@ def test_a_changed_collection_updates_only_what_changed(tmp_path: Path, fake_lou
     assert update.stats["collection/records_withdrawn"] == len(changes.withdrawn)
     assert str(len(leftover)) in update.stderr.split("Dumping Scrapy stats")[0]
 
-    pruned = collect(store, server, LOUVRE_PRUNE="True")
+    pruned = collect(store, server, LOUVRE_PRUNE="True", LOUVRE_PRUNE_MAX=str(len(leftover)))
 
     assert pruned.returncode == 0, pruned.stderr
     assert pruned.files() == now

@@ -82,6 +82,10 @@ def test_s3_store_gets_a_key_prefix(tmp_path: Path) -> None:
         ("LOUVRE_IMAGE_TEMPLATE", "{ark}/{position}{size}", "may only use {ark}, {position}"),
         ("LOUVRE_SITEMAP_URL", "sitemap.xml", "expected an http:// or https:// URL"),
         ("LOUVRE_PRUNE", "maybe", "expected True or False"),
+        ("LOUVRE_PRUNE_MAX", "lots", "expected a number of files (100) or a share (5%)"),
+        ("LOUVRE_PRUNE_MAX", "-1", "expected a number of files"),
+        ("LOUVRE_PRUNE_MAX", "120%", "expected a number of files"),
+        ("LOUVRE_MAX_SITEMAPS", "0", "must be at least 1"),
         ("LOUVRE_IMAGE_TEMPLATE", "{ark}/{position:03d}{ext}", "must also take 0-1"),
         ("LOUVRE_ALLOWED_HOSTS", "https://cdn.example.org", "is not a host name"),
         ("LOUVRE_ALLOWED_HOSTS", "cdn.example.org/images", "is not a host name"),
@@ -193,6 +197,13 @@ def test_other_local_paths_are_checked(tmp_path: Path, name: str, where: str) ->
 def test_failed_ids_file_that_is_a_directory(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="is a directory, not a file"):
         config(tmp_path, LOUVRE_FAILED_IDS_FILE=str(tmp_path))
+
+
+def test_prune_max_is_a_count_or_a_share_of_the_store(tmp_path: Path) -> None:
+    assert config(tmp_path).prune_limit(1000) == 50  # 5% by default
+    assert config(tmp_path, LOUVRE_PRUNE_MAX="10").prune_limit(1000) == 10
+    assert config(tmp_path, LOUVRE_PRUNE_MAX="0.5%").prune_limit(1000) == 5
+    assert config(tmp_path, LOUVRE_PRUNE_MAX="0").prune_limit(1000) == 0
 
 
 def test_stored_paths_are_built_from_checked_parts_only(tmp_path: Path) -> None:

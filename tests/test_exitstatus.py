@@ -40,6 +40,12 @@ def test_exit_status(reason: str | None, failed: int, status: int) -> None:
     assert exit_status(reason, failed) == status
 
 
+def test_records_left_unfinished_are_not_a_complete_run() -> None:
+    assert exit_status("finished", 0, unfinished=3) == EXIT_SOME_FAILED
+    assert exit_status("shutdown", 0, unfinished=3) == EXIT_STOPPED
+    assert exit_status("finished", 0, unfinished=0) == EXIT_COMPLETE
+
+
 def test_the_statuses_are_distinct_and_fixed() -> None:
     statuses = [
         EXIT_COMPLETE,

@@ -208,3 +208,11 @@ def test_a_body_cut_by_the_budget_is_asked_again_then_fails_naming_the_setting(
     # A probe's own StopDownload (fail=False, after its headers) is not the budget's.
     probe = Request("http://127.0.0.1:8000/p", meta={ID_META: 1, PROBE_META: True})
     assert asyncio.run(mw.process_exception(probe, StopDownload(fail=False))) is None
+
+
+def test_scrapy_has_no_handler_for_local_files_data_ftp_or_s3() -> None:
+    """Behind the policy, the download handlers themselves: only http and https are left."""
+    from scrapy.utils.project import get_project_settings
+
+    handlers = get_project_settings().getwithbase("DOWNLOAD_HANDLERS")
+    assert {scheme for scheme, handler in handlers.items() if handler} == {"http", "https"}

@@ -118,6 +118,16 @@ def test_refusals_stop_after_the_limit_at_once() -> None:
     assert reasons == [None] * 29 + [REFUSED]
 
 
+def test_refusals_count_once_per_record() -> None:
+    streak = Streak(failures_limit=3, seconds_limit=60, last_answer=0)
+    # One record's 90 images refused: one refusal.
+    assert [streak.failure(FORBIDDEN, "h", 1, "cl010000001") for _ in range(90)] == [None] * 90
+    assert streak.failure(FORBIDDEN, "h", 1, "cl010000002") is None
+    assert streak.failure(FORBIDDEN, "h", 1, "cl010000003") == REFUSED
+    streak.answer(2)
+    assert streak.failure(FORBIDDEN, "h", 3, "cl010000001") is None  # a new streak
+
+
 def test_unreachable_needs_the_limit_and_the_time() -> None:
     streak = Streak(failures_limit=30, seconds_limit=60, last_answer=0)
     assert [streak.failure(DNS, "h", now=10) for _ in range(100)] == [None] * 100

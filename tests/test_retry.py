@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 from scrapy import Request
+from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.contract import ID_META, PROBE_META, VERDICT_META
+from louvre_scraper.judge import BodyJudge
 from louvre_scraper.retry import (
     BackoffRetryMiddleware,
     backoff_delay,
@@ -65,11 +67,24 @@ def run(coroutine: Coroutine[Any, Any, Any]) -> Any:
     raise AssertionError("the coroutine waited")
 
 
-def middleware(tmp_path: Path) -> BackoffRetryMiddleware:
+class Judged:
+    """The judge, then the retry middleware, as the downloader chains them."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.judge = BodyJudge.from_crawler(crawler)
+        self.retry = BackoffRetryMiddleware.from_crawler(crawler)
+
+    async def process_response(self, request: Request, response: Response) -> Any:
+        judged = await self.judge.process_response(request, response)
+        return await self.retry.process_response(request, judged)
+
+
+def middleware(tmp_path: Path) -> Judged:
     settings = {"FILES_STORE": str(tmp_path), "RETRY_AFTER_MAX": "0", "RETRY_BACKOFF_MAX": "0"}
     crawler = get_crawler(LouvreSpider, settings)
     crawler.spider = LouvreSpider.from_crawler(crawler, end="10")
-    return BackoffRetryMiddleware.from_crawler(crawler)
+    return Judged(crawler)
 
 
 def zip_request(probe: bool = False) -> Request:

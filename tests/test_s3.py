@@ -330,7 +330,7 @@ def test_the_collection_mirrors_into_s3_and_updates_only_what_changed(
 
     pruned = crawl_s3(
         f"s3://{bucket}/m/",
-        settings={**settings, "LOUVRE_PRUNE": "True"},
+        settings={**settings, "LOUVRE_PRUNE": "True", "LOUVRE_PRUNE_MAX": "100%"},
         env=env,
         spider="collection",
     )

@@ -21,6 +21,7 @@ from louvre_scraper.contract import (
     VERDICT_META,
 )
 from louvre_scraper.items import ArtworkRecord
+from louvre_scraper.ledger import Ledger
 from louvre_scraper.pipelines import LouvreFilesPipeline
 from louvre_scraper.spiders.collection import IMAGE_PRIORITY, CollectionSpider
 from louvre_scraper.stores import LocalInventory, write_atomically
@@ -59,9 +60,12 @@ def run_image(built: CollectionSpider, response: Response) -> ArtworkRecord | No
     return asyncio.run(built.parse_image(response))
 
 
-def record_response(body: bytes, verdict: Verdict, old: dict | None = None) -> Response:
+def record_response(
+    built: CollectionSpider, body: bytes, verdict: Verdict, old: dict | None = None
+) -> Response:
     url = f"{BASE}/ark:/53355/{ARK}.json"
     meta = {
+        RUN_META: built._run_id,
         ARK_META: ARK,
         JUDGE_META: "record",
         OLD_IMAGES_META: old or {},
@@ -73,7 +77,7 @@ def record_response(body: bytes, verdict: Verdict, old: dict | None = None) -> R
 def test_a_record_asks_for_its_images_ahead_of_further_records(tmp_path: Path) -> None:
     built = spider(tmp_path)
     body = json.dumps(record(f"{BASE}/a.JPG", f"{BASE}/b.png")).encode()
-    out = asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE)))
+    out = asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE)))
     assert [r.url for r in out] == [f"{BASE}/a.JPG", f"{BASE}/b.png"]
     assert all(r.priority == IMAGE_PRIORITY and r.dont_filter for r in out)
     assert [r.meta[IMAGE_META] for r in out] == [0, 1]
@@ -94,6 +98,7 @@ def test_a_record_asks_for_its_images_ahead_of_further_records(tmp_path: Path) -
     assert last["images"][0]["status"] == "downloaded"
     assert last["images"][0]["size"] == len(JPEG)
     assert last["images"][1]["status"] == "missing"
+    assert last["images"][1]["path"] is None  # not in the store: no path to a file
     assert ARK not in built.open_records
 
 
@@ -108,7 +113,7 @@ def test_images_already_stored_whole_are_not_asked_again(tmp_path: Path) -> None
     built = spider(tmp_path)
     write_atomically(tmp_path / "store" / "images" / ARK / "0.jpg", JPEG)
     body = json.dumps(record(f"{BASE}/a.jpg")).encode()
-    out = asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE)))
+    out = asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE)))
     assert len(out) == 1 and isinstance(out[0], ArtworkRecord)
     assert out[0]["images"][0]["status"] == "uptodate"
     assert out[0]["images"][0]["size"] == len(JPEG)
@@ -122,7 +127,7 @@ def test_an_image_whose_url_changed_is_asked_again_and_the_dropped_one_listed(
     write_atomically(tmp_path / "store" / "images" / ARK / "1.jpg", JPEG)
     old = {"0": f"{BASE}/old.jpg", "1": f"{BASE}/gone.jpg"}
     body = json.dumps(record(f"{BASE}/new.jpg")).encode()
-    out = asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE, old)))
+    out = asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE, old)))
     assert [r.url for r in out] == [f"{BASE}/new.jpg"]
     assert built.obsolete.found == {f"images/{ARK}/1.jpg": "superseded"}
 
@@ -130,14 +135,14 @@ def test_an_image_whose_url_changed_is_asked_again_and_the_dropped_one_listed(
 def test_filtered_records_are_stored_but_give_no_image(tmp_path: Path) -> None:
     built = spider(tmp_path, collection="sculptures")
     body = json.dumps(record(f"{BASE}/a.jpg")).encode()
-    out = asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE)))
+    out = asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE)))
     assert len(out) == 1 and out[0]["status"] == "filtered" and out[0]["images"] == []
 
 
 def test_an_html_page_is_a_failed_record(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     built = spider(tmp_path)
     with caplog.at_level(logging.WARNING):
-        out = asyncio.run(built.parse_record(record_response(b"<html>", Verdict.RETRY)))
+        out = asyncio.run(built.parse_record(record_response(built, b"<html>", Verdict.RETRY)))
     assert out == []
     assert built.failed == {f"{BASE}/ark:/53355/{ARK}.json"}
     assert [r.getMessage() for r in caplog.records] == [
@@ -148,9 +153,9 @@ def test_an_html_page_is_a_failed_record(tmp_path: Path, caplog: pytest.LogCaptu
 def test_images_first_and_none(tmp_path: Path) -> None:
     body = json.dumps(record(f"{BASE}/a.jpg", f"{BASE}/b.jpg")).encode()
     first = spider(tmp_path, images="first")
-    assert len(asyncio.run(first.parse_record(record_response(body, Verdict.WHOLE)))) == 1
+    assert len(asyncio.run(first.parse_record(record_response(first, body, Verdict.WHOLE)))) == 1
     none = spider(tmp_path, images="none")
-    out = asyncio.run(none.parse_record(record_response(body, Verdict.WHOLE)))
+    out = asyncio.run(none.parse_record(record_response(none, body, Verdict.WHOLE)))
     assert isinstance(out[0], ArtworkRecord) and out[0]["images"] == []
 
 
@@ -168,7 +173,7 @@ def test_bad_images_argument_ends_the_process_with_one_line(
 def test_images_a_stopped_run_left_in_jobdir_do_not_count_for_this_run(tmp_path: Path) -> None:
     built = spider(tmp_path)
     body = json.dumps(record(f"{BASE}/a.jpg", f"{BASE}/b.jpg")).encode()
-    out = asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE)))
+    out = asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE)))
     restored = out[1].replace(meta={**out[1].meta, RUN_META: "an earlier run"})
     assert run_image(built, image_response(restored, JPEG)) is None
     assert built.open_records[ARK].waiting == 2, "still waiting for both of its own images"
@@ -185,7 +190,7 @@ def test_images_the_record_still_lists_are_not_superseded_when_only_the_first_is
     write_atomically(tmp_path / "store" / "images" / ARK / "1.jpg", JPEG)
     old = {"0": f"{BASE}/a.jpg", "1": f"{BASE}/b.jpg"}
     body = json.dumps(record(f"{BASE}/a.jpg", f"{BASE}/b.jpg")).encode()
-    asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE, old)))
+    asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE, old)))
     assert built.obsolete.found == {}
 
 
@@ -195,7 +200,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 20 + b"\x00\x00\x00\x00IEND\xaeB`\x82"
 def test_an_image_is_named_by_its_bytes_and_found_again_by_its_stem(tmp_path: Path) -> None:
     built = spider(tmp_path)
     body = json.dumps(record(f"{BASE}/x.sh")).encode()
-    out = asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE)))
+    out = asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE)))
     item = run_image(built, image_response(out[0], PNG))
     assert isinstance(item, ArtworkRecord)
     assert item["images"][0]["path"] == f"images/{ARK}/0.png"
@@ -203,7 +208,7 @@ def test_an_image_is_named_by_its_bytes_and_found_again_by_its_stem(tmp_path: Pa
     write_atomically(tmp_path / "store" / "images" / ARK / "0.png", PNG)
     again = spider(tmp_path)
     out = asyncio.run(
-        again.parse_record(record_response(body, Verdict.WHOLE, {"0": f"{BASE}/x.sh"}))
+        again.parse_record(record_response(again, body, Verdict.WHOLE, {"0": f"{BASE}/x.sh"}))
     )
     assert out[0]["images"][0]["status"] == "uptodate"
     assert out[0]["images"][0]["path"] == f"images/{ARK}/0.png"
@@ -213,7 +218,9 @@ def test_a_new_image_of_another_kind_supersedes_the_old_file(tmp_path: Path) -> 
     built = spider(tmp_path)
     write_atomically(tmp_path / "store" / "images" / ARK / "0.jpg", JPEG)
     body = json.dumps(record(f"{BASE}/new.png")).encode()
-    out = asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE, {"0": f"{BASE}/a"})))
+    out = asyncio.run(
+        built.parse_record(record_response(built, body, Verdict.WHOLE, {"0": f"{BASE}/a"}))
+    )
     run_image(built, image_response(out[0], PNG))
     assert built.obsolete.found == {f"images/{ARK}/0.jpg": "superseded"}
 
@@ -225,7 +232,7 @@ def test_a_url_the_policy_refuses_is_failed_before_any_request(
     urls = ("javascript:alert(1)", "/relative/x.jpg", "file:///etc/passwd", f"{BASE}/ok.jpg")
     body = json.dumps(record(*urls)).encode()
     with caplog.at_level(logging.WARNING):
-        out = asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE)))
+        out = asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE)))
     assert [r.url for r in out] == [f"{BASE}/ok.jpg"]
     assert [r.getMessage() for r in caplog.records] == [
         f"image {ARK}/{i}: refused {url} — not an http(s) URL of the site"
@@ -248,7 +255,7 @@ def test_images_sharing_a_position_get_distinct_stable_names(
     ]
     body = json.dumps({**record(), "image": entries}).encode()
     with caplog.at_level(logging.INFO):
-        out = asyncio.run(built.parse_record(record_response(body, Verdict.WHOLE)))
+        out = asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE)))
     item = None
     for request in out:
         item = run_image(built, image_response(request, JPEG)) or item
@@ -261,3 +268,21 @@ def test_images_sharing_a_position_get_distinct_stable_names(
     ]
     said = [r.getMessage() for r in caplog.records if "share a position" in r.getMessage()]
     assert said == [f"{ARK}: images share a position; stored as 0 → 0, 0 → 0-1, 2 → 2, 2 → 2-1"]
+
+
+def test_a_record_whose_fate_is_unknown_is_unfinished(tmp_path: Path) -> None:
+    built = spider(tmp_path)
+    for number in (10062370, 10062371, 10062372):
+        built.listing.add(f"{BASE}/ark:/53355/cl0{number}")
+    built.listing.sort()
+    built.ledger = Ledger(built.listing)
+    built.crawler.stats.open_spider()
+    body = json.dumps(record()).encode()
+    out = asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE)))
+    (item,) = out  # no image: the item leaves at once, its record settled when it is stored
+    assert built.unfinished() == 3
+    built._item_stored(item=item)
+    built.record_failure(f"{BASE}/ark:/53355/cl010062371.json", "HTTP 403", "cl010062371")
+    assert built.unfinished() == 1  # cl010062372: handed out, never answered
+    assert built.crawler.stats.get_value("collection/records_stored") == 1
+    assert built.crawler.stats.get_value("collection/records_failed") == 1

@@ -15,7 +15,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from louvre_scraper.config import check_log_level
-from louvre_scraper.contract import FAILED_STAT, STOP_STAT
+from louvre_scraper.contract import FAILED_STAT, STOP_STAT, MirrorSpider
 from louvre_scraper.errors import BadInput, refuse
 from louvre_scraper.exitstatus import EXIT_CRASH, exit_status
 
@@ -29,7 +29,8 @@ class Command(ScrapyCrawlCommand):
     def long_desc(self) -> str:
         return (
             "Run a spider of the current project, by name. Exit status: 0 complete, 1 crash,"
-            " 2 bad input, 3 some items failed for good, 4 site unreachable or refusing,"
+            " 2 bad input, 3 some items failed for good or were left unfinished, 4 site"
+            " unreachable or refusing,"
             " 5 store full or unwritable, 6 stopped before the end (see the README)."
         )
 
@@ -60,4 +61,6 @@ def crawl_exit_status(crawler: Crawler) -> int:
     """The exit status of a crawl that ran, from its stats."""
     stats = crawler.stats.get_stats()
     reason = stats.get(STOP_STAT) or stats.get("finish_reason")
-    return exit_status(reason, int(stats.get(FAILED_STAT, 0)))
+    spider = crawler.spider
+    unfinished = spider.unfinished() if isinstance(spider, MirrorSpider) else 0
+    return exit_status(reason, int(stats.get(FAILED_STAT, 0)), unfinished)

@@ -1,8 +1,8 @@
 """What both spiders are built on: settings checked once, the store opened once.
 
-A mixin, not a spider (it has no ``name``, so ``scrapy list`` does not show it): the zip
-spider is a plain :class:`~scrapy.Spider`, the collection spider a
-:class:`~scrapy.spiders.SitemapSpider`.
+A mixin, not a spider (it has no ``name``, so ``scrapy list`` does not show it): both spiders
+are plain :class:`~scrapy.Spider` subclasses, and both offer the
+:class:`~louvre_scraper.contract.MirrorSpider` interface.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from louvre_scraper.config import LouvreConfig, config_of
 from louvre_scraper.errors import BadInput, refuse
+from louvre_scraper.judge import BodyJudge
+from louvre_scraper.pipelines import LouvreFilesPipeline
 from louvre_scraper.stores import open_inventory
 
 if TYPE_CHECKING:
@@ -37,7 +39,18 @@ class StoreSpiderMixin:
         return spider
 
     async def open_store(self) -> None:
-        """Look at what FILES_STORE holds (one listing for S3), or refuse in one line."""
+        """Look at what FILES_STORE holds (one listing for S3), or refuse in one line.
+
+        Refused too: settings that leave out the components the crawl cannot judge or store
+        without (``DOWNLOADER_MIDDLEWARES`` / ``ITEM_PIPELINES`` overridden)."""
+        needed = (
+            ("DOWNLOADER_MIDDLEWARES", BodyJudge, self.crawler.get_downloader_middleware),
+            ("ITEM_PIPELINES", LouvreFilesPipeline, self.crawler.get_item_pipeline),
+        )
+        for setting, component, find in needed:
+            if find(component) is None:  # type: ignore[operator]
+                name = f"{component.__module__}.{component.__qualname__}"
+                refuse(BadInput(f"bad setting {setting}: {name} is needed, and is not enabled"))
         try:
             self.inventory = open_inventory(self.crawler, self.config)
             await self.inventory.load()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.utils.datatypes import SequenceExclude
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -29,14 +30,16 @@ from louvre_scraper.contract import (
     OLD_IMAGES_META,
     RECORD_UNITS,
     RUN_META,
+    UNFINISHED_STAT,
     VERDICT_META,
     CollectionStats,
 )
-from louvre_scraper.errors import BadInput, check_arguments, refuse
+from louvre_scraper.errors import BadInput, check_arguments
 from louvre_scraper.fetchpolicy import said_refused
 from louvre_scraper.ids import Shard
 from louvre_scraper.images import image_extension
 from louvre_scraper.lazy import wait_for_room
+from louvre_scraper.ledger import SETTLED, Ledger, Outcome, listing_fingerprint
 from louvre_scraper.mirror import Obsolete
 from louvre_scraper.pipelines import LouvreFilesPipeline
 from louvre_scraper.plan import (
@@ -70,6 +73,12 @@ logger = logging.getLogger(__name__)
 
 IMAGE_PRIORITY = 10  # a record's images before further records: few records open at once
 STATE_KEY = "collection"  # the spider's entry in JOBDIR's spider.state
+OUTCOME_STATS = {
+    Outcome.STORED: CollectionStats.RECORDS_STORED,
+    Outcome.CURRENT: CollectionStats.RECORDS_UPTODATE,
+    Outcome.MISSING: CollectionStats.RECORDS_MISSING,
+    Outcome.FAILED: CollectionStats.RECORDS_FAILED,
+}
 
 
 @dataclass
@@ -118,13 +127,13 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         self.listing = ArkListing(self._shard)
         self.open_records: dict[str, OpenRecord] = {}
         self.failed: set[str] = set()  # URLs of records and images failed for good
-        self.failed_arks: set[str] = set()  # records to ask again first when a job resumes
+        self.failed_arks: set[str] = set()  # records with a failure in this run
         self.obsolete = Obsolete()
         self.planned: int | None = None  # records listed for this shard; None while walking
-        self.cursor = 0  # the next listing entry to hand out
-        # Sitemap and image requests a stopped run left in JOBDIR's queue belong to its walk
-        # and its open records, not to this run's: counted here, they would end this walk
-        # before every sitemap is read, or a record before all its images are back.
+        self.ledger: Ledger | None = None  # what became of each listed record (this job)
+        self._leaving: dict[int, str] = {}  # id(item) -> ark of the items sent to the pipeline
+        # Requests a stopped run left in JOBDIR's queue belong to its walk and its records,
+        # not to this run's: the ledger hands those records out again, and the walk is redone.
         self._run_id = uuid.uuid4().hex
         self.walk: SitemapWalk  # built in from_crawler, with the crawler's settings
         self._plan: Planner | None = None
@@ -147,6 +156,9 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             max_urls=spider.config.max_sitemap_urls,
             fallback_url=f"{spider.config.base_url}/sitemap.xml",
         )
+        crawler.signals.connect(spider._item_stored, signal=signals.item_scraped)
+        crawler.signals.connect(spider._item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(spider._item_dropped, signal=signals.item_error)
         return spider
 
     def _planner(self) -> Planner:
@@ -182,10 +194,8 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         await self.open_store()
         pipeline = self.crawler.get_item_pipeline(LouvreFilesPipeline)
-        if pipeline is None:
-            refuse(BadInput("bad setting ITEM_PIPELINES: LouvreFilesPipeline is not enabled"))
+        assert pipeline is not None  # open_store refuses a crawl without it
         self.pipeline = pipeline
-        resumed = self._resume_state()
         first = self.config.sitemap_url or f"{self.config.base_url}/robots.txt"
         logger.info("Reading the sitemaps from %s", first)
         yield self.walk.first_request(first)
@@ -193,21 +203,16 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         # Nothing listed because the site fails as a whole: say so in one line, exit 4.
         if is_stopping(self.crawler) or (not self.listing and give_up_if_failing(self.crawler)):
             return
+        self.listing.sort()  # the same order whatever order the sitemaps answered in
         self.planned = len(self.listing)
         shard = f" (shard {self.shard})" if self.shard.count > 1 else ""
         self.walk.log_result(shard, self.config.files_store)
-        if resumed is not None:
-            for ark in resumed["open"]:  # records whose fate the stopped run did not know
-                for output in await self._hand_out(ark, 0):
-                    yield output
-            # The same listing: go on where it stopped; another one: from the start, where
-            # the stored records are skipped by their dates.
-            if resumed["listed"] == len(self.listing):
-                self.cursor = resumed["cursor"]
-        while self.cursor < len(self.listing) and not is_stopping(self.crawler):
+        self.ledger = self._resume_ledger()
+        for index in self.ledger.to_do():
+            if is_stopping(self.crawler):
+                break
             await wait_for_room(self.crawler)
-            listed = self.listing[self.cursor]
-            self.cursor += 1
+            listed = self.listing[index]
             for output in await self._hand_out(listed.ark, listed.lastmod):
                 yield output
         if self.walk_complete:
@@ -240,15 +245,22 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             self.config.record_url(needs.ark),
             callback=self.parse_record,
             errback=self.record_failed,
-            meta={ARK_META: needs.ark, JUDGE_META: "record", OLD_IMAGES_META: needs.old_images},
+            meta={
+                ARK_META: needs.ark,
+                JUDGE_META: "record",
+                OLD_IMAGES_META: needs.old_images,
+                RUN_META: self._run_id,
+            },
             dont_filter=True,  # each ark is handed out once by construction
         )
 
     async def parse_record(self, response: Response) -> list[Any]:
+        if response.meta.get(RUN_META) != self._run_id:
+            return []  # restored from JOBDIR: the ledger hands this record out again
         ark: str = response.meta[ARK_META]
         verdict = Verdict(response.meta[VERDICT_META])
         if verdict is Verdict.MISSING:
-            self._stats().inc_value(CollectionStats.RECORDS_MISSING)
+            self._settle(ark, Outcome.MISSING)
             logger.info("%s: listed, but the record answers %d", ark, response.status)
             return []
         record = parse_record(response.body) if verdict is Verdict.WHOLE else None
@@ -264,6 +276,8 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
 
     def record_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
+        if request.meta.get(RUN_META) != self._run_id:
+            return
         ark = request.meta[ARK_META]
         said = said_refused(f"record {ark}", failure.value)
         reason = failure.getErrorMessage() or repr(failure.value)
@@ -271,14 +285,15 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
 
     def _open(self, ark: str, plan: RecordPlan) -> list[Any]:
         """The record's item, or the requests for its images (the item leaves with the last)."""
-        if plan.item is None:
+        if plan.item is None:  # filtered out, and its stored .json is current
+            self._settle(ark, Outcome.CURRENT)
             return []
         for url, line in plan.refused:  # the fetch policy's: named once, never asked
             logger.warning("%s", line)
             self.record_failure(url, "", ark, kind="image", log=False)
         if not plan.fetch:
-            return [plan.item]
-        if ark in self.open_records:  # asked twice (a resumed job): the first one finishes it
+            return [self._leave(ark, plan.item)]
+        if ark in self.open_records:  # asked twice: the first one finishes it
             return []
         fetches = {fetch.index: fetch for fetch in plan.fetch}
         self.open_records[ark] = OpenRecord(plan.item, len(plan.fetch), fetches)
@@ -362,13 +377,65 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         if record.waiting:
             return None
         del self.open_records[ark]
-        return record.item
+        return self._leave(ark, record.item)
+
+    # -- what became of each record ----------------------------------------------------------
+
+    def _leave(self, ark: str, item: ArtworkRecord) -> ArtworkRecord:
+        """*item* goes to the pipeline: its record is settled when it comes out."""
+        self._leaving[id(item)] = ark
+        return item
+
+    def _item_stored(self, item: Any, **kwargs: Any) -> None:
+        ark = self._leaving.pop(id(item), None)
+        if ark is not None:
+            stored = Outcome.STORED if item.get("status") == "downloaded" else Outcome.CURRENT
+            self._settle(ark, Outcome.FAILED if ark in self.failed_arks else stored)
+
+    def _item_dropped(self, item: Any, **kwargs: Any) -> None:
+        """A filtered record (its .json stored), or one the store did not take (failed)."""
+        ark = self._leaving.pop(id(item), None)
+        if ark is not None:
+            filtered = item.get("status") == "filtered" and ark not in self.failed_arks
+            self._settle(ark, Outcome.STORED if filtered else Outcome.FAILED)
+
+    def _settle(self, ark: str, outcome: Outcome) -> None:
+        """Note a record's outcome, counted once in the job."""
+        if self.ledger is not None and self.ledger.settle(ark, outcome):
+            self._stats().inc_value(OUTCOME_STATS[outcome])
+
+    def _resume_ledger(self) -> Ledger:
+        """With JOBDIR, the stopped run's ledger if it kept this very listing (a fresh one
+        otherwise: stored records are then skipped by their dates); its counts go on."""
+        state = getattr(self, "state", None)  # set by Scrapy's SpiderState with JOBDIR
+        saved = (state or {}).get(STATE_KEY)
+        fingerprint = listing_fingerprint(self.listing)
+        if saved and saved.get("shard") != str(self.shard):
+            saved = None
+        ledger = Ledger.resume(self.listing, fingerprint, saved)
+        settled = {outcome: ledger.count(outcome) for outcome in SETTLED}
+        if any(settled.values()):
+            stats = self._stats()
+            for outcome, count in settled.items():
+                stats.inc_value(OUTCOME_STATS[outcome], count)
+            stats.inc_value(CollectionStats.RECORDS, sum(settled.values()))
+            logger.info(
+                "Resuming the job (JOBDIR): %d of %d records settled, asking the %d others",
+                sum(settled.values()),
+                len(self.listing),
+                len(self.listing) - sum(settled.values()),
+            )
+        return ledger
+
+    def unfinished(self) -> int:
+        """Listed records whose fate this run did not learn."""
+        return self.ledger.open if self.ledger is not None else 0
 
     # -- outcomes ----------------------------------------------------------------------------
 
     def not_stored(self, key: Any, url: str, kind: str) -> None:
         """The pipeline could not store a file of record *key* (it says why, once)."""
-        self.record_failure(url, "", key, kind=kind, log=False)
+        self.record_failure(url, "", str(key), kind=kind, log=False)
 
     def record_failure(
         self, url: str, reason: str, ark: str, kind: str = "record", *, log: bool = True
@@ -377,10 +444,13 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
 
         *log* False: the caller (the pipeline, for a file it could not store) says it.
         """
-        self._stats().inc_value(CollectionStats.FAILED[kind])
         self._stats().inc_value(FAILED_STAT)
         self.failed.add(url)
         self.failed_arks.add(ark)
+        if kind == "image":  # the record is settled (failed) when its item comes back
+            self._stats().inc_value(CollectionStats.IMAGES_FAILED)
+        else:
+            self._settle(ark, Outcome.FAILED)
         if not log:
             return
         # While the whole site fails, the reachability guard's one line says it for all.
@@ -389,19 +459,6 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             level, "%s %s failed after retries: %s (%s)", kind.capitalize(), ark, reason, url
         )
 
-    def _resume_state(self) -> dict[str, Any] | None:
-        """With JOBDIR, where the stopped run of the same job was (None: start afresh)."""
-        saved = (getattr(self, "state", None) or {}).get(STATE_KEY)
-        if not saved or saved.get("shard") != str(self.shard):
-            return None
-        logger.info(
-            "Resuming the job at record %d of the listing (JOBDIR), first asking again the %d"
-            " records whose fate was not known",
-            saved["cursor"],
-            len(saved["open"]),
-        )
-        return saved
-
     def closed(self, reason: str) -> None:
         stats = self._stats()
         if self.planned is not None:
@@ -409,11 +466,12 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             listed = self.obsolete.settle(self.inventory, self.config, self.shard, prune)
             stats.set_value(CollectionStats.OBSOLETE, len(listed))
             stats.set_value(CollectionStats.PRUNED, self.obsolete.pruned)
+            if self.obsolete.prune_refused:
+                stats.set_value(CollectionStats.PRUNE_REFUSED, self.obsolete.prune_refused)
+        stats.set_value(UNFINISHED_STAT, self.unfinished())
         state = getattr(self, "state", None)  # set by Scrapy's SpiderState with JOBDIR
-        if state is not None and self.planned is not None:
+        if state is not None and self.ledger is not None:
             state[STATE_KEY] = {
                 "shard": str(self.shard),
-                "cursor": self.cursor,
-                "listed": len(self.listing),
-                "open": sorted(set(self.open_records) | self.failed_arks),
+                **self.ledger.state(listing_fingerprint(self.listing)),
             }

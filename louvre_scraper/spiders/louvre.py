@@ -277,6 +277,12 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
         self.crawler.stats.inc_value(FAILED_STAT)
         self.failed_ids.add(key)
 
+    def unfinished(self) -> int:
+        """IDs handed out whose outcome this run did not learn."""
+        assert self.crawler.stats is not None
+        counts = self.units.count(self.crawler.stats)
+        return max(0, counts.ids - counts.done)
+
     def record_failure(self, artwork_id: int, reason: str, *, log: bool = True) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(FAILED_STAT)
