@@ -107,7 +107,11 @@ def browser(index_html: Path, queries: list[str], rounds: int) -> dict[str, Any]
             page.goto(index_html.resolve().as_uri(), wait_until="commit")
             page.wait_for_selector("#grid li.work")
             wall_first_grid.append(time.perf_counter() - started)
-            page.wait_for_function("window.louvreCatalogue.timings.indexLoaded", timeout=600_000)
+            page.wait_for_function(
+                "window.louvreCatalogue.timings.indexLoaded"
+                " && window.louvreCatalogue.timings.firstGrid",
+                timeout=600_000,
+            )
             timings = page.evaluate("window.louvreCatalogue.timings")
             first_grid.append(timings["firstGrid"] / 1000)
             index_loaded.append(timings["indexLoaded"] / 1000)

@@ -22,7 +22,7 @@ from louvre_scraper.progress import format_duration
 if TYPE_CHECKING:
     import argparse
 
-    from louvre_scraper.dataset import Store
+    from louvre_scraper.dataset import Store, Tally
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,16 @@ class StoreCommand(ScrapyCommand):
         except BadInput as error:
             refuse(error)
             raise AssertionError from None
+
+    def warn_damaged(self, tally: Tally) -> None:
+        """One line for the stored records that could not be read, left out of the pass."""
+        if tally.damaged:
+            logger.warning(
+                "%d stored records are not records and were left out (scrapy verify names"
+                " them): %s",
+                len(tally.damaged),
+                ", ".join(tally.damaged[:5]) + (", ..." if len(tally.damaged) > 5 else ""),
+            )
 
     def ticker(self, store: Store, unit: str) -> Ticker:
         """Progress over the store's records (counted first: one listing of their folder)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import unicodedata
@@ -138,6 +139,22 @@ def test_collection_keeps_one_department_with_a_progress_line(mirror, tmp_path):
     progress = [line for line in run.stderr.splitlines() if "INFO: Cataloguing" in line]
     assert re.search(
         rf"INFO: Cataloguing \(\d+ thumbnails made\): \d+/{len(rows)} records \(", progress[0]
+    )
+
+
+def test_a_damaged_record_is_left_out_and_named(mirror, tmp_path):
+    store = tmp_path / "mirror"
+    shutil.copytree(mirror, store)
+    damaged = sorted((store / "records").glob("*.json"))[3]
+    damaged.write_bytes(b"<html>Server error</html>")
+    run = catalogue(tmp_path / "cat", store=store)
+    assert run.returncode == 0, run.stderr
+    assert summary(run)[0] == len(stored_rows(mirror)) - 1
+    warning = [line for line in run.stderr.splitlines() if "WARNING" in line]
+    assert len(warning) == 1
+    assert warning[0].endswith(
+        "1 stored records are not records and were left out (scrapy verify names them):"
+        f" records/{damaged.name}"
     )
 
 

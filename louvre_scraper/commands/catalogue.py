@@ -87,13 +87,7 @@ class Command(StoreCommand):
             ticker.tick(tally.records, f"Cataloguing ({made} thumbnails made)")
 
         counts, index_html = build_catalogue(itertools.chain([first], rows), options, progress)
-        if tally.damaged:
-            logger.warning(
-                "%d stored records are not records and were left out (scrapy verify names"
-                " them): %s",
-                len(tally.damaged),
-                ", ".join(tally.damaged[:5]) + (", ..." if len(tally.damaged) > 5 else ""),
-            )
+        self.warn_damaged(tally)
         logger.info("%s", summary_line(counts, ticker.elapsed, index_html))
 
 

@@ -138,13 +138,7 @@ class Command(StoreCommand):
         if not tally.kept:  # an empty export would be a mistake: nothing written
             writer.abort()
             self.bad_input(nothing_kept(tally, wanted, store))
-        if tally.damaged:
-            logger.warning(
-                "%d stored records are not records and were left out (scrapy verify names"
-                " them): %s",
-                len(tally.damaged),
-                ", ".join(tally.damaged[:5]) + (", ..." if len(tally.damaged) > 5 else ""),
-            )
+        self.warn_damaged(tally)
         missing = (
             f"; {tally.missing_images} images its records list are not in the store"
             if tally.missing_images

@@ -10,7 +10,7 @@
 
   const C = window.louvreCatalogue;
   const meta = C.meta;
-  // When the first grid was drawn and the whole index in, in ms from the page's start (bench).
+  // When the first grid was shown and the whole index in, in ms from the page's start (bench).
   const timings = C.timings = {};
   const departments = meta.departments;
 
@@ -60,10 +60,8 @@
       columns.map((column) => column.split('\n'));
     parts.push({ark, title, creators, date, inv, dept, thumb, images, columns, ft: null});
     loaded += ark.length;
-    if (parts.length === meta.index.length) {
-      timings.indexLoaded = performance.now();
-      foldWhenIdle();
-    }
+    if (parts.length === meta.index.length) timings.indexLoaded = performance.now();
+    foldWhenIdle();
     extendMatches(first);
     // Redraw the grid only when the page shown changes (a page that was not full).
     if ((state.page + 1) * meta.pageSize > before) render();
@@ -109,17 +107,23 @@
   }
 
   // What the search looks in, folded a column at a time (one pass over a long string, not one
-  // per work): when the browser is idle once the index is in, or at the first search.
+  // per work): when the browser is idle between parts, or at the first search if sooner.
   function foldPart(p) {
     if (p.ft) return;
     [p.ft, p.fc, p.fv] = [1, 2, 4].map((k) => fold(p.columns[k]).split('\n'));
     p.columns = null;
   }
 
+  let folding = false;
   function foldWhenIdle() {
-    const idle = window.requestIdleCallback || ((f) => setTimeout(f, 50));
     const next = parts.find((p) => !p.ft);
-    if (next) idle(() => { foldPart(next); foldWhenIdle(); });
+    if (folding || !next) return;
+    folding = true;
+    (window.requestIdleCallback || setTimeout)(() => {
+      folding = false;
+      foldPart(next);
+      foldWhenIdle();
+    });
   }
 
   function matchesIn(p, k) {
@@ -221,7 +225,10 @@
     const html = [];
     for (let k = start; k < end; k++) html.push(card(state.matches === null ? k : state.matches[k]));
     grid.innerHTML = html.join('');
-    if (html.length && timings.firstGrid === undefined) timings.firstGrid = performance.now();
+    if (html.length && timings.firstGrid === undefined) {
+      timings.firstGrid = null;  // the frame that shows it:
+      requestAnimationFrame(() => { timings.firstGrid = performance.now(); });
+    }
     $('pager-top').innerHTML = $('pager-bottom').innerHTML = pager();
     showCount();
   }
