@@ -1,9 +1,10 @@
 """``python -m bench.export``: ``scrapy export`` of a synthetic mirror to Parquet, side by side
 with what users do today (``pandas.json_normalize`` over the same files, then ``to_parquet``).
 
-The mirror is :mod:`bench.synthetic`'s (real-shaped records, one small real JPEG per image).
-Both runs read the same files, one
-after the other, each under GNU time with its process tree's RSS sampled (bench/measure.py).
+The mirror is :mod:`bench.synthetic`'s (the fake collection's real-shaped records, built from
+the real ones in ``../shared/reference/real-records/``), with every image stored (hard links
+to a few real JPEGs and PNGs). Both runs read the same files, one after the other, each under
+GNU time with its process tree's RSS sampled (bench/measure.py).
 Targets (issue 17): at least pandas' records/s, peak RSS under 300 MB, under 5 minutes.
 """
 
@@ -26,6 +27,19 @@ from bench.tools import find_exe
 
 TARGET_RSS = 300 * MIB
 TARGET_WALL = 300.0
+
+
+def synthetic_store(store: Path, records: int) -> int:
+    """:mod:`bench.synthetic`'s store of *records* records, every image stored (reused when
+    this module made one of that size before); the number of images."""
+    done = store.with_name(f"{store.name}.done")
+    if done.is_file() and done.read_text().startswith(f"records={records} "):
+        log(f"reusing the synthetic store in {store}")
+        return int(done.read_text().split("images=")[1])
+    shutil.rmtree(store, ignore_errors=True)
+    made = build_store(store, records, with_images=records)
+    done.write_text(f"records={records} images={made.images}")
+    return made.images
 
 
 def pandas_baseline(store: Path, out: Path) -> None:
@@ -150,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         store = workdir / "store"
         log(f"writing a synthetic store of {args.records} records in {store}")
-        images = build_store(store, args.records)
+        images = synthetic_store(store, args.records)
         ours_out, pandas_out = workdir / "scrapy.parquet", workdir / "pandas.parquet"
         ours = measured(
             "scrapy-export",

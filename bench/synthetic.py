@@ -1,151 +1,144 @@
-"""A synthetic mirror, as ``scrapy crawl collection`` leaves a store, for the benches of the
-commands that read one (``scrapy export``, ``scrapy verify``, ``scrapy catalogue``).
+"""A synthetic store, as ``scrapy crawl collection`` leaves it, for the benches of the commands
+that read a store (``scrapy catalogue``, ``scrapy export``, ``scrapy verify``).
 
-The records are made up from the real ones in ``../shared/reference/real-records/`` (each a
-template: a new ark, title, department, dates and 0 to 3 images each), encoded as the site
-encodes JSON. Each image is a real JPEG, a hard link to one of a few files, so that a
-500,000-record store takes minutes to write, not hours: a small one by default, or the
-caller's (``scrapy catalogue``'s bench gives one of the site's size, since thumbnails cost by
-the pixel). ``with_images=N`` stores the images of the first N records only (the others are
-listed by their records, not in the store), so that a bench need not thumbnail 700,000 images.
+``records/{ark}.json``: the fake collection's records (``tests.fake_collection``, real-shaped:
+French text, current and former creators, dates, dimensions, per-image copyrights), served
+with the museum's base URL. ``images/{ark}/{position}{ext}``: real images, for the first
+*with_images* records only: a few hundred thousand images would take hours to thumbnail on a
+laptop, and their bytes would fill its disk. The image files are hard links to a handful of
+real JPEGs/PNGs of the site's size (long side up to 1500 px): every path is its own file to a
+reader (each is decoded on its own), at the disk cost of the handful.
 
-``python -m bench.synthetic DIR --records 500000 [--with-images N]`` writes one.
+``python -m bench.synthetic DIR --records 500000 --with-images 5000`` writes one.
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
-import hashlib
+import errno
 import io
-import json
 import os
 import random
 import shutil
+import sys
+import time
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from bench import ROOT, log
-
-REAL = ROOT.parent / "shared" / "reference" / "real-records"
-DEPARTMENTS = (
-    "Département des Antiquités égyptiennes",
-    "Département des Antiquités grecques, étrusques et romaines",
-    "Département des Antiquités orientales",
-    "Département des Arts de l'Islam",
-    "Département des Arts graphiques",
-    "Département des Objets d'art du Moyen Age, de la Renaissance et des temps modernes",
-    "Département des Peintures",
-    "Département des Sculptures du Moyen Age, de la Renaissance et des temps modernes",
-)
-LINKS_PER_FILE = 60_000  # ext4 allows 65,000 links to one inode
-MARKER = ".bench-store"  # records=N: a store this module made, reused when asked again
+BASE_URL = "https://collections.louvre.fr"
+MASTERS = 12  # distinct image files the store's images are hard links to
 
 
-def templates() -> list[dict[str, Any]]:
-    return [json.loads(p.read_bytes()) for p in sorted(REAL.glob("cl*.json"))]
+@dataclass
+class SyntheticStore:
+    root: Path
+    records: int = 0
+    images: int = 0  # image files in the store
+    listed_images: int = 0  # images the records list (the others are not stored)
+    record_bytes: int = 0
+    seconds: float = 0.0
 
 
-def site_json(record: dict[str, Any]) -> bytes:
-    """As the site encodes it: ASCII only, ``\\/`` for ``/``."""
-    return json.dumps(record, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/").encode()
+def master_images(directory: Path, seed: int) -> dict[str, list[Path]]:
+    """A few real images of the site's sizes (1500 px long side at most), by extension."""
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(f"masters:{seed}")
+    directory.mkdir(parents=True, exist_ok=True)
+    masters: dict[str, list[Path]] = {".jpg": [], ".png": []}
+    for n in range(MASTERS):
+        ext = ".png" if n % 6 == 5 else ".jpg"
+        long, short = 1500, rng.randint(700, 1400)
+        size = (long, short) if n % 2 else (short, long)
+        image = Image.new("RGB", size, tuple(rng.randrange(256) for _ in range(3)))
+        draw = ImageDraw.Draw(image)
+        for _ in range(60):  # some detail, so that JPEG has something to encode
+            x, y = rng.randrange(size[0]), rng.randrange(size[1])
+            box = (x, y, x + rng.randint(20, 400), y + rng.randint(20, 400))
+            draw.ellipse(box, fill=tuple(rng.randrange(256) for _ in range(3)))
+        out = io.BytesIO()
+        image.save(out, "PNG" if ext == ".png" else "JPEG", quality=88)
+        path = directory / f"master-{n}{ext}"
+        path.write_bytes(out.getvalue())
+        masters[ext].append(path)
+    return masters
 
 
-def synthetic_record(template: dict[str, Any], number: int, rng: random.Random) -> dict[str, Any]:
-    """A record of the template's shape for ark ``cl01{number:07d}``."""
-    record = copy.deepcopy(template)
-    ark = f"cl01{number:07d}"
-    base = "https://collections.louvre.fr"
-    record["arkId"] = ark
-    record["url"] = f"{base}/ark:/53355/{ark}"
-    record["modified "] = (
-        f"{rng.randint(2021, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-    )
-    record["title"] = f"{template['title']} n° {number}"
-    record["collection"] = rng.choice(DEPARTMENTS)
-    start = rng.randint(-3000, 1900)
-    for date in record.get("dateCreated") or []:
-        if isinstance(date, dict):
-            date["startYear"], date["endYear"] = start, start + rng.randint(0, 200)
-    copyrights = [i.get("copyright", "") for i in template.get("image") or []] or ["© Louvre"]
-    media = f"0000000021/{number:010d}"
-    record["image"] = [
-        {
-            "urlImage": f"{base}/media/cache/large/{media}/{position:010d}_OG.JPG",
-            "urlThumbnail": f"{base}/media/cache/small/{media}/{position:010d}_OG.JPG",
-            "copyright": rng.choice(copyrights),
-            "type": rng.choice(("", "", "", "profil", "détail")),
-            "position": position,
-        }
-        for position in range(rng.choice((0, 1, 1, 2, 2, 3)))
-    ]
-    return record
-
-
-def small_jpeg() -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (180, 140, 90)).save(out, "JPEG", quality=80)
-    return out.getvalue()
+def link(masters: list[Path], index: int, target: Path) -> None:
+    """Hard-link *target* to ``masters[index]``; a master at ext4's limit of 65,000 links (a
+    store of every image of 500,000 records) is replaced by a fresh copy of itself."""
+    try:
+        os.link(masters[index], target)
+    except OSError as error:
+        if error.errno != errno.EMLINK:
+            raise
+        fresh = masters[index].with_name(
+            f"{masters[index].stem}-{time.monotonic_ns()}{target.suffix}"
+        )
+        shutil.copyfile(masters[index], fresh)
+        masters[index] = fresh
+        os.link(fresh, target)
 
 
 def build_store(
-    store: Path,
-    records: int,
-    seed: int = 17,
-    *,
-    with_images: int | None = None,
-    image: bytes | None = None,
-) -> int:
-    """Write (or reuse) a synthetic mirror of *records* records, the images of the first
-    *with_images* of them stored (all when None), each a hard link to *image* (a small JPEG
-    when None); the number of images stored."""
-    jpeg = image if image is not None else small_jpeg()
-    digest = hashlib.sha256(jpeg).hexdigest()[:12]
-    made = f"records={records} with_images={with_images} image={digest} "
-    marker = store / MARKER
-    if marker.is_file() and marker.read_text().startswith(made):
-        log(f"reusing the synthetic store in {store}")
-        return int(marker.read_text().split("images=")[1])
-    shutil.rmtree(store, ignore_errors=True)
-    (store / "records").mkdir(parents=True)
-    sources = store / ".sources"
-    sources.mkdir()
-    rng = random.Random(seed)
-    shapes = templates()
-    images = 0
-    source = None
-    for number in range(1, records + 1):
-        record = synthetic_record(shapes[number % len(shapes)], number, rng)
-        ark = record["arkId"]
-        (store / "records" / f"{ark}.json").write_bytes(site_json(record))
-        if record["image"] and (with_images is None or number <= with_images):
-            folder = store / "images" / ark
-            folder.mkdir(parents=True)
-            for entry in record["image"]:
-                if images % LINKS_PER_FILE == 0:
-                    source = sources / f"{images // LINKS_PER_FILE}.jpg"
-                    source.write_bytes(jpeg)
-                assert source is not None
-                os.link(source, folder / f"{entry['position']}.jpg")
-                images += 1
-        if number % 50_000 == 0:
-            log(f"synthetic store: {number}/{records} records")
-    marker.write_text(f"{made}images={images}")
-    return images
+    root: Path, records: int, *, with_images: int = 0, seed: int = 0, log: bool = True
+) -> SyntheticStore:
+    """Write a store of *records* records under *root*; the first *with_images* with their
+    images stored."""
+    from tests.fake_collection import CollectionConfig, FakeCollection, encode_record
+
+    started = time.monotonic()
+    fake = FakeCollection(CollectionConfig(records=records, seed=seed))
+    masters = master_images(root.parent / f".{root.name}-masters", seed)
+    store = SyntheticStore(root)
+    (root / "records").mkdir(parents=True, exist_ok=True)
+    for n, ark in enumerate(fake.served_arks()):
+        record = fake.record(ark, BASE_URL)
+        assert record is not None
+        body = encode_record(record)
+        (root / "records" / f"{ark}.json").write_bytes(body)
+        store.records += 1
+        store.record_bytes += len(body)
+        entries = record.get("image") or []
+        store.listed_images += len(entries)
+        if n < with_images and entries:
+            folder = root / "images" / ark
+            folder.mkdir(parents=True, exist_ok=True)
+            for entry in entries:
+                ext = ".png" if entry["urlImage"].lower().endswith(".png") else ".jpg"
+                choices = masters[ext]
+                target = folder / f"{entry['position']}{ext}"
+                if not target.exists():
+                    link(choices, zlib.crc32(target.as_posix().encode()) % len(choices), target)
+                store.images += 1
+        if log and store.records % 50_000 == 0:
+            print(f"synthetic store: {store.records:,} records", file=sys.stderr)
+    store.seconds = time.monotonic() - started
+    if log:
+        print(
+            f"synthetic store {root}: {store.records:,} records"
+            f" ({store.record_bytes / 1e6:,.0f} MB), {store.images:,} of"
+            f" {store.listed_images:,} images stored, in {store.seconds:.0f} s",
+            file=sys.stderr,
+        )
+    return store
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.synthetic", description=__doc__)
-    parser.add_argument("store", type=Path, help="the store's directory (FILES_STORE)")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("root", type=Path, help="the store's directory (FILES_STORE)")
     parser.add_argument("--records", type=int, default=500_000)
     parser.add_argument(
-        "--with-images", type=int, metavar="N", help="store the images of the first N only"
+        "--with-images",
+        type=int,
+        default=5_000,
+        metavar="N",
+        help="store the images of the first N records only",
     )
+    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    images = build_store(args.store, args.records, with_images=args.with_images)
-    log(f"{args.store}: {args.records} records, {images} images")
+    build_store(args.root, args.records, with_images=args.with_images, seed=args.seed)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@ crawl parses it, and turned into the crawl's feed fields by the same functions
 (:mod:`louvre_scraper.records`); each image it lists is looked up in its folder by its stem (the
 template's name without the extension), since the stored extension is the bytes' and not the
 URL's. Everything goes through the store's owner (:mod:`louvre_scraper.stores`): local
-directories and ``s3://`` prefixes alike. Records are read one at a time (remote ones a few
-ahead, in threads), so memory stays flat in the size of the store.
+directories and ``s3://`` prefixes alike. Records are read in order, a few ahead by threads,
+and handed on one at a time, so memory stays flat in the size of the store.
 """
 
 from __future__ import annotations
@@ -206,16 +206,14 @@ def _fetched(store: Store) -> Iterator[Fetched]:
     file reads, directory listings and GETs are system calls or network waits that release
     the GIL, so they run beside the parsing, on the other core (or while S3 answers)."""
     inventory, config = store.inventory, store.config
-    # The folder of an ark's images, when the template puts them in a folder of their own.
-    sample = posixpath.dirname(image_stem(config, "cl000000000", "0"))
-    per_ark = "cl000000000" in sample and "{position" not in posixpath.dirname(
-        config.image_template
-    )
+    # When the template gives each ark a folder of its own (images/{ark}/), it is listed too.
+    folder_template = posixpath.dirname(config.image_template)
+    per_ark = "{ark" in folder_template and "{position" not in folder_template
 
     def fetch(path: str, ark: str) -> Fetched:
         listings = {}
         if per_ark:
-            parent = sample.replace("cl000000000", ark)
+            parent = posixpath.dirname(image_stem(config, ark, "0"))
             listings[parent] = inventory.folder(parent)
         return Fetched(path, ark, inventory.read_bytes(path), listings)
 

@@ -70,7 +70,8 @@ class StoreCommand(ScrapyCommand):
 
 
 class Ticker:
-    """A progress line every LOGSTATS_INTERVAL seconds (0: none), as a crawl's."""
+    """A progress line every LOGSTATS_INTERVAL seconds (0: none), as a crawl's; *total* 0
+    when it is not known."""
 
     def __init__(self, total: int, unit: str, interval: float):
         self.total = total
@@ -84,6 +85,9 @@ class Ticker:
             return
         self.last = now
         rate = done / (now - self.started)
+        if not self.total:  # a pass whose size is not known beforehand
+            logger.info("%s: %d %s | %.0f %s/s", doing, done, self.unit, rate, self.unit)
+            return
         eta = format_duration((self.total - done) / rate) if rate else "unknown"
         logger.info(
             "%s: %d/%d %s (%.1f%%) | %.0f %s/s | ETA %s",

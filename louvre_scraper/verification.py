@@ -105,14 +105,14 @@ class Verification:
             for path in stored.unnamed:
                 yield tally.add(Finding("unreferenced", path, f"in the folder of {stored.path}"))
 
-    def files(self) -> Iterator[Finding]:
+    def files(self, tick: Callable[[int], None] = lambda done: None) -> Iterator[Finding]:
         """Second pass: files that no record names; with checksums, the manifest: written
         when there is none and the mirror is whole, else compared."""
         tally = self.tally
         if not self.checksums or (self.listed is None and not tally.whole):
             if self.checksums:
                 tally.manifest = f"{MANIFEST} not written: the mirror is not whole"
-            for path in self._paths():
+            for path in self._paths(tick):
                 finding = self._told_apart(path)
                 if finding:
                     yield finding
@@ -120,7 +120,7 @@ class Verification:
         pending: list[Finding] = []  # files no record names, met while hashing
 
         def hashed() -> Iterator[tuple[str, str]]:
-            for path in self._paths():
+            for path in self._paths(tick):
                 finding = self._told_apart(path)
                 if finding:
                     pending.append(finding)
@@ -138,10 +138,11 @@ class Verification:
         yield from pending
         tally.manifest = f"compared with {MANIFEST}"
 
-    def _paths(self) -> Iterator[str]:
+    def _paths(self, tick: Callable[[int], None]) -> Iterator[str]:
         for path in self.store.inventory.paths() or ():
             if path != MANIFEST:
                 self.tally.files += 1
+                tick(self.tally.files)
                 yield path
 
     @functools.cached_property

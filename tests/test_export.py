@@ -505,7 +505,7 @@ def test_ctrl_c_leaves_the_previous_export_as_it_was(tmp_path) -> None:
     from bench.synthetic import build_store
 
     store = tmp_path / "store"
-    build_store(store, 10_000)  # real-shaped records: an export of a second or two
+    build_store(store, 10_000, log=False)  # real-shaped records: an export of a second or two
     dest = tmp_path / "records.jsonl"
     dest.write_text("the previous export\n", encoding="utf-8")
     argv = [sys.executable, "-m", "scrapy", "export", str(dest), "-s", f"FILES_STORE={store}"]
@@ -520,4 +520,8 @@ def test_ctrl_c_leaves_the_previous_export_as_it_was(tmp_path) -> None:
     assert export.returncode == 6, log
     assert "left as it was" in log and "Traceback" not in log
     assert dest.read_text(encoding="utf-8") == "the previous export\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["records.jsonl", "store"]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
+        "records.jsonl",
+        "store",
+    ]
+    assert not list(tmp_path.glob("*.part")) and not list(tmp_path.glob(".records*"))

@@ -126,10 +126,8 @@ class Command(StoreCommand):
                     writer.write(row)
                     rows += 1
                 ticker.tick(tally.records, "Exporting")
-            if not tally.kept:
-                writer.abort()
-                self.bad_input(nothing_kept(tally, wanted, store))
-            writer.close(tally)
+            if tally.kept:
+                writer.close(tally)
         except KeyboardInterrupt:
             writer.abort()
             logger.error("Export interrupted: %s left as it was", dest)
@@ -137,6 +135,9 @@ class Command(StoreCommand):
         except BaseException:
             writer.abort()
             raise
+        if not tally.kept:  # an empty export would be a mistake: nothing written
+            writer.abort()
+            self.bad_input(nothing_kept(tally, wanted, store))
         self.warn_damaged(tally)
         missing = (
             f"; {tally.missing_images} images its records list are not in the store"

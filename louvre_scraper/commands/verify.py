@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from louvre_scraper.errors import BadInput, refuse
 from louvre_scraper.exitstatus import EXIT_SOME_FAILED, EXIT_STOPPED
-from louvre_scraper.storecommand import StoreCommand
+from louvre_scraper.storecommand import StoreCommand, Ticker
 from louvre_scraper.verification import MANIFEST, PROBLEMS, Verification
 
 if TYPE_CHECKING:
@@ -65,7 +65,10 @@ class Command(StoreCommand):
         apart: list[Finding] = []  # told after the problems
         try:
             findings = verification.records(lambda done: ticker.tick(done, "Verifying"))
-            for finding in itertools.chain(findings, verification.files()):
+            files = Ticker(0, "files", ticker.interval)  # second pass: every file, untold total
+            checking = "Hashing every file" if opts.checksums else "Listing every file"
+            rest = verification.files(lambda done: files.tick(done, checking))
+            for finding in itertools.chain(findings, rest):
                 if finding.kind in PROBLEMS:
                     print(finding, flush=True)  # the command's output
                 else:
