@@ -1,12 +1,17 @@
-"""The README against the project: the test command CI runs."""
+"""The README and docs/ against the project: the test command CI runs, the spiders' arguments,
+every setting the code reads."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+from louvre_scraper.spiders.collection import CollectionSpider
+from louvre_scraper.spiders.louvre import LouvreSpider
+
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "docs").glob("*.md")))
 
 
 def code_blocks(text: str) -> list[str]:
@@ -19,3 +24,19 @@ def test_the_readmes_test_command_is_what_ci_runs():
     assert block.strip() in ci
     # ... and it is the last thing CI runs.
     assert ci.rstrip().endswith(block.strip())
+
+
+def test_the_readmes_first_table_lists_every_spider_argument():
+    first_table = README[README.index("\n|") :].split("\n\n", 1)[0]
+    for spider in (CollectionSpider, LouvreSpider):
+        for name in spider.arguments:
+            assert f"`-a {name}" in first_table, (spider.name, name)
+
+
+def test_every_setting_the_code_reads_is_documented():
+    names = set()
+    for path in (ROOT / "louvre_scraper").rglob("*.py"):
+        names |= set(re.findall(r"\b(LOUVRE_[A-Z_]+[A-Z])\b", path.read_text(encoding="utf-8")))
+    assert names
+    documented = README + DOCS
+    assert sorted(n for n in names if f"`{n}`" not in documented) == []
