@@ -41,10 +41,10 @@ many new arks added (collections under 5 records are the same in both). Missing 
 images and faulted records/images are all chosen among the records that are the same in both
 editions.
 
-Records are the real ones of ``../shared/reference/real-records/`` used as templates and
-varied (see ``_fields``): the 44 documented properties, the key ``'modified '`` with its
-trailing space in every record, the real shapes of ``creator`` (current and former
-attributions, schools, from ``fragments.json``), ``dimension`` (no label in
+Records are the real ones of ``tests/real_records/`` (a copy of ``../shared``'s) used as
+templates and varied (see ``_fields``): the 44 documented properties, the key
+``'modified '`` with its trailing space in every record, the real shapes of ``creator``
+(current and former attributions, schools, from ``fragments.json``), ``dimension`` (no label in
 ``displayDimension``), ``dateCreated`` (empty ``endYear``, duplicates, prints' ``text`` null),
 ``index`` and ``objectNumber``; ``objectType`` empty but for drawings, paintings carrying an
 ``index`` objectType facet instead. The JSON is ASCII-escaped as the site sends it
@@ -203,7 +203,9 @@ IMAGE_TYPES = (
 )
 SCHOOLS = ("Italie", "France", "Pays-Bas", "Espagne", "Flandres")
 CREATION = "Date de création/fabrication"  # dateCreated[].type, and displayDateCreated's prefix
-REAL_RECORDS = Path(__file__).resolve().parents[2] / "shared" / "reference" / "real-records"
+# A verbatim copy of ../shared/reference/real-records/ (tests/real_records/README.md): the fake
+# server, and the README's demo, must work in a clone with nothing beside it.
+REAL_RECORDS = Path(__file__).resolve().parent / "real_records"
 
 
 @dataclass(frozen=True)
@@ -448,7 +450,7 @@ def _date(rng: random.Random, first: datetime.date, last: datetime.date) -> str:
 
 @functools.cache
 def real_records() -> tuple[dict[str, Any], ...]:
-    """The real records of ``../shared/reference/real-records/`` (the templates), parsed."""
+    """The real records (the templates, ``tests/real_records/``), parsed."""
     return tuple(json.loads(p.read_bytes()) for p in sorted(REAL_RECORDS.glob("cl*.json")))
 
 

@@ -19,8 +19,8 @@ from louvre_scraper.dataset import (
 from louvre_scraper.errors import BadInput
 from louvre_scraper.records import ImageRef, images, parse_record, record_fields
 from louvre_scraper.stores import FolderEntry, LocalInventory
+from tests.fake_collection import REAL_RECORDS as REAL
 
-REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "real-records"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 40 + b"\xff\xd9"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 20 + b"\x00\x00\x00\x00IEND\xaeB`\x82"
 

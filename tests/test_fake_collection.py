@@ -11,6 +11,7 @@ import urllib.parse
 import xml.etree.ElementTree as ET
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -21,6 +22,7 @@ from tests.fake_collection import (
     OTHER_PAGES,
     PNG_SIGNATURE,
     PROPERTIES,
+    REAL_RECORDS,
     FakeCollection,
     record_paths,
 )
@@ -394,3 +396,15 @@ def test_the_log_names_each_request_kind(serve) -> None:
     assert all({"method", "status", "bytes"} <= set(r) for r in log)
     assert log[3]["status"] == log[4]["status"] == 200
     assert log[3]["bytes"] == len(site.record_bytes(ark, server.url))
+
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "real-records"
+
+
+@pytest.mark.skipif(not REFERENCE.is_dir(), reason="no ../shared/reference beside this clone")
+def test_the_real_records_are_a_verbatim_copy_of_the_reference() -> None:
+    """The fake server's templates (and the records tests) are the evidence, byte for byte."""
+    reference = {p.name: p.read_bytes() for p in REFERENCE.glob("*.json")}
+    copy = {p.name: p.read_bytes() for p in REAL_RECORDS.glob("*.json")}
+    assert len(reference) == 13
+    assert copy == reference

@@ -1,4 +1,4 @@
-"""records.py on the museum's real records (../shared/reference/real-records/) and shapes."""
+"""records.py on the museum's real records (tests/real_records/) and shapes."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from louvre_scraper.records import (
     record_fields,
 )
 from louvre_scraper.verdict import Verdict
+from tests.fake_collection import REAL_RECORDS as REAL
 from tests.fake_collection import CollectionConfig, FakeCollection
 
-REAL = Path(__file__).resolve().parents[1] / "../shared/reference/real-records"
 REAL_FILES = sorted(REAL.glob("cl*.json"))
 FRAGMENTS = json.loads((REAL / "fragments.json").read_text(encoding="utf-8"))
 MISSING = frozenset({404, 410})
