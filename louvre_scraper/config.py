@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 from weakref import WeakKeyDictionary
 
-from louvre_scraper.errors import BadInput
+from louvre_scraper.errors import BadInput, refuse
 from louvre_scraper.images import EXTENSIONS
 
 if TYPE_CHECKING:
@@ -347,6 +347,14 @@ def check_log_level(settings: BaseSettings) -> None:
         return
     if not isinstance(logging.getLevelName(str(level)), int):
         raise _bad("LOG_LEVEL", level, "expected DEBUG, INFO, WARNING, ERROR or CRITICAL")
+
+
+def refuse_bad_log_level(settings: BaseSettings) -> None:
+    """For a command, before logging is set up: a bad ``LOG_LEVEL`` ends it in one line."""
+    try:
+        check_log_level(settings)
+    except BadInput as error:
+        refuse(error)
 
 
 def _file_template(value: Any) -> str:

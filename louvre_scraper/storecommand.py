@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NoReturn
 from scrapy.commands import ScrapyCommand
 from scrapy.utils.log import configure_logging
 
-from louvre_scraper.config import check_log_level
+from louvre_scraper.config import refuse_bad_log_level
 from louvre_scraper.dataset import open_store
 from louvre_scraper.errors import BadInput, refuse
 from louvre_scraper.progress import format_duration
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import argparse
 
     from louvre_scraper.dataset import Store, Tally
+    from louvre_scraper.records import FilterTally
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +35,7 @@ class StoreCommand(ScrapyCommand):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         assert self.settings is not None
-        try:
-            check_log_level(self.settings)
-        except BadInput as error:
-            refuse(error)
+        refuse_bad_log_level(self.settings)
         configure_logging(self.settings)
 
     def bad_input(self, message: str) -> NoReturn:
@@ -104,3 +102,19 @@ class Ticker:
     @property
     def elapsed(self) -> float:
         return time.monotonic() - self.started
+
+
+def options(wanted: FilterTally) -> str:
+    """The filters as given on the command line: ``--collection 'peintures'``."""
+    return " ".join(f"--{name} {value!r}" for name, value in wanted.wanted.items())
+
+
+def nothing_kept(tally: Tally, wanted: FilterTally, store: Store) -> str:
+    """The one line for an export that would be empty: which filter, and what it saw."""
+    if not wanted.wanted:
+        return (
+            f"bad setting FILES_STORE={store.name!r}:"
+            f" none of its {tally.records} records can be read"
+        )
+    seen = "; ".join(wanted.told(name) for name in wanted.wanted)
+    return f"bad option {options(wanted)}: keeps none of the {tally.records} records; {seen}"

@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from louvre_scraper.catalogue import CatalogueOptions, build_catalogue, summary_line
-from louvre_scraper.commands.export import nothing_kept
 from louvre_scraper.config import writable_dir
 from louvre_scraper.dataset import Tally, filters, record_rows
 from louvre_scraper.errors import BadInput
-from louvre_scraper.storecommand import StoreCommand
+from louvre_scraper.storecommand import StoreCommand, nothing_kept
 from louvre_scraper.thumbnails import Outcome
 
 if TYPE_CHECKING:

@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from louvre_scraper.config import check_log_level
+from louvre_scraper.config import refuse_bad_log_level
 from louvre_scraper.contract import FAILED_STAT, STOP_STAT, MirrorSpider
-from louvre_scraper.errors import BadInput, refuse
 from louvre_scraper.exitstatus import EXIT_CRASH, exit_status
 
 if TYPE_CHECKING:
@@ -37,10 +36,7 @@ class Command(ScrapyCrawlCommand):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         assert self.settings is not None
-        try:
-            check_log_level(self.settings)
-        except BadInput as error:
-            refuse(error)
+        refuse_bad_log_level(self.settings)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if not args:

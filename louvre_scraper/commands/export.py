@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from louvre_scraper.dataset import Tally, filters, image_rows, record_rows
 from louvre_scraper.exitstatus import EXIT_STOPPED
-from louvre_scraper.storecommand import StoreCommand
+from louvre_scraper.storecommand import StoreCommand, nothing_kept, options
 from louvre_scraper.writers import (
     FORMATS,
     CsvWriter,
@@ -168,22 +168,6 @@ def open_writer(fmt: str, dest: Path, store: Store, wanted: FilterTally) -> Writ
     given = f" {options(wanted)}" if wanted.wanted else ""
     source = {"store": store.name, "site": store.config.base_url, "filters": given}
     return ImageFolderWriter(dest, Path(store.name), source)
-
-
-def options(wanted: FilterTally) -> str:
-    """The filters as given on the command line: ``--collection 'peintures'``."""
-    return " ".join(f"--{name} {value!r}" for name, value in wanted.wanted.items())
-
-
-def nothing_kept(tally: Tally, wanted: FilterTally, store: Store) -> str:
-    """The one line for an export that would be empty: which filter, and what it saw."""
-    if not wanted.wanted:
-        return (
-            f"bad setting FILES_STORE={store.name!r}:"
-            f" none of its {tally.records} records can be read"
-        )
-    seen = "; ".join(wanted.told(name) for name in wanted.wanted)
-    return f"bad option {options(wanted)}: keeps none of the {tally.records} records; {seen}"
 
 
 def _inside(path: Path, folder: Path) -> bool:
