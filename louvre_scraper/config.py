@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 from weakref import WeakKeyDictionary
 
+from louvre_scraper.bodies.images import EXTENSIONS
 from louvre_scraper.errors import BadInput, refuse
-from louvre_scraper.images import EXTENSIONS
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -176,7 +176,8 @@ class LouvreConfig:
 
     def image_path(self, ark: str, stem: int | str, ext: str) -> str:
         """Where an image is stored: built from the ark, its stem (its position, or
-        ``{position}-{k}`` when positions collide: :func:`~louvre_scraper.images.image_stems`)
+        ``{position}-{k}`` when positions collide:
+        :func:`~louvre_scraper.bodies.images.image_stems`)
         and the extension its bytes gave it ("": the path without it)."""
         text = str(stem)
         if not STEM_RE.fullmatch(text) or (ext and ext not in EXTENSIONS.values()):

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
 
-    from louvre_scraper.ids import Shard
+    from louvre_scraper.zips.ids import Shard
 
 # -- request meta ----------------------------------------------------------------------------
 ID_META = "louvre_id"  # the artwork ID of a zip or probe request

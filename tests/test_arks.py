@@ -1,7 +1,14 @@
 from __future__ import annotations
 
-from louvre_scraper.arks import ArkListing, ArkSet, ark_in, ark_number, day_of, parse_lastmod
-from louvre_scraper.ids import Shard
+from louvre_scraper.collection.arks import (
+    ArkListing,
+    ArkSet,
+    ark_in,
+    ark_number,
+    day_of,
+    parse_lastmod,
+)
+from louvre_scraper.zips.ids import Shard
 
 BASE = "https://collections.louvre.fr"
 

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from louvre_scraper.bound import find_upper_bound, run_search
+from louvre_scraper.zips.bound import find_upper_bound, run_search
 
 WINDOW = 16
 TAIL = 1000

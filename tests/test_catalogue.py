@@ -1,4 +1,4 @@
-"""The catalogue's build (louvre_scraper/catalogue.py), on feed rows and a store made here.
+"""The catalogue's build (louvre_scraper/dataset/catalogue.py), on feed rows and a store made here.
 
 ``scrapy catalogue`` over a real crawl, and the page in a browser: tests/test_catalogue_site.py.
 """
@@ -11,8 +11,8 @@ import re
 import pytest
 from PIL import Image
 
-from louvre_scraper import catalogue
-from louvre_scraper.catalogue import (
+from louvre_scraper.dataset import catalogue
+from louvre_scraper.dataset.catalogue import (
     CatalogueOptions,
     build_catalogue,
     creator_names,
@@ -21,7 +21,7 @@ from louvre_scraper.catalogue import (
     index_entry,
     store_url,
 )
-from louvre_scraper.thumbnails import Outcome
+from louvre_scraper.dataset.thumbnails import Outcome
 
 
 def row(ark, *, collection="Peintures", images=(), **fields):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from louvre_scraper.records import images, record_fields
+from louvre_scraper.records.fields import images, record_fields
 from tests.harness import (
     CHROMIUM,
     ROOT,
@@ -351,8 +351,8 @@ def test_a_catalogue_in_many_parts_pages_searches_and_opens_every_part(
     in files of 3, pages of 5."""
     from scrapy.settings import Settings
 
-    from louvre_scraper import catalogue
-    from louvre_scraper.dataset import open_store, record_rows
+    from louvre_scraper.dataset import catalogue
+    from louvre_scraper.dataset.reader import open_store, record_rows
 
     monkeypatch.setattr(catalogue, "INDEX_CHUNK", 7)
     monkeypatch.setattr(catalogue, "WORKS_CHUNK", 3)

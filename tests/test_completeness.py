@@ -177,13 +177,14 @@ def test_bodies_are_judged_without_the_retry_middleware(tmp_path: Path, fake_lou
     unjudged = collect(
         tmp_path / "other",
         server,
-        DOWNLOADER_MIDDLEWARES='{"louvre_scraper.judge.BodyJudge": null}',
+        DOWNLOADER_MIDDLEWARES='{"louvre_scraper.downloadermiddlewares.judge.BodyJudge": null}',
     )
 
     assert unjudged.returncode == EXIT_BAD_INPUT
     (line,) = unjudged.lines("CRITICAL")
     assert line.endswith(
-        "bad setting DOWNLOADER_MIDDLEWARES: louvre_scraper.judge.BodyJudge is needed,"
+        "bad setting DOWNLOADER_MIDDLEWARES:"
+        " louvre_scraper.downloadermiddlewares.judge.BodyJudge is needed,"
         " and is not enabled"
     )
     no_traceback(unjudged)

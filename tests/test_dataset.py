@@ -1,4 +1,4 @@
-"""Reading a store back into feed rows (louvre_scraper/dataset.py), on real records."""
+"""Reading a store back into feed rows (louvre_scraper/dataset/reader.py), on real records."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from scrapy.settings import Settings
 
-from louvre_scraper.dataset import (
+from louvre_scraper.dataset.reader import (
     Tally,
     filters,
     find_images,
@@ -17,8 +17,8 @@ from louvre_scraper.dataset import (
     record_rows,
 )
 from louvre_scraper.errors import BadInput
-from louvre_scraper.records import ImageRef, images, parse_record, record_fields
-from louvre_scraper.stores import FolderEntry, LocalInventory
+from louvre_scraper.records.fields import ImageRef, images, parse_record, record_fields
+from louvre_scraper.store.stores import FolderEntry, LocalInventory
 from tests.fake_collection import REAL_RECORDS as REAL
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 40 + b"\xff\xd9"

@@ -6,9 +6,9 @@ import csv
 import io
 import logging
 
-from louvre_scraper.exporters import FlatCsvItemExporter, creator_text, flat_row
 from louvre_scraper.items import ArtworkRecord, ArtworkZip
-from louvre_scraper.records import ImageRef, feed_row, image_row
+from louvre_scraper.records.exporters import FlatCsvItemExporter, creator_text, flat_row
+from louvre_scraper.records.fields import ImageRef, feed_row, image_row
 
 RECORD = {
     "arkId": "cl010001416",

@@ -14,7 +14,7 @@ from twisted.internet.defer import CancelledError
 
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.contract import ID_META, JUDGE_META, PROBE_META
-from louvre_scraper.fetchpolicy import (
+from louvre_scraper.downloadermiddlewares.fetchpolicy import (
     BUDGET_RETRIES,
     BUDGET_TRIES_META,
     CUT_META,
@@ -28,7 +28,7 @@ from louvre_scraper.fetchpolicy import (
     body_kind,
     refusal,
 )
-from louvre_scraper.reachability import classify_exception
+from louvre_scraper.downloadermiddlewares.reachability import classify_exception
 
 HOSTS = frozenset({"collections.louvre.fr", "cdn.example.org"})
 
@@ -178,8 +178,10 @@ def test_the_bodies_in_flight_are_counted_together() -> None:
 def test_a_body_cut_by_the_budget_is_asked_again_then_fails_naming_the_setting(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("louvre_scraper.fetchpolicy.BUDGET_WAIT", 0)
-    monkeypatch.setattr("louvre_scraper.fetchpolicy.call_later", lambda *a: None)
+    monkeypatch.setattr("louvre_scraper.downloadermiddlewares.fetchpolicy.BUDGET_WAIT", 0)
+    monkeypatch.setattr(
+        "louvre_scraper.downloadermiddlewares.fetchpolicy.call_later", lambda *a: None
+    )
     mw = policy(tmp_path, LOUVRE_MAX_BYTES_IN_FLIGHT="1000")
     other = Request("http://127.0.0.1:8000/big.jpg", meta={JUDGE_META: "image"})
     mw.bytes_received(b"x" * 900, other)

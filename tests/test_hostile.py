@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from louvre_scraper.fetchpolicy import NOT_HTTP, OTHER_HOST
-from louvre_scraper.images import image_extension
+from louvre_scraper.bodies.images import image_extension
+from louvre_scraper.downloadermiddlewares.fetchpolicy import NOT_HTTP, OTHER_HOST
 from tests.fake_hostile import BODIES, FLOOD, HostileCollection
 from tests.fake_louvre import parse_args
 from tests.harness import ROOT, Crawl, crawl, crawl_command, parse_stats, start_fake_louvre

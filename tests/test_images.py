@@ -5,14 +5,14 @@ import zlib
 
 import pytest
 
-from louvre_scraper.images import (
+from louvre_scraper.bodies.images import (
     classify_image,
     has_image_ends,
     image_extension,
     image_stems,
     is_whole_image,
 )
-from louvre_scraper.verdict import Verdict
+from louvre_scraper.bodies.verdict import Verdict
 
 MISSING = frozenset({404, 410})
 JPEG = (

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from louvre_scraper.arks import ArkListing
-from louvre_scraper.ids import Shard
-from louvre_scraper.ledger import Ledger, Outcome, listing_fingerprint
+from louvre_scraper.collection.arks import ArkListing
+from louvre_scraper.collection.ledger import Ledger, Outcome, listing_fingerprint
+from louvre_scraper.zips.ids import Shard
 
 BASE = "https://collections.louvre.fr/ark:/53355/"
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from louvre_scraper.arks import ArkListing
-from louvre_scraper.ids import Shard
-from louvre_scraper.mirror import template_regex, withdrawn_paths
+from louvre_scraper.collection.arks import ArkListing
+from louvre_scraper.store.obsolete import template_regex, withdrawn_paths
+from louvre_scraper.zips.ids import Shard
 
 TEMPLATES = ["records/{ark}.json", "images/{ark}/{position}{ext}"]
 

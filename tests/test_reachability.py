@@ -21,8 +21,7 @@ from twisted.internet import error as net
 from twisted.python.failure import Failure
 from twisted.web.client import ResponseNeverReceived
 
-from louvre_scraper.exitstatus import EXIT_SITE_DOWN, REFUSED, UNREACHABLE
-from louvre_scraper.reachability import (
+from louvre_scraper.downloadermiddlewares.reachability import (
     QUIET_AFTER,
     Problem,
     Streak,
@@ -30,6 +29,7 @@ from louvre_scraper.reachability import (
     classify_status,
     give_up_message,
 )
+from louvre_scraper.exitstatus import EXIT_SITE_DOWN, REFUSED, UNREACHABLE
 from tests.harness import Crawl, crawl
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from louvre_scraper.bodies.verdict import Verdict
 from louvre_scraper.items import ArtworkRecord
-from louvre_scraper.records import (
+from louvre_scraper.records.fields import (
     FilterTally,
     ImageRef,
     classify_record,
@@ -19,7 +20,6 @@ from louvre_scraper.records import (
     parse_record,
     record_fields,
 )
-from louvre_scraper.verdict import Verdict
 from tests.fake_collection import REAL_RECORDS as REAL
 from tests.fake_collection import CollectionConfig, FakeCollection
 

@@ -13,17 +13,17 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
+from louvre_scraper.bodies.verdict import Verdict
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.contract import ID_META, PROBE_META, VERDICT_META
-from louvre_scraper.judge import BodyJudge
-from louvre_scraper.retry import (
+from louvre_scraper.downloadermiddlewares.judge import BodyJudge
+from louvre_scraper.downloadermiddlewares.retry import (
     BackoffRetryMiddleware,
     backoff_delay,
     parse_retry_after,
     retry_delay,
 )
 from louvre_scraper.spiders.louvre import LouvreSpider
-from louvre_scraper.verdict import Verdict
 from tests.fake_louvre import corrupt_bytes, zip_bytes
 
 

@@ -6,7 +6,7 @@ import gzip
 
 import pytest
 
-from louvre_scraper.sitemaps import NotASitemap, read_sitemap, sitemap_body
+from louvre_scraper.collection.sitemaps import NotASitemap, read_sitemap, sitemap_body
 from tests.fake_collection import SITEMAP_BREAKS, Breaks, FakeCollection
 
 BASE = "http://127.0.0.1:8000"

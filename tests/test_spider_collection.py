@@ -12,6 +12,8 @@ from scrapy import Request
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
+from louvre_scraper.bodies.verdict import Verdict
+from louvre_scraper.collection.ledger import Ledger
 from louvre_scraper.contract import (
     ARK_META,
     IMAGE_META,
@@ -21,11 +23,9 @@ from louvre_scraper.contract import (
     VERDICT_META,
 )
 from louvre_scraper.items import ArtworkRecord
-from louvre_scraper.ledger import Ledger
-from louvre_scraper.pipelines import LouvreFilesPipeline
+from louvre_scraper.pipelines.files import LouvreFilesPipeline
 from louvre_scraper.spiders.collection import IMAGE_PRIORITY, CollectionSpider
-from louvre_scraper.stores import LocalInventory, write_atomically
-from louvre_scraper.verdict import Verdict
+from louvre_scraper.store.stores import LocalInventory, write_atomically
 
 ARK = "cl010062370"
 BASE = "https://collections.louvre.fr"

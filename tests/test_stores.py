@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from louvre_scraper.images import TAIL_BYTES, has_image_ends
-from louvre_scraper.stores import (
+from louvre_scraper.bodies.images import TAIL_BYTES, has_image_ends
+from louvre_scraper.store.stores import (
     Ends,
     LocalInventory,
     StatInventory,

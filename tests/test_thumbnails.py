@@ -7,7 +7,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from louvre_scraper.thumbnails import Outcome, make_thumbnail, thumbnail_path
+from louvre_scraper.dataset.thumbnails import Outcome, make_thumbnail, thumbnail_path
 
 
 def write_image(path, size=(900, 600), mode="RGB", fmt="JPEG", color=(120, 40, 200)):

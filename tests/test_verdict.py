@@ -5,7 +5,13 @@ import zipfile
 
 import pytest
 
-from louvre_scraper.verdict import Verdict, classify, classify_headers, has_zip_ends, is_whole_zip
+from louvre_scraper.bodies.verdict import (
+    Verdict,
+    classify,
+    classify_headers,
+    has_zip_ends,
+    is_whole_zip,
+)
 from tests.fake_louvre import corrupt_bytes, zip_bytes
 
 MISSING = frozenset({404, 410})

@@ -1,9 +1,9 @@
-"""The pure parts of verification (louvre_scraper/verification.py): the manifest merge."""
+"""The pure parts of verification (louvre_scraper/dataset/verification.py): the manifest merge."""
 
 from __future__ import annotations
 
-from louvre_scraper.stores import path_order
-from louvre_scraper.verification import Finding, compare, decode_path, encode_path
+from louvre_scraper.dataset.verification import Finding, compare, decode_path, encode_path
+from louvre_scraper.store.stores import path_order
 
 
 def test_compare_merges_two_lists_in_store_order() -> None:

@@ -1,4 +1,4 @@
-"""The export writers (louvre_scraper/writers.py): atomic outputs, Parquet's schema and row
+"""The export writers (louvre_scraper/dataset/writers.py): atomic outputs, Parquet's schema and row
 groups, imagefolder's links and copies."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from louvre_scraper import writers
-from louvre_scraper.dataset import Tally, image_rows, open_store, record_rows
-from louvre_scraper.writers import (
+from louvre_scraper.dataset import writers
+from louvre_scraper.dataset.reader import Tally, image_rows, open_store, record_rows
+from louvre_scraper.dataset.writers import (
     PARQUET_TYPES,
     CsvWriter,
     ImageFolderWriter,

@@ -10,10 +10,9 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from louvre_scraper.dataset import Tally, filters, image_rows, record_rows
-from louvre_scraper.exitstatus import EXIT_STOPPED
-from louvre_scraper.storecommand import StoreCommand, nothing_kept, options
-from louvre_scraper.writers import (
+from louvre_scraper.dataset.command import StoreCommand, nothing_kept, options
+from louvre_scraper.dataset.reader import Tally, filters, image_rows, record_rows
+from louvre_scraper.dataset.writers import (
     FORMATS,
     CsvWriter,
     ImageFolderWriter,
@@ -22,13 +21,14 @@ from louvre_scraper.writers import (
     destination_problem,
     format_of,
 )
+from louvre_scraper.exitstatus import EXIT_STOPPED
 
 if TYPE_CHECKING:
     import argparse
 
-    from louvre_scraper.dataset import Store
-    from louvre_scraper.records import FilterTally
-    from louvre_scraper.writers import Writer
+    from louvre_scraper.dataset.reader import Store
+    from louvre_scraper.dataset.writers import Writer
+    from louvre_scraper.records.fields import FilterTally
 
 logger = logging.getLogger(__name__)
 

@@ -14,15 +14,15 @@ import logging
 import sys
 from typing import TYPE_CHECKING
 
+from louvre_scraper.dataset.command import StoreCommand, Ticker
+from louvre_scraper.dataset.verification import MANIFEST, PROBLEMS, Verification
 from louvre_scraper.errors import BadInput, refuse
 from louvre_scraper.exitstatus import EXIT_SOME_FAILED, EXIT_STOPPED
-from louvre_scraper.storecommand import StoreCommand, Ticker
-from louvre_scraper.verification import MANIFEST, PROBLEMS, Verification
 
 if TYPE_CHECKING:
     import argparse
 
-    from louvre_scraper.verification import Finding
+    from louvre_scraper.dataset.verification import Finding
 
 logger = logging.getLogger(__name__)
 

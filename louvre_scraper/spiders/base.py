@@ -10,16 +10,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from louvre_scraper.config import LouvreConfig, config_of
+from louvre_scraper.downloadermiddlewares.judge import BodyJudge
 from louvre_scraper.errors import BadInput, refuse
-from louvre_scraper.judge import BodyJudge
-from louvre_scraper.pipelines import LouvreFilesPipeline
-from louvre_scraper.stores import open_inventory
+from louvre_scraper.pipelines.files import LouvreFilesPipeline
+from louvre_scraper.store.stores import open_inventory
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from typing_extensions import Self
 
-    from louvre_scraper.stores import Inventory
+    from louvre_scraper.store.stores import Inventory
 
 
 class StoreSpiderMixin:

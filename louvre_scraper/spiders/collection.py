@@ -1,8 +1,10 @@
 """The ``collection`` spider: the museum's documented route, as an incremental mirror.
 
-robots.txt's ``Sitemap:`` line → sitemap index → sub-sitemaps (:mod:`louvre_scraper.sitemaps`,
+robots.txt's ``Sitemap:`` line → sitemap index → sub-sitemaps
+(:mod:`louvre_scraper.collection.sitemaps`,
 which lists each ark once and gives the total up front) → what each listed record needs
-(:mod:`louvre_scraper.plan`): nothing, its missing images, or its ``.json`` → its full-size
+(:mod:`louvre_scraper.collection.plan`): nothing, its missing images, or its ``.json`` → its
+full-size
 images. Records are handed out lazily, only when the downloader has room, and each record's
 images go through the scheduler ahead of further records, so memory stays flat in the size of
 the collection.
@@ -21,7 +23,19 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.datatypes import SequenceExclude
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from louvre_scraper.arks import ArkListing
+from louvre_scraper.bodies.images import image_extension
+from louvre_scraper.bodies.verdict import Verdict
+from louvre_scraper.collection.arks import ArkListing
+from louvre_scraper.collection.ledger import SETTLED, Ledger, Outcome, listing_fingerprint
+from louvre_scraper.collection.plan import (
+    IMAGES_CHOICES,
+    FetchRecord,
+    ImageFetch,
+    Planner,
+    RecordPlan,
+    Wanted,
+)
+from louvre_scraper.collection.sitemaps import SitemapWalk
 from louvre_scraper.contract import (
     ARK_META,
     FAILED_STAT,
@@ -34,28 +48,16 @@ from louvre_scraper.contract import (
     VERDICT_META,
     CollectionStats,
 )
+from louvre_scraper.downloadermiddlewares.fetchpolicy import said_refused
+from louvre_scraper.downloadermiddlewares.reachability import give_up_if_failing, site_failing
 from louvre_scraper.errors import BadInput, check_arguments
-from louvre_scraper.fetchpolicy import said_refused
-from louvre_scraper.ids import Shard
-from louvre_scraper.images import image_extension
-from louvre_scraper.lazy import wait_for_room
-from louvre_scraper.ledger import SETTLED, Ledger, Outcome, listing_fingerprint
-from louvre_scraper.mirror import Obsolete
-from louvre_scraper.pipelines import LouvreFilesPipeline
-from louvre_scraper.plan import (
-    IMAGES_CHOICES,
-    FetchRecord,
-    ImageFetch,
-    Planner,
-    RecordPlan,
-    Wanted,
-)
-from louvre_scraper.reachability import give_up_if_failing, site_failing
-from louvre_scraper.records import FilterTally, parse_record
-from louvre_scraper.sitemaps import SitemapWalk
+from louvre_scraper.pipelines.files import LouvreFilesPipeline
+from louvre_scraper.records.fields import FilterTally, parse_record
 from louvre_scraper.spiders.base import StoreSpiderMixin
 from louvre_scraper.stop import is_stopping
-from louvre_scraper.verdict import Verdict
+from louvre_scraper.store.obsolete import Obsolete
+from louvre_scraper.utils.lazy import wait_for_room
+from louvre_scraper.zips.ids import Shard
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -95,8 +97,8 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
 
     Arguments: ``collection`` and ``type`` (case-insensitive substrings of the record's
     ``collection`` / ``objectType``, ``index`` objectType or denomination: see
-    :func:`~louvre_scraper.records.filter_values`), ``images`` (``all``, ``first``, ``none``),
-    ``shard`` (``K/N``, by the ark's number).
+    :func:`~louvre_scraper.records.fields.filter_values`), ``images`` (``all``, ``first``,
+    ``none``), ``shard`` (``K/N``, by the ark's number).
     """
 
     name = "collection"

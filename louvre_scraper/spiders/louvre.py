@@ -10,17 +10,17 @@ from scrapy.utils.datatypes import SequenceExclude
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
+from louvre_scraper.bodies.verdict import Verdict, classify
 from louvre_scraper.contract import FAILED_STAT, ID_META, VERDICT_META, ZIP_UNITS, ZipStats
+from louvre_scraper.downloadermiddlewares.fetchpolicy import said_refused
+from louvre_scraper.downloadermiddlewares.reachability import site_failing
 from louvre_scraper.errors import check_arguments
-from louvre_scraper.fetchpolicy import said_refused
-from louvre_scraper.ids import IdRange, Shard
 from louvre_scraper.items import ArtworkZip
-from louvre_scraper.lazy import wait_for_room
-from louvre_scraper.probe import BoundProbe
-from louvre_scraper.reachability import site_failing
 from louvre_scraper.spiders.base import StoreSpiderMixin
 from louvre_scraper.stop import is_stopping
-from louvre_scraper.verdict import Verdict, classify
+from louvre_scraper.utils.lazy import wait_for_room
+from louvre_scraper.zips.ids import IdRange, Shard
+from louvre_scraper.zips.probe import BoundProbe
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

@@ -1,6 +1,6 @@
 """The sitemap walk: robots.txt's ``Sitemap:`` line → sitemap index → sub-sitemaps → arks.
 
-The walk collects each ark once into a compact :class:`~louvre_scraper.arks.ArkListing`
+The walk collects each ark once into a compact :class:`~louvre_scraper.collection.arks.ArkListing`
 instead of a request per ``<loc>`` (each record is listed twice, with alternates), and gives
 the total before any record is asked. It is *complete* only when every sitemap it was sent to
 parsed completely as a sitemap: only then can a stored record missing from the listing be
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
     from twisted.python.failure import Failure
 
-    from louvre_scraper.arks import ArkListing
+    from louvre_scraper.collection.arks import ArkListing
 
 logger = logging.getLogger(__name__)
 

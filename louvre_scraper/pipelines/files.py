@@ -23,9 +23,9 @@ from louvre_scraper.config import LouvreConfig, config_of
 from louvre_scraper.contract import ID_META, CollectionStats, MirrorSpider, ZipStats
 from louvre_scraper.exitstatus import STORE_FULL
 from louvre_scraper.items import ArtworkRecord
-from louvre_scraper.offload import offload
 from louvre_scraper.stop import stop_crawl
-from louvre_scraper.stores import AtomicFSFilesStore, contained, store_failure
+from louvre_scraper.store.stores import AtomicFSFilesStore, contained, store_failure
+from louvre_scraper.utils.offload import offload
 
 if TYPE_CHECKING:
     from scrapy import Request

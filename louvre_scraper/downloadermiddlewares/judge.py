@@ -4,19 +4,20 @@ A downloader middleware of its own, between the redirect middleware (so it judge
 answer) and the retry middleware (which acts on its verdict): the spiders' callbacks read
 :data:`~louvre_scraper.contract.VERDICT_META` whatever else is enabled, e.g. with
 ``-s RETRY_ENABLED=False``. The decisions themselves are plain functions
-(:mod:`louvre_scraper.verdict`, :mod:`louvre_scraper.records`, :mod:`louvre_scraper.images`).
+(:mod:`louvre_scraper.bodies.verdict`, :mod:`louvre_scraper.records.fields`,
+:mod:`louvre_scraper.bodies.images`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from louvre_scraper.bodies.images import classify_image
+from louvre_scraper.bodies.verdict import Verdict, classify, classify_headers
 from louvre_scraper.config import config_of
 from louvre_scraper.contract import ID_META, JUDGE_META, PROBE_META, VERDICT_META
-from louvre_scraper.images import classify_image
-from louvre_scraper.offload import offload
-from louvre_scraper.records import classify_record
-from louvre_scraper.verdict import Verdict, classify, classify_headers
+from louvre_scraper.records.fields import classify_record
+from louvre_scraper.utils.offload import offload
 
 if TYPE_CHECKING:
     from scrapy import Request

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from louvre_scraper.verdict import RETRYABLE_STATUSES, Verdict, by_status
+from louvre_scraper.bodies.verdict import RETRYABLE_STATUSES, Verdict, by_status
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable

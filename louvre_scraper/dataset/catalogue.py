@@ -14,7 +14,7 @@ Every file is written atomically and named by its content's hash; ``index.html``
 files of its build and is written last, and only then are files no build names removed: at any
 instant the catalogue on disk is one whole build, the previous one or the new one. Files whose
 content did not change keep their name and are not rewritten; thumbnails are remade only for
-new or changed images (:mod:`louvre_scraper.thumbnails`).
+new or changed images (:mod:`louvre_scraper.dataset.thumbnails`).
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from louvre_scraper.progress import format_duration
-from louvre_scraper.stores import write_atomically
-from louvre_scraper.thumbnails import THUMBS_DIR, Outcome, make_thumbnail, thumbnail_path
+from louvre_scraper.dataset.thumbnails import THUMBS_DIR, Outcome, make_thumbnail, thumbnail_path
+from louvre_scraper.extensions.progress import format_duration
+from louvre_scraper.store.stores import write_atomically
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -325,7 +325,7 @@ class Build:
 
 
 def _site_file(name: str) -> bytes:
-    return resources.files("louvre_scraper").joinpath("site", name).read_bytes()
+    return resources.files("louvre_scraper.dataset").joinpath("site", name).read_bytes()
 
 
 def _index_html(meta: dict[str, Any], site: list[str]) -> bytes:

@@ -3,9 +3,9 @@
 ``scrapy export``, ``scrapy verify`` and ``scrapy catalogue`` read the store through here and
 never over the network. A record is found as ``LOUVRE_RECORD_TEMPLATE`` names it, parsed as the
 crawl parses it, and turned into the crawl's feed fields by the same functions
-(:mod:`louvre_scraper.records`); each image it lists is looked up in its folder by its stem (the
-template's name without the extension), since the stored extension is the bytes' and not the
-URL's. Everything goes through the store's owner (:mod:`louvre_scraper.stores`): local
+(:mod:`louvre_scraper.records.fields`); each image it lists is looked up in its folder by its stem
+(the template's name without the extension), since the stored extension is the bytes' and not the
+URL's. Everything goes through the store's owner (:mod:`louvre_scraper.store.stores`): local
 directories and ``s3://`` prefixes alike. Records are read in order, a few ahead by threads,
 and handed on one at a time, so memory stays flat in the size of the store.
 """
@@ -19,11 +19,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from louvre_scraper.bodies.images import image_stems
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.errors import BadInput
-from louvre_scraper.images import image_stems
-from louvre_scraper.mirror import template_regex
-from louvre_scraper.records import (
+from louvre_scraper.records.fields import (
     FilterTally,
     ImageRef,
     feed_row,
@@ -31,7 +30,8 @@ from louvre_scraper.records import (
     images,
     parse_record,
 )
-from louvre_scraper.stores import LocalInventory, S3Inventory, open_reader
+from louvre_scraper.store.obsolete import template_regex
+from louvre_scraper.store.stores import LocalInventory, S3Inventory, open_reader
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -241,7 +241,8 @@ IMAGE_COLUMNS = {
 
 
 def record_row(stored: StoredRecord) -> dict[str, Any]:
-    """The record's row, as the crawl's feed gives it (:func:`~louvre_scraper.records.feed_row`):
+    """The record's row, as the crawl's feed gives it
+    (:func:`~louvre_scraper.records.fields.feed_row`):
     status ``stored``, each image ``stored`` with its path and size, or ``missing``."""
     assert stored.record is not None
     entries = (

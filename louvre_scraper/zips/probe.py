@@ -1,4 +1,4 @@
-"""Ask the site for the upper bound before the crawl: drives :mod:`louvre_scraper.bound`.
+"""Ask the site for the upper bound before the crawl: drives :mod:`louvre_scraper.zips.bound`.
 
 Probes are cheap: HEAD requests, or, when the server refuses HEAD (405/501), GETs cut right
 after the headers (``headers_received`` + ``StopDownload(fail=False)``). They go through the
@@ -7,7 +7,8 @@ retry middleware judges them from the headers alone. A probe that still fails af
 retries counts as "no zip": failures never extend the search (a site that cannot be reached
 would otherwise be probed up to ever larger IDs). It can only make the bound low, which the
 crawl's tail walk makes up for; and a site failing as a whole stops the crawl
-(:mod:`louvre_scraper.reachability`). The probe stops as soon as the crawl is stopping.
+(:mod:`louvre_scraper.downloadermiddlewares.reachability`). The probe stops as soon as the crawl is
+stopping.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from scrapy import Request, signals
 from scrapy.exceptions import StopDownload
 from scrapy.http.request import NO_CALLBACK
 
-from louvre_scraper.bound import find_upper_bound
+from louvre_scraper.bodies.verdict import Verdict
 from louvre_scraper.contract import ID_META, PROBE_META, VERDICT_META, ZipStats
 from louvre_scraper.stop import is_stopping
-from louvre_scraper.verdict import Verdict
+from louvre_scraper.zips.bound import find_upper_bound
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

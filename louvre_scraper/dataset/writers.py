@@ -1,7 +1,7 @@
 """Where an export goes: one writer per format, behind one small interface (as img2dataset's).
 
-A writer takes rows (:mod:`louvre_scraper.dataset`) one at a time, ``close`` puts its output in
-place, ``abort`` leaves whatever was there before as it was: every output is written under a
+A writer takes rows (:mod:`louvre_scraper.dataset.reader`) one at a time, ``close`` puts its output
+in place, ``abort`` leaves whatever was there before as it was: every output is written under a
 temporary name beside it and renamed at the end. JSON Lines and CSV go through Scrapy's item
 exporters (the CSV one is the crawl's own flat exporter), Parquet through pyarrow in row groups
 of :data:`ROW_GROUP` rows, so memory stays flat in the size of the store.
@@ -20,13 +20,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from scrapy.exporters import JsonLinesItemExporter
 
-from louvre_scraper.card import dataset_card
 from louvre_scraper.config import unwritable_dir
-from louvre_scraper.exporters import FlatCsvItemExporter
-from louvre_scraper.stores import partial_name
+from louvre_scraper.dataset.card import dataset_card
+from louvre_scraper.records.exporters import FlatCsvItemExporter
+from louvre_scraper.store.stores import partial_name
 
 if TYPE_CHECKING:
-    from louvre_scraper.dataset import Tally
+    from louvre_scraper.dataset.reader import Tally
 
 FORMATS = ("jsonl", "csv", "parquet", "imagefolder")
 FORMAT_OF_EXTENSION = {".jsonl": "jsonl", ".jl": "jsonl", ".csv": "csv", ".parquet": "parquet"}

@@ -23,9 +23,9 @@ from scrapy.pipelines.files import FilesPipeline, FSFilesStore, S3FilesStore
 from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.defer import ensure_awaitable
 
+from louvre_scraper.bodies.verdict import EOCD_SEARCH_BYTES, has_zip_ends
 from louvre_scraper.errors import BadInput
-from louvre_scraper.offload import offload
-from louvre_scraper.verdict import EOCD_SEARCH_BYTES, has_zip_ends
+from louvre_scraper.utils.offload import offload
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
     from louvre_scraper.config import LouvreConfig
-    from louvre_scraper.ids import Shard
+    from louvre_scraper.zips.ids import Shard
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ def remove_partials(basedir: Path) -> int:
 
 class AtomicFSFilesStore(FSFilesStore):
     """``FSFilesStore`` that writes through a temporary name and a rename (large files in a
-    thread, see :mod:`louvre_scraper.offload`)."""
+    thread, see :mod:`louvre_scraper.utils.offload`)."""
 
     async def persist_file(  # type: ignore[override]
         self,

@@ -15,7 +15,7 @@ Each request also gets its kind's body limit (``download_maxsize``): Scrapy's do
 handlers cancel a body on its declared Content-Length, and while it streams in once it passes
 the limit; the cancellation comes back here and leaves as :class:`TooLarge`, whose message
 names the limit and the setting that raises it. Scrapy's own "larger than download max size"
-warning is dropped by :mod:`louvre_scraper.quietlog`: the spider's line says it once.
+warning is dropped by :mod:`louvre_scraper.extensions.quietlog`: the spider's line says it once.
 Per-request limits alone would let ``CONCURRENT_REQUESTS`` bodies each grow to its limit at
 once (32 endless images: a gigabyte), so the bodies being received are also counted together
 (:class:`InFlight`, fed by Scrapy's ``bytes_received`` and ``request_left_downloader``

@@ -8,7 +8,7 @@ import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from louvre_scraper.dataset import Tally
+    from louvre_scraper.dataset.reader import Tally
 
 TERMS_URL = "https://collections.louvre.fr/en/page/cgu"
 # What each column holds; a column not described here is listed by name only.

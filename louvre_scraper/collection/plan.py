@@ -6,7 +6,7 @@ cannot say). Once a record's ``.json`` is at hand (stored or fetched), :meth:`Pl
 gives its feed item and the images still to fetch, and notes in :class:`Obsolete` the stored
 images it no longer lists. The spider turns these decisions into requests.
 
-Each image's file is named by its *stem* (:func:`~louvre_scraper.images.image_stems`: its
+Each image's file is named by its *stem* (:func:`~louvre_scraper.bodies.images.image_stems`: its
 position, ``{position}-{k}`` when positions collide) and the extension its bytes will give it,
 so a stored image is looked up by its stem, whatever its extension. An image whose URL the
 fetch policy refuses is failed here, before any request (some, like ``javascript:``, cannot
@@ -19,12 +19,12 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from louvre_scraper.arks import day_of, parse_lastmod
+from louvre_scraper.bodies.images import EXTENSIONS, IMAGE_ENDS, image_stems
+from louvre_scraper.collection.arks import day_of, parse_lastmod
 from louvre_scraper.contract import CollectionStats
-from louvre_scraper.fetchpolicy import refusal
-from louvre_scraper.images import EXTENSIONS, IMAGE_ENDS, image_stems
+from louvre_scraper.downloadermiddlewares.fetchpolicy import refusal
 from louvre_scraper.items import ArtworkRecord
-from louvre_scraper.records import (
+from louvre_scraper.records.fields import (
     FilterTally,
     ImageRef,
     feed_row,
@@ -33,14 +33,14 @@ from louvre_scraper.records import (
     parse_record,
     prop,
 )
-from louvre_scraper.stores import find_first
+from louvre_scraper.store.stores import find_first
 
 if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
 
     from louvre_scraper.config import LouvreConfig
-    from louvre_scraper.mirror import Obsolete
-    from louvre_scraper.stores import Inventory, StoredZip
+    from louvre_scraper.store.obsolete import Obsolete
+    from louvre_scraper.store.stores import Inventory, StoredZip
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,7 @@
 """What became of each listed record in one job, across its JOBDIR resumes.
 
-One byte per entry of the (sorted, hence run-independent) :class:`~louvre_scraper.arks.ArkListing`:
+One byte per entry of the (sorted, hence run-independent)
+:class:`~louvre_scraper.collection.arks.ArkListing`:
 open (not handed out, or handed out with its fate unknown), stored, current, missing, failed.
 A resumed job hands out again exactly the open and failed entries, and starts its counts from
 the settled ones: whatever the instants it was stopped at, every listed record is asked until it
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from louvre_scraper.arks import ArkListing
+    from louvre_scraper.collection.arks import ArkListing
 
 
 class Outcome(enum.IntEnum):

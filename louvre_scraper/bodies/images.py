@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from louvre_scraper.stores import Ends
-from louvre_scraper.verdict import RETRYABLE_STATUSES, Verdict, by_status
+from louvre_scraper.bodies.verdict import RETRYABLE_STATUSES, Verdict, by_status
+from louvre_scraper.store.stores import Ends
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable

@@ -21,7 +21,7 @@ from scrapy import signals
 from scrapy.extensions.feedexport import FileFeedStorage
 
 from louvre_scraper.stop import is_stopping
-from louvre_scraper.stores import partial_name
+from louvre_scraper.store.stores import partial_name
 
 if TYPE_CHECKING:
     from scrapy import Spider

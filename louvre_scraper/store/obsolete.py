@@ -18,16 +18,16 @@ from typing import TYPE_CHECKING
 
 from scrapy.utils.asyncio import run_in_thread
 
-from louvre_scraper.arks import ark_number
-from louvre_scraper.stores import beside_store, write_atomically
+from louvre_scraper.collection.arks import ark_number
+from louvre_scraper.store.stores import beside_store, write_atomically
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    from louvre_scraper.arks import ArkListing
+    from louvre_scraper.collection.arks import ArkListing
     from louvre_scraper.config import LouvreConfig
-    from louvre_scraper.ids import Shard
-    from louvre_scraper.stores import Inventory
+    from louvre_scraper.store.stores import Inventory
+    from louvre_scraper.zips.ids import Shard
 
 logger = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@ its bytes, and (with a manifest) every file is what it was.
 
 Two passes, both streaming, so memory stays flat in the size of the store (but for the arks
 seen, one small int each): the records, each with its images' files (as
-:mod:`louvre_scraper.dataset` finds them); then every file of the store, in the store's own
-order (:func:`~louvre_scraper.stores.path_order`), for the files no record names and for the
+:mod:`louvre_scraper.dataset.reader` finds them); then every file of the store, in the store's own
+order (:func:`~louvre_scraper.store.stores.path_order`), for the files no record names and for the
 checksums. The manifest is BagIt's (``manifest-sha256.txt``, ``sha256  path`` a line, paths
 relative to the store, sorted the same way), so the comparison is a merge of two sorted lists.
 """
@@ -18,13 +18,13 @@ import string
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from louvre_scraper.arks import ark_number
-from louvre_scraper.dataset import image_stem, read_records
+from louvre_scraper.bodies.images import IMAGE_ENDS
+from louvre_scraper.collection.arks import ark_number
+from louvre_scraper.dataset.reader import image_stem, read_records
+from louvre_scraper.dataset.writers import AtomicFile
 from louvre_scraper.errors import BadInput
-from louvre_scraper.images import IMAGE_ENDS
-from louvre_scraper.mirror import template_regex
-from louvre_scraper.stores import LocalInventory, path_order
-from louvre_scraper.writers import AtomicFile
+from louvre_scraper.store.obsolete import template_regex
+from louvre_scraper.store.stores import LocalInventory, path_order
 
 if TYPE_CHECKING:
     import re
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     Entries = Callable[[], Iterator[tuple[str, str]]]
 
-    from louvre_scraper.dataset import Store
+    from louvre_scraper.dataset.reader import Store
 
 MANIFEST = "manifest-sha256.txt"
 PROBLEMS = ("damaged", "missing", "differs")  # what makes a mirror not whole

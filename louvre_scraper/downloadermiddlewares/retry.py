@@ -4,7 +4,8 @@ Scrapy's ``RetryMiddleware`` reschedules a failed request at once and ignores Re
 This subclass keeps its settings, stats and give-up logic (``get_retry_request``) and adds
 two things:
 
-* the decision is the verdict of :class:`louvre_scraper.judge.BodyJudge` (a middleware of its
+* the decision is the verdict of :class:`louvre_scraper.downloadermiddlewares.judge.BodyJudge` (a
+middleware of its
   own, so that verdicts exist with ``RETRY_ENABLED=False`` too): a missing ID served as an
   HTML page (any status) is never retried, and a damaged zip with status 200 is;
 * the retried request is handed back only after a delay. The wait happens in this
@@ -24,11 +25,11 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 
+from louvre_scraper.bodies.verdict import Verdict
 from louvre_scraper.config import LouvreConfig, config_of
 from louvre_scraper.contract import JUDGE_META, VERDICT_META
-from louvre_scraper.judge import is_judged
+from louvre_scraper.downloadermiddlewares.judge import is_judged
 from louvre_scraper.stop import is_stopping
-from louvre_scraper.verdict import Verdict
 
 if TYPE_CHECKING:
     from scrapy import Request

@@ -20,19 +20,19 @@ from scrapy import signals
 from louvre_scraper.config import LouvreConfig, config_of
 from louvre_scraper.contract import STOP_STAT, ZIP_UNITS, CollectionStats, Counts, MirrorSpider
 from louvre_scraper.exitstatus import FINISHED, REFUSED, SHUTDOWN, STORE_FULL, UNREACHABLE
-from louvre_scraper.mirror import obsolete_list_path
-from louvre_scraper.progress import MB, format_duration
-from louvre_scraper.stores import beside_store, write_atomically
+from louvre_scraper.extensions.progress import MB, format_duration
+from louvre_scraper.store.obsolete import obsolete_list_path
+from louvre_scraper.store.stores import beside_store, write_atomically
 
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
     from typing_extensions import Self
 
-    from louvre_scraper.ids import Shard
-    from louvre_scraper.records import FilterTally
+    from louvre_scraper.records.fields import FilterTally
     from louvre_scraper.spiders.collection import CollectionSpider
     from louvre_scraper.spiders.louvre import LouvreSpider
+    from louvre_scraper.zips.ids import Shard
 
 logger = logging.getLogger(__name__)
 

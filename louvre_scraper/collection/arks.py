@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from louvre_scraper.ids import Shard
+    from louvre_scraper.zips.ids import Shard
 
 NAAN = "53355"  # the Louvre's Name Assigning Authority Number
 ARK_RE = re.compile(r"/ark:/(?P<naan>\d+)/(?P<ark>cl(?P<number>\d{9}))(?:\.json)?/?$")

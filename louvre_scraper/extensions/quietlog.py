@@ -6,7 +6,8 @@
 * Scrapy's download handlers log, once, that a cut download can be accepted by setting
   ``DOWNLOAD_FAIL_ON_DATALOSS = False``. That would store truncated zips; the line becomes an
   INFO saying what really happens: the download is retried.
-* A body over its size limit (``download_maxsize``, see :mod:`louvre_scraper.fetchpolicy`)
+* A body over its size limit (``download_maxsize``, see
+:mod:`louvre_scraper.downloadermiddlewares.fetchpolicy`)
   makes the download handlers warn with the request's repr; the spider names it in one line
   with the setting to raise, so Scrapy's line is dropped.
 * Without Twisted's reactor (``-s TWISTED_REACTOR_ENABLED=False``, see the README's "Speed"),
