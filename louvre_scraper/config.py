@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 from weakref import WeakKeyDictionary
 
-from louvre_scraper.bodies.images import EXTENSIONS
 from louvre_scraper.errors import BadInput, refuse
 
 if TYPE_CHECKING:
@@ -28,8 +27,6 @@ if TYPE_CHECKING:
 DOWNLOAD_PATH = "/en/artwork/image/download/{id}/0"
 RECORD_PATH = "/ark:/53355/{ark}.json"
 SAMPLE_IMAGE = {"ark": "cl010062370", "position": 0, "ext": ".jpg"}
-ARK_NAME_RE = re.compile(r"cl\d{9}")  # what a stored path may hold of an ark
-STEM_RE = re.compile(r"-?\d+(-\d+)?")  # an image's position, and ``-{k}`` after a collision
 REMOTE_SCHEMES = ("s3", "gs", "ftp")
 MIB = 1024 * 1024
 HOST_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|[0-9a-f:]+")
@@ -159,31 +156,14 @@ class LouvreConfig:
     def url(self, artwork_id: int) -> str:
         return self.base_url + DOWNLOAD_PATH.format(id=artwork_id)
 
-    def file_path(self, artwork_id: int) -> str:
-        return self.file_template.format(id=artwork_id)
-
     def record_url(self, ark: str) -> str:
         return self.base_url + RECORD_PATH.format(ark=ark)
-
-    def record_path(self, ark: str) -> str:
-        return self.record_template.format(ark=_ark(ark))
 
     def prune_limit(self, store_files: int) -> int:
         """How many files a run may prune from a store of *store_files* files."""
         if self.prune_max is not None:
             return self.prune_max
         return int(store_files * (self.prune_max_share or 0))
-
-    def image_path(self, ark: str, stem: int | str, ext: str) -> str:
-        """Where an image is stored: built from the ark, its stem (its position, or
-        ``{position}-{k}`` when positions collide:
-        :func:`~louvre_scraper.bodies.images.image_stems`)
-        and the extension its bytes gave it ("": the path without it)."""
-        text = str(stem)
-        if not STEM_RE.fullmatch(text) or (ext and ext not in EXTENSIONS.values()):
-            raise ValueError(f"not an image name of the project: {stem!r}, {ext!r}")
-        position = int(text) if text.lstrip("-").isdigit() else text
-        return self.image_template.format(ark=_ark(ark), position=position, ext=ext)
 
     @property
     def is_local_store(self) -> bool:
@@ -205,12 +185,6 @@ def config_of(crawler: Crawler) -> LouvreConfig:
     if config is None:
         config = _CONFIGS[crawler] = LouvreConfig.from_settings(crawler.settings)
     return config
-
-
-def _ark(ark: str) -> str:
-    if not ARK_NAME_RE.fullmatch(ark):
-        raise ValueError(f"not an ark: {ark!r}")
-    return ark
 
 
 def _bad(name: str, value: Any, why: str) -> BadInput:

@@ -12,13 +12,24 @@ Plain names and a Protocol, no Twisted.
 
 from __future__ import annotations
 
+import enum
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from louvre_scraper.errors import BadInput
 
 if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
 
-    from louvre_scraper.zips.ids import Shard
+
+# -- the verdict on an answer ---------------------------------------------------------------
+class Verdict(enum.Enum):
+    WHOLE = "whole"  # a whole body of what was asked (zip, record, image): store it
+    MISSING = "missing"  # the ID holds nothing: count it, never store or retry it
+    RETRY = "retry"  # a transient failure or a damaged body: ask again
+    FAILED = "failed"  # a permanent failure that is not "missing" (403, 400, ...)
+
 
 # -- request meta ----------------------------------------------------------------------------
 ID_META = "louvre_id"  # the artwork ID of a zip or probe request
@@ -32,7 +43,7 @@ RUN_META = "louvre_run"  # which run asked for a sitemap, a record or an image
 
 # -- crawler stats ---------------------------------------------------------------------------
 FAILED_STAT = "louvre/failed"  # every spider: items that failed for good (exit status 3)
-STOP_STAT = "louvre/stopped"  # the reason given to louvre_scraper.stop.stop_crawl, if any
+STOP_STAT = "louvre/stopped"  # the reason given to louvre_scraper.exitstatus.stop_crawl, if any
 UNFINISHED_STAT = "louvre/unfinished"  # units listed whose outcome the run did not learn
 
 
@@ -71,6 +82,43 @@ class CollectionStats:
     OBSOLETE = "collection/obsolete"
     PRUNED = "collection/pruned"
     PRUNE_REFUSED = "collection/prune_refused"  # files a prune would delete, over LOUVRE_PRUNE_MAX
+
+
+# -- how the work is split -------------------------------------------------------------------
+_SHARD_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard ``index`` of ``count``: the IDs with ``id % count == index``."""
+
+    index: int = 0
+    count: int = 1
+
+    @classmethod
+    def parse(cls, text: str | None) -> Shard:
+        if text is None or text == "":
+            return cls()
+        match = _SHARD_RE.match(str(text))
+        if not match:
+            raise BadInput(f"bad argument shard={text!r}: expected K/N, e.g. shard=0/3")
+        index, count = int(match[1]), int(match[2])
+        if count < 1:
+            raise BadInput(f"bad argument shard={text!r}: N must be at least 1")
+        if index >= count:
+            raise BadInput(f"bad argument shard={text!r}: K must be below N (0 <= K < N)")
+        return cls(index, count)
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+    def next_id(self, at_least: int) -> int:
+        """This shard's first ID that is at least *at_least*."""
+        return at_least + (self.index - at_least) % self.count
+
+    def ids(self, first: int, last: int) -> range:
+        """This shard's IDs in ``first..last`` (inclusive), ascending."""
+        return range(self.next_id(first), last + 1, self.count)
 
 
 # -- what a spider counts --------------------------------------------------------------------

@@ -8,7 +8,7 @@ from louvre_scraper.collection.arks import (
     day_of,
     parse_lastmod,
 )
-from louvre_scraper.zips.ids import Shard
+from louvre_scraper.contract import Shard
 
 BASE = "https://collections.louvre.fr"
 

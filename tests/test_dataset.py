@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from scrapy.settings import Settings
 
+from louvre_scraper.bodies.records import parse_record
 from louvre_scraper.dataset.reader import (
     Tally,
     filters,
@@ -17,8 +18,9 @@ from louvre_scraper.dataset.reader import (
     record_rows,
 )
 from louvre_scraper.errors import BadInput
-from louvre_scraper.records.fields import ImageRef, images, parse_record, record_fields
-from louvre_scraper.store.stores import FolderEntry, LocalInventory
+from louvre_scraper.records.fields import ImageRef, images, record_fields
+from louvre_scraper.store.entries import FolderEntry
+from louvre_scraper.store.local import LocalInventory
 from tests.fake_collection import REAL_RECORDS as REAL
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 40 + b"\xff\xd9"

@@ -4,8 +4,9 @@ import tracemalloc
 
 import pytest
 
+from louvre_scraper.contract import Shard
 from louvre_scraper.errors import BadInput
-from louvre_scraper.zips.ids import IdRange, Shard, parse_id
+from louvre_scraper.zips.ids import IdRange, parse_id
 
 
 def test_range_is_inclusive_and_ascending() -> None:

@@ -12,7 +12,7 @@ from louvre_scraper.bodies.images import (
     image_stems,
     is_whole_image,
 )
-from louvre_scraper.bodies.verdict import Verdict
+from louvre_scraper.contract import Verdict
 
 MISSING = frozenset({404, 410})
 JPEG = (

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from louvre_scraper.collection.arks import ArkListing
 from louvre_scraper.collection.ledger import Ledger, Outcome, listing_fingerprint
-from louvre_scraper.zips.ids import Shard
+from louvre_scraper.contract import Shard
 
 BASE = "https://collections.louvre.fr/ark:/53355/"
 

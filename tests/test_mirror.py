@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from louvre_scraper.collection.arks import ArkListing
-from louvre_scraper.store.obsolete import template_regex, withdrawn_paths
-from louvre_scraper.zips.ids import Shard
+from louvre_scraper.contract import Shard
+from louvre_scraper.store.layout import template_regex
+from louvre_scraper.store.obsolete import withdrawn_paths
 
 TEMPLATES = ["records/{ark}.json", "images/{ark}/{position}{ext}"]
 
@@ -31,7 +32,7 @@ def test_withdrawn_are_the_stored_files_of_arks_no_longer_listed() -> None:
         "images/cl010000001/0.jpg",
         "notes.txt",
     ]
-    assert withdrawn_paths(paths, TEMPLATES, listing("cl010000001")) == [
+    assert withdrawn_paths(paths, TEMPLATES, listing("cl010000001").withdrawn) == [
         "records/cl010000002.json",
         "images/cl010000002/0.jpg",
     ]
@@ -40,4 +41,4 @@ def test_withdrawn_are_the_stored_files_of_arks_no_longer_listed() -> None:
 def test_each_shard_tells_only_its_own_withdrawn_records() -> None:
     paths = ["records/cl010000002.json", "records/cl010000003.json"]
     shard0 = listing("cl010000004", shard=Shard(0, 2))
-    assert withdrawn_paths(paths, TEMPLATES, shard0) == ["records/cl010000002.json"]
+    assert withdrawn_paths(paths, TEMPLATES, shard0.withdrawn) == ["records/cl010000002.json"]

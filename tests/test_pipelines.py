@@ -19,7 +19,8 @@ from louvre_scraper.exitstatus import EXIT_STORE_FAILED, STORE_FULL
 from louvre_scraper.items import ArtworkZip
 from louvre_scraper.pipelines.files import LouvreFilesPipeline
 from louvre_scraper.spiders.louvre import LouvreSpider
-from louvre_scraper.store.stores import STORE_ERRNOS, AtomicFSFilesStore
+from louvre_scraper.store.failure import STORE_ERRNOS
+from louvre_scraper.store.local import AtomicFSFilesStore
 from tests.fake_louvre import zip_bytes
 from tests.harness import crawl
 
@@ -109,7 +110,7 @@ def test_a_store_that_takes_no_more_files_stops_the_crawl_once(
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr("louvre_scraper.store.stores.write_atomically", full)
+    monkeypatch.setattr("louvre_scraper.store.local.write_atomically", full)
     with caplog.at_level(logging.DEBUG):
         for artwork_id in (7, 8, 9):
             with pytest.raises(DropItem):

@@ -4,10 +4,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from louvre_scraper.config import LouvreConfig
-from louvre_scraper.contract import RECORD_UNITS, ZIP_UNITS
+from louvre_scraper.contract import RECORD_UNITS, ZIP_UNITS, Shard
 from louvre_scraper.extensions.progress import Counts, progress_line
 from louvre_scraper.extensions.summary import failed_ids_path, summary_lines
-from louvre_scraper.zips.ids import IdRange, Shard
+from louvre_scraper.zips.ids import IdRange
 
 
 def test_progress_line_with_percent_rates_and_eta() -> None:

@@ -7,19 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from louvre_scraper.bodies.verdict import Verdict
+from louvre_scraper.bodies.records import classify_record, parse_record
+from louvre_scraper.contract import Verdict
 from louvre_scraper.items import ArtworkRecord
-from louvre_scraper.records.fields import (
-    FilterTally,
-    ImageRef,
-    classify_record,
-    feed_row,
-    image_row,
-    images,
-    matches,
-    parse_record,
-    record_fields,
-)
+from louvre_scraper.records.fields import ImageRef, feed_row, image_row, images, record_fields
+from louvre_scraper.records.filters import FilterTally, matches
 from tests.fake_collection import REAL_RECORDS as REAL
 from tests.fake_collection import CollectionConfig, FakeCollection
 

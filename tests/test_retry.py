@@ -13,9 +13,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
-from louvre_scraper.bodies.verdict import Verdict
 from louvre_scraper.config import LouvreConfig
-from louvre_scraper.contract import ID_META, PROBE_META, VERDICT_META
+from louvre_scraper.contract import ID_META, PROBE_META, VERDICT_META, Verdict
 from louvre_scraper.downloadermiddlewares.judge import BodyJudge
 from louvre_scraper.downloadermiddlewares.retry import (
     BackoffRetryMiddleware,

@@ -12,7 +12,6 @@ from scrapy import Request
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
-from louvre_scraper.bodies.verdict import Verdict
 from louvre_scraper.collection.ledger import Ledger
 from louvre_scraper.contract import (
     ARK_META,
@@ -21,11 +20,13 @@ from louvre_scraper.contract import (
     OLD_IMAGES_META,
     RUN_META,
     VERDICT_META,
+    Verdict,
 )
 from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.pipelines.files import LouvreFilesPipeline
 from louvre_scraper.spiders.collection import IMAGE_PRIORITY, CollectionSpider
-from louvre_scraper.store.stores import LocalInventory, write_atomically
+from louvre_scraper.store.atomic import write_atomically
+from louvre_scraper.store.local import LocalInventory
 
 ARK = "cl010062370"
 BASE = "https://collections.louvre.fr"

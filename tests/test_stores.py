@@ -10,19 +10,14 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
+from louvre_scraper.bodies.ends import Ends
 from louvre_scraper.bodies.images import TAIL_BYTES, has_image_ends
-from louvre_scraper.store.stores import (
-    Ends,
-    LocalInventory,
-    StatInventory,
-    UnsafePath,
-    contained,
-    find_first,
-    partial_name,
-    remove_partials,
-    store_failure,
-    write_atomically,
-)
+from louvre_scraper.store.atomic import partial_name, remove_partials, write_atomically
+from louvre_scraper.store.failure import store_failure
+from louvre_scraper.store.inventory import find_first
+from louvre_scraper.store.layout import UnsafePath, contained
+from louvre_scraper.store.local import LocalInventory
+from louvre_scraper.store.remote import StatInventory
 from tests.fake_louvre import zip_bytes
 
 

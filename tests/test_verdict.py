@@ -5,13 +5,8 @@ import zipfile
 
 import pytest
 
-from louvre_scraper.bodies.verdict import (
-    Verdict,
-    classify,
-    classify_headers,
-    has_zip_ends,
-    is_whole_zip,
-)
+from louvre_scraper.bodies.zips import classify, classify_headers, has_zip_ends, is_whole_zip
+from louvre_scraper.contract import Verdict
 from tests.fake_louvre import corrupt_bytes, zip_bytes
 
 MISSING = frozenset({404, 410})
@@ -20,17 +15,17 @@ HTML = b"<html><body>Server error. Continue to search the Louvre collections</bo
 
 def test_whole_zip_is_a_zip() -> None:
     assert is_whole_zip(zip_bytes(7))
-    assert classify(200, "application/zip", zip_bytes(7), MISSING) is Verdict.ZIP
+    assert classify(200, "application/zip", zip_bytes(7), MISSING) is Verdict.WHOLE
 
 
 def test_zip_is_judged_from_the_body_not_the_content_type() -> None:
-    assert classify(200, "text/html", zip_bytes(7), MISSING) is Verdict.ZIP
+    assert classify(200, "text/html", zip_bytes(7), MISSING) is Verdict.WHOLE
 
 
 def test_empty_zip_archive_is_a_zip() -> None:
     buffer = io.BytesIO()
     zipfile.ZipFile(buffer, "w").close()
-    assert classify(200, "application/zip", buffer.getvalue(), MISSING) is Verdict.ZIP
+    assert classify(200, "application/zip", buffer.getvalue(), MISSING) is Verdict.WHOLE
 
 
 @pytest.mark.parametrize(
@@ -79,7 +74,7 @@ def test_other_client_errors_fail_without_retry() -> None:
 
 
 def test_headers_only() -> None:
-    assert classify_headers(200, "application/zip", MISSING) is Verdict.ZIP
+    assert classify_headers(200, "application/zip", MISSING) is Verdict.WHOLE
     assert classify_headers(200, "text/html", MISSING) is Verdict.MISSING
     assert classify_headers(404, "text/html", MISSING) is Verdict.MISSING
     assert classify_headers(429, "text/html", MISSING) is Verdict.RETRY

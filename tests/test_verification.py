@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from louvre_scraper.dataset.verification import Finding, compare, decode_path, encode_path
-from louvre_scraper.store.stores import path_order
+from louvre_scraper.store.layout import path_order
 
 
 def test_compare_merges_two_lists_in_store_order() -> None:

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from louvre_scraper.bodies.verdict import RETRYABLE_STATUSES, Verdict, by_status
-from louvre_scraper.store.stores import Ends
+from louvre_scraper.bodies.ends import Ends
+from louvre_scraper.bodies.status import RETRYABLE_STATUSES, by_status
+from louvre_scraper.contract import Verdict
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from louvre_scraper.zips.ids import Shard
+    from louvre_scraper.contract import Shard
 
 NAAN = "53355"  # the Louvre's Name Assigning Authority Number
 ARK_RE = re.compile(r"/ark:/(?P<naan>\d+)/(?P<ark>cl(?P<number>\d{9}))(?:\.json)?/?$")
@@ -131,6 +131,11 @@ class ArkListing:
 
     def __contains__(self, ark: object) -> bool:
         return isinstance(ark, str) and ark_number(ark) in self.seen
+
+    def withdrawn(self, ark: str) -> bool:
+        """Whether a stored record of this listing's shard is listed by no sitemap any more."""
+        number = ark_number(ark)
+        return number % self.shard.count == self.shard.index and ark not in self
 
     def sort(self) -> None:
         """Order the listing by ark number (each ark keeps its lastmod)."""

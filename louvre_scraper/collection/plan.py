@@ -20,27 +20,23 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from louvre_scraper.bodies.images import EXTENSIONS, IMAGE_ENDS, image_stems
+from louvre_scraper.bodies.records import parse_record, prop
 from louvre_scraper.collection.arks import day_of, parse_lastmod
 from louvre_scraper.contract import CollectionStats
 from louvre_scraper.downloadermiddlewares.fetchpolicy import refusal
 from louvre_scraper.items import ArtworkRecord
-from louvre_scraper.records.fields import (
-    FilterTally,
-    ImageRef,
-    feed_row,
-    image_row,
-    images,
-    parse_record,
-    prop,
-)
-from louvre_scraper.store.stores import find_first
+from louvre_scraper.records.fields import ImageRef, feed_row, image_row, images
+from louvre_scraper.store.inventory import find_first
+from louvre_scraper.store.layout import image_path, record_path
 
 if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
 
     from louvre_scraper.config import LouvreConfig
+    from louvre_scraper.records.filters import FilterTally
+    from louvre_scraper.store.entries import StoredZip
+    from louvre_scraper.store.inventory import Inventory
     from louvre_scraper.store.obsolete import Obsolete
-    from louvre_scraper.store.stores import Inventory, StoredZip
 
 logger = logging.getLogger(__name__)
 
@@ -116,14 +112,14 @@ class Planner:
 
     async def stored_image(self, ark: str, stem: str) -> tuple[str, StoredZip] | None:
         """The stored file of the image *stem* of *ark*, whichever extension it has."""
-        paths = [self.config.image_path(ark, stem, ext) for ext in EXTENSIONS.values()]
+        paths = [image_path(self.config, ark, stem, ext) for ext in EXTENSIONS.values()]
         return await find_first(self.inventory, paths, IMAGE_ENDS)
 
     async def listed(self, ark: str, lastmod: int) -> FetchRecord | RecordPlan:
         """What one listed record needs: its ``.json`` (changed, or the sitemap cannot say),
         or, the stored one being current, what :meth:`plan` says of it."""
         self.stats.inc_value(CollectionStats.RECORDS)
-        stored_body = await self.inventory.read(self.config.record_path(ark))
+        stored_body = await self.inventory.read(record_path(self.config, ark))
         stored = parse_record(stored_body) if stored_body else None
         old_images = self.image_stems(stored) if stored else {}
         if stored is not None and lastmod and parse_lastmod(prop(stored, "modified")) >= lastmod:
@@ -141,7 +137,7 @@ class Planner:
         item = ArtworkRecord(
             feed_row(
                 record,
-                path=self.config.record_path(ark),
+                path=record_path(self.config, ark),
                 status="downloaded" if body is not None else "uptodate",
             )
         )

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from louvre_scraper.dataset.reader import Store
     from louvre_scraper.dataset.writers import Writer
-    from louvre_scraper.records.fields import FilterTally
+    from louvre_scraper.records.filters import FilterTally
 
 logger = logging.getLogger(__name__)
 

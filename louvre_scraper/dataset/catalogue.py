@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from louvre_scraper.dataset.thumbnails import THUMBS_DIR, Outcome, make_thumbnail, thumbnail_path
-from louvre_scraper.extensions.progress import format_duration
-from louvre_scraper.store.stores import write_atomically
+from louvre_scraper.store.atomic import write_atomically
+from louvre_scraper.utils.display import format_duration
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator

@@ -17,13 +17,13 @@ from scrapy.utils.log import configure_logging
 from louvre_scraper.config import refuse_bad_log_level
 from louvre_scraper.dataset.reader import open_store
 from louvre_scraper.errors import BadInput, refuse
-from louvre_scraper.extensions.progress import format_duration
+from louvre_scraper.utils.display import format_duration
 
 if TYPE_CHECKING:
     import argparse
 
     from louvre_scraper.dataset.reader import Store, Tally
-    from louvre_scraper.records.fields import FilterTally
+    from louvre_scraper.records.filters import FilterTally
 
 logger = logging.getLogger(__name__)
 

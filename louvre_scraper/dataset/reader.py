@@ -5,7 +5,7 @@ never over the network. A record is found as ``LOUVRE_RECORD_TEMPLATE`` names it
 crawl parses it, and turned into the crawl's feed fields by the same functions
 (:mod:`louvre_scraper.records.fields`); each image it lists is looked up in its folder by its stem
 (the template's name without the extension), since the stored extension is the bytes' and not the
-URL's. Everything goes through the store's owner (:mod:`louvre_scraper.store.stores`): local
+URL's. Everything goes through the store's owner (:mod:`louvre_scraper.store`): local
 directories and ``s3://`` prefixes alike. Records are read in order, a few ahead by threads,
 and handed on one at a time, so memory stays flat in the size of the store.
 """
@@ -20,18 +20,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from louvre_scraper.bodies.images import image_stems
+from louvre_scraper.bodies.records import parse_record
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.errors import BadInput
-from louvre_scraper.records.fields import (
-    FilterTally,
-    ImageRef,
-    feed_row,
-    image_row,
-    images,
-    parse_record,
-)
-from louvre_scraper.store.obsolete import template_regex
-from louvre_scraper.store.stores import LocalInventory, S3Inventory, open_reader
+from louvre_scraper.records.fields import ImageRef, feed_row, image_row, images
+from louvre_scraper.records.filters import FilterTally
+from louvre_scraper.store.inventory import open_reader
+from louvre_scraper.store.layout import image_path, template_regex
+from louvre_scraper.store.local import LocalInventory
+from louvre_scraper.store.s3 import S3Inventory
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -120,7 +117,7 @@ class StoredRecord:
 
 def image_stem(config: LouvreConfig, ark: str, stem: str) -> str:
     """Where the image's file is, without its extension (the extension is the bytes')."""
-    return config.image_path(ark, stem, "")
+    return image_path(config, ark, stem, "")
 
 
 def find_images(

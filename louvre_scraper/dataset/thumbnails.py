@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image
 
-from louvre_scraper.store.stores import write_atomically
+from louvre_scraper.store.atomic import write_atomically
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -4,7 +4,7 @@ its bytes, and (with a manifest) every file is what it was.
 Two passes, both streaming, so memory stays flat in the size of the store (but for the arks
 seen, one small int each): the records, each with its images' files (as
 :mod:`louvre_scraper.dataset.reader` finds them); then every file of the store, in the store's own
-order (:func:`~louvre_scraper.store.stores.path_order`), for the files no record names and for the
+order (:func:`~louvre_scraper.store.layout.path_order`), for the files no record names and for the
 checksums. The manifest is BagIt's (``manifest-sha256.txt``, ``sha256  path`` a line, paths
 relative to the store, sorted the same way), so the comparison is a merge of two sorted lists.
 """
@@ -23,8 +23,8 @@ from louvre_scraper.collection.arks import ark_number
 from louvre_scraper.dataset.reader import image_stem, read_records
 from louvre_scraper.dataset.writers import AtomicFile
 from louvre_scraper.errors import BadInput
-from louvre_scraper.store.obsolete import template_regex
-from louvre_scraper.store.stores import LocalInventory, path_order
+from louvre_scraper.store.layout import path_order, template_regex
+from louvre_scraper.store.local import LocalInventory
 
 if TYPE_CHECKING:
     import re

@@ -23,7 +23,7 @@ from scrapy.exporters import JsonLinesItemExporter
 from louvre_scraper.config import unwritable_dir
 from louvre_scraper.dataset.card import dataset_card
 from louvre_scraper.records.exporters import FlatCsvItemExporter
-from louvre_scraper.store.stores import partial_name
+from louvre_scraper.store.atomic import partial_name
 
 if TYPE_CHECKING:
     from louvre_scraper.dataset.reader import Tally

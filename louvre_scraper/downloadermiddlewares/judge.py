@@ -4,7 +4,7 @@ A downloader middleware of its own, between the redirect middleware (so it judge
 answer) and the retry middleware (which acts on its verdict): the spiders' callbacks read
 :data:`~louvre_scraper.contract.VERDICT_META` whatever else is enabled, e.g. with
 ``-s RETRY_ENABLED=False``. The decisions themselves are plain functions
-(:mod:`louvre_scraper.bodies.verdict`, :mod:`louvre_scraper.records.fields`,
+(:mod:`louvre_scraper.bodies.zips`, :mod:`louvre_scraper.records.fields`,
 :mod:`louvre_scraper.bodies.images`).
 """
 
@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from louvre_scraper.bodies.images import classify_image
-from louvre_scraper.bodies.verdict import Verdict, classify, classify_headers
+from louvre_scraper.bodies.records import classify_record
+from louvre_scraper.bodies.zips import classify, classify_headers
 from louvre_scraper.config import config_of
-from louvre_scraper.contract import ID_META, JUDGE_META, PROBE_META, VERDICT_META
-from louvre_scraper.records.fields import classify_record
+from louvre_scraper.contract import ID_META, JUDGE_META, PROBE_META, VERDICT_META, Verdict
 from louvre_scraper.utils.offload import offload
 
 if TYPE_CHECKING:

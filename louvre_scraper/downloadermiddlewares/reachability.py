@@ -39,8 +39,7 @@ from twisted.web.client import ResponseNeverReceived
 
 from louvre_scraper.config import LouvreConfig, config_of
 from louvre_scraper.contract import ARK_META, ID_META
-from louvre_scraper.exitstatus import REFUSED, UNREACHABLE
-from louvre_scraper.stop import is_stopping, stop_crawl
+from louvre_scraper.exitstatus import REFUSED, UNREACHABLE, is_stopping, stop_crawl
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection

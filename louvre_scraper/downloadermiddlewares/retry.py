@@ -25,11 +25,10 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 
-from louvre_scraper.bodies.verdict import Verdict
 from louvre_scraper.config import LouvreConfig, config_of
-from louvre_scraper.contract import JUDGE_META, VERDICT_META
+from louvre_scraper.contract import JUDGE_META, VERDICT_META, Verdict
 from louvre_scraper.downloadermiddlewares.judge import is_judged
-from louvre_scraper.stop import is_stopping
+from louvre_scraper.exitstatus import is_stopping
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -114,9 +113,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     async def _wait(self, seconds: float) -> None:
         """Sleep, but wake up at once when the crawl is being stopped (Ctrl-C, Scrapyd
-        cancel, or louvre_scraper.stop): the engine waits for every request in progress
-        before it closes, and the retried request is then saved in JOBDIR's queue instead of
-        waiting minutes."""
+        cancel, or :func:`~louvre_scraper.exitstatus.stop_crawl`): the engine waits for every
+        request in progress before it closes, and the retried request is then saved in
+        JOBDIR's queue instead of waiting minutes."""
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0 and not is_stopping(self.crawler):
             await sleep(min(left, STOP_CHECK_INTERVAL))

@@ -20,8 +20,8 @@ from typing import IO, TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.extensions.feedexport import FileFeedStorage
 
-from louvre_scraper.stop import is_stopping
-from louvre_scraper.store.stores import partial_name
+from louvre_scraper.exitstatus import is_stopping
+from louvre_scraper.store.atomic import partial_name
 
 if TYPE_CHECKING:
     from scrapy import Spider

@@ -8,7 +8,6 @@ failed; a spider names its unit and the stats that count those outcomes (:class:
 
 from __future__ import annotations
 
-import datetime
 import logging
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,7 @@ from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
 
 from louvre_scraper.config import config_of
 from louvre_scraper.contract import Counts, MirrorSpider, Units
+from louvre_scraper.utils.display import MB, format_duration
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -26,12 +26,6 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
-
-MB = 1_000_000
-
-
-def format_duration(seconds: float) -> str:
-    return str(datetime.timedelta(seconds=round(seconds)))
 
 
 def progress_line(

@@ -20,19 +20,20 @@ from scrapy import signals
 from louvre_scraper.config import LouvreConfig, config_of
 from louvre_scraper.contract import STOP_STAT, ZIP_UNITS, CollectionStats, Counts, MirrorSpider
 from louvre_scraper.exitstatus import FINISHED, REFUSED, SHUTDOWN, STORE_FULL, UNREACHABLE
-from louvre_scraper.extensions.progress import MB, format_duration
+from louvre_scraper.store.atomic import write_atomically
+from louvre_scraper.store.layout import beside_store
 from louvre_scraper.store.obsolete import obsolete_list_path
-from louvre_scraper.store.stores import beside_store, write_atomically
+from louvre_scraper.utils.display import MB, format_duration
 
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
     from typing_extensions import Self
 
-    from louvre_scraper.records.fields import FilterTally
+    from louvre_scraper.contract import Shard
+    from louvre_scraper.records.filters import FilterTally
     from louvre_scraper.spiders.collection import CollectionSpider
     from louvre_scraper.spiders.louvre import LouvreSpider
-    from louvre_scraper.zips.ids import Shard
 
 logger = logging.getLogger(__name__)
 

@@ -21,10 +21,11 @@ from scrapy.utils.defer import ensure_awaitable
 
 from louvre_scraper.config import LouvreConfig, config_of
 from louvre_scraper.contract import ID_META, CollectionStats, MirrorSpider, ZipStats
-from louvre_scraper.exitstatus import STORE_FULL
+from louvre_scraper.exitstatus import STORE_FULL, stop_crawl
 from louvre_scraper.items import ArtworkRecord
-from louvre_scraper.stop import stop_crawl
-from louvre_scraper.store.stores import AtomicFSFilesStore, contained, store_failure
+from louvre_scraper.store.failure import store_failure
+from louvre_scraper.store.layout import contained, file_path
+from louvre_scraper.store.local import AtomicFSFilesStore
 from louvre_scraper.utils.offload import offload
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ class LouvreFilesPipeline(FilesPipeline):
         item: Any = None,
     ) -> str:
         artwork_id = item["id"] if item is not None else request.meta[ID_META]
-        return self.config.file_path(artwork_id)
+        return file_path(self.config, artwork_id)
 
     def _checksum(self, body: bytes) -> str | None:
         return md5_hex(body) if self.config.checksums else None
@@ -131,7 +132,7 @@ class LouvreFilesPipeline(FilesPipeline):
         if item.get("status") == "uptodate":
             return item
         body: bytes = item.pop("body")
-        path = self.config.file_path(item["id"])
+        path = file_path(self.config, item["id"])
         try:
             checksum = await self.persist(path, body, ZIP_HEADERS)
         except Exception as exc:

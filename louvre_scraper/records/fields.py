@@ -1,4 +1,4 @@
-"""A record's ``.json`` as the museum serves it: is it whole, and what a feed row takes from it.
+"""What a feed row takes from a record's ``.json`` as the museum serves it.
 
 The documented properties are read tolerantly (every real record spells ``'modified '`` with a
 trailing space; any property may be absent, ``""``, ``[]`` or of an unexpected shape); the record
@@ -9,16 +9,14 @@ still in the store. :func:`feed_row` is the one mapping from a record to a feed 
 
 from __future__ import annotations
 
-import json
 import re
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from louvre_scraper.bodies.verdict import RETRYABLE_STATUSES, Verdict, by_status
+from louvre_scraper.bodies.records import prop
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable
+    from collections.abc import Iterable
 
 MAIN_NUMBER = "Numéro principal"  # objectNumber[].type of the inventory number
 DENOMINATION = "Dénomination"  # denominationTitle[].type naming what the object is
@@ -26,45 +24,8 @@ DENOMINATION = "Dénomination"  # denominationTitle[].type naming what the objec
 # "Ancienne Attribution" and "Inventorié Comme" stay in the stored record only.
 CURRENT_ATTRIBUTION = "attribution actuelle"
 NOT_ON_DISPLAY = "non exposé"  # currentLocation of what is in storage
-MOST_COMMON = 10  # values a filter that kept nothing tells
 SEPARATOR = " ; "  # how the museum itself joins several values in one text
 _SPACES = re.compile(r"\s+")
-
-
-def parse_record(body: bytes) -> dict[str, Any] | None:
-    """The record as a dict, or None if *body* is not a record (an HTML error page, ...)."""
-    if body.lstrip()[:1] != b"{":
-        return None
-    try:
-        record = json.loads(body)
-    except ValueError:
-        return None
-    if not isinstance(record, dict) or not (prop(record, "arkId") or prop(record, "url")):
-        return None
-    return record
-
-
-def classify_record(
-    status: int,
-    content_type: str,
-    body: bytes,
-    missing_statuses: Collection[int],
-    retry_statuses: Collection[int] = RETRYABLE_STATUSES,
-) -> Verdict:
-    """A record is whole when it parses; a 2xx that does not (HTML with 200) is retried."""
-    if 200 <= status < 300:
-        return Verdict.WHOLE if parse_record(body) is not None else Verdict.RETRY
-    return by_status(status, missing_statuses, retry_statuses)
-
-
-def prop(record: dict[str, Any], name: str) -> Any:
-    """A top-level property, tolerating stray spaces in its key (``'modified '``)."""
-    if name in record:
-        return record[name]
-    for key, value in record.items():
-        if isinstance(key, str) and key.strip() == name:
-            return value
-    return None
 
 
 def _text(value: Any) -> str:
@@ -281,63 +242,3 @@ def feed_row(
     """The feed row of a record: its fields, where its ``.json`` is in the store (*path*),
     what became of it (*status*) and its images (:func:`image_row` each)."""
     return {**record_fields(record), "images": list(images), "path": path, "status": status}
-
-
-# -- filters ---------------------------------------------------------------------------------
-
-
-def filter_values(record: dict[str, Any], name: str) -> list[str]:
-    """What a filter compares with: ``collection``, or for ``type`` the ``objectType``, the
-    ``index`` objectType facet and the denomination (``objectType`` is empty in real records)."""
-    if name == "collection":
-        values = [_text(prop(record, "collection"))]
-    else:
-        values = [
-            _text(prop(record, "objectType")),
-            *index_values(record, "objectType"),
-            denomination(record),
-        ]
-    return [v for v in dict.fromkeys(values) if v]
-
-
-def matches(record: dict[str, Any], collection: str | None, object_type: str | None) -> bool:
-    """The ``-a collection=`` / ``-a type=`` filters: case-insensitive substrings."""
-    for wanted, name in ((collection, "collection"), (object_type, "type")):
-        if wanted and not any(
-            wanted.casefold() in v.casefold() for v in filter_values(record, name)
-        ):
-            return False
-    return True
-
-
-@dataclass
-class FilterTally:
-    """What the filters kept, and the values they saw: a filter that keeps nothing can tell
-    the user what to ask for instead (the values are French: ``peinture``, not ``painting``)."""
-
-    wanted: dict[str, str]  # filter name → the asked value, only the filters in use
-    kept: int = 0
-    seen: dict[str, Counter[str]] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, collection: Any, object_type: Any) -> FilterTally:
-        """The ``collection`` and ``type`` filters, those given (none: every record kept)."""
-        wanted = {"collection": collection, "type": object_type}
-        given = {name: str(value).strip() for name, value in wanted.items() if value}
-        return cls({name: value for name, value in given.items() if value})
-
-    def check(self, record: dict[str, Any]) -> bool:
-        """Does *record* pass every filter? Counts its values either way."""
-        for name in self.wanted:
-            self.seen.setdefault(name, Counter()).update(filter_values(record, name))
-        kept = matches(record, self.wanted.get("collection"), self.wanted.get("type"))
-        self.kept += kept
-        return kept
-
-    def common(self, name: str, most: int = MOST_COMMON) -> list[tuple[str, int]]:
-        return self.seen.get(name, Counter()).most_common(most)
-
-    def told(self, name: str) -> str:
-        """``"the most common type values seen: lampe (2), monnaie (2), …"``."""
-        values = ", ".join(f"{value} ({n})" for value, n in self.common(name))
-        return f"the most common {name} values seen: {values or 'none'}"

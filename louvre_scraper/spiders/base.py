@@ -13,13 +13,13 @@ from louvre_scraper.config import LouvreConfig, config_of
 from louvre_scraper.downloadermiddlewares.judge import BodyJudge
 from louvre_scraper.errors import BadInput, refuse
 from louvre_scraper.pipelines.files import LouvreFilesPipeline
-from louvre_scraper.store.stores import open_inventory
+from louvre_scraper.store.inventory import open_inventory
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from typing_extensions import Self
 
-    from louvre_scraper.store.stores import Inventory
+    from louvre_scraper.store.inventory import Inventory
 
 
 class StoreSpiderMixin:

@@ -24,7 +24,7 @@ from scrapy.utils.datatypes import SequenceExclude
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from louvre_scraper.bodies.images import image_extension
-from louvre_scraper.bodies.verdict import Verdict
+from louvre_scraper.bodies.records import parse_record
 from louvre_scraper.collection.arks import ArkListing
 from louvre_scraper.collection.ledger import SETTLED, Ledger, Outcome, listing_fingerprint
 from louvre_scraper.collection.plan import (
@@ -47,17 +47,19 @@ from louvre_scraper.contract import (
     UNFINISHED_STAT,
     VERDICT_META,
     CollectionStats,
+    Shard,
+    Verdict,
 )
 from louvre_scraper.downloadermiddlewares.fetchpolicy import said_refused
 from louvre_scraper.downloadermiddlewares.reachability import give_up_if_failing, site_failing
 from louvre_scraper.errors import BadInput, check_arguments
+from louvre_scraper.exitstatus import is_stopping
 from louvre_scraper.pipelines.files import LouvreFilesPipeline
-from louvre_scraper.records.fields import FilterTally, parse_record
+from louvre_scraper.records.filters import FilterTally
 from louvre_scraper.spiders.base import StoreSpiderMixin
-from louvre_scraper.stop import is_stopping
+from louvre_scraper.store.layout import image_path
 from louvre_scraper.store.obsolete import Obsolete
 from louvre_scraper.utils.lazy import wait_for_room
-from louvre_scraper.zips.ids import Shard
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -97,7 +99,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
 
     Arguments: ``collection`` and ``type`` (case-insensitive substrings of the record's
     ``collection`` / ``objectType``, ``index`` objectType or denomination: see
-    :func:`~louvre_scraper.records.fields.filter_values`), ``images`` (``all``, ``first``,
+    :func:`~louvre_scraper.records.filters.filter_values`), ``images`` (``all``, ``first``,
     ``none``), ``shard`` (``K/N``, by the ark's number).
     """
 
@@ -219,7 +221,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
                 yield output
         if self.walk_complete:
             withdrawn = await self.obsolete.find_withdrawn(
-                self.inventory, self.config, self.listing
+                self.inventory, self.config, self.listing.withdrawn
             )
             self._stats().set_value(CollectionStats.RECORDS_WITHDRAWN, withdrawn)
 
@@ -357,7 +359,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         if record is None:
             return None
         fetch = record.fetches[index]
-        path = self.config.image_path(ark, fetch.stem, image_extension(body) or "")
+        path = image_path(self.config, ark, fetch.stem, image_extension(body) or "")
         try:
             checksum = await self.pipeline.store_image(ark, fetch.ref.url, path, body)
         except DropItem:  # the store did not take it: counted and said by the pipeline

@@ -10,16 +10,25 @@ from scrapy.utils.datatypes import SequenceExclude
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
-from louvre_scraper.bodies.verdict import Verdict, classify
-from louvre_scraper.contract import FAILED_STAT, ID_META, VERDICT_META, ZIP_UNITS, ZipStats
+from louvre_scraper.bodies.zips import classify
+from louvre_scraper.contract import (
+    FAILED_STAT,
+    ID_META,
+    VERDICT_META,
+    ZIP_UNITS,
+    Shard,
+    Verdict,
+    ZipStats,
+)
 from louvre_scraper.downloadermiddlewares.fetchpolicy import said_refused
 from louvre_scraper.downloadermiddlewares.reachability import site_failing
 from louvre_scraper.errors import check_arguments
+from louvre_scraper.exitstatus import is_stopping
 from louvre_scraper.items import ArtworkZip
 from louvre_scraper.spiders.base import StoreSpiderMixin
-from louvre_scraper.stop import is_stopping
+from louvre_scraper.store.layout import file_path
 from louvre_scraper.utils.lazy import wait_for_room
-from louvre_scraper.zips.ids import IdRange, Shard
+from louvre_scraper.zips.ids import IdRange
 from louvre_scraper.zips.probe import BoundProbe
 
 if TYPE_CHECKING:
@@ -205,7 +214,7 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
             outcome.callback(None)
 
     async def _already_stored(self, artwork_id: int) -> ArtworkZip | None:
-        path = self.config.file_path(artwork_id)
+        path = file_path(self.config, artwork_id)
         found = await self.inventory.find(path)
         if found is None:
             return None
@@ -250,8 +259,8 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
             )
         )
         assert self.crawler.stats is not None
-        self._settle(artwork_id, has_zip=verdict is Verdict.ZIP)
-        if verdict is Verdict.ZIP:
+        self._settle(artwork_id, has_zip=verdict is Verdict.WHOLE)
+        if verdict is Verdict.WHOLE:
             return ArtworkZip(id=artwork_id, url=self.config.url(artwork_id), body=response.body)
         if verdict is Verdict.MISSING:
             self.crawler.stats.inc_value(ZipStats.MISSING)

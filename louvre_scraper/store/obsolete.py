@@ -11,55 +11,37 @@ pruned and the run says so.
 from __future__ import annotations
 
 import logging
-import re
-import string
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scrapy.utils.asyncio import run_in_thread
 
-from louvre_scraper.collection.arks import ark_number
-from louvre_scraper.store.stores import beside_store, write_atomically
+from louvre_scraper.store.atomic import write_atomically
+from louvre_scraper.store.layout import beside_store, template_regex
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
-    from louvre_scraper.collection.arks import ArkListing
     from louvre_scraper.config import LouvreConfig
-    from louvre_scraper.store.stores import Inventory
-    from louvre_scraper.zips.ids import Shard
+    from louvre_scraper.contract import Shard
+    from louvre_scraper.store.inventory import Inventory
 
 logger = logging.getLogger(__name__)
 
-# A position is an image's stem: ``3``, or ``3-1`` after a collision (images.image_stems).
-FIELD_PATTERNS = {"ark": r"(?P<ark>cl\d{9})", "position": r"-?\d+(?:-\d+)?", "ext": r"\.\w{1,5}"}
 
-
-def template_regex(template: str) -> re.Pattern[str]:
-    """A regex matching the paths *template* produces, capturing the ark."""
-    parts, named = [], False
-    for literal, name, _spec, _conversion in string.Formatter().parse(template):
-        parts.append(re.escape(literal))
-        if name == "ark" and named:  # a second {ark}: the group is named once
-            parts.append(r"cl\d{9}")
-        elif name is not None:
-            parts.append(FIELD_PATTERNS.get(name, r"[^/]+"))
-            named = named or name == "ark"
-    return re.compile("^" + "".join(parts) + "$")
-
-
-def withdrawn_paths(paths: Iterable[str], templates: list[str], listing: ArkListing) -> list[str]:
-    """Stored records and images of this shard whose ark no sitemap lists any more."""
+def withdrawn_paths(
+    paths: Iterable[str], templates: list[str], withdrawn: Callable[[str], bool]
+) -> list[str]:
+    """Stored records and images whose ark is *withdrawn* (e.g. of this shard, and listed by
+    no sitemap any more: :meth:`~louvre_scraper.collection.arks.ArkListing.withdrawn`)."""
     patterns = [template_regex(t) for t in templates]
-    shard = listing.shard
     out = []
     for path in paths:
         for pattern in patterns:
             match = pattern.match(path)
             if match is None:
                 continue
-            number = ark_number(match["ark"])
-            if number % shard.count == shard.index and match["ark"] not in listing:
+            if withdrawn(match["ark"]):
                 out.append(path)
             break
     return out
@@ -92,7 +74,7 @@ class Obsolete:
         logger.info("%s: the record now lists another image here; replacing it", path)
 
     async def find_withdrawn(
-        self, inventory: Inventory, config: LouvreConfig, listing: ArkListing
+        self, inventory: Inventory, config: LouvreConfig, withdrawn: Callable[[str], bool]
     ) -> int:
         paths = inventory.paths()
         if paths is None:
@@ -100,10 +82,10 @@ class Obsolete:
             return 0
         templates = [config.record_template, config.image_template]
         # A walk of a large local store takes a while: off the event loop.
-        withdrawn = await run_in_thread(withdrawn_paths, self._counted(paths), templates, listing)
-        for path in withdrawn:
+        found = await run_in_thread(withdrawn_paths, self._counted(paths), templates, withdrawn)
+        for path in found:
             self.found[path] = "withdrawn"
-        return sum(1 for p in withdrawn if template_regex(config.record_template).match(p))
+        return sum(1 for p in found if template_regex(config.record_template).match(p))
 
     def _counted(self, paths: Iterable[str]) -> Iterator[str]:
         for path in paths:

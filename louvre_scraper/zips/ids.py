@@ -6,45 +6,10 @@ range of a million IDs costs the same memory as one of ten.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from louvre_scraper.contract import Shard
 from louvre_scraper.errors import BadInput
-
-_SHARD_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
-
-
-@dataclass(frozen=True)
-class Shard:
-    """Shard ``index`` of ``count``: the IDs with ``id % count == index``."""
-
-    index: int = 0
-    count: int = 1
-
-    @classmethod
-    def parse(cls, text: str | None) -> Shard:
-        if text is None or text == "":
-            return cls()
-        match = _SHARD_RE.match(str(text))
-        if not match:
-            raise BadInput(f"bad argument shard={text!r}: expected K/N, e.g. shard=0/3")
-        index, count = int(match[1]), int(match[2])
-        if count < 1:
-            raise BadInput(f"bad argument shard={text!r}: N must be at least 1")
-        if index >= count:
-            raise BadInput(f"bad argument shard={text!r}: K must be below N (0 <= K < N)")
-        return cls(index, count)
-
-    def __str__(self) -> str:
-        return f"{self.index}/{self.count}"
-
-    def next_id(self, at_least: int) -> int:
-        """This shard's first ID that is at least *at_least*."""
-        return at_least + (self.index - at_least) % self.count
-
-    def ids(self, first: int, last: int) -> range:
-        """This shard's IDs in ``first..last`` (inclusive), ascending."""
-        return range(self.next_id(first), last + 1, self.count)
 
 
 def parse_id(name: str, value: object, default: int | None = None) -> int | None:
@@ -66,7 +31,7 @@ class IdRange:
 
     start: int = 1
     end: int | None = None
-    shard: Shard = Shard()
+    shard: Shard = field(default_factory=Shard)
 
     @classmethod
     def from_arguments(

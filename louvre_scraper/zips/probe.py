@@ -22,9 +22,8 @@ from scrapy import Request, signals
 from scrapy.exceptions import StopDownload
 from scrapy.http.request import NO_CALLBACK
 
-from louvre_scraper.bodies.verdict import Verdict
-from louvre_scraper.contract import ID_META, PROBE_META, VERDICT_META, ZipStats
-from louvre_scraper.stop import is_stopping
+from louvre_scraper.contract import ID_META, PROBE_META, VERDICT_META, Verdict, ZipStats
+from louvre_scraper.exitstatus import is_stopping
 from louvre_scraper.zips.bound import find_upper_bound
 
 if TYPE_CHECKING:
@@ -101,8 +100,8 @@ class BoundProbe:
             self.method = "GET"
             return await self.has_zip(artwork_id)
         verdict = Verdict(response.meta[VERDICT_META])
-        if verdict in (Verdict.ZIP, Verdict.MISSING):
-            return verdict is Verdict.ZIP
+        if verdict in (Verdict.WHOLE, Verdict.MISSING):
+            return verdict is Verdict.WHOLE
         logger.debug("Probe of ID %d inconclusive (HTTP %d)", artwork_id, response.status)
         self.failed += 1
         return False

@@ -1,4 +1,4 @@
-"""Is this answer a zip, a missing ID, or a failure worth retrying?
+"""Is this answer for one artwork ID a zip, a missing ID, or a failure worth retrying?
 
 The Louvre answers a missing ID with an HTML "Server error" page whose status is unknown
 (404, 500 or even 200), so the decision is made from the status *and* the body, never from
@@ -7,10 +7,13 @@ the status alone. Plain functions, no Twisted: they are tested on bytes.
 
 from __future__ import annotations
 
-import enum
 import zipfile
 from io import BytesIO
 from typing import TYPE_CHECKING
+
+from louvre_scraper.bodies.ends import Ends
+from louvre_scraper.bodies.status import RETRYABLE_STATUSES, by_status
+from louvre_scraper.contract import Verdict
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -19,17 +22,7 @@ ZIP_SIGNATURE = b"PK"
 EOCD_SIGNATURE = b"PK\x05\x06"  # end of central directory record
 # The end of central directory record is 22 bytes plus a comment of up to 65,535 bytes.
 EOCD_SEARCH_BYTES = 22 + 65_535
-# Scrapy's RETRY_HTTP_CODES default; the middleware passes the setting's value.
-RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 522, 524})
 ZIP_CONTENT_TYPES = ("application/zip", "application/x-zip", "application/octet-stream")
-
-
-class Verdict(enum.Enum):
-    WHOLE = "whole"  # a whole body of what was asked (zip, record, image): store it
-    ZIP = "whole"  # the zip route's name for WHOLE
-    MISSING = "missing"  # the ID holds nothing: count it, never store or retry it
-    RETRY = "retry"  # a transient failure or a damaged body: ask again
-    FAILED = "failed"  # a permanent failure that is not "missing" (403, 400, ...)
 
 
 def is_whole_zip(body: bytes) -> bool:
@@ -55,15 +48,7 @@ def has_zip_ends(head: bytes, tail: bytes) -> bool:
     return head.startswith(ZIP_SIGNATURE) and EOCD_SIGNATURE in tail[-EOCD_SEARCH_BYTES:]
 
 
-def by_status(
-    status: int, missing_statuses: Collection[int], retry_statuses: Collection[int]
-) -> Verdict:
-    """What a non-2xx answer means, whatever was asked: missing, worth retrying, or failed."""
-    if status in missing_statuses:
-        return Verdict.MISSING
-    if status in retry_statuses:
-        return Verdict.RETRY
-    return Verdict.FAILED
+ZIP_ENDS = Ends(has_zip_ends, EOCD_SEARCH_BYTES)  # a stored zip, judged by its ends
 
 
 def _is_zip_type(content_type: str) -> bool:
@@ -80,7 +65,7 @@ def classify(
     """Decide what a full answer for one ID means."""
     if 200 <= status < 300:
         if is_whole_zip(body):
-            return Verdict.ZIP
+            return Verdict.WHOLE
         if body.startswith(ZIP_SIGNATURE) or _is_zip_type(content_type) or not body:
             return Verdict.RETRY  # a zip was meant but it arrived damaged
         return Verdict.MISSING  # an error page served with a 2xx status
@@ -100,5 +85,5 @@ def classify_headers(
     A 2xx with a zip Content-Type counts as a zip; a 2xx of another type is an error page.
     """
     if 200 <= status < 300:
-        return Verdict.ZIP if _is_zip_type(content_type) else Verdict.MISSING
+        return Verdict.WHOLE if _is_zip_type(content_type) else Verdict.MISSING
     return by_status(status, missing_statuses, retry_statuses)

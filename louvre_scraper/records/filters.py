@@ -1,0 +1,69 @@
+"""The ``collection`` and ``type`` filters of the crawl, the export and the catalogue."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from louvre_scraper.bodies.records import prop
+from louvre_scraper.records.fields import _text, denomination, index_values
+
+MOST_COMMON = 10  # values a filter that kept nothing tells
+
+
+def filter_values(record: dict[str, Any], name: str) -> list[str]:
+    """What a filter compares with: ``collection``, or for ``type`` the ``objectType``, the
+    ``index`` objectType facet and the denomination (``objectType`` is empty in real records)."""
+    if name == "collection":
+        values = [_text(prop(record, "collection"))]
+    else:
+        values = [
+            _text(prop(record, "objectType")),
+            *index_values(record, "objectType"),
+            denomination(record),
+        ]
+    return [v for v in dict.fromkeys(values) if v]
+
+
+def matches(record: dict[str, Any], collection: str | None, object_type: str | None) -> bool:
+    """The ``-a collection=`` / ``-a type=`` filters: case-insensitive substrings."""
+    for wanted, name in ((collection, "collection"), (object_type, "type")):
+        if wanted and not any(
+            wanted.casefold() in v.casefold() for v in filter_values(record, name)
+        ):
+            return False
+    return True
+
+
+@dataclass
+class FilterTally:
+    """What the filters kept, and the values they saw: a filter that keeps nothing can tell
+    the user what to ask for instead (the values are French: ``peinture``, not ``painting``)."""
+
+    wanted: dict[str, str]  # filter name → the asked value, only the filters in use
+    kept: int = 0
+    seen: dict[str, Counter[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, collection: Any, object_type: Any) -> FilterTally:
+        """The ``collection`` and ``type`` filters, those given (none: every record kept)."""
+        wanted = {"collection": collection, "type": object_type}
+        given = {name: str(value).strip() for name, value in wanted.items() if value}
+        return cls({name: value for name, value in given.items() if value})
+
+    def check(self, record: dict[str, Any]) -> bool:
+        """Does *record* pass every filter? Counts its values either way."""
+        for name in self.wanted:
+            self.seen.setdefault(name, Counter()).update(filter_values(record, name))
+        kept = matches(record, self.wanted.get("collection"), self.wanted.get("type"))
+        self.kept += kept
+        return kept
+
+    def common(self, name: str, most: int = MOST_COMMON) -> list[tuple[str, int]]:
+        return self.seen.get(name, Counter()).most_common(most)
+
+    def told(self, name: str) -> str:
+        """``"the most common type values seen: lampe (2), monnaie (2), …"``."""
+        values = ", ".join(f"{value} ({n})" for value, n in self.common(name))
+        return f"the most common {name} values seen: {values or 'none'}"
