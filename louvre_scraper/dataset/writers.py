@@ -172,10 +172,13 @@ class ImageFolderWriter:
     its record's fields, and ``README.md``, the dataset card. Built in a temporary folder
     beside DEST, then swapped in for any previous one."""
 
-    def __init__(self, target: Path, store_dir: Path, source: dict[str, str]):
+    def __init__(
+        self, target: Path, store_dir: Path, source: dict[str, str], rights_years: int = 70
+    ):
         self.target = target
         self.store_dir = store_dir
         self.source = source  # what the card says the export was made from
+        self.rights_years = rights_years  # the term of the rights estimate, for the card
         self.partial = partial_name(target)
         shutil.rmtree(self.partial, ignore_errors=True)
         self.partial.mkdir(parents=True)
@@ -206,7 +209,9 @@ class ImageFolderWriter:
 
     def close(self, tally: Tally) -> None:
         self.metadata.close()
-        card = dataset_card(tally, self.fields, self.source, linked=self.linking)
+        card = dataset_card(
+            tally, self.fields, self.source, linked=self.linking, rights_years=self.rights_years
+        )
         (self.partial / CARD).write_text(card, encoding="utf-8")
         # Two renames, the old folder moved aside first: DEST is the old export or the new
         # one at any instant but the one between them (a folder cannot be replaced at once).
