@@ -21,6 +21,7 @@ from louvre_scraper.dataset.writers import (
     destination_problem,
     format_of,
 )
+from louvre_scraper.errors import BadInput
 from louvre_scraper.exitstatus import EXIT_STOPPED
 
 if TYPE_CHECKING:
@@ -76,6 +77,13 @@ class Command(StoreCommand):
             metavar="TEXT",
             help="only records whose object type contains TEXT (as -a type= of a crawl)",
         )
+        group.add_argument(
+            "--rights",
+            metavar="VALUE",
+            help="only the works whose rights estimate is VALUE: public-domain, in-copyright"
+            " or unknown, or several with commas (as -a rights= of a crawl; an estimate from"
+            " the record, not legal advice)",
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -94,8 +102,14 @@ class Command(StoreCommand):
             self.bad_input(f"bad option --per={opts.per!r}: expected record or image")
         if fmt == "imagefolder" and per != "image":
             self.bad_input("bad option --per=record: imagefolder has one row per image")
-        wanted = filters((opts.collection or "").strip(), (opts.type or "").strip())
+        try:
+            wanted = filters(
+                (opts.collection or "").strip(), (opts.type or "").strip(), opts.rights
+            )
+        except BadInput as error:
+            self.bad_input(str(error))
         store = self.open_store()
+        wanted.rights_years = store.config.rights_years
         target = Path(dest)
         problem = destination_problem(target, fmt)
         if problem:
@@ -167,7 +181,7 @@ def open_writer(fmt: str, dest: Path, store: Store, wanted: FilterTally) -> Writ
         return ParquetWriter(dest)
     given = f" {options(wanted)}" if wanted.wanted else ""
     source = {"store": store.name, "site": store.config.base_url, "filters": given}
-    return ImageFolderWriter(dest, Path(store.name), source)
+    return ImageFolderWriter(dest, Path(store.name), source, store.config.rights_years)
 
 
 def _inside(path: Path, folder: Path) -> bool:

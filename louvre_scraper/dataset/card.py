@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
+from louvre_scraper.records.rights import MAX_LIFESPAN, VALUES
+
 if TYPE_CHECKING:
     from louvre_scraper.dataset.reader import Tally
 
@@ -32,6 +34,9 @@ FIELDS = {
     "currentLocation": "where the work is (`non exposé`, a gallery, a loan)",
     "room": "its room",
     "onDisplay": "whether it is on display (null: the record does not say)",
+    "rights": "the rights estimate of the work (`public-domain`, `in-copyright`, `unknown`):"
+    " an estimate from the record, not legal advice (see below)",
+    "rightsReason": "why, in plain words (`Pignoni, Simone died 1698`)",
     "path": "the record's .json in the mirror",
     "imageUrl": "where the museum serves the image",
     "imageSize": "the image file's size in bytes",
@@ -41,7 +46,39 @@ FIELDS = {
 }
 
 
-def dataset_card(tally: Tally, fields: list[str], source: dict[str, str], *, linked: bool) -> str:
+def rights_section(tally: Tally, years: int) -> str:
+    """How many works each rights value holds, how the estimate is made, and what it is not."""
+    rows = "\n".join(
+        f"| `{value}` | {tally.per_rights[value]} | {tally.images_per_rights[value]} |"
+        for value in VALUES
+    )
+    return f"""## Rights estimate (`rights`, `rightsReason`): an estimate, not legal advice
+
+| Estimate | Records | Images |
+|---|---|---|
+{rows}
+
+How it is made, from each record alone: `public-domain` when every current creator died more
+than {years} full years before the year of the export (`LOUVRE_RIGHTS_YEARS`), or, nobody being
+named, the work was made that long ago; `in-copyright` when a current creator died within that
+time or was born too recently to have died that long ago (or an anonymous work was made within
+it); `unknown` when the record does not say enough. Years are read conservatively from the
+museum's texts, always the latest they allow (`vers 1430/1435` → 1435, `XVIIe siècle` → 1700,
+BC years negative); schools (`École de`) and former attributions are not creators; someone with
+no date of death is taken to live at most {MAX_LIFESPAN} years after birth, or after the work's
+latest year. `rightsReason` says, for each record, what the estimate rests on.
+
+It is an estimate of the *work's* status, made by this tool and not by the museum: it is not
+legal advice, the record may be incomplete or wrong, and the law differs between countries.
+The photograph has rights of its own (`imageCopyright`); the museum's terms below apply to every
+image whatever the estimate says, and the ADAGP's refusal of data mining and AI use covers the
+works of its members even where this estimate reads `unknown`.
+"""
+
+
+def dataset_card(
+    tally: Tally, fields: list[str], source: dict[str, str], *, linked: bool, rights_years: int = 70
+) -> str:
     """The card's Markdown. *source*: ``store``, ``site`` and ``filters`` of the export."""
     today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     rows = "\n".join(
@@ -83,6 +120,7 @@ Load it with `datasets.load_dataset("imagefolder", data_dir="<this folder>")`.
 
 {columns}
 
+{rights_section(tally, rights_years)}
 ## Terms of use, in plain words
 
 The museum's terms ({TERMS_URL}, last updated 2026-03-19) say:

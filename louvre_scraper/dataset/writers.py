@@ -161,10 +161,13 @@ class ImageFolderWriter:
     its record's fields, and ``README.md``, the dataset card. Built in a temporary folder
     beside DEST, then swapped in for any previous one."""
 
-    def __init__(self, target: Path, store_dir: Path, source: dict[str, str]):
+    def __init__(
+        self, target: Path, store_dir: Path, source: dict[str, str], rights_years: int = 70
+    ):
         self.target = target
         self.store_dir = store_dir
         self.source = source  # what the card says the export was made from
+        self.rights_years = rights_years  # the term of the rights estimate, for the card
         self.partial = partial_name(target)
         shutil.rmtree(self.partial, ignore_errors=True)
         self.partial.mkdir(parents=True)
@@ -196,7 +199,9 @@ class ImageFolderWriter:
 
     def close(self, tally: Tally) -> None:
         self.metadata.commit()
-        card = dataset_card(tally, self.fields, self.source, linked=self.linking)
+        card = dataset_card(
+            tally, self.fields, self.source, linked=self.linking, rights_years=self.rights_years
+        )
         write_atomically(self.partial / CARD, card.encode())
         swap_folder(self.partial, self.target)
 

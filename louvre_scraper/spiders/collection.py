@@ -98,8 +98,10 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
 
     Arguments: ``collection`` and ``type`` (case-insensitive substrings of the record's
     ``collection`` / ``objectType``, ``index`` objectType or denomination: see
-    :func:`~louvre_scraper.records.filters.filter_values`), ``images`` (``all``, ``first``,
-    ``none``), ``shard`` (``K/N``, by the ark's number).
+    :func:`~louvre_scraper.records.filters.filter_values`), ``rights`` (the works' rights
+    estimate: ``public-domain``, …; the other records are stored, their images not
+    downloaded), ``images`` (``all``, ``first``, ``none``), ``shard`` (``K/N``, by the ark's
+    number).
     """
 
     name = "collection"
@@ -109,7 +111,13 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     # callbacks); redirects are still followed (RedirectMiddleware reads this attribute too).
     handle_httpstatus_list = SequenceExclude(range(300, 400))
 
-    arguments = ("collection", "type", "images", "shard")  # any other -a NAME=VALUE is refused
+    arguments = (
+        "collection",
+        "type",
+        "rights",
+        "images",
+        "shard",
+    )  # any other -a NAME=VALUE is refused
     units = RECORD_UNITS  # what the progress line and the summary count
     walks_tail = False
 
@@ -117,6 +125,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         check_arguments(kwargs, self.arguments)
         collection = kwargs.pop("collection", None)
         object_type = kwargs.pop("type", None)
+        rights = kwargs.pop("rights", None)
         wanted_images = kwargs.pop("images", None)
         shard = kwargs.pop("shard", None)
         super().__init__(*args, **kwargs)
@@ -125,7 +134,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             raise BadInput(
                 f"bad argument images={wanted_images!r}: expected {', '.join(IMAGES_CHOICES)}"
             )
-        self.filters = FilterTally.of(collection, object_type)
+        self.filters = FilterTally.of(collection, object_type, rights)
         self.wanted = Wanted(self.filters, images_wanted)
         self._shard = Shard.parse(None if shard is None else str(shard))
         self.listing = ArkListing(self._shard)
@@ -148,6 +157,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.filters.rights_years = spider.config.rights_years  # LOUVRE_RIGHTS_YEARS
         spider.walk = SitemapWalk(
             spider.listing,
             crawler,
