@@ -17,7 +17,7 @@ import posixpath
 import shutil
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -26,7 +26,14 @@ from scrapy.exporters import JsonLinesItemExporter
 from louvre_scraper.config import unwritable_dir
 from louvre_scraper.dataset.card import dataset_card
 from louvre_scraper.records.exporters import FlatCsvItemExporter
-from louvre_scraper.store.atomic import partial_name
+from louvre_scraper.store.atomic import (
+    AtomicFile,
+    commit_file,
+    fsync_file,
+    partial_name,
+    swap_folder,
+    write_atomically,
+)
 
 if TYPE_CHECKING:
     import webdataset as wds
@@ -52,24 +59,6 @@ class Writer(Protocol):
 
     def abort(self) -> None:
         """Drop what was written; a previous output stays as it was."""
-
-
-class AtomicFile:
-    """A file written under a temporary name beside *target*, renamed onto it at the end."""
-
-    def __init__(self, target: Path):
-        self.target = target
-        self.partial = partial_name(target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        self.file: BinaryIO = self.partial.open("wb")
-
-    def commit(self) -> None:
-        self.file.close()
-        os.replace(self.partial, self.target)
-
-    def abort(self) -> None:
-        self.file.close()
-        self.partial.unlink(missing_ok=True)
 
 
 class JsonlWriter:
@@ -167,7 +156,7 @@ class ParquetWriter:
         if self.writer is None:  # nothing kept: an empty file still has its schema
             return
         self.writer.close()
-        os.replace(self.partial, self.target)
+        commit_file(self.partial, self.target)
 
     def abort(self) -> None:
         if self.writer is not None:
@@ -191,7 +180,7 @@ class ImageFolderWriter:
         self.partial = partial_name(target)
         shutil.rmtree(self.partial, ignore_errors=True)
         self.partial.mkdir(parents=True)
-        self.metadata = (self.partial / METADATA).open("w", encoding="utf-8")
+        self.metadata = AtomicFile(self.partial / METADATA)
         self.linking = True  # until the filesystem says hard links cannot be made
         self.fields: list[str] = []
 
@@ -203,7 +192,7 @@ class ImageFolderWriter:
         line = {"file_name": path, **{k: v for k, v in row.items() if k != "imagePath"}}
         if not self.fields:
             self.fields = list(line)
-        self.metadata.write(json.dumps(line, ensure_ascii=False) + "\n")
+        self.metadata.file.write((json.dumps(line, ensure_ascii=False) + "\n").encode())
 
     def _place(self, source: Path, target: Path) -> None:
         if self.linking:
@@ -215,29 +204,19 @@ class ImageFolderWriter:
                     raise
                 self.linking = False  # another filesystem: copy from now on
         shutil.copyfile(source, target)
+        fsync_file(target)
 
     def close(self, tally: Tally) -> None:
-        self.metadata.close()
+        self.metadata.commit()
         card = dataset_card(
             tally, self.fields, self.source, linked=self.linking, rights_years=self.rights_years
         )
-        (self.partial / CARD).write_text(card, encoding="utf-8")
+        write_atomically(self.partial / CARD, card.encode())
         swap_folder(self.partial, self.target)
 
     def abort(self) -> None:
-        self.metadata.close()
+        self.metadata.abort()
         shutil.rmtree(self.partial, ignore_errors=True)
-
-
-def swap_folder(partial: Path, target: Path) -> None:
-    """Put the folder *partial* in place of *target* (a previous export, or nothing). Two
-    renames, the old folder moved aside first: DEST is the old export or the new one at any
-    instant but the one between them (a folder cannot be replaced at once)."""
-    old = target.with_name(f"{partial.name}.old")
-    if target.exists():
-        os.rename(target, old)
-    os.rename(partial, target)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def sample_key(image_path: str, image_template: str) -> str:
@@ -385,7 +364,9 @@ class WebDatasetWriter:
                 "note": "an estimate from each record, not legal advice (see README.md)",
             },
         }
-        (self.partial / STATS).write_text(json.dumps(stats, ensure_ascii=False, indent=1) + "\n")
+        write_atomically(
+            self.partial / STATS, (json.dumps(stats, ensure_ascii=False, indent=1) + "\n").encode()
+        )
         card = dataset_card(
             tally,
             self.fields,
@@ -396,7 +377,7 @@ class WebDatasetWriter:
             front_matter=webdataset_features(self.first_rows, sorted(self.extensions))
             + 'configs:\n- config_name: default\n  data_files: "*.tar"\n',
         )
-        (self.partial / CARD).write_text(card, encoding="utf-8")
+        write_atomically(self.partial / CARD, card.encode())
         swap_folder(self.partial, self.target)
 
     def abort(self) -> None:
