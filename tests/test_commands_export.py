@@ -455,7 +455,7 @@ def whole_copy(mirror: Mirror, to: Path) -> Path:
 
 
 def test_an_s3_store_exports_and_verifies_as_the_local_one(mirror: Mirror, tmp_path) -> None:
-    from tests.test_s3 import offline_aws_env, running_moto
+    from tests.test_crawl_s3 import offline_aws_env, running_moto
 
     copy = whole_copy(mirror, tmp_path / "store")
     local = tmp_path / "local.parquet"
