@@ -1,10 +1,8 @@
-"""``scrapy export`` and ``scrapy verify`` end to end, on a mirror built the way users build one.
+"""``scrapy export`` end to end, on the mirror of tests/store_commands.py.
 
-One mirror for the module: the fake Louvre crawled with a JOBDIR, stopped with Ctrl-C and
-resumed, then updated to the collection's next edition (records modified, added, withdrawn,
-images replaced), with the update's feed kept as the crawl's own account of each record. Each
-test works on its own copy. Exports are loaded with the readers dataset users use (pyarrow,
-pandas, Hugging Face ``datasets``) and compared with the feed and with the fake server's truth.
+Exports are loaded with the readers dataset users use (pyarrow, pandas, Hugging Face
+``datasets``) and compared with the feed and with the fake server's truth. ``scrapy verify``:
+tests/test_commands_verify.py.
 """
 
 from __future__ import annotations
@@ -13,136 +11,26 @@ import csv
 import io
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
-import urllib.request
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 from PIL import Image
 
-from tests.fake_collection import FakeCollection
 from tests.harness import (
     ROOT,
-    crawl,
-    extra_settings,
-    parse_stats,
-    start_crawl,
-    start_fake_louvre,
-    wait_for_files,
 )
+from tests.store_commands import Mirror, assert_one_line_refusal, scrapy
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from pathlib import Path
+    pass
 
-    from tests.fake_collection import FakeImage
-
-SERVER = ("--records", "40", "--per-sitemap", "8", "--retry-after", "0", "--gone-images", "2")
-FAST = {"RETRY_BACKOFF_BASE": "0.05", "LOGSTATS_INTERVAL": "0"}
 FEED_ONLY = {"status", "checksum"}  # what a crawl's feed says of its own run, not of the store
-
-
-@dataclass
-class Mirror:
-    store: Path
-    feed: list[dict[str, Any]]  # the update crawl's items
-    fake: FakeCollection
-    url: str
-
-    def stored_arks(self) -> list[str]:
-        """Every record in the store: edition 2's, and the withdrawn ones (not pruned)."""
-        return sorted(set(self.fake.served_arks(1)) | set(self.fake.served_arks(2)))
-
-    def edition(self, ark: str) -> int:
-        return 2 if ark in self.fake.served_arks(2) else 1
-
-    def record(self, ark: str) -> dict[str, Any]:
-        record = self.fake.record(ark, self.url, self.edition(ark))
-        assert record is not None
-        return record
-
-    def stored_images(self, ark: str) -> list[FakeImage]:
-        gone = set(self.fake.gone_images())
-        images = self.fake.record_images(ark, self.edition(ark))
-        return [image for image in images if image.path not in gone]
-
-    def copy(self, to: Path) -> Path:
-        shutil.copytree(self.store, to)
-        return to
-
-
-@pytest.fixture(scope="module")
-def mirror(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mirror]:
-    tmp = tmp_path_factory.mktemp("mirror")
-    server = start_fake_louvre(*SERVER)
-    fake = FakeCollection.from_args(list(SERVER))
-    store = tmp / "store"
-    settings = {
-        "LOUVRE_BASE_URL": server.url,
-        "JOBDIR": str(tmp / "job"),
-        "CONCURRENT_REQUESTS": "2",
-        "DOWNLOAD_DELAY": "0.05",
-        **FAST,
-    }
-    try:
-        stopped = start_crawl(store, settings=settings, spider="collection")
-        wait_for_files(store, "records/*.json", 8)
-        stopped.send_signal(signal.SIGINT)
-        _, log = stopped.communicate(timeout=30)
-        assert parse_stats(log)["finish_reason"] == "shutdown"
-        resumed = crawl(store, settings=settings, spider="collection")
-        assert resumed.returncode == 0, resumed.stderr
-        assert "Resuming the job" in resumed.stderr
-        with urllib.request.urlopen(f"{server.url}/__edition__?n=2") as answer:
-            assert json.load(answer)["edition"] == 2
-        feed = tmp / "feed.jsonl"
-        update = crawl(
-            store,
-            "-O",
-            str(feed),
-            settings={"LOUVRE_BASE_URL": server.url, **FAST},
-            spider="collection",
-        )
-        assert update.returncode == 0, update.stderr
-        items = [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines()]
-        yield Mirror(store, items, fake, server.url)
-    finally:
-        server.stop()
-
-
-@dataclass
-class Run:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def lines(self, level: str) -> list[str]:
-        return [line for line in self.stderr.splitlines() if f"] {level}: " in line]
-
-
-def scrapy(command: str, *args: str, store: Path | str, **settings: str) -> Run:
-    """``scrapy export|verify ...`` in a subprocess, on *store*, as a user runs it."""
-    argv = [sys.executable, "-m", "scrapy", command, *args, "-s", f"FILES_STORE={store}"]
-    for name, value in {**extra_settings(), "LOGSTATS_INTERVAL": "0", **settings}.items():
-        argv += ["-s", f"{name}={value}"]
-    env = {**os.environ, "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
-    return Run(done.returncode, done.stdout, done.stderr)
-
-
-def assert_one_line_refusal(run: Run, text: str) -> None:
-    assert run.returncode == 2, run.stderr
-    critical = run.lines("CRITICAL")
-    assert len(critical) == 1 and text in critical[0], run.stderr
-    assert "Traceback" not in run.stderr
 
 
 def same_as_the_feed(row: dict[str, Any], item: dict[str, Any]) -> None:
@@ -160,9 +48,6 @@ def same_as_the_feed(row: dict[str, Any], item: dict[str, Any]) -> None:
             assert {k: v for k, v in ours.items() if k not in FEED_ONLY} == {
                 k: v for k, v in theirs.items() if k not in FEED_ONLY
             }
-
-
-# -- export ----------------------------------------------------------------------------------
 
 
 def test_parquet_holds_every_stored_record_with_a_real_schema(mirror: Mirror, tmp_path) -> None:
@@ -344,161 +229,6 @@ def test_help_lists_the_options_and_exit_statuses() -> None:
         assert run.returncode == 0
         text = " ".join(run.stdout.split())
         assert all(word in text for word in words), text
-
-
-# -- verify ----------------------------------------------------------------------------------
-
-
-def problems(run: Run) -> list[str]:
-    lines = run.stdout.split("Not errors, for your information:")[0].splitlines()
-    return [line.split(": ", 1)[0] for line in lines]
-
-
-def apart(run: Run) -> list[str]:
-    """The files listed apart, not errors."""
-    _, _, rest = run.stdout.partition("Not errors, for your information:")
-    return [line.split(": ", 1)[0] for line in rest.splitlines() if line]
-
-
-def test_the_gone_images_are_missing_and_stray_files_told_apart(mirror: Mirror, tmp_path) -> None:
-    store = mirror.copy(tmp_path / "store")
-    ark = mirror.stored_arks()[0]
-    (store / "images" / ark / "99.jpg").write_bytes(b"another tool's file")
-    (store / "notes.txt").write_text("mine", encoding="utf-8")
-
-    run = scrapy("verify", store=store)
-
-    # The two gone images are listed by their records but not in the store: not whole.
-    assert run.returncode == 3, run.stderr
-    missing = problems(run)
-    assert len(missing) == len(mirror.fake.gone_images()) == 2
-    assert all(line.startswith("images/") and line.endswith(".*") for line in missing)
-
-    # Files no record names: listed apart, not errors. The update left beside them each image
-    # that edition 2 replaced by one of another type (0.png then, 0.jpg now): not pruned.
-    def stored_as(image: FakeImage) -> str:
-        return ".png" if image.path.endswith(".png") else ".jpg"
-
-    superseded = [
-        f"images/{a}/{old.position}{stored_as(old)}"
-        for a in mirror.fake.served_arks(2)
-        for old, new in zip(
-            mirror.fake.record_images(a, 1), mirror.fake.record_images(a, 2), strict=False
-        )
-        if stored_as(old) != stored_as(new) and old.path not in mirror.fake.gone_images()
-    ]
-    assert apart(run) == sorted([f"images/{ark}/99.jpg", "notes.txt", *superseded])
-    assert "NOT whole: 2 missing" in run.lines("ERROR")[-1]
-    assert f"{2 + len(superseded)} files no record names" in run.lines("ERROR")[-1]
-
-
-def test_verify_names_a_deleted_image_and_a_changed_byte(mirror: Mirror, tmp_path) -> None:
-    # The gone images are the site's, not the store's fault: without their records the
-    # rest is whole.
-    store = whole_copy(mirror, tmp_path / "store")
-    name = lambda p: str(p.relative_to(store))  # noqa: E731
-    unreferenced = set(apart(scrapy("verify", store=store)))
-    first = scrapy("verify", "--checksums", store=store)
-    assert first.returncode == 0, first.stdout + first.stderr
-    manifest = (store / "manifest-sha256.txt").read_text(encoding="utf-8").splitlines()
-    files = sorted(str(p.relative_to(store)) for p in store.rglob("*") if p.is_file())
-    assert sorted(line.split("  ", 1)[1] for line in manifest) == [
-        f for f in files if f != "manifest-sha256.txt"
-    ]
-    images = [p for p in sorted(store.glob("images/*/*")) if name(p) not in unreferenced]
-    deleted, corrupted, truncated = images[0], images[5], images[9]
-    deleted.unlink()
-    data = bytearray(corrupted.read_bytes())
-    data[len(data) // 2] ^= 0xFF  # one byte in the middle: its ends still look whole
-    corrupted.write_bytes(bytes(data))
-
-    plain = scrapy("verify", store=store)
-
-    assert plain.returncode == 3
-    assert problems(plain) == [name(deleted).rsplit(".", 1)[0] + ".*"]
-
-    truncated.write_bytes(truncated.read_bytes()[:-10])
-    checked = scrapy("verify", "--checksums", store=store)
-
-    assert checked.returncode == 3
-    assert sorted(problems(checked)) == sorted(
-        [
-            name(deleted).rsplit(".", 1)[0] + ".*",  # listed by its record, not there
-            name(truncated),  # its last bytes are not an image's end
-            name(deleted),  # listed in the manifest, not there
-            name(corrupted),  # differs from the manifest
-            name(truncated),
-        ]
-    )
-    assert (store / "manifest-sha256.txt").read_text(encoding="utf-8").splitlines() == manifest
-
-
-def test_verify_refuses_bad_input_in_one_line(mirror: Mirror, tmp_path) -> None:
-    assert_one_line_refusal(scrapy("verify", store=tmp_path / "nowhere"), "no such directory")
-    assert_one_line_refusal(scrapy("verify", "extra", store=mirror.store), "takes no argument")
-    store = mirror.copy(tmp_path / "store")
-    (store / "manifest-sha256.txt").write_text("not a manifest\n", encoding="utf-8")
-    assert_one_line_refusal(scrapy("verify", "--checksums", store=store), "line 1")
-
-
-# -- an s3:// store ----------------------------------------------------------------------------
-
-
-def whole_copy(mirror: Mirror, to: Path) -> Path:
-    """A copy of the mirror without the two records whose images the site lost: whole."""
-    store = mirror.copy(to)
-    for line in problems(scrapy("verify", store=store)):
-        ark = line.split("/")[1]
-        (store / "records" / f"{ark}.json").unlink()
-        shutil.rmtree(store / "images" / ark, ignore_errors=True)
-    return store
-
-
-def test_an_s3_store_exports_and_verifies_as_the_local_one(mirror: Mirror, tmp_path) -> None:
-    from tests.test_crawl_s3 import offline_aws_env, running_moto
-
-    copy = whole_copy(mirror, tmp_path / "store")
-    local = tmp_path / "local.parquet"
-    assert scrapy("export", str(local), store=copy).returncode == 0
-    with running_moto() as s3:
-        bucket = s3.new_bucket()
-        for path in sorted(copy.rglob("*")):
-            if path.is_file():
-                key = f"mirror/{path.relative_to(copy)}"
-                s3.client.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
-        store = f"s3://{bucket}/mirror/"
-        aws = {"AWS_ENDPOINT_URL": s3.endpoint, "AWS_REGION_NAME": "us-east-1"}
-        secret = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-        os.environ.update(offline_aws_env(tmp_path, **secret))
-        try:
-            remote = tmp_path / "remote.parquet"
-            exported = scrapy("export", str(remote), store=store, **aws)
-            hf = tmp_path / "hf"
-            refused = scrapy("export", "--format", "imagefolder", str(hf), store=store, **aws)
-            first = scrapy("verify", "--checksums", store=store, **aws)
-            manifest = s3.objects(bucket)["mirror/manifest-sha256.txt"].decode()
-            images = sorted(k for k in s3.objects(bucket) if k.startswith("mirror/images/"))
-            deleted, changed = images[0], images[3]
-            s3.client.delete_object(Bucket=bucket, Key=deleted)
-            data = bytearray(s3.objects(bucket)[changed])
-            data[len(data) // 2] ^= 0xFF
-            s3.client.put_object(Bucket=bucket, Key=changed, Body=bytes(data))
-            after = scrapy("verify", "--checksums", store=store, **aws)
-        finally:
-            for name in (*secret, "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
-                os.environ.pop(name, None)
-            os.environ.pop("AWS_EC2_METADATA_DISABLED", None)
-
-    assert exported.returncode == 0, exported.stderr
-    assert pq.read_table(remote).equals(pq.read_table(local))
-    assert_one_line_refusal(refused, "imagefolder needs a local FILES_STORE")
-    assert not hf.exists()
-    assert first.returncode == 0, first.stdout + first.stderr
-    files = sorted(str(p.relative_to(copy)) for p in copy.rglob("*") if p.is_file())
-    assert sorted(line.split("  ", 1)[1] for line in manifest.splitlines()) == files
-    deleted, changed = deleted[len("mirror/") :], changed[len("mirror/") :]
-    assert after.returncode == 3
-    assert sorted(problems(after)) == sorted([deleted.rsplit(".", 1)[0] + ".*", deleted, changed])
 
 
 def test_ctrl_c_leaves_the_previous_export_as_it_was(tmp_path) -> None:
