@@ -83,6 +83,9 @@ class LouvreConfig:
     max_zip_bytes: int = 64 * MIB  # 2021: 268 KB and 443 KB, ~1.5 MB on average
     max_probe_bytes: int = 1 * MIB  # probes read headers only
     max_bytes_in_flight: int = 128 * MIB  # every body being received, together
+    # The rights estimate (records/rights.py): a work is public domain this many full years
+    # after its creators' deaths.
+    rights_years: int = 70
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> LouvreConfig:
@@ -141,6 +144,7 @@ class LouvreConfig:
             max_bytes_in_flight=_size(
                 settings, "LOUVRE_MAX_BYTES_IN_FLIGHT", defaults.max_bytes_in_flight
             ),
+            rights_years=_number(settings, "LOUVRE_RIGHTS_YEARS", defaults.rights_years, int, 0),
         )
         _number(settings, "CONCURRENT_REQUESTS", 16, int, 1)
         _number(settings, "CONCURRENT_REQUESTS_PER_DOMAIN", 8, int, 1)
