@@ -4,8 +4,10 @@ Spiders, downloader middlewares, the pipeline and the extensions meet in three p
 
 * request meta keys (``*_META``): what a request is, and the verdict on its answer;
 * crawler stats: what the progress line, the summary and the exit status count;
-* :class:`MirrorSpider`: what both spiders offer the progress line, the summary, the pipeline
-  and the exit status, instead of attributes read through ``getattr``.
+* :class:`MirrorSpider`: what both spiders offer the progress line, the summary and the exit
+  status (its :meth:`~MirrorSpider.report`), instead of attributes read through ``getattr``;
+* signals (:data:`file_not_stored`): what flows back from the pipeline, as Scrapy's own
+  ``item_dropped`` does, never a method of the spider called by the pipeline.
 
 Plain names and a Protocol, no Twisted.
 """
@@ -44,7 +46,13 @@ RUN_META = "louvre_run"  # which run asked for a sitemap, a record or an image
 # -- crawler stats ---------------------------------------------------------------------------
 FAILED_STAT = "louvre/failed"  # every spider: items that failed for good (exit status 3)
 STOP_STAT = "louvre/stopped"  # the reason given to louvre_scraper.exitstatus.stop_crawl, if any
-UNFINISHED_STAT = "louvre/unfinished"  # units listed whose outcome the run did not learn
+UNFINISHED_STAT = "louvre/unfinished"  # units listed whose outcome the run did not learn:
+# Counts.unfinished, noted as the spider closes; the exit status reads it
+
+# -- signals ---------------------------------------------------------------------------------
+# The pipeline could not store a file; sent with ``key`` (an ID, an ark), ``url`` and ``kind``
+# ("zip", "record", "image"). The pipeline says why, once; the spider counts it as failed.
+file_not_stored = object()
 
 
 class ZipStats:
@@ -138,6 +146,11 @@ class Counts:
         """Units whose outcome is known."""
         return self.stored + self.missing + self.failed + self.skipped
 
+    def unfinished(self, listed: int | None = None) -> int:
+        """Units left without an outcome: of those handed out, or of those *listed* (the
+        collection's counts add up to its listing). An exit 0 needs none."""
+        return max(0, max(self.ids, listed or 0) - self.done)
+
 
 COUNT_FIELDS = ("ids", "stored", "missing", "failed", "skipped", "bytes")
 
@@ -178,10 +191,48 @@ RECORD_UNITS = Units(
 )
 
 
+# -- what a route reports at the end ----------------------------------------------------------
+@dataclass(frozen=True)
+class ZipReport:
+    """The zip route's (``louvre`` spider) range and what probing found."""
+
+    start: int
+    end: int | None  # None: up to the bound found by probing, then the tail walk
+    shard: Shard
+    bound: int | None  # None: not found (stopped while probing)
+    highest_zip: int
+
+    @property
+    def listed(self) -> None:
+        """The zip route counts the IDs it handed out, not a listing."""
+        return None
+
+
+@dataclass(frozen=True)
+class EmptyFilter:
+    """A filter (``-a collection=``/``type=``) that kept no record, and what it saw instead."""
+
+    name: str
+    wanted: str
+    told: str  # the values seen, most common first
+
+
+@dataclass(frozen=True)
+class CollectionReport:
+    """The collection route's (``collection`` spider) listing and how far its walk went."""
+
+    listed: int | None  # records listed for this shard; None: the walk did not end
+    shard: Shard
+    walk_complete: bool  # every sitemap was read
+    empty_filters: tuple[EmptyFilter, ...] = ()
+
+
+RouteReport = ZipReport | CollectionReport
+
+
 @runtime_checkable
 class MirrorSpider(Protocol):
-    """What both spiders offer the progress line, the summary, the pipeline and the exit
-    status."""
+    """What both spiders offer the progress line, the summary and the exit status."""
 
     units: Units  # what the progress line and the summary count
     planned: int | None  # units this run must settle; None while the total is not known
@@ -199,10 +250,6 @@ class MirrorSpider(Protocol):
         """The progress line while :attr:`planned` is None."""
         ...
 
-    def not_stored(self, key: Any, url: str, kind: str) -> None:
-        """The pipeline could not store a file (*kind*) of *key* (an ID, an ark): failed."""
-        ...
-
-    def unfinished(self) -> int:
-        """Units this run had to settle and did not (an exit 0 needs none)."""
+    def report(self) -> RouteReport:
+        """What the route did, for the summary."""
         ...

@@ -37,6 +37,9 @@ class ArtworkRecord(scrapy.Item):
     currentLocation = scrapy.Field()  # "non exposé", a gallery and showcase, or a loan
     room = scrapy.Field()  # "Salle 637, Aile Sully, Niveau 1" or ""
     onDisplay = scrapy.Field()  # currentLocation is not "non exposé"; None when not given
+    # The rights estimate of the work (records/rights.py), never legal advice:
+    rights = scrapy.Field()  # "public-domain", "in-copyright" or "unknown"
+    rightsReason = scrapy.Field()  # in plain words: "Pignoni, Simone died 1698"
     # One dict per image: url, path (None unless the file is in the store), size, checksum,
     # copyright, position, type, status (and, spider to pipeline only, its body).
     images = scrapy.Field()

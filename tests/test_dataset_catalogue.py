@@ -107,6 +107,7 @@ def test_the_index_holds_a_column_a_field_and_a_line_a_work():
         "3",
         "images/cl010000001/0.jpg",
         "1",
+        "",  # the row has no rights estimate
     )
     other = index_entry(row("cl010000002", creators=[], inventoryNumber=""), 0, "")
     assert index_columns([entry, other]) == [
@@ -118,6 +119,7 @@ def test_the_index_holds_a_column_a_field_and_a_line_a_work():
         "3\n0",
         "images/cl010000001/0.jpg\n",
         "1\n0",
+        "\n",
     ]
 
 
@@ -149,7 +151,7 @@ def test_a_build_writes_the_page_the_index_the_works_and_the_thumbnails(tmp_path
     assert meta["store"] == "../store/"
     assert meta["thumbs"] == "thumbs/64/"
     assert len(meta["index"]) == 2 and len(meta["details"]) == 3
-    columns = [[] for _ in range(8)]
+    columns = [[] for _ in range(9)]
     for n, name in enumerate(meta["index"]):
         assert data_call(dest / name)[:2] == ("index", n)
         for column, text in zip(columns, data_call(dest / name)[2], strict=True):

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 from louvre_scraper.config import LouvreConfig
-from louvre_scraper.contract import RECORD_UNITS, ZIP_UNITS, Shard
+from louvre_scraper.contract import CollectionReport, Shard, ZipReport
 from louvre_scraper.extensions.progress import Counts
-from louvre_scraper.extensions.summary import failed_ids_path, summary_lines
-from louvre_scraper.zips.ids import IdRange
+from louvre_scraper.extensions.summary import summary_lines
+from louvre_scraper.store.failed import failed_ids_path
 
 
 def test_summary_names_failures_and_where_they_are() -> None:
-    spider = SimpleNamespace(
-        units=ZIP_UNITS, id_range=IdRange(1, None, Shard(0, 1)), highest_zip=3800, bound=2546
-    )
+    report = ZipReport(1, None, Shard(0, 1), highest_zip=3800, bound=2546)
     lines = summary_lines(
         Counts(ids=5800, stored=1481, missing=4300, failed=12, skipped=7, bytes=3_200_000),
         elapsed=65,
         reason="finished",
-        spider=spider,
+        report=report,
         failed=list(range(1, 13)),
         failed_file=Path("/data/zips.failed-ids.txt"),
         store="/data/zips",
@@ -44,14 +41,12 @@ def test_failed_ids_file_sits_beside_a_local_store(tmp_path: Path) -> None:
 
 
 def test_summary_of_a_stop_says_why_and_how_to_go_on() -> None:
-    spider = SimpleNamespace(
-        units=ZIP_UNITS, id_range=IdRange(1, None, Shard(0, 1)), highest_zip=0, bound=None
-    )
+    report = ZipReport(1, None, Shard(0, 1), highest_zip=0, bound=None)
     lines = summary_lines(
         Counts(ids=40, stored=10, failed=3, bytes=1000),
         elapsed=5,
         reason="store_full",
-        spider=spider,
+        report=report,
         failed=[4, 5, 6],
         failed_file=Path("/data/zips.failed-ids.txt"),
         failed_file_error="No space left on device",
@@ -77,7 +72,7 @@ def test_a_relative_failed_ids_file_is_shown_absolute(tmp_path: Path, monkeypatc
 
 
 def test_the_collection_summary_counts_records_images_and_changes() -> None:
-    spider = SimpleNamespace(units=RECORD_UNITS, shard=Shard(1, 2), planned=40, walk_complete=True)
+    report = CollectionReport(listed=40, shard=Shard(1, 2), walk_complete=True)
     stats = {
         "collection/sitemaps": 6,
         "collection/images_stored": 51,
@@ -90,7 +85,7 @@ def test_the_collection_summary_counts_records_images_and_changes() -> None:
         Counts(ids=40, stored=30, skipped=7, missing=2, failed=1, bytes=2_500_000),
         elapsed=10,
         reason="finished",
-        spider=spider,
+        report=report,
         failed=["https://x/ark:/53355/cl010000001.json"],
         failed_file=Path("/data/m.failed.shard-1-of-2.txt"),
         store="/data/m",

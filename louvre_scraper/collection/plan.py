@@ -139,6 +139,7 @@ class Planner:
                 record,
                 path=record_path(self.config, ark),
                 status="downloaded" if body is not None else "uptodate",
+                rights_years=self.config.rights_years,
             )
         )
         if body is not None:

@@ -58,6 +58,12 @@ class Command(StoreCommand):
             " crawl), e.g. peintures",
         )
         group.add_argument(
+            "--rights",
+            metavar="VALUE",
+            help="only the works whose rights estimate is VALUE: public-domain, in-copyright"
+            " or unknown, or several with commas (an estimate, not legal advice)",
+        )
+        group.add_argument(
             "--thumb-size",
             metavar="PIXELS",
             default="256",
@@ -74,7 +80,14 @@ class Command(StoreCommand):
             options = catalogue_options(store, args[0], opts)
         except BadInput as error:
             self.bad_input(str(error))
-        wanted = filters(collection=(opts.collection or "").strip() or None)
+        try:
+            wanted = filters(
+                collection=(opts.collection or "").strip() or None,
+                rights=opts.rights,
+                rights_years=store.config.rights_years,
+            )
+        except BadInput as error:
+            self.bad_input(str(error))
         tally = Tally()
         ticker = self.ticker(store, "records")
         rows = record_rows(store, wanted, tally)

@@ -15,7 +15,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from louvre_scraper.config import refuse_bad_log_level
-from louvre_scraper.contract import FAILED_STAT, STOP_STAT, MirrorSpider
+from louvre_scraper.contract import FAILED_STAT, STOP_STAT, UNFINISHED_STAT
 from louvre_scraper.exitstatus import EXIT_CRASH, exit_status
 
 if TYPE_CHECKING:
@@ -57,6 +57,5 @@ def crawl_exit_status(crawler: Crawler) -> int:
     """The exit status of a crawl that ran, from its stats."""
     stats = crawler.stats.get_stats()
     reason = stats.get(STOP_STAT) or stats.get("finish_reason")
-    spider = crawler.spider
-    unfinished = spider.unfinished() if isinstance(spider, MirrorSpider) else 0
+    unfinished = int(stats.get(UNFINISHED_STAT, 0))  # noted as the spider closed
     return exit_status(reason, int(stats.get(FAILED_STAT, 0)), unfinished)

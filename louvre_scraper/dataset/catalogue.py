@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from louvre_scraper.dataset.thumbnails import THUMBS_DIR, Outcome, make_thumbnail, thumbnail_path
+from louvre_scraper.records.rights import VALUES as RIGHTS_VALUES
 from louvre_scraper.store.atomic import write_atomically
 from louvre_scraper.utils.display import format_duration
 
@@ -55,6 +56,7 @@ class CatalogueCounts:
     images: int = 0
     thumbnails: Counter[Outcome] = field(default_factory=Counter)
     departments: Counter[str] = field(default_factory=Counter)
+    rights: Counter[str] = field(default_factory=Counter)  # works by rights estimate
 
 
 @dataclass(frozen=True)
@@ -114,13 +116,24 @@ def stored_images(row: dict[str, Any]) -> list[str]:
     return paths
 
 
-INDEX_FIELDS = ("ark", "title", "creators", "date", "inventory", "department", "thumb", "images")
+INDEX_FIELDS = (
+    "ark",
+    "title",
+    "creators",
+    "date",
+    "inventory",
+    "department",
+    "thumb",
+    "images",
+    "rights",
+)
 
 
 def index_entry(row: dict[str, Any], department: int, thumb: str) -> tuple[str, ...]:
     """What the search index holds of a work (:data:`INDEX_FIELDS`): ark, title, creators,
     date, inventory number, department (a number into the catalogue's list), the store path
-    of the image whose thumbnail the grid shows ("" when none) and the number of images."""
+    of the image whose thumbnail the grid shows ("" when none), the number of images and the
+    rights estimate of the work (``public-domain``, …; "" when the row has none)."""
     return (
         _clean(row.get("arkId")),
         _clean(row.get("title")),
@@ -130,6 +143,7 @@ def index_entry(row: dict[str, Any], department: int, thumb: str) -> tuple[str, 
         str(department),
         _clean(thumb),
         str(len(row.get("images") or ())),
+        _clean(row.get("rights")),
     )
 
 
@@ -270,6 +284,7 @@ class Build:
             department = _clean(row.get("collection"))
             number = self.departments.setdefault(department, len(self.departments))
             self.counts.departments[department] += 1
+            self.counts.rights[_clean(row.get("rights"))] += 1
             outcomes = [future.result() for future in futures]
             listed = len(row.get("images") or ())
             self.counts.images += listed
@@ -309,6 +324,12 @@ class Build:
             "works": self.counts.works,
             "departments": list(self.departments),
             "departmentCounts": [self.counts.departments[name] for name in self.departments],
+            # The rights estimate's values, with their counts, in the order of RIGHTS_VALUES.
+            "rights": [
+                [value, self.counts.rights[value]]
+                for value in RIGHTS_VALUES
+                if value in self.counts.rights
+            ],
             "index": self.index_files,
             "details": self.works_files,
             "indexChunk": INDEX_CHUNK,

@@ -25,6 +25,7 @@ from louvre_scraper.config import LouvreConfig
 from louvre_scraper.errors import BadInput
 from louvre_scraper.records.fields import ImageRef, feed_row, image_row, images
 from louvre_scraper.records.filters import FilterTally
+from louvre_scraper.records.rights import DEFAULT_YEARS
 from louvre_scraper.store.inventory import open_reader
 from louvre_scraper.store.layout import image_path, template_regex
 from louvre_scraper.store.local import LocalInventory
@@ -237,7 +238,7 @@ IMAGE_COLUMNS = {
 }
 
 
-def record_row(stored: StoredRecord) -> dict[str, Any]:
+def record_row(stored: StoredRecord, rights_years: int = DEFAULT_YEARS) -> dict[str, Any]:
     """The record's row, as the crawl's feed gives it
     (:func:`~louvre_scraper.records.fields.feed_row`):
     status ``stored``, each image ``stored`` with its path and size, or ``missing``."""
@@ -251,7 +252,13 @@ def record_row(stored: StoredRecord) -> dict[str, Any]:
         )
         for image in stored.images
     )
-    return feed_row(stored.record, path=stored.path, status=STORED, images=entries)
+    return feed_row(
+        stored.record,
+        path=stored.path,
+        status=STORED,
+        images=entries,
+        rights_years=rights_years,
+    )
 
 
 def image_rows(row: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -262,9 +269,15 @@ def image_rows(row: dict[str, Any]) -> Iterator[dict[str, Any]]:
             yield {**fields, **{column: entry[k] for k, column in IMAGE_COLUMNS.items()}}
 
 
-def filters(collection: str | None = None, object_type: str | None = None) -> FilterTally:
-    """The spider's ``-a collection=`` / ``-a type=`` filters, with what they see."""
-    return FilterTally.of(collection, object_type)
+def filters(
+    collection: str | None = None,
+    object_type: str | None = None,
+    rights: str | None = None,
+    rights_years: int = DEFAULT_YEARS,
+) -> FilterTally:
+    """The spider's ``-a collection=`` / ``-a type=`` / ``-a rights=`` filters, with what
+    they see; a bad ``--rights`` value is BadInput."""
+    return FilterTally.of(collection, object_type, rights, rights_years, "option --rights")
 
 
 @dataclass
@@ -278,6 +291,9 @@ class Tally:
     missing_images: int = 0  # listed by a kept record, not in the store
     per_collection: collections.Counter[str] = field(default_factory=collections.Counter)
     images_per_collection: collections.Counter[str] = field(default_factory=collections.Counter)
+    # The kept records and their stored images by rights estimate (public-domain, …).
+    per_rights: collections.Counter[str] = field(default_factory=collections.Counter)
+    images_per_rights: collections.Counter[str] = field(default_factory=collections.Counter)
 
 
 def record_rows(
@@ -294,12 +310,14 @@ def record_rows(
             continue
         if not wanted.check(stored.record):
             continue
-        row = record_row(stored)
+        row = record_row(stored, store.config.rights_years)
         department = row.get("collection") or ""
         tally.kept += 1
         tally.per_collection[department] += 1
         stored_images = sum(1 for image in stored.images if image.path is not None)
         tally.images += stored_images
         tally.images_per_collection[department] += stored_images
+        tally.per_rights[row["rights"]] += 1
+        tally.images_per_rights[row["rights"]] += stored_images
         tally.missing_images += len(stored.images) - stored_images
         yield row

@@ -21,10 +21,8 @@ from typing import TYPE_CHECKING
 from louvre_scraper.bodies.images import IMAGE_ENDS
 from louvre_scraper.collection.arks import ark_number
 from louvre_scraper.dataset.reader import image_stem, read_records
-from louvre_scraper.dataset.writers import AtomicFile
 from louvre_scraper.errors import BadInput
 from louvre_scraper.store.layout import path_order, template_regex
-from louvre_scraper.store.local import LocalInventory
 
 if TYPE_CHECKING:
     import re
@@ -188,23 +186,14 @@ def decode_path(text: str) -> str:
 def write_manifest(store: Store, entries: Iterable[tuple[str, str]]) -> int:
     """Write ``manifest-sha256.txt`` in the store (atomically); the number of files in it."""
     count = 0
-    lines = (f"{digest}  {encode_path(path)}\n".encode() for path, digest in entries)
-    if isinstance(store.inventory, LocalInventory):
-        out = AtomicFile(store.inventory.basedir / MANIFEST)
-        try:
-            for line in lines:
-                out.file.write(line)
-                count += 1
-        except BaseException:
-            out.abort()
-            raise
-        out.commit()
-        return count
-    body = []
-    for line in lines:
-        body.append(line)
-        count += 1
-    store.inventory.write_bytes(MANIFEST, b"".join(body))  # one PUT: atomic on S3
+
+    def lines() -> Iterator[bytes]:
+        nonlocal count
+        for path, digest in entries:
+            count += 1
+            yield f"{digest}  {encode_path(path)}\n".encode()
+
+    store.inventory.write_chunks(MANIFEST, lines())
     return count
 
 

@@ -12,8 +12,6 @@ it was. A run that went to the end stores its feed, empty or not.
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -21,7 +19,7 @@ from scrapy import signals
 from scrapy.extensions.feedexport import FileFeedStorage
 
 from louvre_scraper.exitstatus import is_stopping
-from louvre_scraper.store.atomic import partial_name
+from louvre_scraper.store.atomic import AtomicFile
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -34,7 +32,7 @@ class AtomicFileFeedStorage(FileFeedStorage):
         super().__init__(uri, feed_options=feed_options)
         self.crawler = crawler
         self.items = 0
-        self._part: Path | None = None
+        self._part: AtomicFile | None = None
 
     @classmethod
     def from_crawler(
@@ -49,19 +47,15 @@ class AtomicFileFeedStorage(FileFeedStorage):
 
     def open(self, spider: Spider) -> IO[bytes]:
         final = Path(self.path)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        self._part = partial_name(final)  # the store's temporary name: its cleanup knows it
-        if self.write_mode == "ab" and final.exists():  # -o: go on from the existing feed
-            shutil.copyfile(final, self._part)
-        return self._part.open(self.write_mode)
+        # -o: go on from the existing feed. The store's temporary name: its cleanup knows it.
+        append = self.write_mode == "ab" and final.exists()
+        self._part = AtomicFile(final, mode=self.write_mode, copy_from=final if append else None)
+        return self._part.file
 
     def store(self, file: IO[bytes]) -> None:
-        file.flush()
-        os.fsync(file.fileno())
-        file.close()
         assert self._part is not None
         part, self._part = self._part, None
         if not self.items and is_stopping(self.crawler):
-            part.unlink(missing_ok=True)  # stopped before any item: keep the previous feed
+            part.abort()  # stopped before any item: keep the previous feed
             return
-        part.replace(self.path)
+        part.commit()

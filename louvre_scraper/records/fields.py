@@ -9,51 +9,26 @@ still in the store. :func:`feed_row` is the one mapping from a record to a feed 
 
 from __future__ import annotations
 
-import re
+import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from louvre_scraper.bodies.records import prop
+from louvre_scraper.records.rights import DEFAULT_YEARS, estimate
+from louvre_scraper.records.values import (
+    CURRENT_ATTRIBUTION,
+    SEPARATOR,
+    _dicts,
+    _text,
+    _year,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
 MAIN_NUMBER = "Numéro principal"  # objectNumber[].type of the inventory number
 DENOMINATION = "Dénomination"  # denominationTitle[].type naming what the object is
-# creator[].attributionLevel of a current attribution ("" or absent counts as current too);
-# "Ancienne Attribution" and "Inventorié Comme" stay in the stored record only.
-CURRENT_ATTRIBUTION = "attribution actuelle"
 NOT_ON_DISPLAY = "non exposé"  # currentLocation of what is in storage
-SEPARATOR = " ; "  # how the museum itself joins several values in one text
-_SPACES = re.compile(r"\s+")
-
-
-def _text(value: Any) -> str:
-    """One line of text: runs of white space (the museum's CRLFs too) become one space."""
-    if value is None or isinstance(value, bool):
-        return ""
-    if isinstance(value, str):
-        return _SPACES.sub(" ", value).strip()
-    if isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, list):
-        return SEPARATOR.join(t for t in (_text(v) for v in value) if t)
-    if isinstance(value, dict):
-        return _text(value.get("value") or value.get("label") or value.get("text"))
-    return _text(str(value))
-
-
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
-def _year(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None
 
 
 def _lines(value: Any) -> str:
@@ -236,9 +211,32 @@ def record_fields(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def rights_fields(
+    record: dict[str, Any], *, year: int | None = None, rights_years: int = DEFAULT_YEARS
+) -> dict[str, str]:
+    """The rights estimate of the work (:func:`~louvre_scraper.records.rights.estimate`) in
+    *year* (None: this year, UTC), as the feed's ``rights`` and ``rightsReason``."""
+    if year is None:
+        year = datetime.datetime.now(datetime.timezone.utc).year
+    rights = estimate(record, year, rights_years)
+    return {"rights": rights.rights, "rightsReason": rights.reason}
+
+
 def feed_row(
-    record: dict[str, Any], *, path: str, status: str, images: Iterable[dict[str, Any]] = ()
+    record: dict[str, Any],
+    *,
+    path: str,
+    status: str,
+    images: Iterable[dict[str, Any]] = (),
+    rights_years: int = DEFAULT_YEARS,
 ) -> dict[str, Any]:
-    """The feed row of a record: its fields, where its ``.json`` is in the store (*path*),
+    """The feed row of a record: its fields, the rights estimate of its work (a term of
+    *rights_years*, ``LOUVRE_RIGHTS_YEARS``), where its ``.json`` is in the store (*path*),
     what became of it (*status*) and its images (:func:`image_row` each)."""
-    return {**record_fields(record), "images": list(images), "path": path, "status": status}
+    return {
+        **record_fields(record),
+        **rights_fields(record, rights_years=rights_years),
+        "images": list(images),
+        "path": path,
+        "status": status,
+    }

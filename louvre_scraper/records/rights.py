@@ -12,7 +12,7 @@ this is about the work shown. One pure function, :func:`estimate`:
 - ``unknown``: the record does not say enough.
 
 Only the current attributions count (``attributionLevel`` "Attribution actuelle" or empty, as
-:func:`~louvre_scraper.records.fields.creators`); schools (``linkType`` "École de": "École de
+``records.fields.creators``); schools (``linkType`` "École de": "École de
 Bellini" names a manner, not who made it) and anonymous labels do not name a creator. Years are
 read from the museum's texts conservatively, always the latest they allow: ``"vers 1430/1435"``
 → 1435, ``"XVIIe siècle"`` → 1700 (a century → its end), ``"IIe siècle av. J.-C."`` → -101,
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from louvre_scraper.bodies.records import prop
-from louvre_scraper.records.fields import CURRENT_ATTRIBUTION, _dicts, _text, _year
+from louvre_scraper.records.values import CURRENT_ATTRIBUTION, _dicts, _text, _year
 
 PUBLIC_DOMAIN = "public-domain"
 IN_COPYRIGHT = "in-copyright"

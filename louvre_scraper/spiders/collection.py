@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DropItem
 from scrapy.utils.datatypes import SequenceExclude
 from scrapy.utils.defer import maybe_deferred_to_future
 
@@ -44,9 +43,10 @@ from louvre_scraper.contract import (
     OLD_IMAGES_META,
     RECORD_UNITS,
     RUN_META,
-    UNFINISHED_STAT,
     VERDICT_META,
+    CollectionReport,
     CollectionStats,
+    EmptyFilter,
     Shard,
     Verdict,
 )
@@ -54,11 +54,9 @@ from louvre_scraper.downloadermiddlewares.fetchpolicy import said_refused
 from louvre_scraper.downloadermiddlewares.reachability import give_up_if_failing, site_failing
 from louvre_scraper.errors import BadInput, check_arguments
 from louvre_scraper.exitstatus import is_stopping
-from louvre_scraper.pipelines.files import LouvreFilesPipeline
 from louvre_scraper.records.filters import FilterTally
 from louvre_scraper.spiders.base import StoreSpiderMixin
 from louvre_scraper.store.layout import image_path
-from louvre_scraper.store.obsolete import Obsolete
 from louvre_scraper.utils.lazy import wait_for_room
 
 if TYPE_CHECKING:
@@ -71,6 +69,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from louvre_scraper.items import ArtworkRecord
+    from louvre_scraper.pipelines.files import LouvreFilesPipeline
 
 
 logger = logging.getLogger(__name__)
@@ -99,17 +98,26 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
 
     Arguments: ``collection`` and ``type`` (case-insensitive substrings of the record's
     ``collection`` / ``objectType``, ``index`` objectType or denomination: see
-    :func:`~louvre_scraper.records.filters.filter_values`), ``images`` (``all``, ``first``,
-    ``none``), ``shard`` (``K/N``, by the ark's number).
+    :func:`~louvre_scraper.records.filters.filter_values`), ``rights`` (the works' rights
+    estimate: ``public-domain``, …; the other records are stored, their images not
+    downloaded), ``images`` (``all``, ``first``, ``none``), ``shard`` (``K/N``, by the ark's
+    number).
     """
 
     name = "collection"
     pipeline: LouvreFilesPipeline  # stores each image as it arrives
+    failed_list_stem = "failed"
     # Records and images are judged from status and body (the judging middleware and the
     # callbacks); redirects are still followed (RedirectMiddleware reads this attribute too).
     handle_httpstatus_list = SequenceExclude(range(300, 400))
 
-    arguments = ("collection", "type", "images", "shard")  # any other -a NAME=VALUE is refused
+    arguments = (
+        "collection",
+        "type",
+        "rights",
+        "images",
+        "shard",
+    )  # any other -a NAME=VALUE is refused
     units = RECORD_UNITS  # what the progress line and the summary count
     walks_tail = False
 
@@ -117,6 +125,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         check_arguments(kwargs, self.arguments)
         collection = kwargs.pop("collection", None)
         object_type = kwargs.pop("type", None)
+        rights = kwargs.pop("rights", None)
         wanted_images = kwargs.pop("images", None)
         shard = kwargs.pop("shard", None)
         super().__init__(*args, **kwargs)
@@ -125,14 +134,13 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             raise BadInput(
                 f"bad argument images={wanted_images!r}: expected {', '.join(IMAGES_CHOICES)}"
             )
-        self.filters = FilterTally.of(collection, object_type)
+        self.filters = FilterTally.of(collection, object_type, rights)
         self.wanted = Wanted(self.filters, images_wanted)
         self._shard = Shard.parse(None if shard is None else str(shard))
         self.listing = ArkListing(self._shard)
         self.open_records: dict[str, OpenRecord] = {}
         self.failed: set[str] = set()  # URLs of records and images failed for good
         self.failed_arks: set[str] = set()  # records with a failure in this run
-        self.obsolete = Obsolete()
         self.planned: int | None = None  # records listed for this shard; None while walking
         self.ledger: Ledger | None = None  # what became of each listed record (this job)
         self._leaving: dict[int, str] = {}  # id(item) -> ark of the items sent to the pipeline
@@ -149,6 +157,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.filters.rights_years = spider.config.rights_years  # LOUVRE_RIGHTS_YEARS
         spider.walk = SitemapWalk(
             spider.listing,
             crawler,
@@ -169,7 +178,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         """Built on first use: the store is open by then."""
         if self._plan is None:
             self._plan = Planner(
-                self.config, self.inventory, self.obsolete, self._stats(), self.wanted
+                self.config, self.inventory, self.pipeline.obsolete, self._stats(), self.wanted
             )
         return self._plan
 
@@ -181,6 +190,18 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     @property
     def failed_for_good(self) -> list[str]:
         return sorted(self.failed | {url for url, _ in self.walk.failed})
+
+    def report(self) -> CollectionReport:
+        filters = self.filters
+        empty = (
+            tuple(
+                EmptyFilter(name, wanted, filters.told(name))
+                for name, wanted in filters.wanted.items()
+            )
+            if not filters.kept and filters.seen
+            else ()
+        )
+        return CollectionReport(self.planned, self.shard, self.walk_complete, empty)
 
     def finding_total(self) -> str:
         """The progress line while the sitemaps are read."""
@@ -197,9 +218,6 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         await self.open_store()
-        pipeline = self.crawler.get_item_pipeline(LouvreFilesPipeline)
-        assert pipeline is not None  # open_store refuses a crawl without it
-        self.pipeline = pipeline
         first = self.config.sitemap_url or f"{self.config.base_url}/robots.txt"
         logger.info("Reading the sitemaps from %s", first)
         yield self.walk.first_request(first)
@@ -220,9 +238,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             for output in await self._hand_out(listed.ark, listed.lastmod):
                 yield output
         if self.walk_complete:
-            withdrawn = await self.obsolete.find_withdrawn(
-                self.inventory, self.config, self.listing.withdrawn
-            )
+            withdrawn = await self.pipeline.find_withdrawn(self.listing.withdrawn)
             self._stats().set_value(CollectionStats.RECORDS_WITHDRAWN, withdrawn)
 
     def parse_sitemap(self, response: Response) -> list[scrapy.Request]:
@@ -360,14 +376,13 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             return None
         fetch = record.fetches[index]
         path = image_path(self.config, ark, fetch.stem, image_extension(body) or "")
-        try:
-            checksum = await self.pipeline.store_image(ark, fetch.ref.url, path, body)
-        except DropItem:  # the store did not take it: counted and said by the pipeline
+        stored = await self.pipeline.store_image(ark, fetch.ref.url, path, body)
+        if stored is None:  # the store did not take it: told by file_not_stored, said there
             return self._image_done(ark, index, status="failed")
         entry = record.item["images"][index]
-        entry.update(path=path, size=len(body), checksum=checksum, status="downloaded")
+        entry.update(path=path, size=len(body), checksum=stored.checksum, status="downloaded")
         if fetch.replaces is not None and fetch.replaces != path:
-            self.obsolete.superseded(fetch.replaces)  # the older image had another kind
+            self.pipeline.obsolete.superseded(fetch.replaces)  # the older image had another kind
         return self._image_done(ark, index)
 
     def _image_done(self, ark: str, index: int, status: str | None = None) -> ArtworkRecord | None:
@@ -431,13 +446,9 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             )
         return ledger
 
-    def unfinished(self) -> int:
-        """Listed records whose fate this run did not learn."""
-        return self.ledger.open if self.ledger is not None else 0
-
     # -- outcomes ----------------------------------------------------------------------------
 
-    def not_stored(self, key: Any, url: str, kind: str) -> None:
+    def not_stored(self, key: Any, url: str, kind: str, **kwargs: Any) -> None:
         """The pipeline could not store a file of record *key* (it says why, once)."""
         self.record_failure(url, "", str(key), kind=kind, log=False)
 
@@ -464,15 +475,10 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         )
 
     def closed(self, reason: str) -> None:
-        stats = self._stats()
-        if self.planned is not None:
+        if self.planned is not None:  # the store's owner lists (or prunes) what is obsolete
             prune = self.config.prune and self.walk_complete and reason == "finished"
-            listed = self.obsolete.settle(self.inventory, self.config, self.shard, prune)
-            stats.set_value(CollectionStats.OBSOLETE, len(listed))
-            stats.set_value(CollectionStats.PRUNED, self.obsolete.pruned)
-            if self.obsolete.prune_refused:
-                stats.set_value(CollectionStats.PRUNE_REFUSED, self.obsolete.prune_refused)
-        stats.set_value(UNFINISHED_STAT, self.unfinished())
+            self.pipeline.settle_obsolete(self.shard, prune)
+        self.close_store(self.failed_for_good)
         state = getattr(self, "state", None)  # set by Scrapy's SpiderState with JOBDIR
         if state is not None and self.ledger is not None:
             state[STATE_KEY] = {

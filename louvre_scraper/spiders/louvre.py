@@ -18,6 +18,7 @@ from louvre_scraper.contract import (
     ZIP_UNITS,
     Shard,
     Verdict,
+    ZipReport,
     ZipStats,
 )
 from louvre_scraper.downloadermiddlewares.fetchpolicy import said_refused
@@ -77,6 +78,11 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
     @property
     def failed_for_good(self) -> list[int]:
         return sorted(self.failed_ids)
+
+    def report(self) -> ZipReport:
+        return ZipReport(
+            self.id_range.start, self.id_range.end, self.shard, self.bound, self.highest_zip
+        )
 
     def finding_total(self) -> str:
         """The progress line while the total is not known."""
@@ -157,6 +163,7 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
         return saved
 
     def closed(self, reason: str) -> None:
+        self.close_store(self.failed_for_good)
         state = getattr(self, "state", None)
         if state is not None and self.planned is not None:
             state["louvre"] = {
@@ -280,17 +287,11 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
         reason = failure.getErrorMessage() or repr(failure.value)
         self.record_failure(artwork_id, reason, log=not said)
 
-    def not_stored(self, key: Any, url: str, kind: str) -> None:
+    def not_stored(self, key: Any, url: str, kind: str, **kwargs: Any) -> None:
         """The pipeline could not store the zip of ID *key* (it says why, once)."""
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(FAILED_STAT)
         self.failed_ids.add(key)
-
-    def unfinished(self) -> int:
-        """IDs handed out whose outcome this run did not learn."""
-        assert self.crawler.stats is not None
-        counts = self.units.count(self.crawler.stats)
-        return max(0, counts.ids - counts.done)
 
     def record_failure(self, artwork_id: int, reason: str, *, log: bool = True) -> None:
         assert self.crawler.stats is not None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scrapy.pipelines.files import FilesPipeline, S3FilesStore
 
@@ -15,7 +15,7 @@ from louvre_scraper.store.s3 import S3Inventory
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from scrapy.crawler import Crawler
+    from scrapy.pipelines.media import MediaPipeline
     from scrapy.settings import BaseSettings
 
     from louvre_scraper.bodies.ends import Ends
@@ -57,15 +57,11 @@ def open_reader(settings: BaseSettings, config: LouvreConfig) -> LocalInventory 
     return inventory
 
 
-def open_inventory(crawler: Crawler, config: LouvreConfig) -> Inventory:
-    """The look-up of what FILES_STORE holds, for the store the pipeline writes to."""
+def inventory_of(config: LouvreConfig, store: Any, info: MediaPipeline.SpiderInfo) -> Inventory:
+    """The look-up of what FILES_STORE holds, for the store the pipeline writes to (*store*:
+    the pipeline's own, with its credentials and endpoint)."""
     if config.is_local_store:
         return LocalInventory(config.local_store_dir)
-    # Look up the remote store the pipeline built, with its credentials and endpoint.
-    assert crawler.engine is not None
-    for pipeline in crawler.engine.scraper.itemproc.middlewares:
-        if isinstance(pipeline, FilesPipeline):
-            if isinstance(pipeline.store, S3FilesStore):
-                return S3Inventory(pipeline.store)
-            return StatInventory(pipeline.store, pipeline.spiderinfo)
-    raise BadInput("bad setting ITEM_PIPELINES: LouvreFilesPipeline is not enabled")
+    if isinstance(store, S3FilesStore):
+        return S3Inventory(store)
+    return StatInventory(store, info)

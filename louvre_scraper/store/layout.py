@@ -74,6 +74,14 @@ def record_path(config: LouvreConfig, ark: str) -> str:
     return config.record_template.format(ark=_ark(ark))
 
 
+STATE_TEMPLATE = "state/{ark}.json"  # the store's own state of each record (store.state)
+
+
+def state_path(ark: str) -> str:
+    """Where the store keeps what the crawl learnt of record *ark* (:mod:`.state`)."""
+    return STATE_TEMPLATE.format(ark=_ark(ark))
+
+
 def image_path(config: LouvreConfig, ark: str, stem: int | str, ext: str) -> str:
     """Where an image is stored: built from the ark, its stem (its position, or
     ``{position}-{k}`` when positions collide:

@@ -3,7 +3,7 @@ holds.
 
 Scrapy's ``FSFilesStore`` writes each file in place, so a crash mid-write leaves a truncated
 file that looks up to date on the next run. :class:`AtomicFSFilesStore` writes a temporary file
-beside the target and renames it, in a thread."""
+beside the target and renames it (:mod:`louvre_scraper.store.atomic`), in a thread."""
 
 from __future__ import annotations
 
@@ -15,13 +15,17 @@ from scrapy.pipelines.files import FSFilesStore
 from scrapy.utils.asyncio import run_in_thread
 
 from louvre_scraper.bodies.zips import ZIP_ENDS
-from louvre_scraper.store.atomic import _PARTIAL_RE, remove_partials, write_atomically
+from louvre_scraper.store.atomic import (
+    _PARTIAL_RE,
+    remove_partials,
+    write_atomically,
+    write_chunks,
+)
 from louvre_scraper.store.entries import FolderEntry, StoredZip, md5_file
 from louvre_scraper.store.layout import contained
-from louvre_scraper.utils.offload import offload
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
     from io import BytesIO
     from pathlib import Path
 
@@ -34,8 +38,9 @@ logger = logging.getLogger(__name__)
 
 
 class AtomicFSFilesStore(FSFilesStore):
-    """``FSFilesStore`` that writes through a temporary name and a rename (large files in a
-    thread, see :mod:`louvre_scraper.utils.offload`)."""
+    """``FSFilesStore`` that writes through a temporary name and a rename, in a thread: the
+    writer's fsyncs are a wait of about a millisecond even for a small file, longer than the
+    thread hop (:mod:`louvre_scraper.store.atomic`)."""
 
     async def persist_file(  # type: ignore[override]
         self,
@@ -46,7 +51,7 @@ class AtomicFSFilesStore(FSFilesStore):
         headers: dict[str, str] | None = None,
     ) -> None:
         data = buf.getvalue()
-        await offload(len(data), write_atomically, self._get_filesystem_path(path), data)
+        await run_in_thread(write_atomically, self._get_filesystem_path(path), data)
 
 
 class LocalInventory:
@@ -99,6 +104,10 @@ class LocalInventory:
 
     def write_bytes(self, path: str, data: bytes) -> None:
         write_atomically(self.basedir / contained(path), data)
+
+    def write_chunks(self, path: str, chunks: Iterable[bytes]) -> None:
+        """A file written as its *chunks* come (a manifest of a million lines), atomically."""
+        write_chunks(self.basedir / contained(path), chunks)
 
     def folder(self, path: str) -> dict[str, FolderEntry]:
         """The files directly in the store's folder *path* (empty if there is none)."""

@@ -59,7 +59,6 @@ class Obsolete:
 
     def __init__(self) -> None:
         self.found: dict[str, str] = {}  # path -> why ("superseded", "withdrawn")
-        self.replaced_count = 0
         self.pruned = 0
         self.prune_refused = 0  # files a prune would have deleted, over LOUVRE_PRUNE_MAX
         self.store_files = 0  # files of the store seen while looking for withdrawn records
@@ -70,7 +69,6 @@ class Obsolete:
 
     def replaced(self, path: str) -> None:
         """An image whose URL changed at the same path: the new one replaces it."""
-        self.replaced_count += 1
         logger.info("%s: the record now lists another image here; replacing it", path)
 
     async def find_withdrawn(

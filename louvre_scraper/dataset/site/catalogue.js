@@ -1,4 +1,5 @@
-/* The catalogue's page: a grid of works, a search box, a department filter, a detail view.
+/* The catalogue's page: a grid of works, a search box, a department filter, a rights filter
+ * (the rights estimate of each work: an estimate, not legal advice), a detail view.
  *
  * Opened from disk (file://), where browsers refuse fetch() and XMLHttpRequest: the data come
  * as scripts that call louvreCatalogue.index(n, columns) (the search index, every part loaded up
@@ -23,12 +24,15 @@
   const rows = {};      // works file number -> its feed rows
   const waiting = {};   // works file number -> callbacks waiting for it
 
-  // What the grid shows: the query's terms, the department (-1: all), the matching works
-  // (null: every work) and the page.
-  const state = {query: '', terms: [], dept: -1, deptText: '', matches: null, page: 0};
+  // What the grid shows: the query's terms, the department (-1: all), the rights estimate
+  // ('': any), the matching works (null: every work) and the page.
+  const state = {query: '', terms: [], dept: -1, deptText: '', rights: '', matches: null, page: 0};
+  const RIGHTS_SHOWN = {'public-domain': 'public domain', 'in-copyright': 'in copyright', 'unknown': 'rights unknown'};
+  const rightsName = (r) => RIGHTS_SHOWN[r] || r;
 
   const $ = (id) => document.getElementById(id);
   const grid = $('grid'), count = $('count'), search = $('search'), select = $('department');
+  const rightsSelect = $('rights');
   const detail = $('detail');
 
   const fmt = (n) => n.toLocaleString('en');
@@ -56,9 +60,9 @@
     const first = loaded;
     const before = matchCount();
     // One native split per column. What the search looks in is folded later (foldPart).
-    const [ark, title, creators, date, inv, dept, thumb, images] =
+    const [ark, title, creators, date, inv, dept, thumb, images, rights] =
       columns.map((column) => column.split('\n'));
-    parts.push({ark, title, creators, date, inv, dept, thumb, images, columns, ft: null});
+    parts.push({ark, title, creators, date, inv, dept, thumb, images, rights, columns, ft: null});
     loaded += ark.length;
     if (parts.length === meta.index.length) timings.indexLoaded = performance.now();
     foldWhenIdle();
@@ -103,6 +107,7 @@
     return {
       ark: p.ark[k], title: p.title[k], creators: p.creators[k], date: p.date[k],
       inv: p.inv[k], dept: +p.dept[k], thumb: p.thumb[k], images: +p.images[k],
+      rights: p.rights ? p.rights[k] : '',
     };
   }
 
@@ -128,6 +133,7 @@
 
   function matchesIn(p, k) {
     if (state.dept >= 0 && p.dept[k] !== state.deptText) return false;
+    if (state.rights && (!p.rights || p.rights[k] !== state.rights)) return false;
     const t = p.ft[k], c = p.fc[k], v = p.fv[k];
     for (const term of state.terms) {
       if (t.indexOf(term) < 0 && c.indexOf(term) < 0 && v.indexOf(term) < 0) return false;
@@ -154,14 +160,14 @@
     if (state.matches !== null) state.matches = state.matches.concat(filterAll(first));
   }
 
-  function setQuery(query, deptNumber) {
+  function setQuery(query, deptNumber, rights) {
     const terms = fold(query).split(/\s+/).filter(Boolean);
-    const narrower = state.matches !== null && deptNumber === state.dept &&
+    const narrower = state.matches !== null && deptNumber === state.dept && rights === state.rights &&
       terms.join(' ').startsWith(state.terms.join(' ')) && state.terms.length > 0;
     const previous = state.matches;
     state.query = query; state.terms = terms; state.page = 0;
-    state.dept = deptNumber; state.deptText = String(deptNumber);
-    if (!terms.length && deptNumber < 0) state.matches = null;
+    state.dept = deptNumber; state.deptText = String(deptNumber); state.rights = rights;
+    if (!terms.length && deptNumber < 0 && !rights) state.matches = null;
     else if (narrower) state.matches = previous.filter(matchesWork);  // typing on: narrow
     // (the parts a narrowing looks in were folded by the search it narrows)
     else state.matches = filterAll(0);
@@ -174,7 +180,7 @@
     scheduled = true;
     requestAnimationFrame(() => {
       scheduled = false;
-      setQuery(search.value, select.value === '' ? -1 : +select.value);
+      setQuery(search.value, select.value === '' ? -1 : +select.value, rightsSelect.value);
     });
   }
 
@@ -207,6 +213,7 @@
       `<span class="title">${esc(w.title || '(untitled)')}</span>` +
       (w.creators ? `<span class="creators">${esc(w.creators)}</span>` : '') +
       `<span class="line">${line}</span>` +
+      (w.rights ? `<span class="rights rights-${esc(w.rights)}">${esc(rightsName(w.rights))}</span>` : '') +
       (w.inv ? `<span class="inv">${esc(w.inv)}</span>` : '') + '</a></li>';
   }
 
@@ -279,6 +286,9 @@
       `<h2>${esc(w.title || '(untitled)')}</h2>` +
       (w.creators ? `<p class="creators">${esc(w.creators)}</p>` : '') +
       `<p class="line">${[w.date, deptName(w.dept), w.inv].filter(Boolean).map(esc).join(' · ')}</p>` +
+      (row.rights ? `<p class="rights-line"><span class="rights rights-${esc(row.rights)}">` +
+        `${esc(rightsName(row.rights))}</span> ${esc(row.rightsReason || '')}` +
+        ' <span class="empty">(an estimate from the record, not legal advice)</span></p>' : '') +
       (url ? `<p class="permalink">On the museum's site: <a href="${esc(url)}">${esc(url)}</a></p>` : '') +
       `<div class="images">${(row.images || []).map(figure).join('') || '<p class="empty">No image.</p>'}</div>` +
       '<h3>Every field of the record</h3><table class="fields"><tbody>' +
@@ -344,8 +354,12 @@
   for (const d of order) {
     select.add(new Option(`${deptName(d)} (${fmt(meta.departmentCounts[d])})`, String(d)));
   }
+  for (const [value, n] of meta.rights || []) {
+    rightsSelect.add(new Option(`${rightsName(value)} (${fmt(n)})`, value));
+  }
   search.addEventListener('input', onInput);
   select.addEventListener('change', onInput);
+  rightsSelect.addEventListener('change', onInput);
   $('pager-top').addEventListener('click', onPage);
   $('pager-bottom').addEventListener('click', onPage);
   window.addEventListener('hashchange', route);
