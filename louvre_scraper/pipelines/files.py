@@ -27,7 +27,7 @@ from scrapy.pipelines.files import FilesPipeline, FilesStoreProtocol
 from scrapy.utils.defer import ensure_awaitable
 
 from louvre_scraper.config import LouvreConfig, config_of
-from louvre_scraper.contract import ID_META, CollectionStats, ZipStats, file_not_stored
+from louvre_scraper.contract import ID_META, CollectionStats, Status, ZipStats, file_not_stored
 from louvre_scraper.exitstatus import STORE_FULL, stop_crawl
 from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.store.failed import FailedList, write_failed_list
@@ -160,7 +160,7 @@ class LouvreFilesPipeline(FilesPipeline):
         body: bytes | None = item.pop("body", None)
         if body is not None:
             await self._persist_part(item["arkId"], "record", item["url"], item["path"], body)
-        if item["status"] == "filtered":  # stored for a later run, but not what was asked for
+        if item["status"] == Status.FILTERED:  # stored for a later run, but not what was asked for
             raise DropItem(f"{item['arkId']}: filtered out", log_level="DEBUG")
         return item
 
@@ -191,7 +191,7 @@ class LouvreFilesPipeline(FilesPipeline):
     async def process_zip(self, item: ArtworkZip) -> ArtworkZip:
         stats = self.crawler.stats
         assert stats is not None
-        if item.get("status") == "uptodate":
+        if item.get("status") == Status.UPTODATE:
             return item
         body: bytes = item.pop("body")
         path = file_path(self.config, item["id"])
@@ -200,7 +200,7 @@ class LouvreFilesPipeline(FilesPipeline):
         except Exception as exc:
             self._not_stored(item["id"], item["url"], "zip")
             raise self._store_failed(f"ID {item['id']}", path, exc) from exc
-        item.update(path=path, checksum=checksum, size=len(body), status="downloaded")
+        item.update(path=path, checksum=checksum, size=len(body), status=Status.DOWNLOADED)
         stats.inc_value(ZipStats.STORED)
         stats.inc_value(ZipStats.BYTES, len(body))
         logger.debug("ID %s: stored %s (%d bytes)", item["id"], path, len(body))
