@@ -27,10 +27,14 @@ def test_the_readmes_test_command_is_what_ci_runs():
 
 
 def test_the_readmes_first_table_lists_every_spider_argument():
+    """Each argument a spider declares (the declaration ``--help`` lists and the spider checks
+    ``-a`` against) is in the README's first table and in docs/settings.md's."""
     first_table = README[README.index("\n|") :].split("\n\n", 1)[0]
+    settings = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
     for spider in (CollectionSpider, LouvreSpider):
-        for name in spider.arguments:
-            assert f"`-a {name}" in first_table, (spider.name, name)
+        for argument in spider.arguments:
+            assert f"`-a {argument.name}" in first_table, (spider.name, argument.name)
+            assert f"| `-a {argument.name}` |" in settings, (spider.name, argument.name)
 
 
 def test_every_setting_the_code_reads_is_documented():
