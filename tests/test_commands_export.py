@@ -214,10 +214,21 @@ def test_bad_input_is_one_line_and_nothing_written(mirror: Mirror, tmp_path) -> 
     assert not (mirror.store / "in-the-store.csv").exists()
 
 
+def test_no_dest_or_two_are_refused_in_a_whole_line(tmp_path) -> None:
+    none = scrapy("export", store=tmp_path / "store")
+    two = scrapy("export", "a.csv", "b.csv", store=tmp_path / "store")
+
+    assert_one_line_refusal(none, "scrapy export needs a DEST (a .jsonl, .csv or .parquet file")
+    assert none.lines("CRITICAL")[0].endswith(": scrapy export DEST")
+    assert_one_line_refusal(two, "scrapy export takes one DEST, got 2: a.csv b.csv")
+    assert not list(tmp_path.iterdir())
+
+
 def test_help_lists_the_options_and_exit_statuses() -> None:
     for command, words in (
         ("export", ("--format", "--per", "--collection", "--type", "Exit status", "2 bad input")),
-        ("verify", ("--checksums", "Exit status", "3 not whole")),
+        ("verify", ("--checksums", "Exit status", "3 not whole", "Plain verify", "by its ends")),
+        ("verify", ("--checksums also reads every byte", "read every byte too")),
     ):
         run = subprocess.run(
             [sys.executable, "-m", "scrapy", command, "--help"],
