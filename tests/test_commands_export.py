@@ -171,6 +171,8 @@ def test_imagefolder_loads_with_hugging_face_datasets(mirror: Mirror, tmp_path) 
     departments = {mirror.record(ark)["collection"] for ark, _ in truth}
     assert all(f"| {name} |" in card for name in departments)
     assert "GrandPalaisRmn" in card and "ADAGP" in card and "imageCopyright" in card
+    assert all(f"\n- `{name}`: " in card for name in first), [n for n in first if n not in card]
+    assert "``" not in card  # every field's description renders: no empty code span
 
 
 def test_an_export_replaces_the_previous_one_only_when_done(mirror: Mirror, tmp_path) -> None:
