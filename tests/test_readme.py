@@ -44,3 +44,19 @@ def test_every_setting_the_code_reads_is_documented():
     assert names
     documented = README + DOCS
     assert sorted(n for n in names if f"`{n}`" not in documented) == []
+
+
+def test_no_doc_points_outside_the_repository():
+    """Every relative link and ``../`` path of the README and docs/ is a file a clone has."""
+    outside = []
+    for doc in [ROOT / "README.md", ROOT / "bench" / "README.md", *sorted(ROOT.glob("docs/*.md"))]:
+        text = doc.read_text(encoding="utf-8")
+        links = re.findall(r"\]\(([^)\s]+)\)", text)
+        paths = re.findall(r"(?<![\w./])(\.\./[\w./-]+)", text)
+        for target in [*links, *paths]:
+            if re.match(r"[a-z]+:", target) or target.startswith("#"):
+                continue  # a URL, or a heading of the same page
+            path = (doc.parent / target.split("#", 1)[0]).resolve()
+            if not path.is_relative_to(ROOT) or not path.exists():
+                outside.append(f"{doc.relative_to(ROOT)}: {target}")
+    assert outside == []
