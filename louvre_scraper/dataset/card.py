@@ -45,7 +45,7 @@ FIELDS = {
     "imageSize": "the image file's size in bytes",
     "imageCopyright": "the image's credit line: it must travel with the image",
     "imagePosition": "the image's position among the record's images (0 first)",
-    "imageType": "the kind of view (``, `profil`, `détail`, …)",
+    "imageType": "the kind of view (empty for the main one, `profil`, `détail`, …)",
 }
 
 
