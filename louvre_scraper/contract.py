@@ -41,6 +41,7 @@ VERDICT_META = "louvre_verdict"  # the verdict on the answer (a Verdict's value)
 ARK_META = "louvre_ark"  # the ark of a record or image request
 IMAGE_META = "louvre_image"  # index of the image in its record item's ``images``
 OLD_IMAGES_META = "louvre_old_images"  # {stem: url} of the stored version of the record
+PREVIOUS_META = "louvre_previous"  # SHA-256 of the stored .json (None: none stored)
 RUN_META = "louvre_run"  # which run asked for a sitemap, a record or an image
 
 # -- crawler stats ---------------------------------------------------------------------------
@@ -90,6 +91,8 @@ class CollectionStats:
     OBSOLETE = "collection/obsolete"
     PRUNED = "collection/pruned"
     PRUNE_REFUSED = "collection/prune_refused"  # files a prune would delete, over LOUVRE_PRUNE_MAX
+    CHANGES_FILE = "collection/changes_file"  # this run's change log, in the store (a path)
+    CHANGES = "collection/changes"  # its counts, in words
 
 
 # -- how the work is split -------------------------------------------------------------------

@@ -47,3 +47,6 @@ class ArtworkRecord(scrapy.Item):
     status = scrapy.Field()  # "downloaded", or "uptodate" when the stored record was current
     # The record's .json as served, from the spider to the pipeline only: the pipeline removes it.
     body = scrapy.Field()
+    # The SHA-256 of the stored .json it replaces (None: none was stored), spider to pipeline
+    # only (the change log tells added from modified with it): the pipeline removes it.
+    previous = scrapy.Field()

@@ -15,6 +15,7 @@ even be one).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -26,6 +27,7 @@ from louvre_scraper.contract import CollectionStats
 from louvre_scraper.downloadermiddlewares.fetchpolicy import refusal
 from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.records.fields import ImageRef, feed_row, image_row, images
+from louvre_scraper.store.changes import GONE
 from louvre_scraper.store.inventory import find_first
 from louvre_scraper.store.layout import image_path, record_path
 
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 
     from louvre_scraper.config import LouvreConfig
     from louvre_scraper.records.filters import FilterTally
+    from louvre_scraper.store.changes import ChangeLog
     from louvre_scraper.store.entries import StoredZip
     from louvre_scraper.store.inventory import Inventory
     from louvre_scraper.store.obsolete import Obsolete
@@ -59,10 +62,12 @@ class Wanted:
 
 @dataclass(frozen=True)
 class FetchRecord:
-    """The record's ``.json`` must be fetched; *old_images* are the stored version's."""
+    """The record's ``.json`` must be fetched; *old_images* are the stored version's, and
+    *previous* the SHA-256 of its bytes (None: no ``.json`` stored)."""
 
     ark: str
     old_images: dict[str, str]  # {stem: url}
+    previous: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,12 +99,15 @@ class Planner:
         obsolete: Obsolete,
         stats: StatsCollector,
         wanted: Wanted,
+        *,
+        changes: ChangeLog | None = None,
     ):
         self.config = config
         self.inventory = inventory
         self.obsolete = obsolete
         self.stats = stats
         self.wanted = wanted
+        self.changes = changes  # the run's change log: the images a record no longer lists
 
     def named_images(self, record: dict[str, Any]) -> list[tuple[ImageRef, str]]:
         """Every image *record* lists (whatever ``-a images`` says), with its file's stem."""
@@ -125,14 +133,21 @@ class Planner:
         if stored is not None and lastmod and parse_lastmod(prop(stored, "modified")) >= lastmod:
             logger.debug("%s: stored record is current (%s)", ark, day_of(lastmod))
             return await self.plan(ark, stored, None, old_images)
-        return FetchRecord(ark, old_images)
+        previous = hashlib.sha256(stored_body).hexdigest() if stored_body is not None else None
+        return FetchRecord(ark, old_images, previous)
 
     async def plan(
-        self, ark: str, record: dict[str, Any], body: bytes | None, old_images: dict[str, str]
+        self,
+        ark: str,
+        record: dict[str, Any],
+        body: bytes | None,
+        old_images: dict[str, str],
+        previous: str | None = None,
     ) -> RecordPlan:
         """The record's item, and the images it still needs.
 
-        *body* is the freshly fetched ``.json`` (None: the stored one is current).
+        *body* is the freshly fetched ``.json`` (None: the stored one is current), *previous*
+        the SHA-256 of the stored one it replaces (None: there is none).
         """
         item = ArtworkRecord(
             feed_row(
@@ -144,6 +159,7 @@ class Planner:
         )
         if body is not None:
             item["body"] = body
+            item["previous"] = previous
         if not self.wanted.filters.check(record):
             self.stats.inc_value(CollectionStats.RECORDS_FILTERED)
             item["status"] = "filtered"  # the pipeline stores a fetched .json, the feed skips it
@@ -177,8 +193,10 @@ class Planner:
             index = len(item["images"]) - 1
             plan.fetch.append(ImageFetch(index, ref, stem, found[0] if found else None))
         listed = {stem for _, stem in named}
-        for stem in old_images:
+        for stem, old_url in old_images.items():
             gone = await self.stored_image(ark, stem) if stem not in listed else None
             if gone is not None:
                 self.obsolete.superseded(gone[0])
+                if self.changes is not None:
+                    self.changes.image(GONE, ark, gone[0], old_url)
         return plan

@@ -41,6 +41,7 @@ from louvre_scraper.contract import (
     IMAGE_META,
     JUDGE_META,
     OLD_IMAGES_META,
+    PREVIOUS_META,
     RECORD_UNITS,
     RUN_META,
     VERDICT_META,
@@ -178,7 +179,12 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         """Built on first use: the store is open by then."""
         if self._plan is None:
             self._plan = Planner(
-                self.config, self.inventory, self.pipeline.obsolete, self._stats(), self.wanted
+                self.config,
+                self.inventory,
+                self.pipeline.obsolete,
+                self._stats(),
+                self.wanted,
+                changes=self.pipeline.changes,
             )
         return self._plan
 
@@ -218,6 +224,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         await self.open_store()
+        self.pipeline.log_changes(self.shard)  # this run's change log, written at its close
         first = self.config.sitemap_url or f"{self.config.base_url}/robots.txt"
         logger.info("Reading the sitemaps from %s", first)
         yield self.walk.first_request(first)
@@ -269,6 +276,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
                 ARK_META: needs.ark,
                 JUDGE_META: "record",
                 OLD_IMAGES_META: needs.old_images,
+                PREVIOUS_META: needs.previous,
                 RUN_META: self._run_id,
             },
             dont_filter=True,  # each ark is handed out once by construction
@@ -290,7 +298,11 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             return []
         self._stats().inc_value(CollectionStats.RECORDS_FETCHED)
         plan = await self._planner().plan(
-            ark, record, response.body, response.meta[OLD_IMAGES_META]
+            ark,
+            record,
+            response.body,
+            response.meta[OLD_IMAGES_META],
+            response.meta.get(PREVIOUS_META),
         )
         return self._open(ark, plan)
 
@@ -376,7 +388,9 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             return None
         fetch = record.fetches[index]
         path = image_path(self.config, ark, fetch.stem, image_extension(body) or "")
-        stored = await self.pipeline.store_image(ark, fetch.ref.url, path, body)
+        stored = await self.pipeline.store_image(
+            ark, fetch.ref.url, path, body, replaces=fetch.replaces
+        )
         if stored is None:  # the store did not take it: told by file_not_stored, said there
             return self._image_done(ark, index, status="failed")
         entry = record.item["images"][index]
