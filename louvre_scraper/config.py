@@ -69,11 +69,12 @@ class LouvreConfig:
     # the files in the store ("5%": 5 in 100).
     prune_max: int | None = None
     prune_max_share: float | None = 0.05
-    # When to give up on a site that cannot be reached or refuses us (louvre_scraper/reachability).
+    # When to give up on a site that cannot be reached or refuses us (downloadermiddlewares/
+    # reachability.py).
     give_up_failures: int = 30
     give_up_seconds: float = 60.0
     logstats_interval: float = 60.0
-    # The trust boundary (louvre_scraper/fetchpolicy): which hosts, how large a body.
+    # The trust boundary (downloadermiddlewares/fetchpolicy.py): which hosts, how large a body.
     allowed_hosts: frozenset[str] = frozenset({"collections.louvre.fr"})  # with the base's
     max_record_bytes: int = 4 * MIB  # real records: 5-10 KB
     max_image_bytes: int = 32 * MIB  # real full-size images top out around 1500 px

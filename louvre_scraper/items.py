@@ -11,7 +11,7 @@ class ArtworkZip(scrapy.Item):
     path = scrapy.Field()  # where it is in FILES_STORE, e.g. "121146.zip"
     checksum = scrapy.Field()  # MD5 of the zip, as FilesPipeline computes it
     size = scrapy.Field()  # bytes
-    status = scrapy.Field()  # "downloaded", or "uptodate" when it was already in the store
+    status = scrapy.Field()  # a Status: DOWNLOADED, or UPTODATE when it was already in the store
     # The zip itself, from the spider to the pipeline only: the pipeline removes it.
     body = scrapy.Field()
 
@@ -44,9 +44,6 @@ class ArtworkRecord(scrapy.Item):
     # copyright, position, type, status (and, spider to pipeline only, its body).
     images = scrapy.Field()
     path = scrapy.Field()  # where the record's .json is in FILES_STORE
-    status = scrapy.Field()  # "downloaded", or "uptodate" when the stored record was current
+    status = scrapy.Field()  # a Status: DOWNLOADED, or UPTODATE when the stored record was current
     # The record's .json as served, from the spider to the pipeline only: the pipeline removes it.
     body = scrapy.Field()
-    # The SHA-256 of the stored .json it replaces (None: none was stored), spider to pipeline
-    # only (the change log tells added from modified with it): the pipeline removes it.
-    previous = scrapy.Field()

@@ -16,8 +16,8 @@ import pytest
 from louvre_scraper.store.changes import changed_since, is_change_log, run_start, since_start
 from tests.fake_collection import FakeCollection
 from tests.harness import crawl, start_fake_louvre
-from tests.test_collection import switch_edition
-from tests.test_export import assert_one_line_refusal, scrapy
+from tests.store_commands import assert_one_line_refusal, scrapy
+from tests.test_crawl_collection import switch_edition
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -133,10 +133,11 @@ def test_the_rerun_lists_exactly_what_the_edition_changed(runs: Runs) -> None:
     ) in summary
 
 
-def test_a_run_with_no_change_writes_an_empty_log(runs: Runs) -> None:
-    _, lines = runs.log_of(runs.crawls[2])
-    assert lines == []  # the withdrawn records, still stored, are not told again
-    assert len({runs.log_of(run)[0] for run in runs.crawls}) == 3
+def test_a_run_that_changes_nothing_writes_no_log(runs: Runs) -> None:
+    # The withdrawn records, still stored, are not told again: nothing changed, nothing written.
+    assert "  changed: nothing in the store (no change log written)" in runs.crawls[2].stderr
+    logs = runs.crawls[2].change_logs()
+    assert sorted(logs) == sorted(runs.log_of(run)[0] for run in runs.crawls[:2])
 
 
 def test_export_since_a_run_gives_exactly_the_changed_records(runs: Runs, tmp_path) -> None:
@@ -159,11 +160,11 @@ def test_export_since_a_run_gives_exactly_the_changed_records(runs: Runs, tmp_pa
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert sorted(row["arkId"] for row in rows) == sorted(runs.fake.served_arks(2))
     # Since the last run (which changed nothing), or later: refused, nothing written.
-    third = posixpath.basename(runs.log_of(runs.crawls[2])[0]).removesuffix(".jsonl")
+    later = start.replace(year=start.year + 1).strftime("%Y%m%dT%H%M%SZ")
     out.unlink()
     assert_one_line_refusal(
-        scrapy("export", str(out), "--since", third, store=runs.store),
-        f"bad option --since='{third}': no stored record changed since then",
+        scrapy("export", str(out), "--since", later, store=runs.store),
+        f"bad option --since='{later}': no stored record changed since then",
     )
     assert_one_line_refusal(
         scrapy("export", str(out), "--since", "last week", store=runs.store),

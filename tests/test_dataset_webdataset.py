@@ -17,7 +17,7 @@ from PIL import Image
 
 from louvre_scraper.dataset.writers import sample_key
 from tests.harness import crawl, start_fake_louvre
-from tests.test_export import assert_one_line_refusal, scrapy
+from tests.store_commands import assert_one_line_refusal, scrapy
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -15,7 +15,6 @@ even be one).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from louvre_scraper.bodies.images import EXTENSIONS, IMAGE_ENDS, image_stems
 from louvre_scraper.bodies.records import parse_record, prop
 from louvre_scraper.collection.arks import day_of, parse_lastmod
-from louvre_scraper.contract import CollectionStats
+from louvre_scraper.contract import CollectionStats, Status
 from louvre_scraper.downloadermiddlewares.fetchpolicy import refusal
 from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.records.fields import ImageRef, feed_row, image_row, images
@@ -62,12 +61,10 @@ class Wanted:
 
 @dataclass(frozen=True)
 class FetchRecord:
-    """The record's ``.json`` must be fetched; *old_images* are the stored version's, and
-    *previous* the SHA-256 of its bytes (None: no ``.json`` stored)."""
+    """The record's ``.json`` must be fetched; *old_images* are the stored version's."""
 
     ark: str
     old_images: dict[str, str]  # {stem: url}
-    previous: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,36 +130,31 @@ class Planner:
         if stored is not None and lastmod and parse_lastmod(prop(stored, "modified")) >= lastmod:
             logger.debug("%s: stored record is current (%s)", ark, day_of(lastmod))
             return await self.plan(ark, stored, None, old_images)
-        previous = hashlib.sha256(stored_body).hexdigest() if stored_body is not None else None
-        return FetchRecord(ark, old_images, previous)
+        if self.changes is not None:  # to tell, once it is stored, added from modified
+            self.changes.expect_record(ark, stored_body)
+        return FetchRecord(ark, old_images)
 
     async def plan(
-        self,
-        ark: str,
-        record: dict[str, Any],
-        body: bytes | None,
-        old_images: dict[str, str],
-        previous: str | None = None,
+        self, ark: str, record: dict[str, Any], body: bytes | None, old_images: dict[str, str]
     ) -> RecordPlan:
         """The record's item, and the images it still needs.
 
-        *body* is the freshly fetched ``.json`` (None: the stored one is current), *previous*
-        the SHA-256 of the stored one it replaces (None: there is none).
+        *body* is the freshly fetched ``.json`` (None: the stored one is current).
         """
         item = ArtworkRecord(
             feed_row(
                 record,
                 path=record_path(self.config, ark),
-                status="downloaded" if body is not None else "uptodate",
+                status=Status.DOWNLOADED if body is not None else Status.UPTODATE,
                 rights_years=self.config.rights_years,
             )
         )
         if body is not None:
             item["body"] = body
-            item["previous"] = previous
         if not self.wanted.filters.check(record):
             self.stats.inc_value(CollectionStats.RECORDS_FILTERED)
-            item["status"] = "filtered"  # the pipeline stores a fetched .json, the feed skips it
+            # The pipeline stores a fetched .json, the feed skips it.
+            item["status"] = Status.FILTERED
             return RecordPlan(item if body is not None else None)
         plan = RecordPlan(item)
         named = self.named_images(record)
@@ -177,14 +169,14 @@ class Planner:
             item["images"].append(entry)
             why = refusal(ref.url, self.config.allowed_hosts)
             if why is not None:
-                entry["status"] = "failed"
+                entry["status"] = Status.FAILED
                 plan.refused.append((ref.url, f"image {ark}/{stem}: refused {ref.url} — {why}"))
                 continue
             found = await self.stored_image(ark, stem)
             if found is not None and old_images.get(stem) in (None, ref.url):
                 path, stored_file = found
                 self.stats.inc_value(CollectionStats.IMAGES_UPTODATE)
-                entry.update(path=path, size=stored_file.size, status="uptodate")
+                entry.update(path=path, size=stored_file.size, status=Status.UPTODATE)
                 if self.config.checksums:
                     entry["checksum"] = await self.inventory.checksum(path, stored_file)
                 continue

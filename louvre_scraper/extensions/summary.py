@@ -119,6 +119,8 @@ def record_lines(
         lines.append("  sitemaps: not all could be read: withdrawn records were not looked for")
     if stats.get(done.CHANGES_FILE):
         lines.append(f"  changed: {stats.get(done.CHANGES)}, listed in {stats[done.CHANGES_FILE]}")
+    elif stats.get(done.CHANGES) == "nothing":
+        lines.append("  changed: nothing in the store (no change log written)")
     lines.append(f"  mirror:  {store}")
     return lines
 

@@ -30,13 +30,12 @@ from scrapy.pipelines.files import FilesPipeline, FilesStoreProtocol
 from scrapy.utils.defer import ensure_awaitable
 
 from louvre_scraper.config import LouvreConfig, config_of
-from louvre_scraper.contract import ID_META, CollectionStats, ZipStats, file_not_stored
+from louvre_scraper.contract import ID_META, CollectionStats, Status, ZipStats, file_not_stored
 from louvre_scraper.exitstatus import STORE_FULL, stop_crawl
 from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.store.changes import (
     ADDED,
     GONE,
-    MODIFIED,
     REPLACED,
     WITHDRAWN,
     ChangeLog,
@@ -121,10 +120,14 @@ class LouvreFilesPipeline(FilesPipeline):
         return self.changes
 
     async def close_spider(self) -> None:
-        """Write this run's change log in the store (even with no change: the run is named)."""
+        """Write this run's change log in the store, if the run changed anything (a run that
+        changed nothing leaves the store as it was)."""
         if self.changes is None or self.changes_file is None:
             return
         stats = self.crawler.stats
+        if not self.changes.lines:
+            stats.set_value(CollectionStats.CHANGES, "nothing")
+            return
         try:
             await self.persist(self.changes_file, self.changes.to_bytes(), JSONL_HEADERS)
         except Exception as exc:  # noqa: BLE001 - any store's failure (OSError, botocore's): one line
@@ -221,16 +224,11 @@ class LouvreFilesPipeline(FilesPipeline):
         (:meth:`store_image`), so a stored record means its images were done.
         DropItem when the store did not take it (told by :data:`file_not_stored`)."""
         body: bytes | None = item.pop("body", None)
-        unknown = object()
-        previous = item.pop("previous", unknown)
         if body is not None:
             await self._persist_part(item["arkId"], "record", item["url"], item["path"], body)
-            if self.changes is not None and previous is not unknown:
-                if previous is None:
-                    self.changes.record(ADDED, item["arkId"], item["path"], item["url"])
-                elif previous != hashlib.sha256(body).hexdigest():
-                    self.changes.record(MODIFIED, item["arkId"], item["path"], item["url"])
-        if item["status"] == "filtered":  # stored for a later run, but not what was asked for
+            if self.changes is not None:
+                self.changes.record_stored(item["arkId"], item["path"], item["url"], body)
+        if item["status"] == Status.FILTERED:  # stored for a later run, but not what was asked for
             raise DropItem(f"{item['arkId']}: filtered out", log_level="DEBUG")
         return item
 
@@ -271,7 +269,7 @@ class LouvreFilesPipeline(FilesPipeline):
     async def process_zip(self, item: ArtworkZip) -> ArtworkZip:
         stats = self.crawler.stats
         assert stats is not None
-        if item.get("status") == "uptodate":
+        if item.get("status") == Status.UPTODATE:
             return item
         body: bytes = item.pop("body")
         path = file_path(self.config, item["id"])
@@ -280,7 +278,7 @@ class LouvreFilesPipeline(FilesPipeline):
         except Exception as exc:
             self._not_stored(item["id"], item["url"], "zip")
             raise self._store_failed(f"ID {item['id']}", path, exc) from exc
-        item.update(path=path, checksum=checksum, size=len(body), status="downloaded")
+        item.update(path=path, checksum=checksum, size=len(body), status=Status.DOWNLOADED)
         stats.inc_value(ZipStats.STORED)
         stats.inc_value(ZipStats.BYTES, len(body))
         logger.debug("ID %s: stored %s (%d bytes)", item["id"], path, len(body))

@@ -39,16 +39,17 @@ from louvre_scraper.contract import (
     ARK_META,
     FAILED_STAT,
     IMAGE_META,
-    JUDGE_META,
+    KIND_META,
     OLD_IMAGES_META,
-    PREVIOUS_META,
     RECORD_UNITS,
     RUN_META,
     VERDICT_META,
     CollectionReport,
     CollectionStats,
     EmptyFilter,
+    RequestKind,
     Shard,
+    Status,
     Verdict,
 )
 from louvre_scraper.downloadermiddlewares.fetchpolicy import said_refused
@@ -274,9 +275,8 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             errback=self.record_failed,
             meta={
                 ARK_META: needs.ark,
-                JUDGE_META: "record",
+                KIND_META: RequestKind.RECORD,
                 OLD_IMAGES_META: needs.old_images,
-                PREVIOUS_META: needs.previous,
                 RUN_META: self._run_id,
             },
             dont_filter=True,  # each ark is handed out once by construction
@@ -298,11 +298,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             return []
         self._stats().inc_value(CollectionStats.RECORDS_FETCHED)
         plan = await self._planner().plan(
-            ark,
-            record,
-            response.body,
-            response.meta[OLD_IMAGES_META],
-            response.meta.get(PREVIOUS_META),
+            ark, record, response.body, response.meta[OLD_IMAGES_META]
         )
         return self._open(ark, plan)
 
@@ -341,7 +337,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             meta={
                 ARK_META: ark,
                 IMAGE_META: fetch.index,
-                JUDGE_META: "image",
+                KIND_META: RequestKind.IMAGE,
                 RUN_META: self._run_id,
             },
             priority=IMAGE_PRIORITY,
@@ -358,13 +354,13 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         if verdict is Verdict.MISSING:
             self._stats().inc_value(CollectionStats.IMAGES_MISSING)
             logger.info("%s: image %s answers %d", ark, response.url, response.status)
-            return self._image_done(ark, response.meta[IMAGE_META], status="missing")
+            return self._image_done(ark, response.meta[IMAGE_META], status=Status.MISSING)
         reason = f"HTTP {response.status}"
         if 200 <= response.status < 300:
             is_image = image_extension(response.body) is not None
             reason = "damaged image" if is_image else "not an image (JPEG, PNG, WebP, GIF, TIFF)"
         self.record_failure(response.url, reason, ark, kind="image")
-        return self._image_done(ark, response.meta[IMAGE_META], status="failed")
+        return self._image_done(ark, response.meta[IMAGE_META], status=Status.FAILED)
 
     def image_failed(self, failure: Failure) -> ArtworkRecord | None:
         request = failure.request  # type: ignore[attr-defined]
@@ -376,7 +372,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         said = said_refused(f"image {ark}/{stem}", failure.value)
         reason = failure.getErrorMessage() or repr(failure.value)
         self.record_failure(request.url, reason, ark, kind="image", log=not said)
-        return self._image_done(ark, index, status="failed")
+        return self._image_done(ark, index, status=Status.FAILED)
 
     async def _store_image(self, ark: str, index: int, body: bytes) -> ArtworkRecord | None:
         """A whole image, stored as it arrives: a record's images are not held in memory
@@ -392,9 +388,9 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             ark, fetch.ref.url, path, body, replaces=fetch.replaces
         )
         if stored is None:  # the store did not take it: told by file_not_stored, said there
-            return self._image_done(ark, index, status="failed")
+            return self._image_done(ark, index, status=Status.FAILED)
         entry = record.item["images"][index]
-        entry.update(path=path, size=len(body), checksum=stored.checksum, status="downloaded")
+        entry.update(path=path, size=len(body), checksum=stored.checksum, status=Status.DOWNLOADED)
         if fetch.replaces is not None and fetch.replaces != path:
             self.pipeline.obsolete.superseded(fetch.replaces)  # the older image had another kind
         return self._image_done(ark, index)
@@ -422,14 +418,14 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     def _item_stored(self, item: Any, **kwargs: Any) -> None:
         ark = self._leaving.pop(id(item), None)
         if ark is not None:
-            stored = Outcome.STORED if item.get("status") == "downloaded" else Outcome.CURRENT
+            stored = Outcome.STORED if item.get("status") == Status.DOWNLOADED else Outcome.CURRENT
             self._settle(ark, Outcome.FAILED if ark in self.failed_arks else stored)
 
     def _item_dropped(self, item: Any, **kwargs: Any) -> None:
         """A filtered record (its .json stored), or one the store did not take (failed)."""
         ark = self._leaving.pop(id(item), None)
         if ark is not None:
-            filtered = item.get("status") == "filtered" and ark not in self.failed_arks
+            filtered = item.get("status") == Status.FILTERED and ark not in self.failed_arks
             self._settle(ark, Outcome.STORED if filtered else Outcome.FAILED)
 
     def _settle(self, ark: str, outcome: Outcome) -> None:

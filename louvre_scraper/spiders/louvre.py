@@ -10,13 +10,15 @@ from scrapy.utils.datatypes import SequenceExclude
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
-from louvre_scraper.bodies.zips import classify
 from louvre_scraper.contract import (
     FAILED_STAT,
     ID_META,
+    KIND_META,
     VERDICT_META,
     ZIP_UNITS,
+    RequestKind,
     Shard,
+    Status,
     Verdict,
     ZipReport,
     ZipStats,
@@ -236,7 +238,7 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
             # skip check itself reads two small blocks per file.
             checksum=await self.inventory.checksum(path, found) if self.config.checksums else None,
             size=found.size,
-            status="uptodate",
+            status=Status.UPTODATE,
         )
 
     def zip_request(self, artwork_id: int) -> scrapy.Request:
@@ -244,7 +246,7 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
             self.config.url(artwork_id),
             callback=self.parse_zip,
             errback=self.zip_failed,
-            meta={ID_META: artwork_id},
+            meta={KIND_META: RequestKind.ZIP, ID_META: artwork_id},
             # Each ID is asked once by construction: skip the dupefilter, whose set of
             # fingerprints would otherwise grow with the range.
             dont_filter=True,
@@ -254,17 +256,7 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
         # A plain function, not a generator: Scrapy inspects the source of generator callbacks
         # for return values, and with bound methods its cache misses (~1 ms per response).
         artwork_id: int = response.meta[ID_META]
-        verdict_value = response.meta.get(VERDICT_META)
-        verdict = (
-            Verdict(verdict_value)
-            if verdict_value
-            else classify(
-                response.status,
-                response.headers.get(b"Content-Type", b"").decode("latin-1"),
-                response.body,
-                self.config.missing_statuses,
-            )
-        )
+        verdict = Verdict(response.meta[VERDICT_META])  # the judge is always on
         assert self.crawler.stats is not None
         self._settle(artwork_id, has_zip=verdict is Verdict.WHOLE)
         if verdict is Verdict.WHOLE:

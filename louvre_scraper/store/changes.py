@@ -2,7 +2,7 @@
 
 ``changes/{UTC start}.jsonl`` (:func:`~louvre_scraper.store.layout.changes_path`), one per
 run, written by the store's one owner (the pipeline) at the close of the run, atomically (the
-one writer locally, one PUT on S3), even when nothing changed: one line per record ``added``,
+one writer locally, one PUT on S3), when it changed anything: one line per record ``added``,
 ``modified`` (its ``.json`` changed, byte for byte) or ``withdrawn`` (no sitemap lists it any
 more), and per image ``added``, ``replaced`` (another image at the same place of its record)
 or ``gone`` (its record no longer lists it, or was withdrawn); each with the ark, the stored
@@ -23,6 +23,7 @@ database, a dataset on a hub) apply them instead of diffing the whole store; ``s
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -61,6 +62,23 @@ class ChangeLog:
 
     lines: list[dict[str, Any]] = field(default_factory=list)
     _said: set[tuple[str, str, str]] = field(default_factory=set)
+    # Records whose .json is being fetched: the SHA-256 of the stored one (None: none stored).
+    _expected: dict[str, str | None] = field(default_factory=dict)
+
+    def expect_record(self, ark: str, stored: bytes | None) -> None:
+        """The ``.json`` of *ark* is asked again; *stored*: the one in the store (None: none)."""
+        self._expected[ark] = hashlib.sha256(stored).hexdigest() if stored is not None else None
+
+    def record_stored(self, ark: str, path: str, url: str | None, body: bytes) -> None:
+        """The ``.json`` of *ark* is in the store: ``added`` (none was), ``modified`` (its bytes
+        differ from the stored one's), or no change."""
+        if ark not in self._expected:
+            return  # not asked through expect_record: nothing known to compare with
+        before = self._expected.pop(ark)
+        if before is None:
+            self.record(ADDED, ark, path, url)
+        elif before != hashlib.sha256(body).hexdigest():
+            self.record(MODIFIED, ark, path, url)
 
     def _add(self, kind: str, change: str, ark: str, path: str, **more: Any) -> None:
         if (kind, change, path) in self._said:
