@@ -306,3 +306,17 @@ class MirrorSpider(Protocol):
     def report(self) -> RouteReport:
         """What the route did, for the summary."""
         ...
+
+
+# -- spider arguments --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SpiderArgument:
+    """One ``-a NAME=VALUE`` a spider takes, declared once in the spider's ``arguments``: what
+    ``scrapy crawl SPIDER --help`` lists, what :func:`~louvre_scraper.errors.check_arguments`
+    accepts (any other name is refused), and what tests/test_readme.py looks for in the
+    README's first table and docs/settings.md."""
+
+    name: str
+    type: str  # the value as a user writes it: "TEXT", "N", "K/N", "all|first|none"
+    default: str  # what the spider does without it, in words
+    help: str  # one sentence

@@ -8,6 +8,7 @@ tests/test_commands_verify.py.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -30,7 +31,7 @@ from tests.store_commands import Mirror, assert_one_line_refusal, scrapy
 if TYPE_CHECKING:
     pass
 
-FEED_ONLY = {"status", "checksum"}  # what a crawl's feed says of its own run, not of the store
+FEED_ONLY = {"status"}  # what a crawl's feed says of its own run, not of the store
 
 
 def same_as_the_feed(row: dict[str, Any], item: dict[str, Any]) -> None:
@@ -84,9 +85,30 @@ def test_parquet_holds_every_stored_record_with_a_real_schema(mirror: Mirror, tm
             data = (mirror.store / entry["path"]).read_bytes()
             assert data == mirror.fake.image_bytes(image.path)
             assert entry["size"] == len(data)
+            assert entry["checksum"] == hashlib.md5(data).hexdigest()  # as the feed's
             assert entry["copyright"] == image.copyright
     summary = run.lines("INFO")[-1]
     assert f"Exported {len(rows)} records" in summary and str(dest) in summary
+
+
+def test_each_stored_image_has_its_checksum_unless_told_not_to(mirror: Mirror, tmp_path) -> None:
+    rows = tmp_path / "images.csv"
+    without = tmp_path / "records.jsonl"
+
+    run = scrapy("export", "--per", "image", str(rows), store=mirror.store)
+    skipped = scrapy("export", str(without), store=mirror.store, LOUVRE_CHECKSUMS="False")
+
+    assert run.returncode == 0, run.stderr
+    with rows.open(encoding="utf-8", newline="") as f:
+        images = list(csv.DictReader(f))
+    assert images
+    for image in images:
+        data = (mirror.store / image["imagePath"]).read_bytes()
+        assert image["imageChecksum"] == hashlib.md5(data).hexdigest()
+    assert skipped.returncode == 0, skipped.stderr
+    records = [json.loads(line) for line in without.read_text(encoding="utf-8").splitlines()]
+    entries = [entry for row in records for entry in row["images"] if entry["path"]]
+    assert entries and all(entry["checksum"] is None for entry in entries)
 
 
 def test_one_csv_row_per_stored_image_of_the_departments_asked(mirror: Mirror, tmp_path) -> None:
@@ -171,6 +193,8 @@ def test_imagefolder_loads_with_hugging_face_datasets(mirror: Mirror, tmp_path) 
     departments = {mirror.record(ark)["collection"] for ark, _ in truth}
     assert all(f"| {name} |" in card for name in departments)
     assert "GrandPalaisRmn" in card and "ADAGP" in card and "imageCopyright" in card
+    assert all(f"\n- `{name}`: " in card for name in first), [n for n in first if n not in card]
+    assert "``" not in card  # every field's description renders: no empty code span
 
 
 def test_an_export_replaces_the_previous_one_only_when_done(mirror: Mirror, tmp_path) -> None:
@@ -214,10 +238,21 @@ def test_bad_input_is_one_line_and_nothing_written(mirror: Mirror, tmp_path) -> 
     assert not (mirror.store / "in-the-store.csv").exists()
 
 
+def test_no_dest_or_two_are_refused_in_a_whole_line(tmp_path) -> None:
+    none = scrapy("export", store=tmp_path / "store")
+    two = scrapy("export", "a.csv", "b.csv", store=tmp_path / "store")
+
+    assert_one_line_refusal(none, "scrapy export needs a DEST (a .jsonl, .csv or .parquet file")
+    assert none.lines("CRITICAL")[0].endswith(": scrapy export DEST")
+    assert_one_line_refusal(two, "scrapy export takes one DEST, got 2: a.csv b.csv")
+    assert not list(tmp_path.iterdir())
+
+
 def test_help_lists_the_options_and_exit_statuses() -> None:
     for command, words in (
         ("export", ("--format", "--per", "--collection", "--type", "Exit status", "2 bad input")),
-        ("verify", ("--checksums", "Exit status", "3 not whole")),
+        ("verify", ("--checksums", "Exit status", "3 not whole", "Plain verify", "by its ends")),
+        ("verify", ("--checksums also reads every byte", "read every byte too")),
     ):
         run = subprocess.run(
             [sys.executable, "-m", "scrapy", command, "--help"],

@@ -111,7 +111,12 @@ class Command(StoreCommand):
         )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if len(args) != 1:
+        if not args:
+            self.bad_input(
+                "scrapy export needs a DEST (a .jsonl, .csv or .parquet file, or a folder with"
+                " --format imagefolder or webdataset): scrapy export DEST"
+            )
+        if len(args) > 1:
             self.bad_input(f"scrapy export takes one DEST, got {len(args)}: {' '.join(args)}")
         dest = args[0]
         fmt = format_of(dest, opts.format)
@@ -183,8 +188,12 @@ class Command(StoreCommand):
         tally = Tally()
         writer = open_writer(fmt, dest, store, wanted, self.shard_size)
         rows = 0
+        # An export is the crawl's feed read back, checksums included (the feed's default when
+        # a feed is set): unless LOUVRE_CHECKSUMS=False, each stored image is read for its MD5.
+        assert self.settings is not None
+        checksums = store.config.checksums or self.settings.get("LOUVRE_CHECKSUMS") is None
         try:
-            for row in record_rows(store, wanted, tally, self.only):
+            for row in record_rows(store, wanted, tally, self.only, checksums=checksums):
                 if per_image:
                     for image_row in image_rows(row):
                         writer.write(image_row)

@@ -34,7 +34,7 @@ from louvre_scraper.collection.plan import (
     RecordPlan,
     Wanted,
 )
-from louvre_scraper.collection.sitemaps import SitemapWalk
+from louvre_scraper.collection.sitemaps import SitemapWalk, sitemap_slots
 from louvre_scraper.contract import (
     ARK_META,
     FAILED_STAT,
@@ -49,6 +49,7 @@ from louvre_scraper.contract import (
     EmptyFilter,
     RequestKind,
     Shard,
+    SpiderArgument,
     Status,
     Verdict,
 )
@@ -113,18 +114,49 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     # callbacks); redirects are still followed (RedirectMiddleware reads this attribute too).
     handle_httpstatus_list = SequenceExclude(range(300, 400))
 
-    arguments = (
-        "collection",
-        "type",
-        "rights",
-        "images",
-        "shard",
-    )  # any other -a NAME=VALUE is refused
+    description = (
+        "Mirror the museum's documented route: the sitemaps, each record's .json, its full-size"
+        " images; a rerun fetches only what changed"
+    )
+    arguments = (  # any other -a NAME=VALUE is refused
+        SpiderArgument(
+            "collection",
+            "TEXT",
+            "every department",
+            "Keep only the records whose department contains TEXT (case-insensitive, French),"
+            " e.g. peintures.",
+        ),
+        SpiderArgument(
+            "type",
+            "TEXT",
+            "every kind of object",
+            "Keep only the records whose object type or denomination contains TEXT"
+            " (case-insensitive), e.g. flacon.",
+        ),
+        SpiderArgument(
+            "rights",
+            "public-domain|in-copyright|unknown",
+            "every work",
+            "Keep only the works whose rights estimate is one of these (several: commas); the"
+            " others' .json are stored, their images not downloaded (an estimate, not legal"
+            " advice).",
+        ),
+        SpiderArgument(
+            "images", "all|first|none", "all", "Which images of a kept record to download."
+        ),
+        SpiderArgument(
+            "shard",
+            "K/N",
+            "0/1: every record",
+            "Take only the records whose ark number % N == K (cl010062370: 10062370): N"
+            " machines or processes share the collection, each record once.",
+        ),
+    )
     units = RECORD_UNITS  # what the progress line and the summary count
     walks_tail = False
 
     def __init__(self, *args: Any, **kwargs: Any):
-        check_arguments(kwargs, self.arguments)
+        check_arguments(kwargs, [argument.name for argument in self.arguments])
         collection = kwargs.pop("collection", None)
         object_type = kwargs.pop("type", None)
         rights = kwargs.pop("rights", None)
@@ -170,6 +202,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             max_size=spider.config.max_sitemap_bytes,
             max_urls=spider.config.max_sitemap_urls,
             fallback_url=f"{spider.config.base_url}/sitemap.xml",
+            slots=sitemap_slots(spider.config.max_bytes_in_flight, spider.config.max_sitemap_bytes),
         )
         crawler.signals.connect(spider._item_stored, signal=signals.item_scraped)
         crawler.signals.connect(spider._item_dropped, signal=signals.item_dropped)

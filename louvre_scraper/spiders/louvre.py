@@ -18,6 +18,7 @@ from louvre_scraper.contract import (
     ZIP_UNITS,
     RequestKind,
     Shard,
+    SpiderArgument,
     Status,
     Verdict,
     ZipReport,
@@ -54,14 +55,32 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
     # (a missing ID may come back as a 404, a 500 or a 200 HTML page). Redirects are still
     # followed: RedirectMiddleware reads this attribute too.
     handle_httpstatus_list = SequenceExclude(range(300, 400))
-    arguments = ("start", "end", "shard")  # any other -a NAME=VALUE is refused
+    description = (
+        "The undocumented zip route of 2021: one zip of images per artwork ID, no metadata"
+    )
+    arguments = (  # any other -a NAME=VALUE is refused
+        SpiderArgument("start", "N", "1", "The first artwork ID of the range."),
+        SpiderArgument(
+            "end",
+            "N|auto",
+            "auto: the highest ID on the site, found by probing",
+            "The last artwork ID of the range (inclusive).",
+        ),
+        SpiderArgument(
+            "shard",
+            "K/N",
+            "0/1: every ID",
+            "Take only the IDs with ID % N == K: N machines or processes share the range, each"
+            " ID once.",
+        ),
+    )
     # The item's fields a feed lists (``body`` only goes from the spider to the pipeline).
     units = ZIP_UNITS  # what the progress line and the summary count
 
     def __init__(
         self, start: Any = None, end: Any = None, shard: Any = None, *args: Any, **kwargs: Any
     ):
-        check_arguments(kwargs, self.arguments)
+        check_arguments(kwargs, [argument.name for argument in self.arguments])
         super().__init__(*args, **kwargs)
         self.id_range = IdRange.from_arguments(start, end, shard)
         self.failed_ids: set[int] = set()
