@@ -54,7 +54,11 @@ def one_run(records: int, latency: float, settings: dict[str, str]) -> dict[str,
 
 def variants(targets: list[float]) -> list[dict[str, str]]:
     off = {"AUTOTHROTTLE_ENABLED": "False"}
-    return [off, *({"AUTOTHROTTLE_TARGET_CONCURRENCY": str(t)} for t in targets)]
+    # Explicitly on: the tests' harness turns AutoThrottle off unless asked.
+    on = (
+        {"AUTOTHROTTLE_ENABLED": "True", "AUTOTHROTTLE_TARGET_CONCURRENCY": str(t)} for t in targets
+    )
+    return [off, *on]
 
 
 def main(argv: list[str] | None = None) -> None:
