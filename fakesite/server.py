@@ -54,7 +54,7 @@ import zipfile
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
-from tests.fake_collection import (
+from fakesite.collection import (
     EDITION_PATH,
     CollectionConfig,
     CollectionRoutes,

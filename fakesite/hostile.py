@@ -29,7 +29,7 @@ import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tests.fake_collection import (
+from fakesite.collection import (
     HTML_TYPE,
     JPEG_TYPE,
     PNG_TYPE,
@@ -39,10 +39,10 @@ from tests.fake_collection import (
     encode_record,
     image_bytes,
 )
-from tests.fake_louvre import FakeLouvreServer, Handler, parse_args, run_forever
+from fakesite.server import FakeLouvreServer, Handler, parse_args, run_forever
 
 if TYPE_CHECKING:
-    from tests.fake_louvre import Config
+    from fakesite.server import Config
 
 SECRET_DEFAULT = "/etc/passwd"
 FLOOD = 34  # endless images of one record

@@ -697,7 +697,7 @@ class FakeCollection:
     @classmethod
     def from_args(cls, argv: list[str]) -> FakeCollection:
         """Build from ``tests.fake_louvre`` command-line options."""
-        from tests.fake_louvre import parse_args
+        from fakesite.server import parse_args
 
         return cls(parse_args(argv).documented)
 
