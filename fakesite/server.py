@@ -1,259 +1,32 @@
-"""Fake Louvre collections server for tests, the README demo and benchmarks.
-
-Serve mode: ``python -m tests.fake_louvre [options]`` binds a free port on 127.0.0.1, prints
-its base URL (e.g. ``http://127.0.0.1:41234``) as the first stdout line, then serves until
-SIGTERM/SIGINT (exit code 0).
-
-Exec mode: ``python -m tests.fake_louvre [options] --exec CMD ARGS...`` (``--exec`` comes last)
-prints the URL, runs CMD with every ``{url}`` in its arguments replaced by the base URL, stops
-the server and exits with CMD's exit code.
-
-Routes: ``/en/artwork/image/download/{id}/0`` (GET/HEAD: a zip for existing ids, the
-``--missing`` style otherwise), ``/cdn/{id}.zip`` (only with ``--redirect``), ``/robots.txt``,
-``/__log__`` (JSON request log) and ``/__reset__`` (clear the log).
-
-The documented route (``--records N``, off by default) is served by the same process: the
-sitemaps, the records' JSON at ``/ark:/53355/{ark}.json`` and their images, with its own faults
-and an ``/__edition__?n=2`` switch; see ``tests.fake_collection`` for its routes and options,
-and ``FakeCollection`` for its Python API.
-
-Each ``/__log__`` request record has ``method``, ``path``, ``id`` (zip route), ``kind`` (robots,
-sitemap, record, image, thumbnail, zip or other), ``status``, ``bytes``, ``start`` and ``end``;
-``fault_gets`` counts the GETs of each faulted id or path.
-
-Existing ids: ``--max-id``, ``--density``, ``--seed``, ``--gap A-B``, ``--extra-ids 3100,3350``.
-``--refuse STATUS`` answers every route (robots.txt included) with STATUS, e.g. 403;
-``--robots-forbid`` serves a robots.txt that forbids the download route.
-Faults hit the first ``--fault-times`` GETs of an id: ``--fault KIND:IDS`` with KIND one of
-429, 503, 500, truncate, reset, corrupt, slow, fail (always 500) and IDS like ``5,7,10-12``.
-
-In tests, compute expectations with ``Collection``, ``zip_bytes`` and ``parse_args`` (and
-``FakeCollection(config.documented)`` for the documented route) and run a server in-process with
-``with serve_in_thread(parse_args([...])) as server: ... server.url``.
-"""
+"""The fake Louvre's HTTP server: one threaded HTTP/1.1 server on a free 127.0.0.1 port for
+both routes (``Handler``, with the zip route's and the documented route's parts), the request
+log served at ``/__log__`` (``RequestLog``), in a thread (``serve_in_thread``), and the serve
+and exec modes of ``python -m fakesite`` (``main``)."""
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import functools
 import http.server
-import io
 import json
-import random
-import re
 import signal
-import socket
 import socketserver
-import struct
 import subprocess
 import sys
 import threading
 import time
-import zipfile
-from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
-from fakesite.collection import (
-    EDITION_PATH,
-    CollectionConfig,
-    CollectionRoutes,
-    FakeCollection,
-    add_arguments,
-    check,
-    config_from,
-    request_kind,
-)
+from fakesite.collection import CollectionRoutes, FakeCollection, request_kind
+from fakesite.editions import EDITION_PATH
+from fakesite.faults import STATUS_FAULTS
+from fakesite.options import Config, parse_args
+from fakesite.sitemaps import ROBOTS_FORBID
+from fakesite.zips import CDN_RE, DOWNLOAD_RE, HTML, NOT_FOUND_HTML, TEXT, ZipRoutes, path_id
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-DOWNLOAD_RE = re.compile(r"/en/artwork/image/download/(\d+)/0")
-CDN_RE = re.compile(r"/cdn/(\d+)\.zip")
 ADMIN_PATHS = ("/__log__", "/__reset__", EDITION_PATH)
-FAULT_KINDS = ("429", "503", "500", "truncate", "reset", "corrupt", "slow", "fail")
-MISSING_STYLES = ("404", "410", "html200", "html500")
-ZIP_DATE = (2021, 3, 1, 0, 0, 0)
-HTML = "text/html; charset=utf-8"
-TEXT = "text/plain; charset=utf-8"
-ZIP = "application/zip"
-ROBOTS_TXT = b"User-agent: *\nDisallow: /search/export\n"  # as served with --records 0
-ROBOTS_FORBID = b"User-agent: *\nDisallow: /en/artwork/image/\n"
-NOT_FOUND_HTML = (
-    b"<!DOCTYPE html><html><head><title>Not Found</title></head><body>Not Found</body></html>"
-)
-ERROR_PAGE = (
-    b'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Error | Louvre</title>'
-    b'</head>\n<body><main class="error-page"><h1>Server error. Continue to search the Louvre '
-    b'collections</h1><p><a href="/en/">Louvre collections</a></p></main></body></html>\n'
-)
-STATUS_FAULTS = {
-    "429": (429, b"Too Many Requests\n"),
-    "503": (503, b"Service Unavailable\n"),
-    "500": (500, b"Internal Server Error"),
-    "fail": (500, b"Internal Server Error"),
-}
-
-
-@dataclass(frozen=True)
-class Collection:
-    """Which artwork ids exist (gaps win over everything) and how big their zips are."""
-
-    max_id: int = 300
-    density: float = 0.6
-    seed: int = 0
-    gaps: tuple[tuple[int, int], ...] = ()
-    extra_ids: frozenset[int] = frozenset()
-    zip_size: int = 2048
-
-    @classmethod
-    def from_args(cls, argv: list[str]) -> Collection:
-        """Build the collection from command-line options."""
-        return parse_args(argv).collection
-
-    def exists(self, i: int) -> bool:
-        """Tell whether artwork ``i`` has a downloadable zip."""
-        if any(a <= i <= b for a, b in self.gaps):
-            return False
-        if i in self.extra_ids:
-            return True
-        if not 1 <= i <= self.max_id:
-            return False
-        return random.Random(f"{self.seed}:{i}").random() < self.density
-
-    def ids(self, upto: int | None = None) -> list[int]:
-        """List existing ids in ascending order, optionally only those ``<= upto``."""
-        top = max([self.max_id, *self.extra_ids]) if upto is None else upto
-        dense = set(range(1, min(top, self.max_id) + 1))
-        candidates = dense | {e for e in self.extra_ids if e <= top}
-        return sorted(i for i in candidates if self.exists(i))
-
-
-@dataclass(frozen=True)
-class Config:
-    """Everything the server needs, as parsed from the command line."""
-
-    collection: Collection = field(default_factory=Collection)
-    missing: str = "404"
-    redirect: bool = False
-    no_head: bool = False
-    faults: dict[int, str] = field(default_factory=dict)
-    fault_times: int = 2
-    retry_after: int = 1
-    retry_after_503: bool = False
-    slow_seconds: float = 2.0
-    refuse: int | None = None
-    robots_forbid: bool = False
-    log_file: str | None = None
-    exec_cmd: tuple[str, ...] = ()
-    documented: CollectionConfig = field(default_factory=CollectionConfig)
-
-
-@functools.lru_cache(maxsize=4096)
-def zip_bytes(i: int, size: int = 2048) -> bytes:
-    """Return the deterministic zip for artwork ``i``: one stored member ``image_{i}.jpg``."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as archive:
-        info = zipfile.ZipInfo(f"image_{i}.jpg", date_time=ZIP_DATE)
-        archive.writestr(info, random.Random(i).randbytes(size))
-    return buf.getvalue()
-
-
-def corrupt_bytes(data: bytes) -> bytes:
-    """Flip 16 bytes in the middle and break the end-of-central-directory signature."""
-    out = bytearray(data)
-    mid = len(out) // 2
-    for k in range(mid, min(mid + 16, len(out))):
-        out[k] ^= 0xFF
-    eocd = out.rfind(b"PK\x05\x06")
-    if eocd >= 0:
-        out[eocd : eocd + 4] = b"XXXX"
-    return bytes(out)
-
-
-def parse_range(text: str) -> tuple[int, int]:
-    """Parse ``A-B`` (or a single ``A``) into an inclusive range."""
-    first, sep, last = text.strip().partition("-")
-    try:
-        lo = int(first)
-        hi = int(last) if sep else lo
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"bad id range: {text!r}") from exc
-    if hi < lo:
-        raise argparse.ArgumentTypeError(f"empty id range: {text!r}")
-    return lo, hi
-
-
-def parse_ids(text: str) -> list[int]:
-    """Parse a comma list of ids and ``A-B`` ranges, e.g. ``5,7,10-12``."""
-    ids: list[int] = []
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        lo, hi = parse_range(part)
-        ids.extend(range(lo, hi + 1))
-    return ids
-
-
-def parse_fault(text: str) -> tuple[str, list[int]]:
-    """Parse ``KIND:IDS`` into the fault kind and the ids it hits."""
-    kind, sep, ids = text.partition(":")
-    if not sep or kind not in FAULT_KINDS:
-        raise argparse.ArgumentTypeError(f"bad fault {text!r}; kinds: {', '.join(FAULT_KINDS)}")
-    return kind, parse_ids(ids)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """Describe the command-line options (``--exec`` is split off before parsing)."""
-    p = argparse.ArgumentParser(prog="python -m tests.fake_louvre", description=__doc__)
-    p.add_argument("--max-id", type=int, default=300)
-    p.add_argument("--density", type=float, default=0.6)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--gap", type=parse_range, action="append", default=None, metavar="A-B")
-    p.add_argument("--extra-ids", type=parse_ids, default=[], metavar="IDS")
-    p.add_argument("--zip-size", type=int, default=2048, metavar="BYTES")
-    p.add_argument("--missing", choices=MISSING_STYLES, default="404")
-    p.add_argument("--redirect", action="store_true")
-    p.add_argument("--no-head", action="store_true")
-    p.add_argument("--fault", type=parse_fault, action="append", default=None, metavar="KIND:IDS")
-    p.add_argument("--fault-times", type=int, default=2, metavar="K")
-    p.add_argument("--retry-after", type=int, default=1, metavar="SECONDS")
-    p.add_argument("--retry-after-503", action="store_true")
-    p.add_argument("--slow-seconds", type=float, default=2.0)
-    p.add_argument("--refuse", type=int, default=None, metavar="STATUS")
-    p.add_argument("--robots-forbid", action="store_true")
-    p.add_argument("--log-file", default=None, metavar="PATH")
-    add_arguments(p)
-    return p
-
-
-def parse_args(argv: list[str] | None = None) -> Config:
-    """Build a ``Config`` from command-line options; everything after ``--exec`` is the command."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    has_exec = "--exec" in args
-    exec_cmd = args[args.index("--exec") + 1 :] if has_exec else []
-    args = args[: args.index("--exec")] if has_exec else args
-    parser = build_parser()
-    ns = parser.parse_args(args)
-    if has_exec and not exec_cmd:
-        parser.error("--exec needs a command")
-    documented = config_from(ns)
-    problem = check(documented)
-    if problem:
-        parser.error(problem)
-    gaps, extra = tuple(ns.gap or ()), frozenset(ns.extra_ids)
-    same_name = {f.name: getattr(ns, f.name) for f in fields(Config) if hasattr(ns, f.name)}
-    return Config(
-        collection=Collection(ns.max_id, ns.density, ns.seed, gaps, extra, ns.zip_size),
-        faults={i: kind for kind, ids in ns.fault or () for i in ids},
-        exec_cmd=tuple(exec_cmd),
-        documented=documented,
-        **same_name,
-    )
-
-
-def path_id(path: str) -> int | None:
-    """Return the artwork id in a download or CDN path, else ``None``."""
-    match = DOWNLOAD_RE.fullmatch(path) or CDN_RE.fullmatch(path)
-    return int(match[1]) if match else None
 
 
 class RequestLog:
@@ -311,7 +84,7 @@ class RequestLog:
             self.max_in_flight = self.in_flight
 
 
-class Handler(CollectionRoutes, http.server.BaseHTTPRequestHandler):
+class Handler(CollectionRoutes, ZipRoutes, http.server.BaseHTTPRequestHandler):
     """Answers the Louvre routes according to ``self.server.config``."""
 
     protocol_version = "HTTP/1.1"
@@ -375,62 +148,12 @@ class Handler(CollectionRoutes, http.server.BaseHTTPRequestHandler):
         else:
             self._serve_id(int(match[1]))
 
-    def _serve_id(self, i: int) -> None:
-        kind = self._fault_for(i) if self.command == "GET" else None
-        if kind == "slow":
-            time.sleep(self.server.config.slow_seconds)
-        elif kind in STATUS_FAULTS:
-            self._fault_status(kind)
-            return
-        elif kind is not None:
-            getattr(self, f"_fault_{kind}")(i)
-            return
-        if self.server.config.collection.exists(i):
-            self._send(200, ZIP, self._zip(i), self._zip_headers(i))
-        else:
-            self._send_missing()
-
-    def _fault_for(self, i: int) -> str | None:
-        cfg = self.server.config
-        kind = cfg.faults.get(i)
-        if kind is None:
-            return None
-        hits = self.server.request_log.count_get(i)
-        return kind if kind == "fail" or hits <= cfg.fault_times else None
-
-    def _send_missing(self) -> None:
-        style = self.server.config.missing
-        if style in ("404", "410"):
-            self._send(int(style), HTML, NOT_FOUND_HTML)
-        else:
-            self._send(200 if style == "html200" else 500, HTML, ERROR_PAGE)
-
-    def _zip(self, i: int) -> bytes:
-        return zip_bytes(i, self.server.config.collection.zip_size)
-
-    def _zip_headers(self, i: int) -> dict[str, str]:
-        return {"Content-Disposition": f'attachment; filename="image_{i}.zip"'}
-
     def _fault_status(self, kind: str) -> None:
         status, body = STATUS_FAULTS[kind]
         cfg = self.server.config
         wants_retry = kind == "429" or (kind == "503" and cfg.retry_after_503)
         headers = {"Retry-After": str(cfg.retry_after)} if wants_retry else {}
         self._send(status, TEXT, body, headers)
-
-    def _fault_truncate(self, i: int) -> None:
-        body = self._zip(i)
-        self._send(200, ZIP, body, self._zip_headers(i), limit=len(body) // 2)
-        self.close_connection = True
-
-    def _fault_reset(self, i: int) -> None:
-        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        self.rfile.close()  # drop the makefile reference so close() really closes (RST)
-        self.connection.close()
-        self.close_connection = True
-
-    def _fault_corrupt(self, i: int) -> None:
-        self._send(200, ZIP, corrupt_bytes(self._zip(i)), self._zip_headers(i))
 
     def _send(
         self,
