@@ -13,7 +13,7 @@ import time
 import urllib.request
 from typing import TYPE_CHECKING
 
-from tests.fake_collection import FakeCollection
+from fakesite.collection import FakeCollection
 from tests.harness import Crawl, crawl, parse_stats, start_crawl, wait_for_files
 
 if TYPE_CHECKING:

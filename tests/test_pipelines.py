@@ -14,13 +14,13 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
+from fakesite.zips import zip_bytes
 from louvre_scraper.contract import FAILED_STAT, STOP_STAT
 from louvre_scraper.exitstatus import EXIT_STORE_FAILED, STORE_FULL
 from louvre_scraper.items import ArtworkZip
 from louvre_scraper.pipelines import LouvreFilesPipeline
 from louvre_scraper.spiders.louvre import LouvreSpider
 from louvre_scraper.stores import STORE_ERRNOS, AtomicFSFilesStore
-from tests.fake_louvre import zip_bytes
 from tests.harness import crawl
 
 if TYPE_CHECKING:

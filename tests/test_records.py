@@ -1,4 +1,4 @@
-"""records.py on the museum's real records (tests/real_records/) and shapes."""
+"""records.py on the museum's real records (fakesite/real_records/) and shapes."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from fakesite.collection import CollectionConfig, FakeCollection
+from fakesite.records import REAL_RECORDS as REAL
 from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.records import (
     FilterTally,
@@ -20,8 +22,6 @@ from louvre_scraper.records import (
     record_fields,
 )
 from louvre_scraper.verdict import Verdict
-from tests.fake_collection import REAL_RECORDS as REAL
-from tests.fake_collection import CollectionConfig, FakeCollection
 
 REAL_FILES = sorted(REAL.glob("cl*.json"))
 FRAGMENTS = json.loads((REAL / "fragments.json").read_text(encoding="utf-8"))

@@ -13,6 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
+from fakesite.zips import corrupt_bytes, zip_bytes
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.contract import ID_META, PROBE_META, VERDICT_META
 from louvre_scraper.judge import BodyJudge
@@ -24,7 +25,6 @@ from louvre_scraper.retry import (
 )
 from louvre_scraper.spiders.louvre import LouvreSpider
 from louvre_scraper.verdict import Verdict
-from tests.fake_louvre import corrupt_bytes, zip_bytes
 
 
 def test_retry_after_in_seconds() -> None:

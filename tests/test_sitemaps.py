@@ -6,8 +6,9 @@ import gzip
 
 import pytest
 
+from fakesite.collection import FakeCollection
+from fakesite.faults import SITEMAP_BREAKS, Breaks
 from louvre_scraper.sitemaps import NotASitemap, read_sitemap, sitemap_body
-from tests.fake_collection import SITEMAP_BREAKS, Breaks, FakeCollection
 
 BASE = "http://127.0.0.1:8000"
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
+from fakesite.zips import zip_bytes
 from louvre_scraper.images import TAIL_BYTES, has_image_ends
 from louvre_scraper.stores import (
     Ends,
@@ -23,7 +24,6 @@ from louvre_scraper.stores import (
     store_failure,
     write_atomically,
 )
-from tests.fake_louvre import zip_bytes
 
 
 def test_write_atomically(tmp_path: Path) -> None:

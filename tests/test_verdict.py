@@ -5,8 +5,8 @@ import zipfile
 
 import pytest
 
+from fakesite.zips import corrupt_bytes, zip_bytes
 from louvre_scraper.verdict import Verdict, classify, classify_headers, has_zip_ends, is_whole_zip
-from tests.fake_louvre import corrupt_bytes, zip_bytes
 
 MISSING = frozenset({404, 410})
 HTML = b"<html><body>Server error. Continue to search the Louvre collections</body></html>"
