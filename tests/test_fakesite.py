@@ -1,4 +1,4 @@
-"""The fake server's documented route, in-process: what it serves equals what the API says."""
+"""The fake site in-process: what its documented route serves equals what the API says."""
 
 from __future__ import annotations
 
