@@ -73,7 +73,7 @@ def build(store: Path, dest: Path, logs: Path, label: str, timeout: float) -> di
 def thumbnail_rate(store: Path, dest: Path, sample: int) -> dict[str, Any]:
     """Thumbnails/s of the catalogue's own pool, on *sample* of the store's images, apart
     from reading records (the build's wall time mixes both)."""
-    from louvre_scraper.catalogue import CatalogueOptions, Thumbnailer
+    from louvre_scraper.dataset.catalogue import CatalogueOptions, Thumbnailer
 
     paths = sorted(p.relative_to(store).as_posix() for p in (store / "images").rglob("*.*"))
     paths = paths[:sample]
@@ -153,7 +153,7 @@ def disk_usage(path: Path) -> dict[str, float]:
 def queries_for(store: Path) -> list[str]:
     """A common title word, a creator's name, an inventory number (the last record's), a
     narrowing of the first, and a word no work has."""
-    from louvre_scraper.records import inventory_number
+    from louvre_scraper.records.fields import inventory_number
 
     last = max((store / "records").glob("*.json"))
     number = inventory_number(json.loads(last.read_bytes()))
@@ -177,7 +177,7 @@ def report(results: dict[str, Any]) -> str:
     ]
     for query, answer in page["searches"].items():
         lines.append(
-            f"| search “{query}” ({answer['matches']:,} match) | {answer['seconds']:.3f} |"
+            f"| search “{query}” ({answer['matches']:,} matches) | {answer['seconds']:.3f} |"
         )
     return "\n".join(lines)
 

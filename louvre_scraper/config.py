@@ -19,7 +19,6 @@ from urllib.parse import urlparse
 from weakref import WeakKeyDictionary
 
 from louvre_scraper.errors import BadInput, refuse
-from louvre_scraper.images import EXTENSIONS
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -28,8 +27,6 @@ if TYPE_CHECKING:
 DOWNLOAD_PATH = "/en/artwork/image/download/{id}/0"
 RECORD_PATH = "/ark:/53355/{ark}.json"
 SAMPLE_IMAGE = {"ark": "cl010062370", "position": 0, "ext": ".jpg"}
-ARK_NAME_RE = re.compile(r"cl\d{9}")  # what a stored path may hold of an ark
-STEM_RE = re.compile(r"-?\d+(-\d+)?")  # an image's position, and ``-{k}`` after a collision
 REMOTE_SCHEMES = ("s3", "gs", "ftp")
 MIB = 1024 * 1024
 HOST_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|[0-9a-f:]+")
@@ -72,11 +69,12 @@ class LouvreConfig:
     # the files in the store ("5%": 5 in 100).
     prune_max: int | None = None
     prune_max_share: float | None = 0.05
-    # When to give up on a site that cannot be reached or refuses us (louvre_scraper/reachability).
+    # When to give up on a site that cannot be reached or refuses us (downloadermiddlewares/
+    # reachability.py).
     give_up_failures: int = 30
     give_up_seconds: float = 60.0
     logstats_interval: float = 60.0
-    # The trust boundary (louvre_scraper/fetchpolicy): which hosts, how large a body.
+    # The trust boundary (downloadermiddlewares/fetchpolicy.py): which hosts, how large a body.
     allowed_hosts: frozenset[str] = frozenset({"collections.louvre.fr"})  # with the base's
     max_record_bytes: int = 4 * MIB  # real records: 5-10 KB
     max_image_bytes: int = 32 * MIB  # real full-size images top out around 1500 px
@@ -85,6 +83,9 @@ class LouvreConfig:
     max_zip_bytes: int = 64 * MIB  # 2021: 268 KB and 443 KB, ~1.5 MB on average
     max_probe_bytes: int = 1 * MIB  # probes read headers only
     max_bytes_in_flight: int = 128 * MIB  # every body being received, together
+    # The rights estimate (records/rights.py): a work is public domain this many full years
+    # after its creators' deaths.
+    rights_years: int = 70
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> LouvreConfig:
@@ -143,6 +144,7 @@ class LouvreConfig:
             max_bytes_in_flight=_size(
                 settings, "LOUVRE_MAX_BYTES_IN_FLIGHT", defaults.max_bytes_in_flight
             ),
+            rights_years=_number(settings, "LOUVRE_RIGHTS_YEARS", defaults.rights_years, int, 0),
         )
         _number(settings, "CONCURRENT_REQUESTS", 16, int, 1)
         _number(settings, "CONCURRENT_REQUESTS_PER_DOMAIN", 8, int, 1)
@@ -159,30 +161,14 @@ class LouvreConfig:
     def url(self, artwork_id: int) -> str:
         return self.base_url + DOWNLOAD_PATH.format(id=artwork_id)
 
-    def file_path(self, artwork_id: int) -> str:
-        return self.file_template.format(id=artwork_id)
-
     def record_url(self, ark: str) -> str:
         return self.base_url + RECORD_PATH.format(ark=ark)
-
-    def record_path(self, ark: str) -> str:
-        return self.record_template.format(ark=_ark(ark))
 
     def prune_limit(self, store_files: int) -> int:
         """How many files a run may prune from a store of *store_files* files."""
         if self.prune_max is not None:
             return self.prune_max
         return int(store_files * (self.prune_max_share or 0))
-
-    def image_path(self, ark: str, stem: int | str, ext: str) -> str:
-        """Where an image is stored: built from the ark, its stem (its position, or
-        ``{position}-{k}`` when positions collide: :func:`~louvre_scraper.images.image_stems`)
-        and the extension its bytes gave it ("": the path without it)."""
-        text = str(stem)
-        if not STEM_RE.fullmatch(text) or (ext and ext not in EXTENSIONS.values()):
-            raise ValueError(f"not an image name of the project: {stem!r}, {ext!r}")
-        position = int(text) if text.lstrip("-").isdigit() else text
-        return self.image_template.format(ark=_ark(ark), position=position, ext=ext)
 
     @property
     def is_local_store(self) -> bool:
@@ -204,12 +190,6 @@ def config_of(crawler: Crawler) -> LouvreConfig:
     if config is None:
         config = _CONFIGS[crawler] = LouvreConfig.from_settings(crawler.settings)
     return config
-
-
-def _ark(ark: str) -> str:
-    if not ARK_NAME_RE.fullmatch(ark):
-        raise ValueError(f"not an ark: {ark!r}")
-    return ark
 
 
 def _bad(name: str, value: Any, why: str) -> BadInput:

@@ -21,22 +21,23 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 32
 
-# Hours-long crawls over a flaky network: retry more, with backoff (see louvre_scraper/retry.py).
+# Hours-long crawls over a flaky network: retry more, with backoff (see
+# louvre_scraper/downloadermiddlewares/retry.py).
 RETRY_TIMES = 5
 RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"  # the spider logs one line per failed ID itself
 DOWNLOADER_MIDDLEWARES = {
     # First in line: only the site's own http(s) URLs leave, each body with its size limit.
-    "louvre_scraper.fetchpolicy.FetchPolicy": 50,
+    "louvre_scraper.downloadermiddlewares.fetchpolicy.FetchPolicy": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "louvre_scraper.retry.BackoffRetryMiddleware": 550,
+    "louvre_scraper.downloadermiddlewares.retry.BackoffRetryMiddleware": 550,
     # The verdict on every zip, probe, record and image, between the redirects (600: the final
     # answer is judged) and the retries (550: they act on it); on whatever else is enabled.
-    "louvre_scraper.judge.BodyJudge": 560,
+    "louvre_scraper.downloadermiddlewares.judge.BodyJudge": 560,
     # Scrapy's, fixed so that the requests waiting for robots.txt obey it too.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "louvre_scraper.robots.RobotsTxtMiddleware": 100,
+    "louvre_scraper.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": 100,
     # Next to the downloader, so that it sees every attempt: stops a hopeless crawl.
-    "louvre_scraper.reachability.ReachabilityGuard": 950,
+    "louvre_scraper.downloadermiddlewares.reachability.ReachabilityGuard": 950,
     # What a download job of one site's zips has no use for: cookies, HTTP auth, an offsite
     # filter, <meta refresh> in HTML, and compression (zips do not compress; without
     # Accept-Encoding the server sends bodies as they are).
@@ -46,7 +47,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
 }
-# Only HTTP(S) is ever fetched (louvre_scraper/fetchpolicy.py refuses the rest first): no
+# Only HTTP(S) is ever fetched (louvre_scraper/downloadermiddlewares/fetchpolicy.py refuses the rest
+# first): no
 # local files, data: URIs, FTP, or S3 requests signed with the user's own AWS keys. (The S3
 # *store* is botocore's, not a download handler: it keeps working.)
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
@@ -63,29 +65,30 @@ SPIDER_MIDDLEWARES = {
 CONCURRENT_ITEMS = 1
 
 FILES_STORE = "downloads"
-ITEM_PIPELINES = {"louvre_scraper.pipelines.LouvreFilesPipeline": 300}
+ITEM_PIPELINES = {"louvre_scraper.pipelines.files.LouvreFilesPipeline": 300}
 
 # 400,000 IDs: one DEBUG line per ID would be the bulk of the run's output.
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 # A crawl's own feed to a local file is written beside it and renamed at the end of the run
-# (louvre_scraper/feeds.py); a run stopped before any item leaves the previous feed as it was.
+# (louvre_scraper/extensions/feeds.py); a run stopped before any item leaves the previous feed as it
+# was.
 FEED_STORAGES = {
-    "": "louvre_scraper.feeds.AtomicFileFeedStorage",
-    "file": "louvre_scraper.feeds.AtomicFileFeedStorage",
+    "": "louvre_scraper.extensions.feeds.AtomicFileFeedStorage",
+    "file": "louvre_scraper.extensions.feeds.AtomicFileFeedStorage",
 }
 # One flat row per item in CSV feeds (lists joined, no always-empty columns).
-FEED_EXPORTERS = {"csv": "louvre_scraper.exporters.FlatCsvItemExporter"}
+FEED_EXPORTERS = {"csv": "louvre_scraper.records.exporters.FlatCsvItemExporter"}
 
 # Progress with ETA replaces LogStats' pages/min (same LOGSTATS_INTERVAL), and a closing summary.
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,
-    "louvre_scraper.progress.Progress": 0,
-    "louvre_scraper.summary.Summary": 0,
+    "louvre_scraper.extensions.progress.Progress": 0,
+    "louvre_scraper.extensions.summary.Summary": 0,
     # Masks AWS_SECRET_ACCESS_KEY & co. in the log ("Overridden settings" would print them).
-    "louvre_scraper.redact.RedactSecrets": 0,
+    "louvre_scraper.extensions.redact.RedactSecrets": 0,
     # No traceback for a network failure, no advice to accept cut downloads.
-    "louvre_scraper.quietlog.QuietLog": 0,
+    "louvre_scraper.extensions.quietlog.QuietLog": 0,
 }
 
 # Services a download job does not need: the telnet console and the RemoteControl HTTP

@@ -13,7 +13,7 @@ RAW = "\n".join(
         "Handle._run (asyncio/events.py:80);Engine._next (scrapy/core/engine.py:10);"
         "Request.__init__ (scrapy/http/request/__init__.py:100) 6",
         "thread (7);<module> (scrapy:8);"
-        "FilesPipeline.process_item (louvre_scraper/pipelines.py:40) 3",
+        "FilesPipeline.process_item (louvre_scraper/pipelines/files.py:40) 3",
         "thread (8): asyncio_0;Thread._bootstrap (threading.py:995);"
         "_worker (concurrent/futures/thread.py:81) 50",
         "thread (9): asyncio_1;Thread._bootstrap (threading.py:995);md5 (hashlib.py:1) 1",

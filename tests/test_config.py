@@ -8,6 +8,7 @@ from scrapy.settings import Settings
 
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.errors import BadInput
+from louvre_scraper.store.layout import file_path, image_path, record_path
 
 
 def config(tmp_path: Path, **values: object) -> LouvreConfig:
@@ -18,7 +19,7 @@ def test_defaults(tmp_path: Path) -> None:
     c = config(tmp_path)
     assert c.base_url == "https://collections.louvre.fr"
     assert c.url(121146) == "https://collections.louvre.fr/en/artwork/image/download/121146/0"
-    assert c.file_path(121146) == "121146.zip"
+    assert file_path(c, 121146) == "121146.zip"
     assert c.missing_statuses == {404, 410}
     assert c.is_local_store
 
@@ -32,7 +33,7 @@ def test_overrides_from_the_command_line_form(tmp_path: Path) -> None:
     )
     assert c.url(5) == "http://127.0.0.1:8080/en/artwork/image/download/5/0"
     assert c.missing_statuses == {404, 410, 500}
-    assert c.file_path(5) == "zips/0000005.zip"
+    assert file_path(c, 5) == "zips/0000005.zip"
 
 
 def test_trust_boundary_defaults_and_overrides(tmp_path: Path) -> None:
@@ -208,10 +209,10 @@ def test_prune_max_is_a_count_or_a_share_of_the_store(tmp_path: Path) -> None:
 
 def test_stored_paths_are_built_from_checked_parts_only(tmp_path: Path) -> None:
     c = config(tmp_path)
-    assert c.record_path("cl010000301") == "records/cl010000301.json"
-    assert c.image_path("cl010000301", 3, ".png") == "images/cl010000301/3.png"
-    assert c.image_path("cl010000301", "3-1", ".jpg") == "images/cl010000301/3-1.jpg"
-    assert c.image_path("cl010000301", 0, "") == "images/cl010000301/0"
+    assert record_path(c, "cl010000301") == "records/cl010000301.json"
+    assert image_path(c, "cl010000301", 3, ".png") == "images/cl010000301/3.png"
+    assert image_path(c, "cl010000301", "3-1", ".jpg") == "images/cl010000301/3-1.jpg"
+    assert image_path(c, "cl010000301", 0, "") == "images/cl010000301/0"
     for ark, stem, ext in [
         ("../etc", 0, ".jpg"),
         ("cl010000301/..", 0, ".jpg"),
@@ -222,6 +223,6 @@ def test_stored_paths_are_built_from_checked_parts_only(tmp_path: Path) -> None:
         ("cl010000301", 0, ".jpg/../../x"),
     ]:
         with pytest.raises(ValueError, match="not an"):
-            c.image_path(ark, stem, ext)
+            image_path(c, ark, stem, ext)
     with pytest.raises(ValueError, match="not an ark"):
-        c.record_path("../../etc/passwd")
+        record_path(c, "../../etc/passwd")

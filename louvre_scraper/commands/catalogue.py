@@ -1,7 +1,8 @@
 """``scrapy catalogue DEST``: a static catalogue of the store to browse from disk.
 
 Reads FILES_STORE (and the other settings) as ``scrapy export`` does, through
-:mod:`louvre_scraper.dataset`, and builds the site of :mod:`louvre_scraper.catalogue` in DEST.
+:mod:`louvre_scraper.dataset.reader`, and builds the site of
+:mod:`louvre_scraper.dataset.catalogue` in DEST.
 Bad input (no store, an unwritable DEST, a bad option, a filter that keeps nothing) is one line
 and exit status 2, before anything is written.
 """
@@ -13,18 +14,18 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from louvre_scraper.catalogue import CatalogueOptions, build_catalogue, summary_line
 from louvre_scraper.config import writable_dir
-from louvre_scraper.dataset import Tally, filters, record_rows
+from louvre_scraper.dataset.catalogue import CatalogueOptions, build_catalogue, summary_line
+from louvre_scraper.dataset.command import StoreCommand, nothing_kept
+from louvre_scraper.dataset.reader import Tally, filters, record_rows
+from louvre_scraper.dataset.thumbnails import Outcome
 from louvre_scraper.errors import BadInput
-from louvre_scraper.storecommand import StoreCommand, nothing_kept
-from louvre_scraper.thumbnails import Outcome
 
 if TYPE_CHECKING:
     import argparse
 
-    from louvre_scraper.catalogue import CatalogueCounts
-    from louvre_scraper.dataset import Store
+    from louvre_scraper.dataset.catalogue import CatalogueCounts
+    from louvre_scraper.dataset.reader import Store
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,12 @@ class Command(StoreCommand):
             " crawl), e.g. peintures",
         )
         group.add_argument(
+            "--rights",
+            metavar="VALUE",
+            help="only the works whose rights estimate is VALUE: public-domain, in-copyright"
+            " or unknown, or several with commas (an estimate, not legal advice)",
+        )
+        group.add_argument(
             "--thumb-size",
             metavar="PIXELS",
             default="256",
@@ -73,7 +80,14 @@ class Command(StoreCommand):
             options = catalogue_options(store, args[0], opts)
         except BadInput as error:
             self.bad_input(str(error))
-        wanted = filters(collection=(opts.collection or "").strip() or None)
+        try:
+            wanted = filters(
+                collection=(opts.collection or "").strip() or None,
+                rights=opts.rights,
+                rights_years=store.config.rights_years,
+            )
+        except BadInput as error:
+            self.bad_input(str(error))
         tally = Tally()
         ticker = self.ticker(store, "records")
         rows = record_rows(store, wanted, tally)

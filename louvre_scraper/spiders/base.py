@@ -10,22 +10,27 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from louvre_scraper.config import LouvreConfig, config_of
+from louvre_scraper.contract import UNFINISHED_STAT, file_not_stored
+from louvre_scraper.downloadermiddlewares.judge import BodyJudge
 from louvre_scraper.errors import BadInput, refuse
-from louvre_scraper.judge import BodyJudge
-from louvre_scraper.pipelines import LouvreFilesPipeline
-from louvre_scraper.stores import open_inventory
+from louvre_scraper.pipelines.files import LouvreFilesPipeline
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from typing_extensions import Self
 
-    from louvre_scraper.stores import Inventory
+    from louvre_scraper.contract import RouteReport, Shard, Units
+    from louvre_scraper.store.inventory import Inventory
 
 
 class StoreSpiderMixin:
     config: LouvreConfig
-    inventory: Inventory
+    inventory: Inventory  # what the store holds, opened by its owner, the pipeline
+    pipeline: LouvreFilesPipeline  # the store's one owner
     crawler: Crawler
+    units: Units
+    shard: Shard
+    failed_list_stem = "failed-ids"  # the failed list's name beside the store
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -36,7 +41,28 @@ class StoreSpiderMixin:
             spider.config = config_of(crawler)
         except BadInput as error:
             refuse(error)
+        crawler.signals.connect(spider.not_stored, signal=file_not_stored)
         return spider
+
+    def not_stored(self, key: Any, url: str, kind: str, **kwargs: Any) -> None:
+        """The pipeline could not store a file (*kind*) of *key* (an ID, an ark): failed for
+        good (the pipeline said why, once). Connected to :data:`file_not_stored`."""
+        raise NotImplementedError
+
+    def report(self) -> RouteReport:
+        raise NotImplementedError
+
+    def unfinished(self) -> int:
+        """Units this run had to settle and did not (an exit 0 needs none)."""
+        return self.units.count(self.crawler.stats).unfinished(self.report().listed)
+
+    def close_store(self, failed: list[Any]) -> None:
+        """As the spider closes: its unfinished units noted (the exit status reads them), its
+        failed list handed to the store's owner."""
+        self.crawler.stats.set_value(UNFINISHED_STAT, self.unfinished())
+        pipeline = self.crawler.get_item_pipeline(LouvreFilesPipeline)
+        if pipeline is not None:
+            pipeline.list_failed(self.shard, self.failed_list_stem, failed)
 
     async def open_store(self) -> None:
         """Look at what FILES_STORE holds (one listing for S3), or refuse in one line.
@@ -51,8 +77,10 @@ class StoreSpiderMixin:
             if find(component) is None:  # type: ignore[operator]
                 name = f"{component.__module__}.{component.__qualname__}"
                 refuse(BadInput(f"bad setting {setting}: {name} is needed, and is not enabled"))
+        pipeline = self.crawler.get_item_pipeline(LouvreFilesPipeline)
+        assert pipeline is not None  # refused above otherwise
+        self.pipeline = pipeline
         try:
-            self.inventory = open_inventory(self.crawler, self.config)
-            await self.inventory.load()
+            self.inventory = await pipeline.open_inventory()
         except BadInput as error:  # e.g. an S3 bucket that does not exist: nothing written yet
             refuse(error)

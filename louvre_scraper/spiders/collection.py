@@ -1,8 +1,10 @@
 """The ``collection`` spider: the museum's documented route, as an incremental mirror.
 
-robots.txt's ``Sitemap:`` line → sitemap index → sub-sitemaps (:mod:`louvre_scraper.sitemaps`,
+robots.txt's ``Sitemap:`` line → sitemap index → sub-sitemaps
+(:mod:`louvre_scraper.collection.sitemaps`,
 which lists each ark once and gives the total up front) → what each listed record needs
-(:mod:`louvre_scraper.plan`): nothing, its missing images, or its ``.json`` → its full-size
+(:mod:`louvre_scraper.collection.plan`): nothing, its missing images, or its ``.json`` → its
+full-size
 images. Records are handed out lazily, only when the downloader has room, and each record's
 images go through the scheduler ahead of further records, so memory stays flat in the size of
 the collection.
@@ -17,32 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DropItem
 from scrapy.utils.datatypes import SequenceExclude
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from louvre_scraper.arks import ArkListing
-from louvre_scraper.contract import (
-    ARK_META,
-    FAILED_STAT,
-    IMAGE_META,
-    JUDGE_META,
-    OLD_IMAGES_META,
-    RECORD_UNITS,
-    RUN_META,
-    UNFINISHED_STAT,
-    VERDICT_META,
-    CollectionStats,
-)
-from louvre_scraper.errors import BadInput, check_arguments
-from louvre_scraper.fetchpolicy import said_refused
-from louvre_scraper.ids import Shard
-from louvre_scraper.images import image_extension
-from louvre_scraper.lazy import wait_for_room
-from louvre_scraper.ledger import SETTLED, Ledger, Outcome, listing_fingerprint
-from louvre_scraper.mirror import Obsolete
-from louvre_scraper.pipelines import LouvreFilesPipeline
-from louvre_scraper.plan import (
+from louvre_scraper.bodies.images import image_extension
+from louvre_scraper.bodies.records import parse_record
+from louvre_scraper.collection.arks import ArkListing
+from louvre_scraper.collection.ledger import SETTLED, Ledger, Outcome, listing_fingerprint
+from louvre_scraper.collection.plan import (
     IMAGES_CHOICES,
     FetchRecord,
     ImageFetch,
@@ -50,12 +34,33 @@ from louvre_scraper.plan import (
     RecordPlan,
     Wanted,
 )
-from louvre_scraper.reachability import give_up_if_failing, site_failing
-from louvre_scraper.records import FilterTally, parse_record
-from louvre_scraper.sitemaps import SitemapWalk
+from louvre_scraper.collection.sitemaps import SitemapWalk
+from louvre_scraper.contract import (
+    ARK_META,
+    FAILED_STAT,
+    IMAGE_META,
+    KIND_META,
+    OLD_IMAGES_META,
+    RECORD_UNITS,
+    RUN_META,
+    VERDICT_META,
+    CollectionReport,
+    CollectionStats,
+    EmptyFilter,
+    RequestKind,
+    Shard,
+    SpiderArgument,
+    Status,
+    Verdict,
+)
+from louvre_scraper.downloadermiddlewares.fetchpolicy import said_refused
+from louvre_scraper.downloadermiddlewares.reachability import give_up_if_failing, site_failing
+from louvre_scraper.errors import BadInput, check_arguments
+from louvre_scraper.exitstatus import is_stopping
+from louvre_scraper.records.filters import FilterTally
 from louvre_scraper.spiders.base import StoreSpiderMixin
-from louvre_scraper.stop import is_stopping
-from louvre_scraper.verdict import Verdict
+from louvre_scraper.store.layout import image_path
+from louvre_scraper.utils.lazy import wait_for_room
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -67,6 +72,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from louvre_scraper.items import ArtworkRecord
+    from louvre_scraper.pipelines.files import LouvreFilesPipeline
 
 
 logger = logging.getLogger(__name__)
@@ -95,24 +101,65 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
 
     Arguments: ``collection`` and ``type`` (case-insensitive substrings of the record's
     ``collection`` / ``objectType``, ``index`` objectType or denomination: see
-    :func:`~louvre_scraper.records.filter_values`), ``images`` (``all``, ``first``, ``none``),
-    ``shard`` (``K/N``, by the ark's number).
+    :func:`~louvre_scraper.records.filters.filter_values`), ``rights`` (the works' rights
+    estimate: ``public-domain``, …; the other records are stored, their images not
+    downloaded), ``images`` (``all``, ``first``, ``none``), ``shard`` (``K/N``, by the ark's
+    number).
     """
 
     name = "collection"
     pipeline: LouvreFilesPipeline  # stores each image as it arrives
+    failed_list_stem = "failed"
     # Records and images are judged from status and body (the judging middleware and the
     # callbacks); redirects are still followed (RedirectMiddleware reads this attribute too).
     handle_httpstatus_list = SequenceExclude(range(300, 400))
 
-    arguments = ("collection", "type", "images", "shard")  # any other -a NAME=VALUE is refused
+    description = (
+        "Mirror the museum's documented route: the sitemaps, each record's .json, its full-size"
+        " images; a rerun fetches only what changed"
+    )
+    arguments = (  # any other -a NAME=VALUE is refused
+        SpiderArgument(
+            "collection",
+            "TEXT",
+            "every department",
+            "Keep only the records whose department contains TEXT (case-insensitive, French),"
+            " e.g. peintures.",
+        ),
+        SpiderArgument(
+            "type",
+            "TEXT",
+            "every kind of object",
+            "Keep only the records whose object type or denomination contains TEXT"
+            " (case-insensitive), e.g. flacon.",
+        ),
+        SpiderArgument(
+            "rights",
+            "public-domain|in-copyright|unknown",
+            "every work",
+            "Keep only the works whose rights estimate is one of these (several: commas); the"
+            " others' .json are stored, their images not downloaded (an estimate, not legal"
+            " advice).",
+        ),
+        SpiderArgument(
+            "images", "all|first|none", "all", "Which images of a kept record to download."
+        ),
+        SpiderArgument(
+            "shard",
+            "K/N",
+            "0/1: every record",
+            "Take only the records whose ark number % N == K (cl010062370: 10062370): N"
+            " machines or processes share the collection, each record once.",
+        ),
+    )
     units = RECORD_UNITS  # what the progress line and the summary count
     walks_tail = False
 
     def __init__(self, *args: Any, **kwargs: Any):
-        check_arguments(kwargs, self.arguments)
+        check_arguments(kwargs, [argument.name for argument in self.arguments])
         collection = kwargs.pop("collection", None)
         object_type = kwargs.pop("type", None)
+        rights = kwargs.pop("rights", None)
         wanted_images = kwargs.pop("images", None)
         shard = kwargs.pop("shard", None)
         super().__init__(*args, **kwargs)
@@ -121,14 +168,13 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             raise BadInput(
                 f"bad argument images={wanted_images!r}: expected {', '.join(IMAGES_CHOICES)}"
             )
-        self.filters = FilterTally.of(collection, object_type)
+        self.filters = FilterTally.of(collection, object_type, rights)
         self.wanted = Wanted(self.filters, images_wanted)
         self._shard = Shard.parse(None if shard is None else str(shard))
         self.listing = ArkListing(self._shard)
         self.open_records: dict[str, OpenRecord] = {}
         self.failed: set[str] = set()  # URLs of records and images failed for good
         self.failed_arks: set[str] = set()  # records with a failure in this run
-        self.obsolete = Obsolete()
         self.planned: int | None = None  # records listed for this shard; None while walking
         self.ledger: Ledger | None = None  # what became of each listed record (this job)
         self._leaving: dict[int, str] = {}  # id(item) -> ark of the items sent to the pipeline
@@ -145,6 +191,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.filters.rights_years = spider.config.rights_years  # LOUVRE_RIGHTS_YEARS
         spider.walk = SitemapWalk(
             spider.listing,
             crawler,
@@ -165,7 +212,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         """Built on first use: the store is open by then."""
         if self._plan is None:
             self._plan = Planner(
-                self.config, self.inventory, self.obsolete, self._stats(), self.wanted
+                self.config, self.inventory, self.pipeline.obsolete, self._stats(), self.wanted
             )
         return self._plan
 
@@ -177,6 +224,18 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     @property
     def failed_for_good(self) -> list[str]:
         return sorted(self.failed | {url for url, _ in self.walk.failed})
+
+    def report(self) -> CollectionReport:
+        filters = self.filters
+        empty = (
+            tuple(
+                EmptyFilter(name, wanted, filters.told(name))
+                for name, wanted in filters.wanted.items()
+            )
+            if not filters.kept and filters.seen
+            else ()
+        )
+        return CollectionReport(self.planned, self.shard, self.walk_complete, empty)
 
     def finding_total(self) -> str:
         """The progress line while the sitemaps are read."""
@@ -193,9 +252,6 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         await self.open_store()
-        pipeline = self.crawler.get_item_pipeline(LouvreFilesPipeline)
-        assert pipeline is not None  # open_store refuses a crawl without it
-        self.pipeline = pipeline
         first = self.config.sitemap_url or f"{self.config.base_url}/robots.txt"
         logger.info("Reading the sitemaps from %s", first)
         yield self.walk.first_request(first)
@@ -216,9 +272,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             for output in await self._hand_out(listed.ark, listed.lastmod):
                 yield output
         if self.walk_complete:
-            withdrawn = await self.obsolete.find_withdrawn(
-                self.inventory, self.config, self.listing
-            )
+            withdrawn = await self.pipeline.find_withdrawn(self.listing.withdrawn)
             self._stats().set_value(CollectionStats.RECORDS_WITHDRAWN, withdrawn)
 
     def parse_sitemap(self, response: Response) -> list[scrapy.Request]:
@@ -247,7 +301,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             errback=self.record_failed,
             meta={
                 ARK_META: needs.ark,
-                JUDGE_META: "record",
+                KIND_META: RequestKind.RECORD,
                 OLD_IMAGES_META: needs.old_images,
                 RUN_META: self._run_id,
             },
@@ -309,7 +363,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             meta={
                 ARK_META: ark,
                 IMAGE_META: fetch.index,
-                JUDGE_META: "image",
+                KIND_META: RequestKind.IMAGE,
                 RUN_META: self._run_id,
             },
             priority=IMAGE_PRIORITY,
@@ -326,13 +380,13 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         if verdict is Verdict.MISSING:
             self._stats().inc_value(CollectionStats.IMAGES_MISSING)
             logger.info("%s: image %s answers %d", ark, response.url, response.status)
-            return self._image_done(ark, response.meta[IMAGE_META], status="missing")
+            return self._image_done(ark, response.meta[IMAGE_META], status=Status.MISSING)
         reason = f"HTTP {response.status}"
         if 200 <= response.status < 300:
             is_image = image_extension(response.body) is not None
             reason = "damaged image" if is_image else "not an image (JPEG, PNG, WebP, GIF, TIFF)"
         self.record_failure(response.url, reason, ark, kind="image")
-        return self._image_done(ark, response.meta[IMAGE_META], status="failed")
+        return self._image_done(ark, response.meta[IMAGE_META], status=Status.FAILED)
 
     def image_failed(self, failure: Failure) -> ArtworkRecord | None:
         request = failure.request  # type: ignore[attr-defined]
@@ -344,7 +398,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         said = said_refused(f"image {ark}/{stem}", failure.value)
         reason = failure.getErrorMessage() or repr(failure.value)
         self.record_failure(request.url, reason, ark, kind="image", log=not said)
-        return self._image_done(ark, index, status="failed")
+        return self._image_done(ark, index, status=Status.FAILED)
 
     async def _store_image(self, ark: str, index: int, body: bytes) -> ArtworkRecord | None:
         """A whole image, stored as it arrives: a record's images are not held in memory
@@ -355,15 +409,14 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         if record is None:
             return None
         fetch = record.fetches[index]
-        path = self.config.image_path(ark, fetch.stem, image_extension(body) or "")
-        try:
-            checksum = await self.pipeline.store_image(ark, fetch.ref.url, path, body)
-        except DropItem:  # the store did not take it: counted and said by the pipeline
-            return self._image_done(ark, index, status="failed")
+        path = image_path(self.config, ark, fetch.stem, image_extension(body) or "")
+        stored = await self.pipeline.store_image(ark, fetch.ref.url, path, body)
+        if stored is None:  # the store did not take it: told by file_not_stored, said there
+            return self._image_done(ark, index, status=Status.FAILED)
         entry = record.item["images"][index]
-        entry.update(path=path, size=len(body), checksum=checksum, status="downloaded")
+        entry.update(path=path, size=len(body), checksum=stored.checksum, status=Status.DOWNLOADED)
         if fetch.replaces is not None and fetch.replaces != path:
-            self.obsolete.superseded(fetch.replaces)  # the older image had another kind
+            self.pipeline.obsolete.superseded(fetch.replaces)  # the older image had another kind
         return self._image_done(ark, index)
 
     def _image_done(self, ark: str, index: int, status: str | None = None) -> ArtworkRecord | None:
@@ -389,14 +442,14 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     def _item_stored(self, item: Any, **kwargs: Any) -> None:
         ark = self._leaving.pop(id(item), None)
         if ark is not None:
-            stored = Outcome.STORED if item.get("status") == "downloaded" else Outcome.CURRENT
+            stored = Outcome.STORED if item.get("status") == Status.DOWNLOADED else Outcome.CURRENT
             self._settle(ark, Outcome.FAILED if ark in self.failed_arks else stored)
 
     def _item_dropped(self, item: Any, **kwargs: Any) -> None:
         """A filtered record (its .json stored), or one the store did not take (failed)."""
         ark = self._leaving.pop(id(item), None)
         if ark is not None:
-            filtered = item.get("status") == "filtered" and ark not in self.failed_arks
+            filtered = item.get("status") == Status.FILTERED and ark not in self.failed_arks
             self._settle(ark, Outcome.STORED if filtered else Outcome.FAILED)
 
     def _settle(self, ark: str, outcome: Outcome) -> None:
@@ -427,13 +480,9 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             )
         return ledger
 
-    def unfinished(self) -> int:
-        """Listed records whose fate this run did not learn."""
-        return self.ledger.open if self.ledger is not None else 0
-
     # -- outcomes ----------------------------------------------------------------------------
 
-    def not_stored(self, key: Any, url: str, kind: str) -> None:
+    def not_stored(self, key: Any, url: str, kind: str, **kwargs: Any) -> None:
         """The pipeline could not store a file of record *key* (it says why, once)."""
         self.record_failure(url, "", str(key), kind=kind, log=False)
 
@@ -460,15 +509,10 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         )
 
     def closed(self, reason: str) -> None:
-        stats = self._stats()
-        if self.planned is not None:
+        if self.planned is not None:  # the store's owner lists (or prunes) what is obsolete
             prune = self.config.prune and self.walk_complete and reason == "finished"
-            listed = self.obsolete.settle(self.inventory, self.config, self.shard, prune)
-            stats.set_value(CollectionStats.OBSOLETE, len(listed))
-            stats.set_value(CollectionStats.PRUNED, self.obsolete.pruned)
-            if self.obsolete.prune_refused:
-                stats.set_value(CollectionStats.PRUNE_REFUSED, self.obsolete.prune_refused)
-        stats.set_value(UNFINISHED_STAT, self.unfinished())
+            self.pipeline.settle_obsolete(self.shard, prune)
+        self.close_store(self.failed_for_good)
         state = getattr(self, "state", None)  # set by Scrapy's SpiderState with JOBDIR
         if state is not None and self.ledger is not None:
             state[STATE_KEY] = {

@@ -10,17 +10,30 @@ from scrapy.utils.datatypes import SequenceExclude
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
-from louvre_scraper.contract import FAILED_STAT, ID_META, VERDICT_META, ZIP_UNITS, ZipStats
+from louvre_scraper.contract import (
+    FAILED_STAT,
+    ID_META,
+    KIND_META,
+    VERDICT_META,
+    ZIP_UNITS,
+    RequestKind,
+    Shard,
+    SpiderArgument,
+    Status,
+    Verdict,
+    ZipReport,
+    ZipStats,
+)
+from louvre_scraper.downloadermiddlewares.fetchpolicy import said_refused
+from louvre_scraper.downloadermiddlewares.reachability import site_failing
 from louvre_scraper.errors import check_arguments
-from louvre_scraper.fetchpolicy import said_refused
-from louvre_scraper.ids import IdRange, Shard
+from louvre_scraper.exitstatus import is_stopping
 from louvre_scraper.items import ArtworkZip
-from louvre_scraper.lazy import wait_for_room
-from louvre_scraper.probe import BoundProbe
-from louvre_scraper.reachability import site_failing
 from louvre_scraper.spiders.base import StoreSpiderMixin
-from louvre_scraper.stop import is_stopping
-from louvre_scraper.verdict import Verdict, classify
+from louvre_scraper.store.layout import file_path
+from louvre_scraper.utils.lazy import wait_for_room
+from louvre_scraper.zips.ids import IdRange
+from louvre_scraper.zips.probe import BoundProbe
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -42,14 +55,32 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
     # (a missing ID may come back as a 404, a 500 or a 200 HTML page). Redirects are still
     # followed: RedirectMiddleware reads this attribute too.
     handle_httpstatus_list = SequenceExclude(range(300, 400))
-    arguments = ("start", "end", "shard")  # any other -a NAME=VALUE is refused
+    description = (
+        "The undocumented zip route of 2021: one zip of images per artwork ID, no metadata"
+    )
+    arguments = (  # any other -a NAME=VALUE is refused
+        SpiderArgument("start", "N", "1", "The first artwork ID of the range."),
+        SpiderArgument(
+            "end",
+            "N|auto",
+            "auto: the highest ID on the site, found by probing",
+            "The last artwork ID of the range (inclusive).",
+        ),
+        SpiderArgument(
+            "shard",
+            "K/N",
+            "0/1: every ID",
+            "Take only the IDs with ID % N == K: N machines or processes share the range, each"
+            " ID once.",
+        ),
+    )
     # The item's fields a feed lists (``body`` only goes from the spider to the pipeline).
     units = ZIP_UNITS  # what the progress line and the summary count
 
     def __init__(
         self, start: Any = None, end: Any = None, shard: Any = None, *args: Any, **kwargs: Any
     ):
-        check_arguments(kwargs, self.arguments)
+        check_arguments(kwargs, [argument.name for argument in self.arguments])
         super().__init__(*args, **kwargs)
         self.id_range = IdRange.from_arguments(start, end, shard)
         self.failed_ids: set[int] = set()
@@ -68,6 +99,11 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
     @property
     def failed_for_good(self) -> list[int]:
         return sorted(self.failed_ids)
+
+    def report(self) -> ZipReport:
+        return ZipReport(
+            self.id_range.start, self.id_range.end, self.shard, self.bound, self.highest_zip
+        )
 
     def finding_total(self) -> str:
         """The progress line while the total is not known."""
@@ -148,6 +184,7 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
         return saved
 
     def closed(self, reason: str) -> None:
+        self.close_store(self.failed_for_good)
         state = getattr(self, "state", None)
         if state is not None and self.planned is not None:
             state["louvre"] = {
@@ -205,7 +242,7 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
             outcome.callback(None)
 
     async def _already_stored(self, artwork_id: int) -> ArtworkZip | None:
-        path = self.config.file_path(artwork_id)
+        path = file_path(self.config, artwork_id)
         found = await self.inventory.find(path)
         if found is None:
             return None
@@ -220,7 +257,7 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
             # skip check itself reads two small blocks per file.
             checksum=await self.inventory.checksum(path, found) if self.config.checksums else None,
             size=found.size,
-            status="uptodate",
+            status=Status.UPTODATE,
         )
 
     def zip_request(self, artwork_id: int) -> scrapy.Request:
@@ -228,7 +265,7 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
             self.config.url(artwork_id),
             callback=self.parse_zip,
             errback=self.zip_failed,
-            meta={ID_META: artwork_id},
+            meta={KIND_META: RequestKind.ZIP, ID_META: artwork_id},
             # Each ID is asked once by construction: skip the dupefilter, whose set of
             # fingerprints would otherwise grow with the range.
             dont_filter=True,
@@ -238,20 +275,10 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
         # A plain function, not a generator: Scrapy inspects the source of generator callbacks
         # for return values, and with bound methods its cache misses (~1 ms per response).
         artwork_id: int = response.meta[ID_META]
-        verdict_value = response.meta.get(VERDICT_META)
-        verdict = (
-            Verdict(verdict_value)
-            if verdict_value
-            else classify(
-                response.status,
-                response.headers.get(b"Content-Type", b"").decode("latin-1"),
-                response.body,
-                self.config.missing_statuses,
-            )
-        )
+        verdict = Verdict(response.meta[VERDICT_META])  # the judge is always on
         assert self.crawler.stats is not None
-        self._settle(artwork_id, has_zip=verdict is Verdict.ZIP)
-        if verdict is Verdict.ZIP:
+        self._settle(artwork_id, has_zip=verdict is Verdict.WHOLE)
+        if verdict is Verdict.WHOLE:
             return ArtworkZip(id=artwork_id, url=self.config.url(artwork_id), body=response.body)
         if verdict is Verdict.MISSING:
             self.crawler.stats.inc_value(ZipStats.MISSING)
@@ -271,17 +298,11 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
         reason = failure.getErrorMessage() or repr(failure.value)
         self.record_failure(artwork_id, reason, log=not said)
 
-    def not_stored(self, key: Any, url: str, kind: str) -> None:
+    def not_stored(self, key: Any, url: str, kind: str, **kwargs: Any) -> None:
         """The pipeline could not store the zip of ID *key* (it says why, once)."""
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(FAILED_STAT)
         self.failed_ids.add(key)
-
-    def unfinished(self) -> int:
-        """IDs handed out whose outcome this run did not learn."""
-        assert self.crawler.stats is not None
-        counts = self.units.count(self.crawler.stats)
-        return max(0, counts.ids - counts.done)
 
     def record_failure(self, artwork_id: int, reason: str, *, log: bool = True) -> None:
         assert self.crawler.stats is not None

@@ -1,0 +1,240 @@
+"""The sitemap walk: robots.txt's ``Sitemap:`` line → sitemap index → sub-sitemaps → arks.
+
+The walk collects each ark once into a compact :class:`~louvre_scraper.collection.arks.ArkListing`
+instead of a request per ``<loc>`` (each record is listed twice, with alternates), and gives
+the total before any record is asked. It is *complete* only when every sitemap it was sent to
+parsed completely as a sitemap: only then can a stored record missing from the listing be
+called withdrawn (and pruned). A sitemap that answers an HTTP error, HTML, a body that is not
+well-formed XML (truncated, badly encoded, an entity bomb the parser refuses), or that is over
+the size limit is a failed sitemap, named in the log and in the failed list.
+
+Parsing uses Scrapy's :class:`~scrapy.utils.sitemap.Sitemap` (lxml, entities not resolved,
+no network) and :func:`~scrapy.utils.sitemap.sitemap_urls_from_robots`. Scrapy parses in
+lxml's *recover* mode and says nothing when it stops early, so :func:`read_sitemap` checks the
+parser's error log: a sitemap read with any error is not read. Each sitemap URL is asked at
+most once per run (an index that lists itself, or two indexes listing each other, end), and no
+more than ``LOUVRE_MAX_SITEMAPS`` in all.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import lxml.etree
+import scrapy
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from twisted.internet.defer import Deferred
+
+from louvre_scraper.contract import FAILED_STAT, KIND_META, RUN_META, CollectionStats, RequestKind
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.statscollectors import StatsCollector
+    from twisted.python.failure import Failure
+
+    from louvre_scraper.collection.arks import ArkListing
+
+logger = logging.getLogger(__name__)
+
+SITEMAP_KINDS = ("urlset", "sitemapindex")
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class NotASitemap(ValueError):
+    """A body that is not a complete sitemap; the message says what it is instead."""
+
+
+@dataclass(frozen=True)
+class SitemapPage:
+    kind: str  # "urlset" or "sitemapindex"
+    entries: list[dict[str, Any]]  # {"loc": ..., "lastmod": ...} per <url> or <sitemap>
+
+
+def sitemap_body(body: bytes, max_size: int) -> bytes:
+    """The XML of a sitemap body, gunzipped when it is gzip (a ``.xml.gz`` file, or one sent
+    with ``Content-Encoding: gzip``: the project does not decompress in the downloader)."""
+    if not body.startswith(GZIP_MAGIC):
+        return body
+    try:
+        return gunzip(body, max_size=max_size)
+    except OSError as error:  # gzip.BadGzipFile, a cut stream
+        raise NotASitemap(f"damaged gzip ({error})") from None
+    except ValueError:  # _DecompressionMaxSizeExceeded (a ValueError): a zip bomb or too big
+        raise NotASitemap(
+            f"over the limit once decompressed (LOUVRE_MAX_SITEMAP_BYTES={max_size},"
+            " raise it to read it)"
+        ) from None
+
+
+def read_sitemap(body: bytes) -> SitemapPage:
+    """Parse *body* completely as a sitemap or sitemap index; NotASitemap if it is not one."""
+    if not body.strip():
+        raise NotASitemap("empty body")
+    try:
+        sitemap = Sitemap(body)
+        entries = list(sitemap)
+    except (StopIteration, lxml.etree.LxmlError) as error:
+        raise NotASitemap(f"not XML ({error or 'no element'})") from None
+    errors = [e for e in sitemap.xmliter.error_log if e.level >= lxml.etree.ErrorLevels.ERROR]
+    if errors:
+        first = errors[0]
+        raise NotASitemap(f"XML error at line {first.line}: {first.message.strip()}")
+    if sitemap.type not in SITEMAP_KINDS:
+        raise NotASitemap(f"a <{sitemap.type}> document, not a sitemap")
+    return SitemapPage(sitemap.type, entries)
+
+
+@dataclass
+class SitemapWalk:
+    """One run's walk. The spider sends the requests and hands back answers and failures.
+
+    *callback* and *errback* are the spider's methods (requests kept in JOBDIR name them);
+    *run_id* marks this run's requests: those a stopped run left in JOBDIR's queue are not
+    this walk's.
+    """
+
+    listing: ArkListing
+    crawler: Crawler
+    run_id: str
+    callback: Callable[[Response], Any]
+    errback: Callable[[Failure], Any]
+    max_sitemaps: int
+    max_size: int  # bytes of one sitemap, decompressed (LOUVRE_MAX_SITEMAP_BYTES)
+    max_urls: int  # <loc> entries of one sitemap (LOUVRE_MAX_SITEMAP_URLS)
+    fallback_url: str  # asked when robots.txt names no sitemap
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (url, why)
+    asked: set[str] = field(default_factory=set)
+    sitemaps_asked: int = 0
+    pending: int = 0
+    done: Deferred[None] = field(default_factory=Deferred)
+
+    @property
+    def stats(self) -> StatsCollector:
+        assert self.crawler.stats is not None
+        return self.crawler.stats
+
+    @property
+    def complete(self) -> bool:
+        """Every sitemap read completely (and at least one ark listed)."""
+        return not self.failed and len(self.listing) > 0
+
+    @property
+    def read_count(self) -> int:
+        return int(self.stats.get_value(CollectionStats.SITEMAPS, 0))
+
+    def first_request(self, url: str) -> scrapy.Request:
+        request = self._request(url)
+        assert request is not None
+        return request
+
+    def is_ours(self, request: scrapy.Request) -> bool:
+        return request.meta.get(RUN_META) == self.run_id
+
+    def _request(self, url: str) -> scrapy.Request | None:
+        """A request for *url*, or None when it was asked already or the limit is reached."""
+        if url in self.asked:
+            logger.debug("Sitemap %s listed again: read once", url)
+            return None
+        if not url.endswith("/robots.txt") and self.sitemaps_asked >= self.max_sitemaps:
+            self._broken(url, f"over LOUVRE_MAX_SITEMAPS ({self.max_sitemaps}), not asked")
+            return None
+        self.asked.add(url)
+        self.sitemaps_asked += not url.endswith("/robots.txt")
+        self.pending += 1
+        return scrapy.Request(
+            url,
+            callback=self.callback,
+            errback=self.errback,
+            meta={KIND_META: RequestKind.SITEMAP, RUN_META: self.run_id},
+            dont_filter=True,  # asked once by construction (self.asked)
+        )
+
+    def read(self, response: Response) -> list[scrapy.Request]:
+        """An answer of robots.txt or a sitemap: the sitemaps it leads to."""
+        is_robots = response.url.endswith("/robots.txt")
+        ok = 200 <= response.status < 300
+        urls: list[str] = []
+        if is_robots:
+            urls = (
+                list(sitemap_urls_from_robots(response.body, base_url=response.url)) if ok else []
+            )
+            if not urls:
+                urls = [self._fallback("no Sitemap: line" if ok else f"HTTP {response.status}")]
+        elif not ok:
+            self._broken(response.url, f"HTTP {response.status}")
+        else:
+            try:
+                urls = self._read_page(response)
+            except Exception as error:  # noqa: BLE001 - whatever it is, the walk must end
+                self._broken(response.url, f"unreadable ({error!r})")
+        requests = [r for r in map(self._request, urls) if r is not None]
+        self._one_done()
+        return requests
+
+    def _read_page(self, response: Response) -> list[str]:
+        try:
+            page = read_sitemap(sitemap_body(response.body, self.max_size))
+        except NotASitemap as error:
+            self._broken(response.url, str(error))
+            return []
+        if len(page.entries) > self.max_urls:  # the sitemap protocol's limit: not a sitemap
+            self._broken(
+                response.url,
+                f"{len(page.entries)} entries, over the limit"
+                f" (LOUVRE_MAX_SITEMAP_URLS={self.max_urls}, raise it to read it)",
+            )
+            return []
+        self.stats.inc_value(CollectionStats.SITEMAPS)
+        if page.kind == "sitemapindex":
+            return [loc for entry in page.entries if (loc := entry.get("loc"))]
+        for entry in page.entries:
+            self.listing.add(entry.get("loc") or "", entry.get("lastmod"))
+        logger.debug("Sitemap %s read: %d records listed so far", response.url, len(self.listing))
+        return []
+
+    def fail(self, failure: Failure) -> list[scrapy.Request]:
+        """A request of the walk that failed after its retries."""
+        request = failure.request  # type: ignore[attr-defined]
+        reason = failure.getErrorMessage() or repr(failure.value)
+        requests = []
+        if request.url.endswith("/robots.txt"):
+            fallback = self._request(self._fallback(reason))
+            requests = [fallback] if fallback is not None else []
+        else:
+            self._broken(request.url, reason)
+        self._one_done()
+        return requests
+
+    def _fallback(self, reason: str) -> str:
+        logger.info("robots.txt gives no sitemap (%s): trying %s", reason, self.fallback_url)
+        return self.fallback_url
+
+    def _broken(self, url: str, reason: str) -> None:
+        """A sitemap that could not be read: failed for good, the walk is incomplete."""
+        self.failed.append((url, reason))
+        self.stats.inc_value(CollectionStats.SITEMAPS_FAILED)
+        self.stats.inc_value(FAILED_STAT)
+
+    def _one_done(self) -> None:
+        self.pending -= 1
+        if self.pending == 0 and not self.done.called:
+            self.done.callback(None)
+
+    def log_result(self, shard: str, store: str) -> None:
+        for url, reason in self.failed:
+            logger.warning("Sitemap %s failed: %s", url, reason)
+        broken = (
+            f"; {len(self.failed)} sitemaps could not be read, so this run cannot"
+            " tell withdrawn records"
+            if self.failed
+            else ""
+        )
+        logger.info(
+            "Sitemaps read: %d records%s into %s%s", len(self.listing), shard, store, broken
+        )

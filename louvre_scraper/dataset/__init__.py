@@ -1,0 +1,1 @@
+"""The store read back: exports, the dataset card, verify, the catalogue."""

@@ -1,0 +1,120 @@
+"""What the commands that read the mirror back share (``scrapy export``, ``verify``, ``catalogue``).
+
+They run no crawl: no reactor, no crawler process. They read FILES_STORE (and the AWS_*
+settings of an ``s3://`` one) from the project's settings and ``-s``, log as a crawl does, and
+refuse bad input in one line with exit status 2 before writing anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, NoReturn
+
+from scrapy.commands import ScrapyCommand
+from scrapy.utils.log import configure_logging
+
+from louvre_scraper.config import refuse_bad_log_level
+from louvre_scraper.dataset.reader import open_store
+from louvre_scraper.errors import BadInput, refuse
+from louvre_scraper.utils.display import format_duration
+
+if TYPE_CHECKING:
+    import argparse
+
+    from louvre_scraper.dataset.reader import Store, Tally
+    from louvre_scraper.records.filters import FilterTally
+
+logger = logging.getLogger(__name__)
+
+
+class StoreCommand(ScrapyCommand):
+    requires_project = True
+    requires_crawler_process = False
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        assert self.settings is not None
+        refuse_bad_log_level(self.settings)
+        configure_logging(self.settings)
+
+    def bad_input(self, message: str) -> NoReturn:
+        refuse(BadInput(message))
+        raise AssertionError  # refuse() does not return
+
+    def open_store(self) -> Store:
+        """FILES_STORE, opened for reading, or a refusal in one line."""
+        assert self.settings is not None
+        try:
+            return open_store(self.settings)
+        except BadInput as error:
+            refuse(error)
+            raise AssertionError from None
+
+    def warn_damaged(self, tally: Tally) -> None:
+        """One line for the stored records that could not be read, left out of the pass."""
+        if tally.damaged:
+            logger.warning(
+                "%d stored records are not records and were left out (scrapy verify names"
+                " them): %s",
+                len(tally.damaged),
+                ", ".join(tally.damaged[:5]) + (", ..." if len(tally.damaged) > 5 else ""),
+            )
+
+    def ticker(self, store: Store, unit: str) -> Ticker:
+        """Progress over the store's records (counted first: one listing of their folder)."""
+        total = sum(1 for _ in store.record_paths(ordered=False))
+        return Ticker(total, unit, store.config.logstats_interval)
+
+
+class Ticker:
+    """A progress line every LOGSTATS_INTERVAL seconds (0: none), as a crawl's; *total* 0
+    when it is not known."""
+
+    def __init__(self, total: int, unit: str, interval: float):
+        self.total = total
+        self.unit = unit
+        self.interval = interval
+        self.started = self.last = time.monotonic()
+
+    def tick(self, done: int, doing: str) -> None:
+        now = time.monotonic()
+        if not self.interval or now - self.last < self.interval:
+            return
+        self.last = now
+        rate = done / (now - self.started)
+        if not self.total:  # a pass whose size is not known beforehand
+            logger.info("%s: %d %s | %.0f %s/s", doing, done, self.unit, rate, self.unit)
+            return
+        eta = format_duration((self.total - done) / rate) if rate else "unknown"
+        logger.info(
+            "%s: %d/%d %s (%.1f%%) | %.0f %s/s | ETA %s",
+            doing,
+            done,
+            self.total,
+            self.unit,
+            100 * done / max(self.total, 1),
+            rate,
+            self.unit,
+            eta,
+        )
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+
+def options(wanted: FilterTally) -> str:
+    """The filters as given on the command line: ``--collection 'peintures'``."""
+    return " ".join(f"--{name} {value!r}" for name, value in wanted.wanted.items())
+
+
+def nothing_kept(tally: Tally, wanted: FilterTally, store: Store) -> str:
+    """The one line for an export that would be empty: which filter, and what it saw."""
+    if not wanted.wanted:
+        return (
+            f"bad setting FILES_STORE={store.name!r}:"
+            f" none of its {tally.records} records can be read"
+        )
+    seen = "; ".join(wanted.told(name) for name in wanted.wanted)
+    return f"bad option {options(wanted)}: keeps none of the {tally.records} records; {seen}"

@@ -1,0 +1,256 @@
+"""Is the mirror whole? Every record parses, every image its record lists is there and whole by
+its ends (first and last bytes), and (with a manifest) every file, byte for byte, is what it was.
+
+Two passes, both streaming, so memory stays flat in the size of the store (but for the arks
+seen, one small int each): the records, each with its images' files (as
+:mod:`louvre_scraper.dataset.reader` finds them); then every file of the store, in the store's own
+order (:func:`~louvre_scraper.store.layout.path_order`), for the files no record names and for the
+checksums. The manifest is BagIt's (``manifest-sha256.txt``, ``sha256  path`` a line, paths
+relative to the store, sorted the same way), so the comparison is a merge of two sorted lists.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import posixpath
+import string
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from louvre_scraper.bodies.images import IMAGE_ENDS
+from louvre_scraper.collection.arks import ark_number
+from louvre_scraper.dataset.reader import image_stem, read_records
+from louvre_scraper.errors import BadInput
+from louvre_scraper.store.layout import path_order, template_regex
+
+if TYPE_CHECKING:
+    import re
+    from collections.abc import Callable, Iterable, Iterator
+
+    Entries = Callable[[], Iterator[tuple[str, str]]]
+
+    from louvre_scraper.dataset.reader import Store
+
+MANIFEST = "manifest-sha256.txt"
+PROBLEMS = ("damaged", "missing", "differs")  # what makes a mirror not whole
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # one of PROBLEMS, or "unreferenced" / "unlisted" (told apart, not errors)
+    path: str  # in the store
+    why: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.kind} ({self.why})"
+
+
+@dataclass
+class Tally:
+    records: int = 0
+    images: int = 0
+    files: int = 0  # every file of the store (second pass)
+    counts: dict[str, int] = field(default_factory=dict)
+    manifest: str = ""  # what was done with the manifest: "", "written", "compared", ...
+
+    def add(self, finding: Finding) -> Finding:
+        self.counts[finding.kind] = self.counts.get(finding.kind, 0) + 1
+        return finding
+
+    @property
+    def whole(self) -> bool:
+        return not any(self.counts.get(kind) for kind in PROBLEMS)
+
+
+class Verification:
+    """One verification of a store: the first pass, then the second; findings as they come."""
+
+    def __init__(self, store: Store, checksums: bool = False):
+        self.store = store
+        self.checksums = checksums
+        self.tally = Tally()
+        # What the first pass saw, for the second: arks with a stored record (ints: small),
+        # and the images found in a folder shared by all arks (if the template makes one).
+        self.seen: set[int] = set()
+        self.named: set[str] = set()
+        # Read (and checked) before anything else: a bad manifest is bad input.
+        self.listed = manifest_entries(store) if checksums else None
+
+    def records(self, tick: Callable[[int], None]) -> Iterator[Finding]:
+        """First pass: each record parses, each image it lists is stored and whole."""
+        store, tally = self.store, self.tally
+        shared_folder = "{ark" not in posixpath.dirname(store.config.image_template)
+        for stored in read_records(store):
+            tally.records += 1
+            tick(tally.records)
+            self.seen.add(ark_number(stored.ark))
+            if stored.record is None:
+                yield tally.add(Finding("damaged", stored.path, "not a record"))
+                continue
+            for image in stored.images:
+                tally.images += 1
+                if image.path is None:
+                    where = image_stem(store.config, stored.ark, image.stem) + ".*"
+                    why = f"image {image.ref.position} of {stored.path}, {image.ref.url}"
+                    yield tally.add(Finding("missing", where, why))
+                    continue
+                if shared_folder:
+                    self.named.add(image.path)
+                if not store.inventory.looks_whole(image.path, IMAGE_ENDS):
+                    why = "its bytes are not a whole image"
+                    yield tally.add(Finding("damaged", image.path, why))
+            for path in stored.unnamed:
+                yield tally.add(Finding("unreferenced", path, f"in the folder of {stored.path}"))
+
+    def files(self, tick: Callable[[int], None] = lambda done: None) -> Iterator[Finding]:
+        """Second pass: files that no record names; with checksums, the manifest: written
+        when there is none and the mirror is whole, else compared."""
+        tally = self.tally
+        if not self.checksums or (self.listed is None and not tally.whole):
+            if self.checksums:
+                tally.manifest = f"{MANIFEST} not written: the mirror is not whole"
+            for path in self._paths(tick):
+                finding = self._told_apart(path)
+                if finding:
+                    yield finding
+            return
+        pending: list[Finding] = []  # files no record names, met while hashing
+
+        def hashed() -> Iterator[tuple[str, str]]:
+            for path in self._paths(tick):
+                finding = self._told_apart(path)
+                if finding:
+                    pending.append(finding)
+                yield path, sha256(self.store, path)
+
+        if self.listed is None:
+            written = write_manifest(self.store, hashed())
+            yield from pending
+            tally.manifest = f"{MANIFEST} written: {written} files"
+            return
+        for finding in compare(hashed(), self.listed()):
+            yield from pending
+            pending.clear()
+            yield tally.add(finding)
+        yield from pending
+        tally.manifest = f"compared with {MANIFEST}"
+
+    def _paths(self, tick: Callable[[int], None]) -> Iterator[str]:
+        for path in self.store.inventory.paths() or ():
+            if path != MANIFEST:
+                self.tally.files += 1
+                tick(self.tally.files)
+                yield path
+
+    @functools.cached_property
+    def _patterns(self) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+        folder = posixpath.dirname(self.store.config.image_template)
+        ark_folder = template_regex(folder) if "{ark" in folder else None
+        return template_regex(self.store.config.record_template), ark_folder
+
+    def _told_apart(self, path: str) -> Finding | None:
+        record, ark_folder = self._patterns
+        if record.match(path) or path in self.named:
+            return None
+        match = ark_folder.match(posixpath.dirname(path)) if ark_folder else None
+        if match and ark_number(match["ark"]) in self.seen:
+            return None  # judged with its record in the first pass
+        return self.tally.add(Finding("unreferenced", path, "no record names it"))
+
+
+def sha256(store: Store, path: str) -> str:
+    digest = hashlib.sha256()
+    try:
+        for chunk in store.inventory.chunks(path):
+            digest.update(chunk)
+    except OSError:
+        return ""  # vanished or unreadable: differs from any manifest entry
+    return digest.hexdigest()
+
+
+# -- the manifest ----------------------------------------------------------------------------
+
+# BagIt 1.0 (RFC 8493, 2.1.3): CR, LF and % in a path are percent-encoded.
+_ENCODE = {"%": "%25", "\n": "%0A", "\r": "%0D"}
+
+
+def encode_path(path: str) -> str:
+    return "".join(_ENCODE.get(c, c) for c in path)
+
+
+def decode_path(text: str) -> str:
+    return text.replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%")
+
+
+def write_manifest(store: Store, entries: Iterable[tuple[str, str]]) -> int:
+    """Write ``manifest-sha256.txt`` in the store (atomically); the number of files in it."""
+    count = 0
+
+    def lines() -> Iterator[bytes]:
+        nonlocal count
+        for path, digest in entries:
+            count += 1
+            yield f"{digest}  {encode_path(path)}\n".encode()
+
+    store.inventory.write_chunks(MANIFEST, lines())
+    return count
+
+
+def manifest_entries(store: Store) -> Entries | None:
+    """The manifest's ``(path, sha256)`` entries in :func:`path_order`, read as they are
+    needed (None: there is no manifest yet); BadInput when a line is not ``sha256  path``."""
+    if MANIFEST not in store.inventory.folder(""):
+        return None
+
+    def entries() -> Iterator[tuple[str, str]]:
+        for number, line in enumerate(_lines(store.inventory.chunks(MANIFEST)), 1):
+            if not line.strip():
+                continue
+            digest, _, path = line.strip().partition(" ")
+            path = path.strip()
+            if len(digest) != 64 or not set(digest) <= HEX or not path:
+                raise BadInput(f"{MANIFEST} line {number} is not 'sha256  path': {line[:80]!r}")
+            yield decode_path(path), digest.lower()
+
+    previous: list[str] = []
+    for path, _ in entries():  # one pass to check the order; ours is always sorted
+        key = path_order(path)
+        if key < previous:  # another tool's manifest: sorted here, in memory
+            ordered = sorted(entries(), key=lambda entry: path_order(entry[0]))
+            return lambda: iter(ordered)
+        previous = key
+    return entries
+
+
+HEX = frozenset(string.hexdigits)
+
+
+def _lines(chunks: Iterable[bytes]) -> Iterator[str]:
+    rest = b""
+    for chunk in chunks:
+        *lines, rest = (rest + chunk).split(b"\n")
+        for line in lines:
+            yield line.decode("utf-8", "replace")
+    if rest.strip():
+        yield rest.decode("utf-8", "replace")
+
+
+def compare(
+    found: Iterable[tuple[str, str]], listed: Iterable[tuple[str, str]]
+) -> Iterator[Finding]:
+    """Merge the store's files with the manifest's, both in :func:`path_order`."""
+    found_it, listed_it = iter(found), iter(listed)
+    have, want = next(found_it, None), next(listed_it, None)
+    while have is not None or want is not None:
+        if want is None or (have is not None and path_order(have[0]) < path_order(want[0])):
+            assert have is not None
+            yield Finding("unlisted", have[0], f"not in {MANIFEST}")
+            have = next(found_it, None)
+        elif have is None or path_order(want[0]) < path_order(have[0]):
+            yield Finding("missing", want[0], f"listed in {MANIFEST}, not in the store")
+            want = next(listed_it, None)
+        else:
+            if have[1] != want[1]:
+                yield Finding("differs", have[0], f"its sha256 is not the one in {MANIFEST}")
+            have, want = next(found_it, None), next(listed_it, None)

@@ -1,0 +1,1 @@
+"""Downloader middlewares: fetch policy, body judge, retry, robots.txt, reachability."""

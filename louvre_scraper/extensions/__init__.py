@@ -1,0 +1,1 @@
+"""Extensions: progress, summary, the quiet log, secret redaction, the feed storage."""

@@ -1,0 +1,1 @@
+"""Item pipelines: storing what the spiders received."""

@@ -1,0 +1,228 @@
+"""Store the bodies the spiders received in FILES_STORE: zips, records' .json and images.
+
+A :class:`~scrapy.pipelines.files.FilesPipeline` subclass that reuses its stores (local,
+``s3://``, ``gs://``, ``ftp://``), their settings (AWS_*, FILES_STORE_S3_ACL, ...) and its
+``file_path`` hook, but downloads nothing itself: the spider's own request already went through
+the scheduler and every downloader middleware (retry, redirect, robots.txt, concurrency), and
+the zip it got is in the item. Stock FilesPipeline would fetch each URL a second time outside
+the scheduler, keep a result per URL in memory forever and log each 404 three times.
+
+It is the store's one owner (found with ``crawler.get_item_pipeline``): it opens the look-up
+of what the store holds (:meth:`open_inventory`), writes every file in it, and the lists
+beside it (failed, obsolete), and prunes. A file it could not store is told by the
+:data:`~louvre_scraper.contract.file_not_stored` signal, or, when the whole store is broken,
+by :func:`~louvre_scraper.exitstatus.stop_crawl`; nothing calls back into the spider.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from io import BytesIO
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from scrapy.exceptions import DropItem
+from scrapy.pipelines.files import FilesPipeline, FilesStoreProtocol
+from scrapy.utils.defer import ensure_awaitable
+
+from louvre_scraper.config import LouvreConfig, config_of
+from louvre_scraper.contract import ID_META, CollectionStats, Status, ZipStats, file_not_stored
+from louvre_scraper.exitstatus import STORE_FULL, stop_crawl
+from louvre_scraper.items import ArtworkRecord
+from louvre_scraper.store.failed import FailedList, write_failed_list
+from louvre_scraper.store.failure import store_failure
+from louvre_scraper.store.inventory import inventory_of
+from louvre_scraper.store.layout import contained, file_path
+from louvre_scraper.store.local import AtomicFSFilesStore
+from louvre_scraper.store.obsolete import Obsolete, obsolete_list_path
+from louvre_scraper.utils.offload import offload
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.pipelines.media import MediaPipeline
+    from typing_extensions import Self
+
+    from louvre_scraper.contract import Shard
+    from louvre_scraper.items import ArtworkZip
+    from louvre_scraper.store.inventory import Inventory
+
+logger = logging.getLogger(__name__)
+
+ZIP_HEADERS = {"Content-Type": "application/zip"}
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A file the store took: its MD5 when checksums are on."""
+
+    checksum: str | None
+
+
+def md5_hex(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()  # noqa: S324 - the checksum FilesPipeline reports
+
+
+class LouvreFilesPipeline(FilesPipeline):
+    STORE_SCHEMES: ClassVar[dict[str, type[FilesStoreProtocol]]] = {
+        **FilesPipeline.STORE_SCHEMES,
+        "": AtomicFSFilesStore,
+        "file": AtomicFSFilesStore,
+    }
+
+    config: LouvreConfig
+    store_broken: bool = False  # the store took no more files: stop writing to it
+    inventory: Inventory | None = None  # what the store holds: open_inventory
+    failed_list: FailedList | None = None  # where this run's failed list went
+    obsolete: Obsolete  # what this run found the collection no longer lists
+    obsolete_file: Path | None = None  # where the obsolete list is (a local store)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        config = config_of(crawler)
+        cls._update_stores(crawler.settings)
+        pipeline = cls(config.files_store, crawler=crawler)
+        pipeline.config = config
+        pipeline.obsolete = Obsolete()
+        return pipeline
+
+    # -- what the store holds, and the lists beside it ---------------------------------------
+
+    async def open_inventory(self) -> Inventory:
+        """The look-up of what the store holds (one listing for S3), opened once; BadInput
+        when it cannot be (e.g. an S3 bucket that does not exist)."""
+        if self.inventory is None:
+            inventory = inventory_of(self.config, self.store, self.spiderinfo)
+            await inventory.load()
+            self.inventory = inventory
+        return self.inventory
+
+    async def find_withdrawn(self, withdrawn: Callable[[str], bool]) -> int:
+        """Note the stored records and images whose ark is *withdrawn*; the records' count."""
+        assert self.inventory is not None
+        return await self.obsolete.find_withdrawn(self.inventory, self.config, withdrawn)
+
+    def settle_obsolete(self, shard: Shard, prune: bool) -> None:
+        """Merge this run's obsolete files with the list's, prune if *prune*, count them."""
+        assert self.inventory is not None
+        stats = self.crawler.stats
+        listed = self.obsolete.settle(self.inventory, self.config, shard, prune)
+        stats.set_value(CollectionStats.OBSOLETE, len(listed))
+        stats.set_value(CollectionStats.PRUNED, self.obsolete.pruned)
+        if self.obsolete.prune_refused:
+            stats.set_value(CollectionStats.PRUNE_REFUSED, self.obsolete.prune_refused)
+        self.obsolete_file = obsolete_list_path(self.config, shard)
+
+    def list_failed(self, shard: Shard, stem: str, failed: list[Any]) -> None:
+        """Rewrite the failed list beside the store (``stem``: ``failed-ids``, ``failed``)."""
+        self.failed_list = write_failed_list(self.config, shard, stem, failed)
+
+    def file_path(
+        self,
+        request: Request,
+        response: Response | None = None,
+        info: MediaPipeline.SpiderInfo | None = None,
+        *,
+        item: Any = None,
+    ) -> str:
+        artwork_id = item["id"] if item is not None else request.meta[ID_META]
+        return file_path(self.config, artwork_id)
+
+    def _checksum(self, body: bytes) -> str | None:
+        return md5_hex(body) if self.config.checksums else None
+
+    async def persist(self, path: str, body: bytes, headers: dict[str, str]) -> str | None:
+        """Store *body* at *path* (atomically on disk); its MD5 when checksums are on."""
+        if self.store_broken:
+            raise OSError("the store took no more files")
+        contained(path)  # nothing is ever written outside FILES_STORE
+        checksum = await offload(len(body), self._checksum, body)
+        await ensure_awaitable(
+            self.store.persist_file(path, BytesIO(body), self.spiderinfo, headers=headers)
+        )
+        return checksum
+
+    async def process_item(self, item: Any) -> Any:
+        if isinstance(item, ArtworkRecord):
+            return await self.process_record(item)
+        return await self.process_zip(item)
+
+    async def process_record(self, item: ArtworkRecord) -> ArtworkRecord:
+        """The record's .json, last: its images were stored as they arrived
+        (:meth:`store_image`), so a stored record means its images were done.
+        DropItem when the store did not take it (told by :data:`file_not_stored`)."""
+        body: bytes | None = item.pop("body", None)
+        if body is not None:
+            await self._persist_part(item["arkId"], "record", item["url"], item["path"], body)
+        if item["status"] == Status.FILTERED:  # stored for a later run, but not what was asked for
+            raise DropItem(f"{item['arkId']}: filtered out", log_level="DEBUG")
+        return item
+
+    async def store_image(self, ark: str, url: str, path: str, data: bytes) -> Stored | None:
+        """Store one image of record *ark* as it arrives, handed down by the spider (its
+        record's item waits for its last image); None when the store did not take it (told
+        by :data:`file_not_stored`, said once here)."""
+        try:
+            return Stored(await self._persist_part(ark, "image", url, path, data))
+        except DropItem:
+            return None
+
+    async def _persist_part(
+        self, ark: str, kind: str, url: str, path: str, data: bytes
+    ) -> str | None:
+        """Store one image or a record's .json; a failure (DropItem) is told by
+        :data:`file_not_stored`, said once here."""
+        try:
+            checksum = await self.persist(path, data, JSON_HEADERS if kind == "record" else {})
+        except Exception as exc:
+            self._not_stored(ark, url, kind)
+            raise self._store_failed(f"Record {ark}", path, exc) from exc
+        if kind == "image":  # a record is counted once its fate is known (the spider's ledger)
+            self.crawler.stats.inc_value(CollectionStats.IMAGES_STORED)
+        self.crawler.stats.inc_value(CollectionStats.BYTES, len(data))
+        return checksum
+
+    async def process_zip(self, item: ArtworkZip) -> ArtworkZip:
+        stats = self.crawler.stats
+        assert stats is not None
+        if item.get("status") == Status.UPTODATE:
+            return item
+        body: bytes = item.pop("body")
+        path = file_path(self.config, item["id"])
+        try:
+            checksum = await self.persist(path, body, ZIP_HEADERS)
+        except Exception as exc:
+            self._not_stored(item["id"], item["url"], "zip")
+            raise self._store_failed(f"ID {item['id']}", path, exc) from exc
+        item.update(path=path, checksum=checksum, size=len(body), status=Status.DOWNLOADED)
+        stats.inc_value(ZipStats.STORED)
+        stats.inc_value(ZipStats.BYTES, len(body))
+        logger.debug("ID %s: stored %s (%d bytes)", item["id"], path, len(body))
+        return item
+
+    def _not_stored(self, key: Any, url: str, kind: str) -> None:
+        """Tell that a file was not stored: the spider counts it as failed for good."""
+        self.crawler.signals.send_catch_log(file_not_stored, key=key, url=url, kind=kind)
+
+    def _store_failed(self, what: str, path: str, exc: Exception) -> DropItem:
+        """Say why *path* was not stored; when the whole store is broken, stop the crawl,
+        once. The item is dropped, quietly: this line says it."""
+        whole_store = store_failure(exc)
+        if whole_store is not None and not self.store_broken:
+            self.store_broken = True
+            store = self.config.files_store
+            if self.config.is_local_store:
+                store = str(self.config.local_store_dir.absolute())
+            stop_crawl(self.crawler, STORE_FULL, f"cannot write to {store}: {whole_store}")
+        elif self.store_broken:
+            logger.debug("%s: not stored, the store is broken", what)
+        else:
+            logger.error("%s: could not store %s: %s", what, path, exc)
+        # Scrapy's "Dropped:" WARNING would repeat the line above.
+        return DropItem(f"store failed for {path}", log_level="DEBUG")

@@ -1,0 +1,1 @@
+"""The one owner of FILES_STORE: atomic writes, local and S3 stores, paths, inventories, lists."""

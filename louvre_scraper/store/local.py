@@ -1,0 +1,169 @@
+"""A local FILES_STORE: FilesPipeline's store made atomic on disk, and the look-up of what it
+holds.
+
+Scrapy's ``FSFilesStore`` writes each file in place, so a crash mid-write leaves a truncated
+file that looks up to date on the next run. :class:`AtomicFSFilesStore` writes a temporary file
+beside the target and renames it (:mod:`louvre_scraper.store.atomic`), in a thread."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import TYPE_CHECKING, Any
+
+from scrapy.pipelines.files import FSFilesStore
+from scrapy.utils.asyncio import run_in_thread
+
+from louvre_scraper.bodies.zips import ZIP_ENDS
+from louvre_scraper.store.atomic import (
+    _PARTIAL_RE,
+    remove_partials,
+    write_atomically,
+    write_chunks,
+)
+from louvre_scraper.store.entries import FolderEntry, StoredZip, md5_file
+from louvre_scraper.store.layout import contained
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+    from io import BytesIO
+    from pathlib import Path
+
+    from scrapy.pipelines.media import MediaPipeline
+
+    from louvre_scraper.bodies.ends import Ends
+
+
+logger = logging.getLogger(__name__)
+
+
+class AtomicFSFilesStore(FSFilesStore):
+    """``FSFilesStore`` that writes through a temporary name and a rename, in a thread: the
+    writer's fsyncs are a wait of about a millisecond even for a small file, longer than the
+    thread hop (:mod:`louvre_scraper.store.atomic`)."""
+
+    async def persist_file(  # type: ignore[override]
+        self,
+        path: str | os.PathLike[str],
+        buf: BytesIO,
+        info: MediaPipeline.SpiderInfo,
+        meta: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        data = buf.getvalue()
+        await run_in_thread(write_atomically, self._get_filesystem_path(path), data)
+
+
+class LocalInventory:
+    """What a local store holds: one ``stat`` and two small reads per file, no hashing."""
+
+    def __init__(self, basedir: Path):
+        self.basedir = basedir
+
+    async def load(self) -> None:
+        removed = await run_in_thread(remove_partials, self.basedir) if self.basedir.is_dir() else 0
+        if removed:
+            logger.info("Removed %d partial files left by an interrupted run", removed)
+
+    async def find(self, path: str, ends: Ends = ZIP_ENDS) -> StoredZip | None:
+        try:
+            stat = (self.basedir / path).stat()
+        except OSError:
+            return None
+        if stat.st_size < 22 or not self.looks_whole(path, ends):
+            return None
+        return StoredZip(stat.st_size, None, stat.st_mtime)
+
+    def looks_whole(self, path: str, ends: Ends) -> bool:
+        """Whether the stored file's first and last bytes are those of a whole file."""
+        try:
+            with (self.basedir / path).open("rb") as f:
+                head = f.read(16)
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - ends.tail_bytes))
+                tail = f.read()
+        except OSError:
+            return False
+        return ends.looks_whole(head, tail)
+
+    def read_bytes(self, path: str) -> bytes | None:
+        """A small stored file's bytes (a record's .json), None if absent."""
+        try:
+            return (self.basedir / path).read_bytes()
+        except OSError:
+            return None
+
+    async def read(self, path: str) -> bytes | None:
+        return self.read_bytes(path)
+
+    def chunks(self, path: str) -> Iterator[bytes]:
+        """A stored file's bytes, a MiB at a time (OSError when it cannot be read)."""
+        with (self.basedir / path).open("rb") as f:
+            while chunk := f.read(1 << 20):
+                yield chunk
+
+    def write_bytes(self, path: str, data: bytes) -> None:
+        write_atomically(self.basedir / contained(path), data)
+
+    def write_chunks(self, path: str, chunks: Iterable[bytes]) -> None:
+        """A file written as its *chunks* come (a manifest of a million lines), atomically."""
+        write_chunks(self.basedir / contained(path), chunks)
+
+    def folder(self, path: str) -> dict[str, FolderEntry]:
+        """The files directly in the store's folder *path* (empty if there is none)."""
+        try:
+            with os.scandir(self.basedir / path) as entries:
+                return {
+                    entry.name: FolderEntry(stat.st_size, stat.st_mtime)
+                    for entry in entries
+                    if entry.is_file() and not _PARTIAL_RE.match(entry.name)
+                    for stat in (entry.stat(),)
+                }
+        except OSError:
+            return {}
+
+    def paths(self, under: str = "", *, ordered: bool = True) -> Iterator[str] | None:
+        """Every file in the store (or in its folder *under*), relative to it, in
+        :func:`path_order` (or in no order), as the directories are walked (a generator: a
+        store of a million files is never listed in memory at once)."""
+        return _walk(self.basedir, under.strip("/"), ordered)
+
+    def exists(self, path: str) -> bool:
+        return (self.basedir / path).exists()
+
+    def delete(self, path: str) -> None:
+        (self.basedir / path).unlink(missing_ok=True)
+
+    async def checksum(self, path: str, found: StoredZip) -> str:
+        return await run_in_thread(md5_file, self.basedir / path)
+
+
+def _walk(basedir: Path, under: str, ordered: bool = True) -> Iterator[str]:
+    """Files below *basedir*/*under* in :func:`path_order` (``os.walk`` has no order); with
+    *ordered* False, in the directories' own order, holding no listing (to count them)."""
+    folder = basedir / under if under else basedir
+    try:
+        scan = os.scandir(folder)
+    except OSError:
+        return
+    with scan:
+        if not ordered:
+            for entry in scan:
+                path = f"{under}/{entry.name}" if under else entry.name
+                if entry.is_dir():
+                    yield from _walk(basedir, path, ordered)
+                elif not _PARTIAL_RE.match(entry.name):
+                    yield path
+            return
+        # Names only (500,000 records: ~40 MB while their folder is walked), folders in a set.
+        names, dirs = [], set()
+        for entry in scan:
+            names.append(entry.name)
+            if entry.is_dir():
+                dirs.add(entry.name)
+    for name in sorted(names):
+        path = f"{under}/{name}" if under else name
+        if name in dirs:
+            yield from _walk(basedir, path, ordered)
+        elif not _PARTIAL_RE.match(name):
+            yield path
