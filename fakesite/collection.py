@@ -33,7 +33,8 @@ GETs of N chosen records/images, per URL path, fail with KIND: 429 (Retry-After 
 ``--retry-after``), 503 (Retry-After only with ``--retry-after-503``), truncate (Content-Length
 sent, half the body, connection closed), short (no Content-Length, ``Connection: close``, half
 the body), html200 (a 200 HTML "Server error" page)), ``--sitemap-fault KIND`` (same kinds, one
-chosen sub-sitemap).
+chosen sub-sitemap), ``--gzip`` (robots.txt, sitemaps and records sent with
+``Content-Encoding: gzip`` to a client whose ``Accept-Encoding`` has gzip; images never).
 
 Edition 2 against edition 1: about 1 record in 5 modified (a later date; an image replaced by a
 new one at a new URL, and/or an image added), 1 in 20 withdrawn (not listed, JSON 404) and as
@@ -69,6 +70,7 @@ a record, an image, an edition, a sitemap and a fault are is in the module of th
 from __future__ import annotations
 
 import functools
+import gzip
 import math
 import random
 import urllib.parse
@@ -118,6 +120,7 @@ class CollectionConfig:
     image_faults: tuple[tuple[str, int], ...] = ()
     sitemap_fault: str | None = None
     breaks: tuple[tuple[str, int], ...] = ()  # --break KIND[:N], see BREAKS
+    gzip: bool = False  # --gzip: robots.txt, sitemaps and records gzip-encoded when accepted
 
 
 class FakeCollection:
@@ -414,6 +417,10 @@ def request_kind(path: str) -> str:
     return "other"
 
 
+# What --gzip encodes: text (as the real site's server would).
+GZIP_KINDS = frozenset({"robots", "sitemap", "record"})
+
+
 class CollectionRoutes:
     """Mixin for ``fakesite.server.Handler``: serves the documented route and its faults."""
 
@@ -425,6 +432,7 @@ class CollectionRoutes:
         _status: int
         _sent: int
         wfile: Any
+        headers: Any  # the request's
 
         def send_response(self, code: int, message: str | None = None) -> None: ...
         def send_header(self, keyword: str, value: str) -> None: ...
@@ -459,8 +467,22 @@ class CollectionRoutes:
         elif kind == "html200":
             self._send(200, HTML_TYPE, SERVER_ERROR_PAGE)
         else:
-            self._send(answer.status, answer.content_type, body)
+            self._send(answer.status, answer.content_type, *self._encoded(path, answer))
         return True
+
+    def _encoded(self, path: str, answer: Answer) -> tuple[bytes, dict[str, str]]:
+        """The body to send and its headers: gzip-encoded with ``--gzip`` for robots.txt, the
+        sitemaps and the records, when the client accepts gzip; as it is otherwise."""
+        accepts = self.headers.get("Accept-Encoding", "") or ""
+        if (
+            not self.server.site.config.gzip
+            or answer.status != 200
+            or request_kind(path) not in GZIP_KINDS
+            or "gzip" not in accepts.lower()
+        ):
+            return answer.body, {}
+        encoded = gzip.compress(answer.body, compresslevel=6, mtime=0)
+        return encoded, {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
 
     def _documented_fault(self, path: str) -> str | None:
         kind = self.server.site.fault_for(path)

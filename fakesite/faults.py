@@ -6,11 +6,13 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import urllib.parse
 from typing import TYPE_CHECKING, Any
 
-from fakesite.answers import HTML_TYPE, SERVER_ERROR_PAGE, XML_TYPE, Answer
+from fakesite.answers import HTML_TYPE, JSON_TYPE, SERVER_ERROR_PAGE, XML_TYPE, Answer
+from fakesite.records import RECORD_RE
 from fakesite.sitemaps import SITEMAP_RE
 
 if TYPE_CHECKING:
@@ -71,8 +73,18 @@ def parse_count_fault(text: str) -> tuple[str, int]:
 # Content-Length matches); gzip with Content-Encoding: gzip; an entity bomb; bytes that are not
 # UTF-8. ``index-self``: the index lists itself. ``refuse-images:N``: every image of N records
 # answers 403. ``odd-images:N``: N records list extra images with odd urlImage values.
+# ``record-bomb:N``: N records answer a gzip bomb (Content-Encoding: gzip, RECORD_BOMB_BYTES of
+# spaces once inflated).
 SITEMAP_BREAKS = ("sitemap-html", "sitemap-cut", "sitemap-gzip", "sitemap-bomb", "sitemap-utf8")
-BREAKS = (*SITEMAP_BREAKS, "index-self", "refuse-images", "odd-images")
+BREAKS = (*SITEMAP_BREAKS, "index-self", "refuse-images", "odd-images", "record-bomb")
+RECORD_BOMB_BYTES = 64 * 1024 * 1024  # over LOUVRE_MAX_RECORD_BYTES's 4 MiB; ~64 KB gzipped
+
+
+@functools.cache
+def record_bomb() -> bytes:
+    return gzip.compress(b" " * RECORD_BOMB_BYTES, compresslevel=9, mtime=0)
+
+
 ODD_IMAGE_ENTRIES: list[dict[str, Any]] = [
     {"urlImage": "/media/cache/large/odd_relative.jpg", "position": 90, "copyright": ""},
     {"urlImage": 12345, "position": 91, "copyright": ""},
@@ -108,12 +120,17 @@ class Breaks:
         refused = refused[: breaks.get("refuse-images", 0)]
         self.refused_arks = frozenset(refused)
         self.refused_images = frozenset(i.path for a in refused for i in site.record_images(a, 1))
+        bombs = [a for a in stable if a not in self.odd_arks and a not in self.refused_arks]
+        self.bomb_arks = frozenset(bombs[: breaks.get("record-bomb", 0)])
 
     def answer(self, path: str, answer: Answer) -> tuple[Any, ...] | None:
         """The broken answer for ``path``, or None."""
         path = urllib.parse.unquote(path)
         if path in self.refused_images:
             return 403, HTML_TYPE, b"<html><body>403 Forbidden</body></html>"
+        record = RECORD_RE.fullmatch(path)
+        if record and record[1] in self.bomb_arks:
+            return 200, JSON_TYPE, record_bomb(), {"Content-Encoding": "gzip"}
         match = SITEMAP_RE.fullmatch(path)
         kind = next(
             (k for k in SITEMAP_BREAKS if match and self.kinds.get(k, -1) == int(match[1])), None

@@ -109,6 +109,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         group.add_argument(name, type=parse_count_fault, action="append", metavar=f"{{{kinds}}}:N")
     group.add_argument("--sitemap-fault", choices=COLLECTION_FAULT_KINDS, default=None)
     group.add_argument("--break", dest="breaks", type=parse_break, action="append", default=[])
+    group.add_argument(
+        "--gzip",
+        action="store_true",
+        help="robots.txt, sitemaps and records gzip-encoded for a client that accepts gzip",
+    )
 
 
 def config_from(ns: argparse.Namespace) -> CollectionConfig:
@@ -127,6 +132,7 @@ def config_from(ns: argparse.Namespace) -> CollectionConfig:
         image_faults=tuple(ns.image_fault or ()),
         sitemap_fault=ns.sitemap_fault,
         breaks=tuple(ns.breaks),
+        gzip=ns.gzip,
     )
 
 

@@ -14,6 +14,7 @@ import urllib.request
 from typing import TYPE_CHECKING
 
 from fakesite.collection import FakeCollection
+from louvre_scraper.collection.arks import ark_number
 from tests.harness import Crawl, crawl, parse_stats, start_crawl, wait_for_files
 
 if TYPE_CHECKING:
@@ -137,6 +138,87 @@ def test_first_try_faults_are_retried_until_every_body_is_whole(
     assert run.stats.get("collection/records_failed", 0) == 0
     assert "DOWNLOAD_FAIL_ON_DATALOSS" not in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_sitemaps_over_the_body_budget_are_each_fetched_once(tmp_path: Path, fake_louvre) -> None:
+    """Ten sitemaps of ~1 MB, 10 MB together, through a budget of 3 MB in flight with sitemaps
+    of at most 1.4 MB: asked two at a time, each arrives whole, none is cut and asked again
+    (asked all at once, they were: sitemaps were fetched two and three times)."""
+    args = ("--records", "20000", "--per-sitemap", "2000", "--retry-after", "0")
+    server = fake_louvre(*args)
+    fake = FakeCollection.from_args(list(args))
+    budget, largest = 3_000_000, 1_400_000
+    sizes = [len(fake.sitemap_bytes(i, server.url) or b"") for i in range(10)]
+    assert sum(sizes) > budget and max(sizes) < largest  # the case: the whole over the budget
+
+    run = collect(
+        tmp_path / "store",
+        server,
+        *("-a", "shard=0/200", "-a", "images=none"),  # the walk is what is tested
+        LOUVRE_MAX_BYTES_IN_FLIGHT=str(budget),
+        LOUVRE_MAX_SITEMAP_BYTES=str(largest),
+    )
+
+    assert run.returncode == 0, run.stderr
+    sitemaps = gets(server, "sitemap")
+    assert sorted(sitemaps) == [*sorted(fake.sitemap_paths()), "/sitemap.xml"]
+    assert set(sitemaps.values()) == {1}, sitemaps
+    assert run.stats["collection/sitemaps"] == 11
+    in_shard = [ark for ark in fake.served_arks() if ark_number(ark) % 200 == 0]
+    assert run.stats["collection/records_stored"] == len(in_shard) > 0
+
+
+def test_compressed_records_and_sitemaps_are_stored_as_the_plain_json(
+    tmp_path: Path, fake_louvre
+) -> None:
+    """The site gzips its text when asked: robots.txt, the index, the sitemaps and the records
+    come compressed, the store holds the decoded bytes, byte for byte the plain .json; the
+    images are asked as before (identity)."""
+    server = fake_louvre(*SERVER, "--gzip")
+    fake = FakeCollection.from_args([*SERVER, "--gzip"])
+
+    run = collect(tmp_path / "store", server)
+
+    assert run.returncode == 0, run.stderr
+    assert run.files() == expected_files(fake, server.url)
+    answered = [r for r in server.log()["requests"] if r["method"] == "GET" and r["status"] == 200]
+    sent = collections.Counter()
+    for r in answered:
+        sent[r["kind"]] += r["bytes"]
+    plain_records = sum(len(fake.record_bytes(a, server.url) or b"") for a in fake.served_arks())
+    plain_sitemaps = len(fake.sitemap_index_bytes(server.url)) + sum(
+        len(fake.sitemap_bytes(i, server.url) or b"") for i in range(len(fake.sitemap_paths()))
+    )
+    assert sent["record"] < plain_records * 0.6  # gzip on the wire
+    assert sent["sitemap"] < plain_sitemaps * 0.3
+    images = expected_files(fake, server.url)
+    assert sent["image"] == sum(len(b) for p, b in images.items() if p.startswith("images/"))
+    assert run.stats["httpcompression/response_count"] == len(
+        [r for r in answered if r["kind"] in ("robots", "sitemap", "record")]
+    )
+
+
+def test_a_decompression_bomb_on_a_record_is_refused_by_name(tmp_path: Path, fake_louvre) -> None:
+    server = fake_louvre(*SERVER, "--break", "record-bomb:1")
+    fake = FakeCollection.from_args([*SERVER, "--break", "record-bomb:1"])
+    (bomb,) = fake._breaks.bomb_arks
+
+    run = collect(tmp_path / "store", server)
+
+    assert run.returncode == 3, run.stderr  # some failed
+    url = f"{server.url}/ark:/53355/{bomb}.json"
+    said = [line for line in run.lines("WARNING") if f"record {bomb}:" in line]
+    assert len(said) == 1, run.lines("WARNING")
+    assert said[0].endswith(
+        f"record {bomb}: refused {url} — its body is over the limit once decompressed"
+        " (LOUVRE_MAX_RECORD_BYTES=4194304, raise it to fetch)"
+    )
+    assert "exceeded DOWNLOAD_MAXSIZE" not in run.stderr  # Scrapy's own line, dropped
+    assert "Traceback" not in run.stderr
+    files = run.files()
+    assert f"records/{bomb}.json" not in files and not any(f"/{bomb}/" in f for f in files)
+    assert gets(server, "record")[f"/ark:/53355/{bomb}.json"] == 1  # a refusal: not retried
+    assert run.stats["collection/records_failed"] == 1
 
 
 def test_a_rerun_fetches_nothing_it_holds(tmp_path: Path, fake_louvre) -> None:

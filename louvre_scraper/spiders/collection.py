@@ -34,7 +34,7 @@ from louvre_scraper.collection.plan import (
     RecordPlan,
     Wanted,
 )
-from louvre_scraper.collection.sitemaps import SitemapWalk
+from louvre_scraper.collection.sitemaps import SitemapWalk, sitemap_slots
 from louvre_scraper.contract import (
     ARK_META,
     FAILED_STAT,
@@ -202,6 +202,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             max_size=spider.config.max_sitemap_bytes,
             max_urls=spider.config.max_sitemap_urls,
             fallback_url=f"{spider.config.base_url}/sitemap.xml",
+            slots=sitemap_slots(spider.config.max_bytes_in_flight, spider.config.max_sitemap_bytes),
         )
         crawler.signals.connect(spider._item_stored, signal=signals.item_scraped)
         crawler.signals.connect(spider._item_dropped, signal=signals.item_dropped)
@@ -212,7 +213,12 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         """Built on first use: the store is open by then."""
         if self._plan is None:
             self._plan = Planner(
-                self.config, self.inventory, self.pipeline.obsolete, self._stats(), self.wanted
+                self.config,
+                self.inventory,
+                self.pipeline.obsolete,
+                self._stats(),
+                self.wanted,
+                changes=self.pipeline.changes,
             )
         return self._plan
 
@@ -252,6 +258,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         await self.open_store()
+        self.pipeline.log_changes(self.shard)  # this run's change log, written at its close
         first = self.config.sitemap_url or f"{self.config.base_url}/robots.txt"
         logger.info("Reading the sitemaps from %s", first)
         yield self.walk.first_request(first)
@@ -410,7 +417,9 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             return None
         fetch = record.fetches[index]
         path = image_path(self.config, ark, fetch.stem, image_extension(body) or "")
-        stored = await self.pipeline.store_image(ark, fetch.ref.url, path, body)
+        stored = await self.pipeline.store_image(
+            ark, fetch.ref.url, path, body, replaces=fetch.replaces
+        )
         if stored is None:  # the store did not take it: told by file_not_stored, said there
             return self._image_done(ark, index, status=Status.FAILED)
         entry = record.item["images"][index]
