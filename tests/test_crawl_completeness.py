@@ -10,6 +10,7 @@ import subprocess
 import time
 from typing import TYPE_CHECKING
 
+from fakesite.collection import FakeCollection
 from louvre_scraper.exitstatus import (
     EXIT_BAD_INPUT,
     EXIT_COMPLETE,
@@ -17,7 +18,6 @@ from louvre_scraper.exitstatus import (
     EXIT_SOME_FAILED,
     EXIT_STOPPED,
 )
-from tests.fake_collection import FakeCollection
 from tests.harness import Crawl, parse_stats, start_crawl
 from tests.test_crawl_collection import FAST, SERVER, collect, expected_files, gets
 
@@ -86,7 +86,7 @@ def test_hostile_sitemaps_end_the_walk_each_read_once(tmp_path: Path, fake_louvr
     warnings = "\n".join(run.lines("WARNING"))
     assert f"Sitemap {sitemap_url(server.url, 0)} failed: XML error" in warnings
     assert f"Sitemap {sitemap_url(server.url, 2)} failed: XML error" in warnings
-    # The gzip sitemap (Content-Encoding: gzip, not decompressed on the way) is read.
+    # The gzip sitemap (Content-Encoding: gzip) is read.
     files = run.files()
     assert all(f"records/{ark}.json" in files for ark in fake.sitemap_arks(4))
     assert run.stats["collection/sitemaps"] == 4  # the index, 1, 3 and 4
