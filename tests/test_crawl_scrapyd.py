@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.fake_collection import FakeCollection
-from tests.fake_louvre import Collection, zip_bytes
+from fakesite.collection import FakeCollection
+from fakesite.zips import Collection, zip_bytes
 from tests.harness import ROOT, Crawl, extra_settings, parse_stats
 from tests.test_crawl_s3 import REGION, S3, SECRET, offline_aws_env, running_moto
 
