@@ -110,6 +110,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--sitemap-fault", choices=COLLECTION_FAULT_KINDS, default=None)
     group.add_argument("--break", dest="breaks", type=parse_break, action="append", default=[])
     group.add_argument(
+        "--validators",
+        action="store_true",
+        help="records carry ETag and Last-Modified and answer 304 to a conditional GET",
+    )
+    group.add_argument("--latency", type=float, default=0.0, metavar="SECONDS")
+    group.add_argument(
         "--gzip",
         action="store_true",
         help="robots.txt, sitemaps and records gzip-encoded for a client that accepts gzip",
@@ -133,6 +139,8 @@ def config_from(ns: argparse.Namespace) -> CollectionConfig:
         sitemap_fault=ns.sitemap_fault,
         breaks=tuple(ns.breaks),
         gzip=ns.gzip,
+        validators=ns.validators,
+        latency=ns.latency,
     )
 
 

@@ -47,3 +47,5 @@ class ArtworkRecord(scrapy.Item):
     status = scrapy.Field()  # a Status: DOWNLOADED, or UPTODATE when the stored record was current
     # The record's .json as served, from the spider to the pipeline only: the pipeline removes it.
     body = scrapy.Field()
+    # The validators the site sent with it (Validators), spider to pipeline only, as body.
+    validators = scrapy.Field()

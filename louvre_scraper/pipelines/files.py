@@ -44,9 +44,16 @@ from louvre_scraper.store.changes import (
 from louvre_scraper.store.failed import FailedList, write_failed_list
 from louvre_scraper.store.failure import store_failure
 from louvre_scraper.store.inventory import inventory_of
-from louvre_scraper.store.layout import changes_path, contained, file_path, template_regex
+from louvre_scraper.store.layout import (
+    changes_path,
+    contained,
+    file_path,
+    state_path,
+    template_regex,
+)
 from louvre_scraper.store.local import AtomicFSFilesStore
 from louvre_scraper.store.obsolete import Obsolete, obsolete_list_path
+from louvre_scraper.store.state import RecordState, now
 from louvre_scraper.utils.offload import offload
 
 if TYPE_CHECKING:
@@ -59,6 +66,7 @@ if TYPE_CHECKING:
     from scrapy.pipelines.media import MediaPipeline
     from typing_extensions import Self
 
+    from louvre_scraper.collection.plan import Validators
     from louvre_scraper.contract import Shard
     from louvre_scraper.items import ArtworkZip
     from louvre_scraper.store.inventory import Inventory
@@ -224,13 +232,37 @@ class LouvreFilesPipeline(FilesPipeline):
         (:meth:`store_image`), so a stored record means its images were done.
         DropItem when the store did not take it (told by :data:`file_not_stored`)."""
         body: bytes | None = item.pop("body", None)
+        validators = item.pop("validators", None)
         if body is not None:
             await self._persist_part(item["arkId"], "record", item["url"], item["path"], body)
             if self.changes is not None:
                 self.changes.record_stored(item["arkId"], item["path"], item["url"], body)
+            await self._store_validators(item["arkId"], validators)
         if item["status"] == Status.FILTERED:  # stored for a later run, but not what was asked for
             raise DropItem(f"{item['arkId']}: filtered out", log_level="DEBUG")
         return item
+
+    async def _store_validators(self, ark: str, validators: Validators | None) -> None:
+        """The validators the site sent with the record's .json just stored, kept in the
+        store's state of the record (:mod:`louvre_scraper.store.state`), for the next run's
+        conditional request; stale ones dropped when the site sent none. Only the validators
+        are written here: the state's other fields are kept as they were."""
+        path = state_path(ark)
+        stored = await self.inventory.read(path) if self.inventory is not None else None
+        previous = RecordState.from_bytes(stored, ark)
+        etag = validators.etag if validators is not None else None
+        last_modified = validators.last_modified if validators is not None else None
+        kept = (previous.etag, previous.last_modified) if previous else (None, None)
+        if (etag, last_modified) == kept:
+            return  # nothing new to keep (a site without validators: no state written)
+        state = previous or RecordState(ark)
+        state.url = self.config.record_url(ark)
+        state.fetched = now()
+        state.etag, state.last_modified = etag, last_modified
+        try:
+            await self.persist(path, state.to_bytes(), JSON_HEADERS)
+        except Exception as exc:  # noqa: BLE001 - said once; the next run asks unconditionally
+            self._store_failed(f"Record {ark}", path, exc)
 
     async def store_image(
         self, ark: str, url: str, path: str, data: bytes, *, replaces: str | None = None
