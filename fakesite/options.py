@@ -38,6 +38,7 @@ class Config:
     refuse: int | None = None
     robots_forbid: bool = False
     log_file: str | None = None
+    port: int = 0  # --port: 0 is a free one; the bench restarts a site on the same port
     exec_cmd: tuple[str, ...] = ()
     documented: CollectionConfig = field(default_factory=CollectionConfig)
 
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--refuse", type=int, default=None, metavar="STATUS")
     p.add_argument("--robots-forbid", action="store_true")
     p.add_argument("--log-file", default=None, metavar="PATH")
+    p.add_argument("--port", type=int, default=0, help="0 (default): a free port")
     add_arguments(p)
     return p
 
