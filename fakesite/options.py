@@ -38,6 +38,7 @@ class Config:
     refuse: int | None = None
     robots_forbid: bool = False
     log_file: str | None = None
+    port: int = 0  # --port: 0 is a free one; the bench restarts a site on the same port
     exec_cmd: tuple[str, ...] = ()
     documented: CollectionConfig = field(default_factory=CollectionConfig)
 
@@ -156,6 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="PATH",
         help="Append each request's log record to PATH too (JSON, one a line).",
+    )
+    p.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        help="The port to listen on (default 0: a free one, printed in the URL).",
     )
     add_arguments(p)
     return p

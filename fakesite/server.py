@@ -188,7 +188,7 @@ class FakeLouvreServer(http.server.ThreadingHTTPServer):
         self.request_log = RequestLog(self.config.log_file)
         self.site = FakeCollection(self.config.documented)
         self.edition = self.config.documented.edition  # switched by /__edition__
-        super().__init__((host, 0), self.handler)
+        super().__init__((host, self.config.port), self.handler)
 
     def server_bind(self) -> None:
         """Bind without the (possibly slow) reverse DNS lookup done by HTTPServer."""
