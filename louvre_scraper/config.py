@@ -73,6 +73,8 @@ class LouvreConfig:
     give_up_failures: int = 30
     give_up_seconds: float = 60.0
     logstats_interval: float = 60.0
+    # A crawl where nothing moved for this long ends (extensions/watchdog.py); 0: never.
+    stall_seconds: float = 300.0
     # The trust boundary (louvre_scraper/fetchpolicy): which hosts, how large a body.
     allowed_hosts: frozenset[str] = frozenset({"collections.louvre.fr"})  # with the base's
     max_record_bytes: int = 4 * MIB  # real records: 5-10 KB
@@ -128,6 +130,9 @@ class LouvreConfig:
             ),
             logstats_interval=_number(
                 settings, "LOGSTATS_INTERVAL", defaults.logstats_interval, float, 0
+            ),
+            stall_seconds=_number(
+                settings, "LOUVRE_STALL_SECONDS", defaults.stall_seconds, float, 0
             ),
             allowed_hosts=_allowed_hosts(settings, settings.get("LOUVRE_BASE_URL")),
             max_record_bytes=_size(settings, "LOUVRE_MAX_RECORD_BYTES", defaults.max_record_bytes),

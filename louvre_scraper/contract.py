@@ -43,6 +43,9 @@ IMAGE_META = "louvre_image"  # index of the image in its record item's ``images`
 OLD_IMAGES_META = "louvre_old_images"  # {stem: url} of the stored version of the record
 RUN_META = "louvre_run"  # which run asked for a sitemap, a record or an image
 
+# -- JOBDIR ----------------------------------------------------------------------------------
+CLEAN_KEY = "louvre_clean"  # in spider.state: the run that saved it closed (its queue is whole)
+
 # -- crawler stats ---------------------------------------------------------------------------
 FAILED_STAT = "louvre/failed"  # every spider: items that failed for good (exit status 3)
 STOP_STAT = "louvre/stopped"  # the reason given to louvre_scraper.exitstatus.stop_crawl, if any
@@ -252,4 +255,9 @@ class MirrorSpider(Protocol):
 
     def report(self) -> RouteReport:
         """What the route did, for the summary."""
+        ...
+
+    def job_state(self) -> dict[str, Any]:
+        """What a resumed job needs (JOBDIR's ``spider.state``), at any instant: saved as the
+        job goes, and as it closes."""
         ...
