@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+STATE_DIR = "state"  # louvre_scraper.store.layout.STATE_TEMPLATE's folder
 # Extra settings for every crawl the tests start (``scrapy crawl`` here, test_shards' runs and
 # Scrapyd jobs), to run the whole suite in another mode, e.g.
 # ``LOUVRE_TEST_SETTINGS='TWISTED_REACTOR_ENABLED=False' .venv/bin/python -m pytest``.
@@ -81,11 +82,18 @@ class Crawl:
     def files(self) -> dict[str, bytes]:
         if not self.store.exists():
             return {}
+        # The mirror's files: what the site served. The store's own state (``state/``, what
+        # the crawl learnt: louvre_scraper/store/state.py) is read with state() instead.
         return {
             str(p.relative_to(self.store)): p.read_bytes()
             for p in sorted(self.store.rglob("*"))
-            if p.is_file()
+            if p.is_file() and p.relative_to(self.store).parts[0] != STATE_DIR
         }
+
+    def state(self) -> dict[str, dict[str, Any]]:
+        """The store's state of each record, by ark."""
+        folder = self.store / STATE_DIR
+        return {p.stem: json.loads(p.read_bytes()) for p in sorted(folder.glob("*.json"))}
 
     def lines(self, level: str) -> list[str]:
         return [line for line in self.stderr.splitlines() if f"] {level}: " in line]

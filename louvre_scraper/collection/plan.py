@@ -144,19 +144,27 @@ class Planner:
         )
         if body is not None:
             item["body"] = body
+        named = self.named_images(record)
         if not self.wanted.filters.check(record):
             self.stats.inc_value(CollectionStats.RECORDS_FILTERED)
             item["status"] = "filtered"  # the pipeline stores a fetched .json, the feed skips it
+            arguments = ", ".join(f"{k}={v}" for k, v in self.wanted.filters.wanted.items())
+            item["stems"] = []
+            item["left_out"] = [(stem, ref.url, arguments) for ref, stem in named]
             return RecordPlan(item if body is not None else None)
         plan = RecordPlan(item)
-        named = self.named_images(record)
+        wanted = self.wanted.of(named)
+        item["stems"] = [stem for _, stem in wanted]
+        item["left_out"] = [
+            (stem, ref.url, f"images={self.wanted.images}") for ref, stem in named[len(wanted) :]
+        ]
         if any(stem != str(ref.position) for ref, stem in named):
             logger.info(
                 "%s: images share a position; stored as %s",
                 ark,
                 ", ".join(f"{ref.position} → {stem}" for ref, stem in named),
             )
-        for ref, stem in self.wanted.of(named):
+        for ref, stem in wanted:
             entry = image_row(ref)  # path: None until the file is in the store
             item["images"].append(entry)
             why = refusal(ref.url, self.config.allowed_hosts)

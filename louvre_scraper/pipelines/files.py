@@ -27,15 +27,30 @@ from scrapy.pipelines.files import FilesPipeline, FilesStoreProtocol
 from scrapy.utils.defer import ensure_awaitable
 
 from louvre_scraper.config import LouvreConfig, config_of
-from louvre_scraper.contract import ID_META, CollectionStats, ZipStats, file_not_stored
-from louvre_scraper.exitstatus import STORE_FULL, stop_crawl
+from louvre_scraper.contract import (
+    ID_META,
+    STOP_STAT,
+    CollectionStats,
+    ZipStats,
+    file_not_stored,
+)
+from louvre_scraper.exitstatus import STORE_FULL, UNREACHABLE, stop_crawl
 from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.store.failed import FailedList, write_failed_list
 from louvre_scraper.store.failure import store_failure
 from louvre_scraper.store.inventory import inventory_of
-from louvre_scraper.store.layout import contained, file_path
+from louvre_scraper.store.layout import contained, file_path, state_path
 from louvre_scraper.store.local import AtomicFSFilesStore
 from louvre_scraper.store.obsolete import Obsolete, obsolete_list_path
+from louvre_scraper.store.state import (
+    FAILED,
+    GONE,
+    LEFT_OUT,
+    STORED,
+    ImageState,
+    RecordState,
+    now,
+)
 from louvre_scraper.utils.offload import offload
 
 if TYPE_CHECKING:
@@ -69,6 +84,10 @@ def md5_hex(data: bytes) -> str:
     return hashlib.md5(data).hexdigest()  # noqa: S324 - the checksum FilesPipeline reports
 
 
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 class LouvreFilesPipeline(FilesPipeline):
     STORE_SCHEMES: ClassVar[dict[str, type[FilesStoreProtocol]]] = {
         **FilesPipeline.STORE_SCHEMES,
@@ -81,6 +100,7 @@ class LouvreFilesPipeline(FilesPipeline):
     inventory: Inventory | None = None  # what the store holds: open_inventory
     failed_list: FailedList | None = None  # where this run's failed list went
     obsolete: Obsolete  # what this run found the collection no longer lists
+    fetched: dict[str, tuple[str, str]]
     obsolete_file: Path | None = None  # where the obsolete list is (a local store)
 
     @classmethod
@@ -90,6 +110,8 @@ class LouvreFilesPipeline(FilesPipeline):
         pipeline = cls(config.files_store, crawler=crawler)
         pipeline.config = config
         pipeline.obsolete = Obsolete()
+        # Images stored this run, until their record's state is written: {path: (sha256, when)}
+        pipeline.fetched = {}
         return pipeline
 
     # -- what the store holds, and the lists beside it ---------------------------------------
@@ -120,7 +142,11 @@ class LouvreFilesPipeline(FilesPipeline):
         self.obsolete_file = obsolete_list_path(self.config, shard)
 
     def list_failed(self, shard: Shard, stem: str, failed: list[Any]) -> None:
-        """Rewrite the failed list beside the store (``stem``: ``failed-ids``, ``failed``)."""
+        """Rewrite the failed list beside the store (``stem``: ``failed-ids``, ``failed``);
+        not after a run that could not reach the site: it leaves nothing behind."""
+        if self.crawler.stats.get_value(STOP_STAT) == UNREACHABLE:
+            self.failed_list = FailedList()
+            return
         self.failed_list = write_failed_list(self.config, shard, stem, failed)
 
     def file_path(
@@ -158,11 +184,46 @@ class LouvreFilesPipeline(FilesPipeline):
         (:meth:`store_image`), so a stored record means its images were done.
         DropItem when the store did not take it (told by :data:`file_not_stored`)."""
         body: bytes | None = item.pop("body", None)
+        stems: list[str] = item.pop("stems", None) or []
+        left_out: list[tuple[str, str, str]] = item.pop("left_out", None) or []
         if body is not None:
             await self._persist_part(item["arkId"], "record", item["url"], item["path"], body)
+        await self._store_state(item, body is not None, stems, left_out)
         if item["status"] == "filtered":  # stored for a later run, but not what was asked for
             raise DropItem(f"{item['arkId']}: filtered out", log_level="DEBUG")
         return item
+
+    async def _store_state(
+        self,
+        item: ArtworkRecord,
+        fetched: bool,
+        stems: list[str],
+        left_out: list[tuple[str, str, str]],
+    ) -> None:
+        """What the crawl learnt of the record, in the store beside it (:mod:`.state`),
+        after its .json; rewritten only when it changed. A state the store did not take is
+        said once (as any file) and otherwise left: the record is stored, its next run writes
+        its state again."""
+        ark = item["arkId"]
+        path = state_path(ark)
+        stored = await self.inventory.read(path) if self.inventory is not None else None
+        previous = RecordState.from_bytes(stored, ark)
+        state = record_state(
+            self.config.record_url(ark),
+            item,
+            fetched=fetched,
+            stems=stems,
+            left_out=left_out,
+            previous=previous,
+            digests=self.fetched,
+        )
+        data = state.to_bytes()
+        if data == stored:
+            return
+        try:
+            await self.persist(path, data, JSON_HEADERS)
+        except Exception as exc:  # noqa: BLE001 - said once, as any file the store did not take
+            self._store_failed(f"Record {ark}", path, exc)
 
     async def store_image(self, ark: str, url: str, path: str, data: bytes) -> Stored | None:
         """Store one image of record *ark* as it arrives, handed down by the spider (its
@@ -183,6 +244,8 @@ class LouvreFilesPipeline(FilesPipeline):
         except Exception as exc:
             self._not_stored(ark, url, kind)
             raise self._store_failed(f"Record {ark}", path, exc) from exc
+        if kind == "image":  # for the store's state, written with the record's
+            self.fetched[path] = (await offload(len(data), sha256_hex, data), now())
         if kind == "image":  # a record is counted once its fate is known (the spider's ledger)
             self.crawler.stats.inc_value(CollectionStats.IMAGES_STORED)
         self.crawler.stats.inc_value(CollectionStats.BYTES, len(data))
@@ -226,3 +289,55 @@ class LouvreFilesPipeline(FilesPipeline):
             logger.error("%s: could not store %s: %s", what, path, exc)
         # Scrapy's "Dropped:" WARNING would repeat the line above.
         return DropItem(f"store failed for {path}", log_level="DEBUG")
+
+
+def record_state(
+    url: str,
+    item: ArtworkRecord,
+    *,
+    fetched: bool,
+    stems: list[str],
+    left_out: list[tuple[str, str, str]],
+    previous: RecordState | None,
+    digests: dict[str, tuple[str, str]],
+) -> RecordState:
+    """The record's state from its item (each image's fate), what this run stored of it
+    (*digests*, popped) and the *previous* state (what an image still in the store was)."""
+    ark = item["arkId"]
+    images: dict[str, ImageState] = {}
+    for index, entry in enumerate(item["images"]):
+        stem = stems[index] if index < len(stems) else str(entry["position"])
+        was = previous.image(stem) if previous is not None else None
+        status, image_url, path = entry.get("status"), entry["url"], entry.get("path")
+        if status == "downloaded" and path:
+            sha256, when = digests.pop(path, (None, now()))
+            images[stem] = ImageState.stored(image_url, path, entry["size"], sha256, when)
+        elif status == "uptodate" and path:
+            same = (
+                was is not None
+                and was.status == STORED
+                and (was.url, was.path)
+                == (
+                    image_url,
+                    path,
+                )
+            )
+            sha256, when = (was.sha256, was.fetched) if same and was else (None, None)
+            images[stem] = ImageState(
+                image_url, STORED, path=path, size=entry["size"], sha256=sha256, fetched=when
+            )
+        elif status == "missing":
+            since = was.gone_since if was is not None and was.status == GONE else None
+            images[stem] = ImageState(image_url, GONE, gone_since=since or now())
+        else:
+            images[stem] = ImageState(image_url, FAILED)
+    for stem, image_url, argument in left_out:
+        images[stem] = ImageState(image_url, LEFT_OUT, left_out=argument)
+    return RecordState(
+        ark,
+        url=url,
+        fetched=now() if fetched else (previous.fetched if previous else None),
+        etag=previous.etag if previous else None,
+        last_modified=previous.last_modified if previous else None,
+        images=images,
+    )
