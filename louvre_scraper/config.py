@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
 
+logger = logging.getLogger(__name__)
+
 DOWNLOAD_PATH = "/en/artwork/image/download/{id}/0"
 RECORD_PATH = "/ark:/53355/{ark}.json"
 SAMPLE_IMAGE = {"ark": "cl010062370", "position": 0, "ext": ".jpg"}
@@ -409,3 +411,66 @@ def unwritable_dir(path: Path) -> str | None:
     if not os.access(probe, os.W_OK | os.X_OK):
         return f"{probe} is not writable"
     return None
+
+
+# -- setting names ---------------------------------------------------------------------------
+_SETTING_RE = re.compile(r"[\"'](LOUVRE_[A-Z0-9_]+|RETRY_[A-Z0-9_]+)[\"']")
+_LOUVRE_NOT_SETTINGS = frozenset({"LOUVRE_TEST_SETTINGS"})  # the tests' environment variable
+
+
+def project_settings() -> frozenset[str]:
+    """The setting names the project reads beyond Scrapy's own: every ``LOUVRE_*`` (and the
+    retry pacing) name its modules spell. Found in the package's source rather than kept in a
+    list here, so that a setting added anywhere is known without a second place to update."""
+    names: set[str] = set()
+    for path in Path(__file__).parent.rglob("*.py"):
+        names.update(_SETTING_RE.findall(path.read_text(encoding="utf-8")))
+    return frozenset(names - _LOUVRE_NOT_SETTINGS)
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """Whether *a* becomes *b* by one insertion, deletion or substitution."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i + (len(a) == len(b)) :] == b[i + 1 :]
+
+
+def check_setting_names(settings: BaseSettings) -> None:
+    """Refuse an unknown ``LOUVRE_*`` setting given with ``-s`` (BadInput, with the closest
+    known one); warn of any other given setting that neither Scrapy nor the project reads and
+    is one edit away from one they do (``FILE_STORE`` → ``FILES_STORE``)."""
+    import difflib
+
+    from scrapy.settings import SETTINGS_PRIORITIES, default_settings
+
+    ours = project_settings()
+    scrapys = {name for name in dir(default_settings) if name.isupper()}
+    for name in sorted(settings.attributes):
+        if settings.getpriority(name) != SETTINGS_PRIORITIES["cmdline"]:
+            continue  # the project's settings.py, Scrapy's defaults: not typed by a user
+        if name in ours or name in scrapys:
+            continue
+        if name.startswith("LOUVRE_"):
+            close = difflib.get_close_matches(name, sorted(ours), n=1, cutoff=0.6)
+            hint = f": did you mean {close[0]}?" if close else " (docs/settings.md lists them)"
+            raise BadInput(f"unknown setting {name}{hint}")
+        near = sorted(known for known in ours | scrapys if one_edit_apart(name, known))
+        if near:
+            logger.warning(
+                "Setting %s is one that neither Scrapy nor this project reads: did you mean %s?",
+                name,
+                " or ".join(near),
+            )
+
+
+def refuse_bad_setting_names(settings: BaseSettings) -> None:
+    """For a command, before it starts: an unknown ``LOUVRE_*`` setting ends it in one line."""
+    try:
+        check_setting_names(settings)
+    except BadInput as error:
+        refuse(error)

@@ -9,13 +9,15 @@ sets up its logging with it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import difflib
+from typing import TYPE_CHECKING, Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from louvre_scraper.config import refuse_bad_log_level
+from louvre_scraper.config import refuse_bad_log_level, refuse_bad_setting_names
 from louvre_scraper.contract import FAILED_STAT, STOP_STAT, UNFINISHED_STAT
+from louvre_scraper.errors import BadInput, refuse
 from louvre_scraper.exitstatus import EXIT_CRASH, exit_status
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ class Command(ScrapyCrawlCommand):
         super().process_options(args, opts)
         assert self.settings is not None
         refuse_bad_log_level(self.settings)
+        refuse_bad_setting_names(self.settings)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if not args:
@@ -44,13 +47,25 @@ class Command(ScrapyCrawlCommand):
         if len(args) > 1:
             raise UsageError("running 'scrapy crawl' with more than one spider is not supported")
         assert self.crawler_process is not None
-        crawler = self._create_crawler(args[0])
+        crawler = self._create_crawler(spider_of(self.crawler_process.spider_loader, args[0]))
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = EXIT_CRASH
         else:
             self.exitcode = crawl_exit_status(crawler)
+
+
+def spider_of(loader: Any, name: str) -> str:
+    """*name* if the project has that spider; else one line with the closest, exit 2
+    (Scrapy's own KeyError would end in a traceback)."""
+    names = sorted(loader.list())
+    if name in names:
+        return name
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    hint = f": did you mean {close[0]}?" if close else ""
+    refuse(BadInput(f"unknown spider {name!r}{hint} (the spiders: {', '.join(names)})"))
+    raise AssertionError  # refuse() does not return
 
 
 def crawl_exit_status(crawler: Crawler) -> int:

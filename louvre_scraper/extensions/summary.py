@@ -171,7 +171,12 @@ def summary_lines(
         if failed_file_error:
             where = f"; could not list them all in {failed_file}: {failed_file_error}"
         lines.append(f"  failed:  {shown}{more}{where} (the next run tries them again)")
-    if reason != FINISHED:
+    if reason == UNREACHABLE:
+        lines.append(
+            "  next:    check the network (and LOUVRE_BASE_URL: the line above says what failed),"
+            " then run the same command again"
+        )
+    elif reason != FINISHED:
         how = (
             "run the same command again (same JOBDIR) to go on where it stopped"
             if resumable
