@@ -177,7 +177,7 @@ def report(results: dict[str, Any]) -> str:
     ]
     for query, answer in page["searches"].items():
         lines.append(
-            f"| search “{query}” ({answer['matches']:,} match) | {answer['seconds']:.3f} |"
+            f"| search “{query}” ({answer['matches']:,} matches) | {answer['seconds']:.3f} |"
         )
     return "\n".join(lines)
 

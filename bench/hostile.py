@@ -5,7 +5,7 @@ redirects, extension tricks, an endless body, a lying Content-Length, a chunked 
 limit, gzip bombs, and a flood of endless images, more than ``CONCURRENT_REQUESTS``), in each
 Scrapy mode and for a few values of ``LOUVRE_MAX_BYTES_IN_FLIGHT``, under GNU time with the
 process tree sampled (:func:`bench.measure.run_measured`). Reports the crawl's peak RSS and
-wall time, the median of ``--rounds``. Not a test: ``tests/test_hostile.py`` only checks the
+wall time, the median of ``--rounds``. Not a test: ``tests/test_crawl_hostile.py`` only checks the
 default stays under 512 MB; these are the numbers behind the default.
 """
 

@@ -71,13 +71,14 @@ class LouvreConfig:
     # the files in the store ("5%": 5 in 100).
     prune_max: int | None = None
     prune_max_share: float | None = 0.05
-    # When to give up on a site that cannot be reached or refuses us (louvre_scraper/reachability).
+    # When to give up on a site that cannot be reached or refuses us (downloadermiddlewares/
+    # reachability.py).
     give_up_failures: int = 30
     give_up_seconds: float = 60.0
     logstats_interval: float = 60.0
     # A crawl where nothing moved for this long ends (extensions/watchdog.py); 0: never.
     stall_seconds: float = 300.0
-    # The trust boundary (louvre_scraper/fetchpolicy): which hosts, how large a body.
+    # The trust boundary (downloadermiddlewares/fetchpolicy.py): which hosts, how large a body.
     allowed_hosts: frozenset[str] = frozenset({"collections.louvre.fr"})  # with the base's
     max_record_bytes: int = 4 * MIB  # real records: 5-10 KB
     max_image_bytes: int = 32 * MIB  # real full-size images top out around 1500 px
@@ -415,7 +416,6 @@ def unwritable_dir(path: Path) -> str | None:
 
 # -- setting names ---------------------------------------------------------------------------
 _SETTING_RE = re.compile(r"[\"'](LOUVRE_[A-Z0-9_]+|RETRY_[A-Z0-9_]+)[\"']")
-_LOUVRE_NOT_SETTINGS = frozenset({"LOUVRE_TEST_SETTINGS"})  # the tests' environment variable
 
 
 def project_settings() -> frozenset[str]:
@@ -425,7 +425,7 @@ def project_settings() -> frozenset[str]:
     names: set[str] = set()
     for path in Path(__file__).parent.rglob("*.py"):
         names.update(_SETTING_RE.findall(path.read_text(encoding="utf-8")))
-    return frozenset(names - _LOUVRE_NOT_SETTINGS)
+    return frozenset(names)
 
 
 def one_edit_apart(a: str, b: str) -> bool:

@@ -2,7 +2,9 @@
 
 Spiders, downloader middlewares, the pipeline and the extensions meet in three places:
 
-* request meta keys (``*_META``): what a request is, and the verdict on its answer;
+* request meta keys (``*_META``): what a request is (:class:`RequestKind`, told by
+  :func:`kind_of`), and the verdict on its answer;
+* the ``status`` of items and images (:class:`Status`);
 * crawler stats: what the progress line, the summary and the exit status count;
 * :class:`MirrorSpider`: what both spiders offer the progress line, the summary and the exit
   status (its :meth:`~MirrorSpider.report`), instead of attributes read through ``getattr``;
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from louvre_scraper.errors import BadInput
 
 if TYPE_CHECKING:
+    from scrapy import Request
     from scrapy.statscollectors import StatsCollector
 
 
@@ -33,15 +36,66 @@ class Verdict(enum.Enum):
     FAILED = "failed"  # a permanent failure that is not "missing" (403, 400, ...)
 
 
+# -- what a request is ----------------------------------------------------------------------
+class RequestKind(enum.StrEnum):
+    """What a request fetches: set by whoever builds it (:data:`KIND_META`), told by
+    :func:`kind_of` alone. The judge, the fetch policy's limits, the retry reasons and the
+    reachability guard are tables keyed by it."""
+
+    ZIP = "zip"  # an ID's zip (``louvre`` spider): judged from its body
+    PROBE = "probe"  # an ID's zip asked for its headers only (the upper-bound search)
+    RECORD = "record"  # a record's ``.json`` (``collection`` spider)
+    IMAGE = "image"  # a record's full-size image
+    SITEMAP = "sitemap"  # the walk's requests: robots.txt's ``Sitemap:`` lines, sitemaps
+    ROBOTS = "robots"  # RobotsTxtMiddleware's own request for robots.txt
+
+
+JUDGED = frozenset({RequestKind.ZIP, RequestKind.PROBE, RequestKind.RECORD, RequestKind.IMAGE})
+
+
+def kind_of(request: Request) -> RequestKind:
+    """What *request* fetches. A request without :data:`KIND_META` is the walk's
+    (``sitemap``), or robots.txt asked by Scrapy's RobotsTxtMiddleware, which marks it
+    ``dont_obey_robotstxt`` and sets no meta of ours (``robots``)."""
+    kind = request.meta.get(KIND_META)
+    if kind is not None:
+        return RequestKind(kind)
+    if request.meta.get("dont_obey_robotstxt") and request.url.endswith("/robots.txt"):
+        return RequestKind.ROBOTS
+    return RequestKind.SITEMAP
+
+
+def is_judged(request: Request) -> bool:
+    """Requests whose answer the judge gives a verdict on (zips, probes, records, images)."""
+    return kind_of(request) in JUDGED
+
+
+# -- item and image statuses -----------------------------------------------------------------
+class Status(enum.StrEnum):
+    """An item's or an image's ``status`` in the feed and the exports (a ``str``: the feed's
+    values are these very strings)."""
+
+    DOWNLOADED = "downloaded"  # fetched and stored by this run
+    UPTODATE = "uptodate"  # already in the store, current
+    FILTERED = "filtered"  # stored for a later run, left out of the feed by a filter
+    MISSING = "missing"  # an image its record lists that is not in the store (the site's 404)
+    FAILED = "failed"  # an image that could not be fetched or stored
+    STORED = "stored"  # read back from the store (``scrapy export``)
+
+
 # -- request meta ----------------------------------------------------------------------------
+KIND_META = "louvre_kind"  # what the request fetches: a RequestKind (see kind_of)
 ID_META = "louvre_id"  # the artwork ID of a zip or probe request
-PROBE_META = "louvre_probe"  # True on probes: judged from headers only
-JUDGE_META = "louvre_judge"  # what a request of the collection route fetches: "record", "image"
 VERDICT_META = "louvre_verdict"  # the verdict on the answer (a Verdict's value): set by the judge
 ARK_META = "louvre_ark"  # the ark of a record or image request
 IMAGE_META = "louvre_image"  # index of the image in its record item's ``images``
 OLD_IMAGES_META = "louvre_old_images"  # {stem: url} of the stored version of the record
 RUN_META = "louvre_run"  # which run asked for a sitemap, a record or an image
+LIMIT_META = "louvre_limit"  # (setting or None, bytes): the limit this request's body got
+MAXSIZE_META = "download_maxsize"  # Scrapy's, per request
+WARNSIZE_META = "download_warnsize"  # Scrapy's, per request
+CUT_META = "louvre_cut"  # True: cut by the in-flight budget
+BUDGET_TRIES_META = "louvre_budget_tries"  # times the request was cut by the budget
 
 # -- JOBDIR ----------------------------------------------------------------------------------
 CLEAN_KEY = "louvre_clean"  # in spider.state: the run that saved it closed (its queue is whole)
@@ -155,15 +209,12 @@ class Counts:
         return max(0, max(self.ids, listed or 0) - self.done)
 
 
-COUNT_FIELDS = ("ids", "stored", "missing", "failed", "skipped", "bytes")
-
-
 @dataclass(frozen=True)
 class Units:
     """What a spider counts: its unit's name and the stat behind each field of :class:`Counts`."""
 
     name: str  # "IDs", "records"
-    stats: tuple[str, ...]  # one stat key per COUNT_FIELDS
+    stats: tuple[str, ...]  # one stat key per field of Counts, in order
 
     def count(self, stats: StatsCollector) -> Counts:
         return Counts(*(int(stats.get_value(key, 0)) for key in self.stats))
@@ -261,3 +312,17 @@ class MirrorSpider(Protocol):
         """What a resumed job needs (JOBDIR's ``spider.state``), at any instant: saved as the
         job goes, and as it closes."""
         ...
+
+
+# -- spider arguments --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SpiderArgument:
+    """One ``-a NAME=VALUE`` a spider takes, declared once in the spider's ``arguments``: what
+    ``scrapy crawl SPIDER --help`` lists, what :func:`~louvre_scraper.errors.check_arguments`
+    accepts (any other name is refused), and what tests/test_readme.py looks for in the
+    README's first table and docs/settings.md."""
+
+    name: str
+    type: str  # the value as a user writes it: "TEXT", "N", "K/N", "all|first|none"
+    default: str  # what the spider does without it, in words
+    help: str  # one sentence

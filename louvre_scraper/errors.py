@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -20,7 +20,7 @@ class BadInput(ValueError):
     """A spider argument or a setting that cannot work; the message names the culprit."""
 
 
-def refuse(error: BadInput) -> None:
+def refuse(error: BadInput) -> NoReturn:
     """Log *error* as one line and end the process with exit status 2.
 
     Why not just raise: ``scrapy crawl`` runs the spider's ``from_crawler`` inside an asyncio

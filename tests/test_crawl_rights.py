@@ -21,7 +21,7 @@ import pytest
 from louvre_scraper.records.rights import IN_COPYRIGHT, PUBLIC_DOMAIN, UNKNOWN, estimate
 from tests.fake_collection import FakeCollection
 from tests.harness import crawl, start_fake_louvre
-from tests.test_export import assert_one_line_refusal, scrapy
+from tests.store_commands import assert_one_line_refusal, scrapy
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

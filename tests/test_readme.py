@@ -27,10 +27,14 @@ def test_the_readmes_test_command_is_what_ci_runs():
 
 
 def test_the_readmes_first_table_lists_every_spider_argument():
+    """Each argument a spider declares (the declaration ``--help`` lists and the spider checks
+    ``-a`` against) is in the README's first table and in docs/settings.md's."""
     first_table = README[README.index("\n|") :].split("\n\n", 1)[0]
+    settings = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
     for spider in (CollectionSpider, LouvreSpider):
-        for name in spider.arguments:
-            assert f"`-a {name}" in first_table, (spider.name, name)
+        for argument in spider.arguments:
+            assert f"`-a {argument.name}" in first_table, (spider.name, argument.name)
+            assert f"| `-a {argument.name}` |" in settings, (spider.name, argument.name)
 
 
 def test_every_setting_the_code_reads_is_documented():
@@ -40,3 +44,19 @@ def test_every_setting_the_code_reads_is_documented():
     assert names
     documented = README + DOCS
     assert sorted(n for n in names if f"`{n}`" not in documented) == []
+
+
+def test_no_doc_points_outside_the_repository():
+    """Every relative link and ``../`` path of the README and docs/ is a file a clone has."""
+    outside = []
+    for doc in [ROOT / "README.md", ROOT / "bench" / "README.md", *sorted(ROOT.glob("docs/*.md"))]:
+        text = doc.read_text(encoding="utf-8")
+        links = re.findall(r"\]\(([^)\s]+)\)", text)
+        paths = re.findall(r"(?<![\w./])(\.\./[\w./-]+)", text)
+        for target in [*links, *paths]:
+            if re.match(r"[a-z]+:", target) or target.startswith("#"):
+                continue  # a URL, or a heading of the same page
+            path = (doc.parent / target.split("#", 1)[0]).resolve()
+            if not path.is_relative_to(ROOT) or not path.exists():
+                outside.append(f"{doc.relative_to(ROOT)}: {target}")
+    assert outside == []

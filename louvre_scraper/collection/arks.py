@@ -104,14 +104,11 @@ class ArkListing:
         self.seen = ArkSet()  # every ark listed, this shard's or not
         self._numbers = array("I")
         self._lastmods = array("I")
-        self.other_naan = 0  # record-like URLs under another NAAN, ignored
 
     def add(self, url: str, lastmod: str | None = None) -> bool:
         """Take one sitemap ``<loc>``; True if it is a new ark of this shard."""
         ark = ark_in(url)
-        if ark is None:
-            if "/ark:/" in url:
-                self.other_naan += 1
+        if ark is None:  # not a record's URL (or one under another NAAN): ignored
             return False
         number = ark_number(ark)
         if not self.seen.add(number) or number % self.shard.count != self.shard.index:

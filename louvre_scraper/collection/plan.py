@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from louvre_scraper.bodies.images import EXTENSIONS, IMAGE_ENDS, image_stems
 from louvre_scraper.bodies.records import parse_record, prop
 from louvre_scraper.collection.arks import day_of, parse_lastmod
-from louvre_scraper.contract import CollectionStats
+from louvre_scraper.contract import CollectionStats, Status
 from louvre_scraper.downloadermiddlewares.fetchpolicy import refusal
 from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.records.fields import ImageRef, feed_row, image_row, images
@@ -138,7 +138,7 @@ class Planner:
             feed_row(
                 record,
                 path=record_path(self.config, ark),
-                status="downloaded" if body is not None else "uptodate",
+                status=Status.DOWNLOADED if body is not None else Status.UPTODATE,
                 rights_years=self.config.rights_years,
             )
         )
@@ -147,7 +147,8 @@ class Planner:
         named = self.named_images(record)
         if not self.wanted.filters.check(record):
             self.stats.inc_value(CollectionStats.RECORDS_FILTERED)
-            item["status"] = "filtered"  # the pipeline stores a fetched .json, the feed skips it
+            # The pipeline stores a fetched .json, the feed skips it.
+            item["status"] = Status.FILTERED
             arguments = ", ".join(f"{k}={v}" for k, v in self.wanted.filters.wanted.items())
             item["stems"] = []
             item["left_out"] = [(stem, ref.url, arguments) for ref, stem in named]
@@ -169,14 +170,14 @@ class Planner:
             item["images"].append(entry)
             why = refusal(ref.url, self.config.allowed_hosts)
             if why is not None:
-                entry["status"] = "failed"
+                entry["status"] = Status.FAILED
                 plan.refused.append((ref.url, f"image {ark}/{stem}: refused {ref.url} — {why}"))
                 continue
             found = await self.stored_image(ark, stem)
             if found is not None and old_images.get(stem) in (None, ref.url):
                 path, stored_file = found
                 self.stats.inc_value(CollectionStats.IMAGES_UPTODATE)
-                entry.update(path=path, size=stored_file.size, status="uptodate")
+                entry.update(path=path, size=stored_file.size, status=Status.UPTODATE)
                 if self.config.checksums:
                     entry["checksum"] = await self.inventory.checksum(path, stored_file)
                 continue

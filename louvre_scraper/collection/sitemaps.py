@@ -28,7 +28,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.internet.defer import Deferred
 
-from louvre_scraper.contract import FAILED_STAT, RUN_META, CollectionStats
+from louvre_scraper.contract import FAILED_STAT, KIND_META, RUN_META, CollectionStats, RequestKind
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -151,7 +151,7 @@ class SitemapWalk:
             url,
             callback=self.callback,
             errback=self.errback,
-            meta={RUN_META: self.run_id},
+            meta={KIND_META: RequestKind.SITEMAP, RUN_META: self.run_id},
             dont_filter=True,  # asked once by construction (self.asked)
         )
 

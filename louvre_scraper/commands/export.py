@@ -1,5 +1,6 @@
 """``scrapy export DEST``: the mirror in FILES_STORE as one dataset (JSON Lines, CSV, Parquet,
-or a Hugging Face ``imagefolder``), read from the store only, with no network.
+a Hugging Face ``imagefolder`` or WebDataset tar shards), read from the store only, with no
+network.
 
 Exit status: 0 written, 2 bad input (nothing written), 6 interrupted (DEST left as it was).
 """
@@ -13,11 +14,14 @@ from typing import TYPE_CHECKING
 from louvre_scraper.dataset.command import StoreCommand, nothing_kept, options
 from louvre_scraper.dataset.reader import Tally, filters, image_rows, record_rows
 from louvre_scraper.dataset.writers import (
+    FOLDER_FORMATS,
     FORMATS,
+    SHARD_SIZE,
     CsvWriter,
     ImageFolderWriter,
     JsonlWriter,
     ParquetWriter,
+    WebDatasetWriter,
     destination_problem,
     format_of,
 )
@@ -41,13 +45,17 @@ class Command(StoreCommand):
         return "[options] DEST"
 
     def short_desc(self) -> str:
-        return "Export the mirror in FILES_STORE as a dataset (jsonl, csv, parquet, imagefolder)"
+        return (
+            "Export the mirror in FILES_STORE as a dataset"
+            " (jsonl, csv, parquet, imagefolder, webdataset)"
+        )
 
     def long_desc(self) -> str:
         return (
             "Read every record in FILES_STORE (a local folder or s3://) and write one dataset"
             " to DEST: .jsonl, .csv or .parquet by its extension, or --format imagefolder (a"
-            " folder with metadata.jsonl, the images and a dataset card; local stores only)."
+            " folder with metadata.jsonl, the images and a dataset card; local stores only),"
+            " or --format webdataset (a folder of tar shards, one sample per image)."
             " Nothing is fetched. DEST is replaced at the end only: an interrupted export"
             " leaves it as it was. Exit status: 0 written, 2 bad input (nothing written),"
             " 6 interrupted."
@@ -65,7 +73,12 @@ class Command(StoreCommand):
             "--per",
             metavar="UNIT",
             help="one row per record (default; its images as a list) or per stored image"
-            " (the default and only choice for imagefolder)",
+            " (the default and only choice for imagefolder and webdataset)",
+        )
+        group.add_argument(
+            "--shard-size",
+            metavar="N",
+            help=f"samples per WebDataset shard (default: {SHARD_SIZE:,}, as img2dataset)",
         )
         group.add_argument(
             "--collection",
@@ -86,7 +99,12 @@ class Command(StoreCommand):
         )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if len(args) != 1:
+        if not args:
+            self.bad_input(
+                "scrapy export needs a DEST (a .jsonl, .csv or .parquet file, or a folder with"
+                " --format imagefolder or webdataset): scrapy export DEST"
+            )
+        if len(args) > 1:
             self.bad_input(f"scrapy export takes one DEST, got {len(args)}: {' '.join(args)}")
         dest = args[0]
         fmt = format_of(dest, opts.format)
@@ -97,11 +115,12 @@ class Command(StoreCommand):
             )
         if fmt not in FORMATS:
             self.bad_input(f"bad option --format={opts.format!r}: expected {', '.join(FORMATS)}")
-        per = (opts.per or ("image" if fmt == "imagefolder" else "record")).strip().lower()
+        per = (opts.per or ("image" if fmt in FOLDER_FORMATS else "record")).strip().lower()
         if per not in PER:
             self.bad_input(f"bad option --per={opts.per!r}: expected record or image")
-        if fmt == "imagefolder" and per != "image":
-            self.bad_input("bad option --per=record: imagefolder has one row per image")
+        if fmt in FOLDER_FORMATS and per != "image":
+            self.bad_input(f"bad option --per=record: {fmt} has one row per image")
+        self.shard_size = _shard_size(self, opts.shard_size, fmt)
         try:
             wanted = filters(
                 (opts.collection or "").strip(), (opts.type or "").strip(), opts.rights
@@ -128,7 +147,7 @@ class Command(StoreCommand):
     ) -> int:
         ticker = self.ticker(store, "records")
         tally = Tally()
-        writer = open_writer(fmt, dest, store, wanted)
+        writer = open_writer(fmt, dest, store, wanted, self.shard_size)
         rows = 0
         try:
             for row in record_rows(store, wanted, tally):
@@ -172,7 +191,23 @@ class Command(StoreCommand):
         return 0
 
 
-def open_writer(fmt: str, dest: Path, store: Store, wanted: FilterTally) -> Writer:
+def _shard_size(command: Command, value: str | None, fmt: str) -> int:
+    if value is None:
+        return SHARD_SIZE
+    if fmt != "webdataset":
+        command.bad_input(f"bad option --shard-size={value!r}: only for --format webdataset")
+    try:
+        size = int(value)
+    except ValueError:
+        command.bad_input(f"bad option --shard-size={value!r}: not a number of samples")
+    if size < 1:
+        command.bad_input(f"bad option --shard-size={value!r}: must be at least 1")
+    return size
+
+
+def open_writer(
+    fmt: str, dest: Path, store: Store, wanted: FilterTally, shard_size: int = SHARD_SIZE
+) -> Writer:
     if fmt == "jsonl":
         return JsonlWriter(dest)
     if fmt == "csv":
@@ -181,6 +216,8 @@ def open_writer(fmt: str, dest: Path, store: Store, wanted: FilterTally) -> Writ
         return ParquetWriter(dest)
     given = f" {options(wanted)}" if wanted.wanted else ""
     source = {"store": store.name, "site": store.config.base_url, "filters": given}
+    if fmt == "webdataset":
+        return WebDatasetWriter(dest, store, shard_size, source)
     return ImageFolderWriter(dest, Path(store.name), source, store.config.rights_years)
 
 

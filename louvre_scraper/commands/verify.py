@@ -1,7 +1,9 @@
 """``scrapy verify``: is the mirror in FILES_STORE whole?
 
-Every stored record parses; every image a record lists is in the store and whole by its bytes;
-files that no record names are listed apart (not an error). With ``--checksums``, the store's
+Every stored record parses; every image a record lists is in the store and looks whole by its
+ends (an image's first and last bytes, as a crawl judges a stored image: a byte changed in the
+middle is not seen); files that no record names are listed apart (not an error). With
+``--checksums``, every byte of every file is read too: the store's
 ``manifest-sha256.txt`` (BagIt's format) is written when there is none and the mirror is
 whole, and compared with every file after. Each problem is one line on stdout, the file's path
 in the store first. Exit status: 0 whole, 3 not whole, 2 bad input.
@@ -42,9 +44,11 @@ class Command(StoreCommand):
 
     def long_desc(self) -> str:
         return (
-            "Walk FILES_STORE (a local folder or s3://): every record parses, every image its"
-            " record lists is there and whole by its bytes; files no record names are listed"
-            f" apart (not an error). --checksums writes {MANIFEST} (BagIt: 'sha256  path')"
+            "Walk FILES_STORE (a local folder or s3://). Plain verify: every record parses,"
+            " every image its record lists is there and looks whole by its ends (its first and"
+            " last bytes, as a crawl judges a stored image; a byte changed in the middle is not"
+            " seen); files no record names are listed apart (not an error). --checksums also"
+            f" reads every byte of every file: it writes {MANIFEST} (BagIt: 'sha256  path')"
             " the first time, when the mirror is whole, and compares every file with it after."
             " Each problem is one line on stdout: the file's path in the store, then what is"
             " wrong. Exit status: 0 whole, 3 not whole, 2 bad input, 6 interrupted."
@@ -56,7 +60,8 @@ class Command(StoreCommand):
         group.add_argument(
             "--checksums",
             action="store_true",
-            help=f"write {MANIFEST} in the store if there is none, else compare with it",
+            help=f"read every byte too: write {MANIFEST} in the store if there is none (the"
+            " mirror being whole), else compare every file's sha256 with it",
         )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:

@@ -1,5 +1,6 @@
-"""The dataset card (``README.md``) of an ``imagefolder`` export: what it holds, from where, when,
-and what the museum's terms of use allow, in plain words. A pure function of the export's tally.
+"""The dataset card (``README.md``) of an ``imagefolder`` or ``webdataset`` export: what it
+holds, from where, when, the rights estimate of its works, and what the museum's terms of use
+allow, in plain words. A pure function of the export's tally.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ TERMS_URL = "https://collections.louvre.fr/en/page/cgu"
 # What each column holds; a column not described here is listed by name only.
 FIELDS = {
     "file_name": "the image, relative to this folder (the `image` column once loaded)",
+    "key": "the sample's key, the same for the same image in every export (`cl010001416_0`)",
+    "imagePath": "the image's file in the mirror",
     "arkId": "the record's identifier (ark:/53355/…)",
     "url": "the record's permalink on collections.louvre.fr: cite it with the image",
     "modified": "the record's own date of last change (YYYY-MM-DD)",
@@ -42,7 +45,7 @@ FIELDS = {
     "imageSize": "the image file's size in bytes",
     "imageCopyright": "the image's credit line: it must travel with the image",
     "imagePosition": "the image's position among the record's images (0 first)",
-    "imageType": "the kind of view (``, `profil`, `détail`, …)",
+    "imageType": "the kind of view (empty for the main one, `profil`, `détail`, …)",
 }
 
 
@@ -77,9 +80,18 @@ works of its members even where this estimate reads `unknown`.
 
 
 def dataset_card(
-    tally: Tally, fields: list[str], source: dict[str, str], *, linked: bool, rights_years: int = 70
+    tally: Tally,
+    fields: list[str],
+    source: dict[str, str],
+    *,
+    linked: bool,
+    rights_years: int = 70,
+    fmt: str = "imagefolder",
+    front_matter: str = "",
 ) -> str:
-    """The card's Markdown. *source*: ``store``, ``site`` and ``filters`` of the export."""
+    """The card's Markdown. *source*: ``store``, ``site`` and ``filters`` of the export;
+    *fmt*: ``imagefolder`` or ``webdataset``; *front_matter*: more of the YAML header (the
+    features, for instance)."""
     today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     rows = "\n".join(
         f"| {name or '(none)'} | {count} | {tally.images_per_collection[name]} |"
@@ -89,6 +101,18 @@ def dataset_card(
         f"- `{name}`: {FIELDS[name]}" if name in FIELDS else f"- `{name}`" for name in fields
     )
     files = "hard links to the mirror's files" if linked else "copies of the mirror's files"
+    layout = "one row per image in\n  `metadata.jsonl`"
+    load = 'Load it with `datasets.load_dataset("imagefolder", data_dir="<this folder>")`.'
+    if fmt == "webdataset":
+        files = "the mirror's bytes, never re-encoded"
+        layout = (
+            "one sample per image in the tar\n  shards (`{key}.jpg` or the image's own"
+            " extension, `{key}.json` with the fields below); `_stats.json` counts them"
+        )
+        load = (
+            'Load it with `webdataset.WebDataset("<this folder>/{00000..NNNNN}.tar")` or'
+            ' `datasets.load_dataset("webdataset", data_files="<this folder>/*.tar")`.'
+        )
     return f"""---
 pretty_name: Musée du Louvre collections (mirror export)
 license: other
@@ -98,17 +122,17 @@ task_categories:
 - image-classification
 language:
 - fr
----
+{front_matter}---
 
 # Musée du Louvre collections — an export of a local mirror
 
 - **Source**: the museum's online collection, {source.get("site", "")}, mirrored with
   `louvre_scraper` (`scrapy crawl collection`) into `{source.get("store", "")}`.
-- **Exported**: {today}, with `scrapy export --format imagefolder`{source.get("filters", "")}.
-- **Holds**: {tally.kept} records, {tally.images} images ({files}); one row per image in
-  `metadata.jsonl`. {tally.missing_images} images listed by these records were not in the mirror.
+- **Exported**: {today}, with `scrapy export --format {fmt}`{source.get("filters", "")}.
+- **Holds**: {tally.kept} records, {tally.images} images ({files}); {layout}.
+  {tally.missing_images} images listed by these records were not in the mirror.
 
-Load it with `datasets.load_dataset("imagefolder", data_dir="<this folder>")`.
+{load}
 
 ## Records and images per department
 

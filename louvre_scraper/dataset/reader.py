@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from louvre_scraper.bodies.images import image_stems
 from louvre_scraper.bodies.records import parse_record
 from louvre_scraper.config import LouvreConfig
+from louvre_scraper.contract import Status
 from louvre_scraper.errors import BadInput
 from louvre_scraper.records.fields import ImageRef, feed_row, image_row, images
 from louvre_scraper.records.filters import FilterTally
@@ -229,8 +230,6 @@ def _fetched(store: Store) -> Iterator[Fetched]:
 
 # -- feed rows ---------------------------------------------------------------------------------
 
-STORED = "stored"  # the status of a record read from the store, and of each image found there
-MISSING = "missing"  # an image its record lists that is not in the store
 # One row per image: the record's fields, then the image's under these names.
 IMAGE_COLUMNS = {
     name: f"image{name[0].upper()}{name[1:]}"
@@ -248,14 +247,14 @@ def record_row(stored: StoredRecord, rights_years: int = DEFAULT_YEARS) -> dict[
             image.ref,
             path=image.path,
             size=image.size,
-            status=STORED if image.path is not None else MISSING,
+            status=Status.STORED if image.path is not None else Status.MISSING,
         )
         for image in stored.images
     )
     return feed_row(
         stored.record,
         path=stored.path,
-        status=STORED,
+        status=Status.STORED,
         images=entries,
         rights_years=rights_years,
     )

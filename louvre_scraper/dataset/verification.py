@@ -1,5 +1,5 @@
 """Is the mirror whole? Every record parses, every image its record lists is there and whole by
-its bytes, and (with a manifest) every file is what it was.
+its ends (first and last bytes), and (with a manifest) every file, byte for byte, is what it was.
 
 Two passes, both streaming, so memory stays flat in the size of the store (but for the arks
 seen, one small int each): the records, each with its images' files (as

@@ -9,10 +9,13 @@ of :data:`ROW_GROUP` rows, so memory stays flat in the size of the store.
 
 from __future__ import annotations
 
+import datetime
 import errno
 import json
 import os
+import posixpath
 import shutil
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -33,13 +36,19 @@ from louvre_scraper.store.atomic import (
 )
 
 if TYPE_CHECKING:
-    from louvre_scraper.dataset.reader import Tally
+    import webdataset as wds
 
-FORMATS = ("jsonl", "csv", "parquet", "imagefolder")
+    from louvre_scraper.dataset.reader import Store, Tally
+
+FORMATS = ("jsonl", "csv", "parquet", "imagefolder", "webdataset")
+FOLDER_FORMATS = ("imagefolder", "webdataset")  # a folder, one row per image
 FORMAT_OF_EXTENSION = {".jsonl": "jsonl", ".jl": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 ROW_GROUP = 5_000  # rows per Parquet row group: ~10 MB of Python objects at a time
 METADATA = "metadata.jsonl"  # what Hugging Face's imagefolder reads beside the images
 CARD = "README.md"
+STATS = "_stats.json"  # a WebDataset export's account of itself, as img2dataset's
+SHARD_SIZE = 10_000  # samples a WebDataset shard, img2dataset's default
+SHARD_NAME = "{:05d}.tar"  # as img2dataset names them: 00000.tar, 00001.tar, …
 
 
 class Writer(Protocol):
@@ -210,6 +219,175 @@ class ImageFolderWriter:
         shutil.rmtree(self.partial, ignore_errors=True)
 
 
+def sample_key(image_path: str, image_template: str) -> str:
+    """A sample's key: the image's path in the store without its extension and without the
+    folder every image lies in, ``/`` and ``.`` made ``_`` (a dot would end the key):
+    ``images/cl010001416/0.jpg`` → ``cl010001416_0``. The same image has the same key in
+    every export; two images never share one (their paths differ)."""
+    fixed = image_template.split("{", 1)[0].rpartition("/")[0]
+    stem = posixpath.splitext(image_path)[0]
+    if fixed and stem.startswith(f"{fixed}/"):
+        stem = stem[len(fixed) + 1 :]
+    return stem.replace("/", "_").replace(".", "_")
+
+
+SCHEMA_ROWS = 100  # rows whose values give the types of fields not declared in PARQUET_TYPES
+
+
+def _yaml_type(kind: pa.DataType, indent: str) -> str:
+    """A column type in the YAML of a Hugging Face card (``Features._to_yaml_list``'s form)."""
+    if pa.types.is_list(kind) and pa.types.is_struct(kind.value_type):
+        return f"\n{indent}list:" + _yaml_fields(kind.value_type, indent)
+    if pa.types.is_struct(kind):
+        return f"\n{indent}struct:" + _yaml_fields(kind, indent)
+    names = {pa.int64(): "int64", pa.bool_(): "bool", pa.float64(): "float64"}
+    return f"\n{indent}dtype: {names.get(kind, 'string')}"
+
+
+def _yaml_fields(struct: pa.DataType, indent: str) -> str:
+    return "".join(
+        f"\n{indent}- name: {json.dumps(field.name)}" + _yaml_type(field.type, indent + "  ")
+        for field in struct
+    )
+
+
+def webdataset_features(rows: list[dict[str, Any]], extensions: list[str]) -> str:
+    """The ``dataset_info.features`` YAML of a WebDataset export's card: every image kind it
+    holds as an image column (a sample has one of them, the others null) and ``json`` with
+    the fields' types. Hugging Face otherwise infers them from the first few samples, and
+    drops the columns those lack: the PNG images of a mostly JPEG export, say."""
+    columns = "".join(f"\n  - name: {ext}\n    dtype: image" for ext in extensions)
+    json_type = pa.struct(list(parquet_schema(rows))) if rows else pa.struct([])
+    return (
+        "dataset_info:\n  features:"
+        + columns
+        + "\n  - name: json"
+        + _yaml_type(json_type, "    ")
+        + "\n  - name: __key__\n    dtype: string\n  - name: __url__\n    dtype: string\n"
+    )
+
+
+class WebDatasetWriter:
+    """WebDataset tar shards (img2dataset's main output): ``00000.tar``, ``00001.tar``, … of
+    *shard_size* samples each, one sample per stored image: ``{key}.jpg`` (``.png``, …: the
+    image's own bytes as stored, never decoded nor re-encoded) and ``{key}.json`` (the
+    record's fields and the image's, as the per-image rows of the other formats); then
+    ``_stats.json`` and ``README.md``, the dataset card. Built in a temporary folder beside
+    DEST, each shard under a temporary name renamed when whole, the folder swapped in for any
+    previous export at the end (as imagefolder). The images are read through the store's
+    inventory, so an ``s3://`` store exports too.
+
+    The shards are written by webdataset's own ``TarWriter`` (ustar, the format its readers
+    and Hugging Face's expect), handed the open temporary file rather than a name so that
+    the shard is renamed into place only once the tar is closed and whole."""
+
+    def __init__(self, target: Path, store: Store, shard_size: int, source: dict[str, str]):
+        self.target = target
+        self.store = store
+        self.shard_size = shard_size
+        self.source = source
+        self.partial = partial_name(target)
+        shutil.rmtree(self.partial, ignore_errors=True)
+        self.partial.mkdir(parents=True)
+        self.shard: AtomicFile | None = None
+        self.tar: wds.TarWriter | None = None
+        self.shards: list[dict[str, Any]] = []
+        self.in_shard = 0
+        self.extensions: Counter[str] = Counter()
+        self.unreadable: list[str] = []  # listed as stored, gone by the time it was read
+        self.fields: list[str] = []
+        self.keys: set[str] = set()
+        self.first_rows: list[dict[str, Any]] = []  # for the card's types (SCHEMA_ROWS)
+
+    def write(self, row: dict[str, Any]) -> None:
+        path = row["imagePath"]
+        body = self.store.inventory.read_bytes(path)
+        if body is None:
+            self.unreadable.append(path)
+            return
+        if self.tar is None or self.in_shard >= self.shard_size:
+            self._next_shard()
+        assert self.tar is not None
+        key = sample_key(path, self.store.config.image_template)
+        if key in self.keys:  # two paths that only differ by / and _: never in the layout
+            raise ValueError(f"two images give the sample key {key!r}: {path}")
+        self.keys.add(key)
+        ext = posixpath.splitext(path)[1].lstrip(".").lower() or "bin"
+        meta = {"key": key, **row}
+        if not self.fields:
+            self.fields = list(meta)
+        if len(self.first_rows) < SCHEMA_ROWS:
+            self.first_rows.append(meta)
+        self.tar.write(
+            {"__key__": key, ext: body, "json": json.dumps(meta, ensure_ascii=False).encode()}
+        )
+        self.extensions[ext] += 1
+        self.in_shard += 1
+        self.shards[-1]["samples"] += 1
+
+    def _next_shard(self) -> None:
+        self._close_shard()
+        name = SHARD_NAME.format(len(self.shards))
+        import webdataset as wds  # here: every scrapy command imports this module, few write tars
+
+        self.shard = AtomicFile(self.partial / name)
+        # encoder=False: the bytes go in as they are (no PIL, no pickling of anything).
+        self.tar = wds.TarWriter(self.shard.file, encoder=False)
+        self.shards.append({"name": name, "samples": 0})
+        self.in_shard = 0
+
+    def _close_shard(self) -> None:
+        if self.tar is None or self.shard is None:
+            return
+        self.tar.close()
+        self.shard.file.flush()
+        self.shards[-1]["bytes"] = self.shard.file.tell()
+        self.shard.commit()
+        self.tar = self.shard = None
+
+    def close(self, tally: Tally) -> None:
+        self._close_shard()
+        stats = {
+            "format": "webdataset",
+            "exported": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "source": self.source,
+            "records": tally.kept,
+            "samples": sum(shard["samples"] for shard in self.shards),
+            "shard_size": self.shard_size,
+            "shards": self.shards,
+            "extensions": dict(sorted(self.extensions.items())),
+            "missing_images": tally.missing_images + len(self.unreadable),
+            "rights": {
+                "records": dict(tally.per_rights),
+                "images": dict(tally.images_per_rights),
+                "years": self.store.config.rights_years,
+                "note": "an estimate from each record, not legal advice (see README.md)",
+            },
+        }
+        write_atomically(
+            self.partial / STATS, (json.dumps(stats, ensure_ascii=False, indent=1) + "\n").encode()
+        )
+        card = dataset_card(
+            tally,
+            self.fields,
+            self.source,
+            linked=False,
+            rights_years=self.store.config.rights_years,
+            fmt="webdataset",
+            front_matter=webdataset_features(self.first_rows, sorted(self.extensions))
+            + 'configs:\n- config_name: default\n  data_files: "*.tar"\n',
+        )
+        write_atomically(self.partial / CARD, card.encode())
+        swap_folder(self.partial, self.target)
+
+    def abort(self) -> None:
+        if self.tar is not None:
+            self.tar.close()
+        if self.shard is not None:
+            self.shard.abort()
+        shutil.rmtree(self.partial, ignore_errors=True)
+
+
 def format_of(dest: str, given: str | None) -> str | None:
     """The format asked for (``--format``), else the one DEST's extension names, else None."""
     if given:
@@ -219,11 +397,12 @@ def format_of(dest: str, given: str | None) -> str | None:
 
 def destination_problem(dest: Path, fmt: str) -> str | None:
     """Why DEST cannot take an export in *fmt* (None: it can); checked without writing."""
-    if fmt == "imagefolder":
+    if fmt in FOLDER_FORMATS:
+        marker = METADATA if fmt == "imagefolder" else STATS
         if dest.is_file():
-            return "is a file; imagefolder writes a folder"
-        if dest.is_dir() and any(dest.iterdir()) and not (dest / METADATA).is_file():
-            return f"is a folder that holds no {METADATA}: not a previous export to replace"
+            return f"is a file; {fmt} writes a folder"
+        if dest.is_dir() and any(dest.iterdir()) and not (dest / marker).is_file():
+            return f"is a folder that holds no {marker}: not a previous export to replace"
     elif dest.is_dir():
         return "is a folder, not a file"
     return unwritable_dir(dest.absolute().parent)

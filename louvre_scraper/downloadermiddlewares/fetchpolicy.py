@@ -25,7 +25,8 @@ counted in ``RETRY_TIMES``: it is not the body's fault), so a flood of large bod
 crawl down instead of swelling its memory; then, or when it was alone, it fails as
 :class:`OverBudget`. Scrapy has no such limit of its own.
 
-The decisions are plain functions (:func:`refusal`, :func:`body_kind`), tested without Twisted.
+The decisions are plain functions (:func:`refusal`, :class:`Limits`; a request's kind is
+:func:`~louvre_scraper.contract.kind_of`'s), tested without Twisted.
 """
 
 from __future__ import annotations
@@ -42,7 +43,15 @@ from scrapy.utils.asyncio import call_later, sleep
 from twisted.internet.defer import CancelledError
 
 from louvre_scraper.config import LouvreConfig, config_of
-from louvre_scraper.contract import ID_META, JUDGE_META, PROBE_META
+from louvre_scraper.contract import (
+    BUDGET_TRIES_META,
+    CUT_META,
+    LIMIT_META,
+    MAXSIZE_META,
+    WARNSIZE_META,
+    RequestKind,
+    kind_of,
+)
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -56,10 +65,6 @@ SCHEMES = frozenset({"http", "https"})
 NOT_HTTP = "not an http(s) URL of the site"
 OTHER_HOST = "another host than LOUVRE_BASE_URL's (allow it with LOUVRE_ALLOWED_HOSTS)"
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
-LIMIT_META = "louvre_limit"  # (setting or None, bytes): the limit this request's body got
-MAXSIZE_META = "download_maxsize"  # Scrapy's, per request
-CUT_META = "louvre_cut"  # True: cut by the in-flight budget
-BUDGET_TRIES_META = "louvre_budget_tries"  # times the request was cut by the budget
 BUDGET_RETRIES = 10
 BUDGET_WAIT = 0.25  # seconds before a cut body is asked again
 # robots.txt is fetched by Scrapy's middleware, not by a spider: a fixed limit, Google's
@@ -80,22 +85,6 @@ def refusal(url: str, hosts: frozenset[str]) -> str | None:
     if host.lower().rstrip(".") not in hosts:
         return OTHER_HOST
     return None
-
-
-def body_kind(request: Request) -> str:
-    """What a request fetches: ``probe``, ``zip``, ``record``, ``image``, ``robots`` or
-    ``sitemap`` (the collection spider's other requests: sitemaps and robots.txt's URLs)."""
-    meta = request.meta
-    if meta.get(PROBE_META):
-        return "probe"
-    if ID_META in meta:
-        return "zip"
-    judge = meta.get(JUDGE_META)
-    if judge in ("record", "image"):
-        return str(judge)
-    if meta.get("dont_obey_robotstxt") and request.url.endswith("/robots.txt"):
-        return "robots"  # RobotsTxtMiddleware's own request
-    return "sitemap"
 
 
 class NotFetched(IgnoreRequest):
@@ -168,23 +157,23 @@ def said_refused(what: str, error: BaseException) -> bool:
 class Limits:
     """Body limits by kind: ``{kind: (setting, bytes)}``."""
 
-    by_kind: dict[str, tuple[str | None, int]]
+    by_kind: dict[RequestKind, tuple[str | None, int]]
 
     @classmethod
     def from_config(cls, config: LouvreConfig) -> Limits:
         return cls(
             {
-                "record": ("LOUVRE_MAX_RECORD_BYTES", config.max_record_bytes),
-                "image": ("LOUVRE_MAX_IMAGE_BYTES", config.max_image_bytes),
-                "sitemap": ("LOUVRE_MAX_SITEMAP_BYTES", config.max_sitemap_bytes),
-                "zip": ("LOUVRE_MAX_ZIP_BYTES", config.max_zip_bytes),
-                "probe": ("LOUVRE_MAX_PROBE_BYTES", config.max_probe_bytes),
-                "robots": ROBOTS_LIMIT,
+                RequestKind.RECORD: ("LOUVRE_MAX_RECORD_BYTES", config.max_record_bytes),
+                RequestKind.IMAGE: ("LOUVRE_MAX_IMAGE_BYTES", config.max_image_bytes),
+                RequestKind.SITEMAP: ("LOUVRE_MAX_SITEMAP_BYTES", config.max_sitemap_bytes),
+                RequestKind.ZIP: ("LOUVRE_MAX_ZIP_BYTES", config.max_zip_bytes),
+                RequestKind.PROBE: ("LOUVRE_MAX_PROBE_BYTES", config.max_probe_bytes),
+                RequestKind.ROBOTS: ROBOTS_LIMIT,
             }
         )
 
     def of(self, request: Request) -> tuple[str | None, int]:
-        return self.by_kind[body_kind(request)]
+        return self.by_kind[kind_of(request)]
 
 
 class FetchPolicy:
@@ -232,7 +221,7 @@ class FetchPolicy:
             setting, limit = self.limits.of(request)
             request.meta[LIMIT_META] = (setting, limit)
             request.meta[MAXSIZE_META] = limit
-            request.meta["download_warnsize"] = 0  # the limit is the one judgement of size
+            request.meta[WARNSIZE_META] = 0  # the limit is the one judgement of size
 
     def process_response(self, request: Request, response: Response) -> Response:
         """A redirect Scrapy does not follow (a ``file:`` or ``data:`` Location) is refused

@@ -16,19 +16,56 @@ from louvre_scraper.bodies.images import classify_image
 from louvre_scraper.bodies.records import classify_record
 from louvre_scraper.bodies.zips import classify, classify_headers
 from louvre_scraper.config import config_of
-from louvre_scraper.contract import ID_META, JUDGE_META, PROBE_META, VERDICT_META, Verdict
+from louvre_scraper.contract import VERDICT_META, RequestKind, Verdict, is_judged, kind_of
 from louvre_scraper.utils.offload import offload
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Collection
+
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from typing_extensions import Self
 
+    Classifier = Callable[[Response, Collection[int], Collection[int]], Awaitable[Verdict]]
 
-def is_judged(request: Request) -> bool:
-    """Requests whose answer is judged (zips, probes, records, images)."""
-    return ID_META in request.meta or JUDGE_META in request.meta
+
+def _content_type(response: Response) -> str:
+    return response.headers.get(b"Content-Type", b"").decode("latin-1")
+
+
+async def _zip(response: Response, missing: Collection[int], retry: Collection[int]) -> Verdict:
+    arguments = (response.status, _content_type(response), response.body, missing, retry)
+    return await offload(len(response.body), classify, *arguments)
+
+
+async def _probe(response: Response, missing: Collection[int], retry: Collection[int]) -> Verdict:
+    return classify_headers(response.status, _content_type(response), missing, retry)
+
+
+async def _record(response: Response, missing: Collection[int], retry: Collection[int]) -> Verdict:
+    return classify_record(response.status, _content_type(response), response.body, missing, retry)
+
+
+async def _image(response: Response, missing: Collection[int], retry: Collection[int]) -> Verdict:
+    declared = response.headers.get(b"Content-Length")
+    return classify_image(
+        response.status,
+        _content_type(response),
+        response.body,
+        missing,
+        retry,
+        declared_length=int(declared) if declared and declared.isdigit() else None,
+    )
+
+
+# The judge of each kind that gets a verdict (contract.JUDGED); the others pass unjudged.
+CLASSIFIERS: dict[RequestKind, Classifier] = {
+    RequestKind.ZIP: _zip,
+    RequestKind.PROBE: _probe,
+    RequestKind.RECORD: _record,
+    RequestKind.IMAGE: _image,
+}
 
 
 class BodyJudge:
@@ -45,25 +82,8 @@ class BodyJudge:
         return cls(crawler)
 
     async def verdict(self, request: Request, response: Response) -> Verdict:
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
-        missing, retry = self.config.missing_statuses, self.retry_http_codes
-        judge = request.meta.get(JUDGE_META)
-        if judge == "image":
-            declared = response.headers.get(b"Content-Length")
-            return classify_image(
-                response.status,
-                content_type,
-                response.body,
-                missing,
-                retry,
-                declared_length=int(declared) if declared and declared.isdigit() else None,
-            )
-        if judge == "record":
-            return classify_record(response.status, content_type, response.body, missing, retry)
-        if request.meta.get(PROBE_META):
-            return classify_headers(response.status, content_type, missing, retry)
-        arguments = (response.status, content_type, response.body, missing, retry)
-        return await offload(len(response.body), classify, *arguments)
+        classifier = CLASSIFIERS[kind_of(request)]
+        return await classifier(response, self.config.missing_statuses, self.retry_http_codes)
 
     async def process_response(self, request: Request, response: Response) -> Response:
         if is_judged(request):

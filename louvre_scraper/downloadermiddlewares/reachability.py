@@ -38,7 +38,7 @@ from twisted.internet import error as net
 from twisted.web.client import ResponseNeverReceived
 
 from louvre_scraper.config import LouvreConfig, config_of
-from louvre_scraper.contract import ARK_META, ID_META
+from louvre_scraper.contract import ARK_META, ID_META, RequestKind, kind_of
 from louvre_scraper.exitstatus import REFUSED, UNREACHABLE, is_stopping, stop_crawl
 
 if TYPE_CHECKING:
@@ -52,6 +52,13 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 REFUSING_STATUSES = frozenset({401, 403})
+# Which meta key names the unit (a record with all its images, an ID) a request is for.
+UNIT_META = {
+    RequestKind.ZIP: ID_META,
+    RequestKind.PROBE: ID_META,
+    RequestKind.RECORD: ARK_META,
+    RequestKind.IMAGE: ARK_META,
+}
 QUIET_AFTER = 5  # failures in a row after which per-item failure lines go to DEBUG
 ROBOTS_FORBIDDEN = "Forbidden by robots.txt"  # RobotsTxtMiddleware's IgnoreRequest message
 
@@ -257,7 +264,8 @@ class ReachabilityGuard:
 
     def _failed(self, problem: Problem, request: Request) -> None:
         now = self.clock()
-        unit = request.meta.get(ARK_META, request.meta.get(ID_META, request.url))
+        key = UNIT_META.get(kind_of(request))
+        unit = request.meta.get(key, request.url) if key else request.url
         reason = self.streak.failure(problem, urlparse_cached(request).netloc, now, str(unit))
         if reason is None or is_stopping(self.crawler):
             return

@@ -21,13 +21,12 @@ import random
 import time
 from typing import TYPE_CHECKING
 
-from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 
 from louvre_scraper.config import LouvreConfig, config_of
-from louvre_scraper.contract import JUDGE_META, VERDICT_META, Verdict
-from louvre_scraper.downloadermiddlewares.judge import is_judged
+from louvre_scraper.contract import VERDICT_META, RequestKind, Verdict, is_judged, kind_of
 from louvre_scraper.exitstatus import is_stopping
 
 if TYPE_CHECKING:
@@ -36,7 +35,14 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from typing_extensions import Self
 
-DAMAGED = {"record": "not a record", "image": "damaged image"}
+# The retry reason of a judged body that came with a 2xx status but was not whole (it names
+# the retry stat, ``retry/reason_count/<reason>``).
+DAMAGED = {
+    RequestKind.ZIP: "damaged zip",
+    RequestKind.PROBE: "damaged zip",
+    RequestKind.RECORD: "not a record",
+    RequestKind.IMAGE: "damaged image",
+}
 STOP_CHECK_INTERVAL = 0.25  # seconds between checks for a stopping crawl while waiting
 
 
@@ -92,11 +98,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if verdict is not Verdict.RETRY or request.meta.get("dont_retry", False):
             return response
         reason = (
-            DAMAGED.get(request.meta.get(JUDGE_META), "damaged zip")
+            DAMAGED[kind_of(request)]
             if 200 <= response.status < 300
             else response_status_message(response.status)
         )
-        new_request = self._retry(request, reason)
+        new_request = self._retry_request(request, reason)
         if new_request is None:
             return response
         retry_after = parse_retry_after(response.headers.get(b"Retry-After"))
@@ -110,6 +116,19 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if new_request is not None and is_judged(request):
             await self._wait(retry_delay(new_request.meta["retry_times"], None, self.config))
         return new_request
+
+    def _retry_request(self, request: Request, reason: str) -> Request | None:
+        """Scrapy's public :func:`get_retry_request`, with the per-request meta keys and
+        settings its middleware reads (as ``RetryMiddleware._retry`` does)."""
+        assert self.crawler.spider is not None
+        return get_retry_request(
+            request,
+            spider=self.crawler.spider,
+            reason=reason,
+            max_retry_times=request.meta.get("max_retry_times", self.max_retry_times),
+            priority_adjust=request.meta.get("priority_adjust", self.priority_adjust),
+            give_up_log_level=request.meta.get("give_up_log_level", self.give_up_log_level),
+        )
 
     async def _wait(self, seconds: float) -> None:
         """Sleep, but wake up at once when the crawl is being stopped (Ctrl-C, Scrapyd

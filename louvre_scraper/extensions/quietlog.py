@@ -14,6 +14,12 @@
   each download handler warns that Scrapy's aiohttp handler is experimental: the user chose
   that mode, so it is said once, at INFO.
 
+* Scrapy's start-up listing (the versions, the overridden settings, every enabled add-on,
+  extension, middleware and pipeline: some sixty lines) is logged at DEBUG, so that a crawl's
+  first screen is the project's own lines; "Scrapy 2.19.0 started" stays, and so does anything
+  at WARNING or above. ``-s LOG_LEVEL=DEBUG`` shows it all. Installed by the ``crawl`` command
+  (:func:`quiet_startup`), since the versions are logged before any extension exists.
+
 Installed as an extension: a filter on those loggers (not on the log handlers, which Scrapy
 replaces once the crawler's settings are applied).
 """
@@ -41,6 +47,34 @@ LOGGERS = (
     "scrapy.core.downloader.handlers.http11",
     "scrapy.core.downloader.handlers._base_streaming",
 )
+
+
+# The start-up listing: the logger of each line, and its message (a template, or its start).
+STARTUP_LINES = {
+    "scrapy.utils.log": ("Versions:",),
+    "scrapy.addons": ("Enabled addons:",),
+    "scrapy.crawler": ("Overridden settings:",),
+    "scrapy.middleware": ("Enabled %(componentname)ss:",),
+}
+
+
+class StartupListing(logging.Filter):
+    """Scrapy's INFO lines of its start-up listing, logged at DEBUG instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        starts = STARTUP_LINES.get(record.name, ())
+        if record.levelno == logging.INFO and str(record.msg).startswith(starts):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+def quiet_startup() -> None:
+    """Put Scrapy's start-up listing at DEBUG, once per process: a filter on its loggers, which
+    Scrapy's log handlers (set up later, at LOG_LEVEL) then leave out unless it is DEBUG."""
+    for name in STARTUP_LINES:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, StartupListing) for f in logger.filters):
+            logger.addFilter(StartupListing())
 
 
 class QuietLog(logging.Filter):

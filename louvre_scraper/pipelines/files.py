@@ -31,6 +31,7 @@ from louvre_scraper.contract import (
     ID_META,
     STOP_STAT,
     CollectionStats,
+    Status,
     ZipStats,
     file_not_stored,
 )
@@ -189,7 +190,7 @@ class LouvreFilesPipeline(FilesPipeline):
         if body is not None:
             await self._persist_part(item["arkId"], "record", item["url"], item["path"], body)
         await self._store_state(item, body is not None, stems, left_out)
-        if item["status"] == "filtered":  # stored for a later run, but not what was asked for
+        if item["status"] == Status.FILTERED:  # stored for a later run, but not what was asked for
             raise DropItem(f"{item['arkId']}: filtered out", log_level="DEBUG")
         return item
 
@@ -254,7 +255,7 @@ class LouvreFilesPipeline(FilesPipeline):
     async def process_zip(self, item: ArtworkZip) -> ArtworkZip:
         stats = self.crawler.stats
         assert stats is not None
-        if item.get("status") == "uptodate":
+        if item.get("status") == Status.UPTODATE:
             return item
         body: bytes = item.pop("body")
         path = file_path(self.config, item["id"])
@@ -263,7 +264,7 @@ class LouvreFilesPipeline(FilesPipeline):
         except Exception as exc:
             self._not_stored(item["id"], item["url"], "zip")
             raise self._store_failed(f"ID {item['id']}", path, exc) from exc
-        item.update(path=path, checksum=checksum, size=len(body), status="downloaded")
+        item.update(path=path, checksum=checksum, size=len(body), status=Status.DOWNLOADED)
         stats.inc_value(ZipStats.STORED)
         stats.inc_value(ZipStats.BYTES, len(body))
         logger.debug("ID %s: stored %s (%d bytes)", item["id"], path, len(body))

@@ -39,7 +39,7 @@ from louvre_scraper.contract import (
     ARK_META,
     FAILED_STAT,
     IMAGE_META,
-    JUDGE_META,
+    KIND_META,
     OLD_IMAGES_META,
     RECORD_UNITS,
     RUN_META,
@@ -47,7 +47,10 @@ from louvre_scraper.contract import (
     CollectionReport,
     CollectionStats,
     EmptyFilter,
+    RequestKind,
     Shard,
+    SpiderArgument,
+    Status,
     Verdict,
 )
 from louvre_scraper.downloadermiddlewares.fetchpolicy import said_refused
@@ -111,18 +114,49 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     # callbacks); redirects are still followed (RedirectMiddleware reads this attribute too).
     handle_httpstatus_list = SequenceExclude(range(300, 400))
 
-    arguments = (
-        "collection",
-        "type",
-        "rights",
-        "images",
-        "shard",
-    )  # any other -a NAME=VALUE is refused
+    description = (
+        "Mirror the museum's documented route: the sitemaps, each record's .json, its full-size"
+        " images; a rerun fetches only what changed"
+    )
+    arguments = (  # any other -a NAME=VALUE is refused
+        SpiderArgument(
+            "collection",
+            "TEXT",
+            "every department",
+            "Keep only the records whose department contains TEXT (case-insensitive, French),"
+            " e.g. peintures.",
+        ),
+        SpiderArgument(
+            "type",
+            "TEXT",
+            "every kind of object",
+            "Keep only the records whose object type or denomination contains TEXT"
+            " (case-insensitive), e.g. flacon.",
+        ),
+        SpiderArgument(
+            "rights",
+            "public-domain|in-copyright|unknown",
+            "every work",
+            "Keep only the works whose rights estimate is one of these (several: commas); the"
+            " others' .json are stored, their images not downloaded (an estimate, not legal"
+            " advice).",
+        ),
+        SpiderArgument(
+            "images", "all|first|none", "all", "Which images of a kept record to download."
+        ),
+        SpiderArgument(
+            "shard",
+            "K/N",
+            "0/1: every record",
+            "Take only the records whose ark number % N == K (cl010062370: 10062370): N"
+            " machines or processes share the collection, each record once.",
+        ),
+    )
     units = RECORD_UNITS  # what the progress line and the summary count
     walks_tail = False
 
     def __init__(self, *args: Any, **kwargs: Any):
-        check_arguments(kwargs, self.arguments)
+        check_arguments(kwargs, [argument.name for argument in self.arguments])
         collection = kwargs.pop("collection", None)
         object_type = kwargs.pop("type", None)
         rights = kwargs.pop("rights", None)
@@ -268,7 +302,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             errback=self.record_failed,
             meta={
                 ARK_META: needs.ark,
-                JUDGE_META: "record",
+                KIND_META: RequestKind.RECORD,
                 OLD_IMAGES_META: needs.old_images,
                 RUN_META: self._run_id,
             },
@@ -330,7 +364,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             meta={
                 ARK_META: ark,
                 IMAGE_META: fetch.index,
-                JUDGE_META: "image",
+                KIND_META: RequestKind.IMAGE,
                 RUN_META: self._run_id,
             },
             priority=IMAGE_PRIORITY,
@@ -347,13 +381,13 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         if verdict is Verdict.MISSING:
             self._stats().inc_value(CollectionStats.IMAGES_MISSING)
             logger.info("%s: image %s answers %d", ark, response.url, response.status)
-            return self._image_done(ark, response.meta[IMAGE_META], status="missing")
+            return self._image_done(ark, response.meta[IMAGE_META], status=Status.MISSING)
         reason = f"HTTP {response.status}"
         if 200 <= response.status < 300:
             is_image = image_extension(response.body) is not None
             reason = "damaged image" if is_image else "not an image (JPEG, PNG, WebP, GIF, TIFF)"
         self.record_failure(response.url, reason, ark, kind="image")
-        return self._image_done(ark, response.meta[IMAGE_META], status="failed")
+        return self._image_done(ark, response.meta[IMAGE_META], status=Status.FAILED)
 
     def image_failed(self, failure: Failure) -> ArtworkRecord | None:
         request = failure.request  # type: ignore[attr-defined]
@@ -365,7 +399,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         said = said_refused(f"image {ark}/{stem}", failure.value)
         reason = failure.getErrorMessage() or repr(failure.value)
         self.record_failure(request.url, reason, ark, kind="image", log=not said)
-        return self._image_done(ark, index, status="failed")
+        return self._image_done(ark, index, status=Status.FAILED)
 
     async def _store_image(self, ark: str, index: int, body: bytes) -> ArtworkRecord | None:
         """A whole image, stored as it arrives: a record's images are not held in memory
@@ -379,9 +413,9 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         path = image_path(self.config, ark, fetch.stem, image_extension(body) or "")
         stored = await self.pipeline.store_image(ark, fetch.ref.url, path, body)
         if stored is None:  # the store did not take it: told by file_not_stored, said there
-            return self._image_done(ark, index, status="failed")
+            return self._image_done(ark, index, status=Status.FAILED)
         entry = record.item["images"][index]
-        entry.update(path=path, size=len(body), checksum=stored.checksum, status="downloaded")
+        entry.update(path=path, size=len(body), checksum=stored.checksum, status=Status.DOWNLOADED)
         if fetch.replaces is not None and fetch.replaces != path:
             self.pipeline.obsolete.superseded(fetch.replaces)  # the older image had another kind
         return self._image_done(ark, index)
@@ -409,14 +443,14 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     def _item_stored(self, item: Any, **kwargs: Any) -> None:
         ark = self._leaving.pop(id(item), None)
         if ark is not None:
-            stored = Outcome.STORED if item.get("status") == "downloaded" else Outcome.CURRENT
+            stored = Outcome.STORED if item.get("status") == Status.DOWNLOADED else Outcome.CURRENT
             self._settle(ark, Outcome.FAILED if ark in self.failed_arks else stored)
 
     def _item_dropped(self, item: Any, **kwargs: Any) -> None:
         """A filtered record (its .json stored), or one the store did not take (failed)."""
         ark = self._leaving.pop(id(item), None)
         if ark is not None:
-            filtered = item.get("status") == "filtered" and ark not in self.failed_arks
+            filtered = item.get("status") == Status.FILTERED and ark not in self.failed_arks
             self._settle(ark, Outcome.STORED if filtered else Outcome.FAILED)
 
     def _settle(self, ark: str, outcome: Outcome) -> None:

@@ -10,14 +10,17 @@ from scrapy.utils.datatypes import SequenceExclude
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
-from louvre_scraper.bodies.zips import classify
 from louvre_scraper.contract import (
     CLEAN_KEY,
     FAILED_STAT,
     ID_META,
+    KIND_META,
     VERDICT_META,
     ZIP_UNITS,
+    RequestKind,
     Shard,
+    SpiderArgument,
+    Status,
     Verdict,
     ZipReport,
     ZipStats,
@@ -53,14 +56,32 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
     # (a missing ID may come back as a 404, a 500 or a 200 HTML page). Redirects are still
     # followed: RedirectMiddleware reads this attribute too.
     handle_httpstatus_list = SequenceExclude(range(300, 400))
-    arguments = ("start", "end", "shard")  # any other -a NAME=VALUE is refused
+    description = (
+        "The undocumented zip route of 2021: one zip of images per artwork ID, no metadata"
+    )
+    arguments = (  # any other -a NAME=VALUE is refused
+        SpiderArgument("start", "N", "1", "The first artwork ID of the range."),
+        SpiderArgument(
+            "end",
+            "N|auto",
+            "auto: the highest ID on the site, found by probing",
+            "The last artwork ID of the range (inclusive).",
+        ),
+        SpiderArgument(
+            "shard",
+            "K/N",
+            "0/1: every ID",
+            "Take only the IDs with ID % N == K: N machines or processes share the range, each"
+            " ID once.",
+        ),
+    )
     # The item's fields a feed lists (``body`` only goes from the spider to the pipeline).
     units = ZIP_UNITS  # what the progress line and the summary count
 
     def __init__(
         self, start: Any = None, end: Any = None, shard: Any = None, *args: Any, **kwargs: Any
     ):
-        check_arguments(kwargs, self.arguments)
+        check_arguments(kwargs, [argument.name for argument in self.arguments])
         super().__init__(*args, **kwargs)
         self.id_range = IdRange.from_arguments(start, end, shard)
         self.failed_ids: set[int] = set()
@@ -258,7 +279,7 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
             # skip check itself reads two small blocks per file.
             checksum=await self.inventory.checksum(path, found) if self.config.checksums else None,
             size=found.size,
-            status="uptodate",
+            status=Status.UPTODATE,
         )
 
     def zip_request(self, artwork_id: int) -> scrapy.Request:
@@ -266,7 +287,7 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
             self.config.url(artwork_id),
             callback=self.parse_zip,
             errback=self.zip_failed,
-            meta={ID_META: artwork_id},
+            meta={KIND_META: RequestKind.ZIP, ID_META: artwork_id},
             # Each ID is asked once by construction: skip the dupefilter, whose set of
             # fingerprints would otherwise grow with the range.
             dont_filter=True,
@@ -276,17 +297,7 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
         # A plain function, not a generator: Scrapy inspects the source of generator callbacks
         # for return values, and with bound methods its cache misses (~1 ms per response).
         artwork_id: int = response.meta[ID_META]
-        verdict_value = response.meta.get(VERDICT_META)
-        verdict = (
-            Verdict(verdict_value)
-            if verdict_value
-            else classify(
-                response.status,
-                response.headers.get(b"Content-Type", b"").decode("latin-1"),
-                response.body,
-                self.config.missing_statuses,
-            )
-        )
+        verdict = Verdict(response.meta[VERDICT_META])  # the judge is always on
         assert self.crawler.stats is not None
         self._settle(artwork_id, has_zip=verdict is Verdict.WHOLE)
         if verdict is Verdict.WHOLE:

@@ -22,7 +22,15 @@ from scrapy import Request, signals
 from scrapy.exceptions import StopDownload
 from scrapy.http.request import NO_CALLBACK
 
-from louvre_scraper.contract import ID_META, PROBE_META, VERDICT_META, Verdict, ZipStats
+from louvre_scraper.contract import (
+    ID_META,
+    KIND_META,
+    VERDICT_META,
+    RequestKind,
+    Verdict,
+    ZipStats,
+    kind_of,
+)
 from louvre_scraper.exitstatus import is_stopping
 from louvre_scraper.zips.bound import find_upper_bound
 
@@ -39,7 +47,7 @@ HEAD_REFUSED = frozenset({405, 501})
 
 def stop_probe_after_headers(request: Request, **kwargs: object) -> None:
     """``headers_received`` handler: a probe GET needs no body."""
-    if request.meta.get(PROBE_META):
+    if kind_of(request) is RequestKind.PROBE:
         raise StopDownload(fail=False)
 
 
@@ -52,7 +60,7 @@ class BoundProbe:
         self.failed = 0  # probes that failed after their retries
 
     def _count(self, request: Request, **kwargs: object) -> None:
-        if request.meta.get(PROBE_META):
+        if kind_of(request) is RequestKind.PROBE:
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value(ZipStats.PROBE_REQUESTS)
 
@@ -113,7 +121,7 @@ class BoundProbe:
             self.config.url(artwork_id),
             method=self.method,
             callback=NO_CALLBACK,
-            meta={ID_META: artwork_id, PROBE_META: True},
+            meta={KIND_META: RequestKind.PROBE, ID_META: artwork_id},
             dont_filter=True,
         )
         try:

@@ -33,7 +33,7 @@
   const $ = (id) => document.getElementById(id);
   const grid = $('grid'), count = $('count'), search = $('search'), select = $('department');
   const rightsSelect = $('rights');
-  const detail = $('detail');
+  const detail = $('detail'), nomatch = $('nomatch');
 
   const fmt = (n) => n.toLocaleString('en');
   const ESCAPES = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'};
@@ -189,13 +189,37 @@
   const matchCount = () => state.matches === null ? loaded : state.matches.length;
   const pages = () => Math.max(1, Math.ceil(matchCount() / meta.pageSize));
 
+  const workCount = (n) => `${fmt(n)} ${n === 1 ? 'work' : 'works'}`;
+
+  // A search or filter that keeps no work says so, and how to see them all again.
+  function showNoMatch() {
+    const none = state.matches !== null && !state.matches.length;
+    nomatch.hidden = !none;
+    if (!none) return;
+    const asked = [];
+    if (state.query.trim()) asked.push(`matches “${esc(state.query.trim())}”`);
+    if (state.dept >= 0) asked.push(`is in ${esc(deptName(state.dept))}`);
+    if (state.rights) asked.push(`is ${esc(rightsName(state.rights))}`);
+    const still = parts.length < meta.index.length ? ' (yet: the catalogue is still loading)' : '';
+    nomatch.innerHTML = `No work ${asked.join(' and ')}${still}. ` +
+      '<button type="button" id="clear">Clear the search and filters</button> to see every work.';
+  }
+
+  function clearSearch() {
+    search.value = '';
+    select.value = '';
+    rightsSelect.value = '';
+    setQuery('', -1, '');
+    search.focus();
+  }
+
   function showCount() {
     const loading = parts.length < meta.index.length
       ? ` (loading: ${fmt(loaded)} of ${fmt(meta.works)})` : '';
     const n = matchCount();
     const filtered = state.matches !== null;
-    count.textContent = `${fmt(meta.works)} works in this catalogue` +
-      (filtered ? ` · ${fmt(n)} match` : '') + loading;
+    count.textContent = `${workCount(meta.works)} in this catalogue` +
+      (filtered ? ` · ${workCount(n)} ${n === 1 ? 'matches' : 'match'}` : '') + loading;
     count.dataset.works = meta.works;
     count.dataset.matches = n;
     count.dataset.loaded = loaded;
@@ -238,6 +262,7 @@
     }
     $('pager-top').innerHTML = $('pager-bottom').innerHTML = pager();
     showCount();
+    showNoMatch();
   }
 
   function onPage(event) {
@@ -358,6 +383,7 @@
     rightsSelect.add(new Option(`${rightsName(value)} (${fmt(n)})`, value));
   }
   search.addEventListener('input', onInput);
+  nomatch.addEventListener('click', (event) => { if (event.target.id === 'clear') clearSearch(); });
   select.addEventListener('change', onInput);
   rightsSelect.addEventListener('change', onInput);
   $('pager-top').addEventListener('click', onPage);

@@ -14,7 +14,7 @@ from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
 from louvre_scraper.config import LouvreConfig
-from louvre_scraper.contract import ID_META, PROBE_META, VERDICT_META, Verdict
+from louvre_scraper.contract import ID_META, KIND_META, VERDICT_META, RequestKind, Verdict
 from louvre_scraper.downloadermiddlewares.judge import BodyJudge
 from louvre_scraper.downloadermiddlewares.retry import (
     BackoffRetryMiddleware,
@@ -87,7 +87,8 @@ def middleware(tmp_path: Path) -> Judged:
 
 
 def zip_request(probe: bool = False) -> Request:
-    return Request("https://x/en/artwork/image/download/5/0", meta={ID_META: 5, PROBE_META: probe})
+    kind = RequestKind.PROBE if probe else RequestKind.ZIP
+    return Request("https://x/en/artwork/image/download/5/0", meta={KIND_META: kind, ID_META: 5})
 
 
 def answer(status: int, body: bytes = b"", content_type: str = "application/zip") -> Response:

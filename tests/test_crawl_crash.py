@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from louvre_scraper.exitstatus import EXIT_COMPLETE, EXIT_SITE_DOWN, EXIT_STOPPED
 from tests.fake_collection import FakeCollection
 from tests.harness import Crawl, crawl, start_crawl
-from tests.test_collection import FAST, SERVER, expected_files, gets
+from tests.test_crawl_collection import FAST, SERVER, expected_files, gets
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -1,4 +1,4 @@
-"""records.py on the museum's real records (tests/real_records/) and shapes."""
+"""The feed's fields (records/fields.py) on the museum's real records (tests/real_records/)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ from louvre_scraper.bodies.records import classify_record, parse_record
 from louvre_scraper.contract import Verdict
 from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.records.fields import ImageRef, feed_row, image_row, images, record_fields
-from louvre_scraper.records.filters import FilterTally, matches
 from tests.fake_collection import REAL_RECORDS as REAL
 from tests.fake_collection import CollectionConfig, FakeCollection
 
 REAL_FILES = sorted(REAL.glob("cl*.json"))
-FRAGMENTS = json.loads((REAL / "fragments.json").read_text(encoding="utf-8"))
 MISSING = frozenset({404, 410})
+FRAGMENTS = json.loads((REAL / "fragments.json").read_text(encoding="utf-8"))
 
 
 def real(ark: str) -> dict:
@@ -211,55 +210,6 @@ def test_an_empty_record_gives_empty_fields() -> None:
     fields = record_fields({"arkId": "cl010000001", "index": [], "dimension": ""})
     assert fields["title"] == "" and fields["creators"] == [] and fields["startYear"] is None
     assert fields["dimensions"] == "" and fields["denomination"] == ""
-
-
-@pytest.mark.parametrize(
-    ("status", "body", "verdict"),
-    [
-        (200, REAL_FILES[0].read_bytes(), Verdict.WHOLE),
-        (200, b"<!DOCTYPE html><html>Server error</html>", Verdict.RETRY),
-        (200, REAL_FILES[0].read_bytes()[:-10], Verdict.RETRY),
-        (200, b"[1, 2]", Verdict.RETRY),
-        (404, b"<html>Not Found</html>", Verdict.MISSING),
-        (503, b"", Verdict.RETRY),
-        (403, b"", Verdict.FAILED),
-    ],
-)
-def test_a_record_is_judged_from_its_body(status: int, body: bytes, verdict: Verdict) -> None:
-    assert classify_record(status, "application/json", body, MISSING) is verdict
-
-
-def test_parse_record() -> None:
-    assert parse_record(b'{"title": "no ark"}') is None
-    assert parse_record(REAL_FILES[0].read_bytes())["title"] == "pendentif ; amulette"
-
-
-def test_the_type_filter_matches_the_denomination_of_real_records() -> None:
-    flacon = real("cl010001416")  # objectType ""
-    assert matches(flacon, None, "FLACON")
-    assert matches(flacon, "BYZANCE", "flacon")
-    assert not matches(flacon, "égyptiennes", "flacon")
-    assert not matches(flacon, None, "painting")
-
-
-def test_the_type_filter_matches_object_type_and_the_index_facet() -> None:
-    record = {"arkId": "cl020000001", "objectType": "dessin"}
-    assert matches(record, None, "dess")
-    faceted = {"arkId": "cl010000001", "index": {"objectType": [{"value": "peinture"}]}}
-    assert matches(faceted, None, "peint") and not matches(faceted, None, "dessin")
-
-
-def test_a_tally_tells_the_values_it_saw() -> None:
-    tally = FilterTally({"type": "painting"})
-    kept = [tally.check(parse_record(f.read_bytes())) for f in REAL_FILES]
-    assert not any(kept) and tally.kept == 0
-    assert {v for v, n in tally.common("type", 4)} == {
-        "lampe",
-        "monnaie",
-        "papyrus (fragment)",
-        "tablette",
-    }
-    assert len(tally.common("type")) == 8  # every denomination of the twelve, up to 10
 
 
 def test_every_record_the_fake_server_varies_gives_a_complete_row() -> None:

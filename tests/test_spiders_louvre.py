@@ -10,7 +10,9 @@ from scrapy import Request
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
-from louvre_scraper.contract import ID_META
+from louvre_scraper.bodies.zips import classify
+from louvre_scraper.config import LouvreConfig
+from louvre_scraper.contract import ID_META, KIND_META, VERDICT_META, RequestKind
 from louvre_scraper.items import ArtworkZip
 from louvre_scraper.spiders.louvre import LouvreSpider
 from tests.fake_louvre import zip_bytes
@@ -45,7 +47,10 @@ def test_bad_arguments_end_the_process_with_one_line(
 
 
 def response(status: int, body: bytes, content_type: str) -> Response:
-    request = Request("https://x/en/artwork/image/download/5/0", meta={ID_META: 5})
+    # The judge's verdict, as BodyJudge sets it before the callback.
+    verdict = classify(status, content_type, body, LouvreConfig().missing_statuses)
+    meta = {KIND_META: RequestKind.ZIP, ID_META: 5, VERDICT_META: verdict.value}
+    request = Request("https://x/en/artwork/image/download/5/0", meta=meta)
     return Response(
         request.url,
         status=status,

@@ -202,6 +202,7 @@ def test_a_secret_key_given_as_a_setting_stays_out_of_the_log(
         "AWS_REGION_NAME": REGION,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": SECRET,
+        "LOG_LEVEL": "DEBUG",  # Scrapy's "Overridden settings" line is logged at DEBUG
     }
 
     result = crawl_s3(
@@ -210,6 +211,7 @@ def test_a_secret_key_given_as_a_setting_stays_out_of_the_log(
 
     assert result.returncode == 0, result.stderr
     assert s3.objects(bucket) == expected_objects("louvre/", Collection(max_id=5).ids())
+    assert "Overridden settings:" in result.stderr and "AWS_SECRET_ACCESS_KEY" in result.stderr
     assert SECRET not in result.stderr
 
 

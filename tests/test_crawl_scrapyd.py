@@ -34,7 +34,7 @@ import pytest
 from tests.fake_collection import FakeCollection
 from tests.fake_louvre import Collection, zip_bytes
 from tests.harness import ROOT, Crawl, extra_settings, parse_stats
-from tests.test_s3 import REGION, S3, SECRET, offline_aws_env, running_moto
+from tests.test_crawl_s3 import REGION, S3, SECRET, offline_aws_env, running_moto
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -9,8 +9,9 @@ import json
 from typing import TYPE_CHECKING
 
 from tests.fake_collection import FakeCollection
-from tests.test_collection import SERVER, collect
-from tests.test_export import apart, problems, scrapy
+from tests.store_commands import scrapy
+from tests.test_commands_verify import apart, problems
+from tests.test_crawl_collection import SERVER, collect
 
 if TYPE_CHECKING:
     from pathlib import Path

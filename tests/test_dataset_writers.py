@@ -22,7 +22,7 @@ from louvre_scraper.dataset.writers import (
     ParquetWriter,
     parquet_schema,
 )
-from tests.test_dataset import real_store, settings
+from tests.test_dataset_reader import real_store, settings
 
 
 @pytest.fixture

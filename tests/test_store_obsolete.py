@@ -1,8 +1,9 @@
+"""The stored files of records no longer listed (louvre_scraper/store/obsolete.py)."""
+
 from __future__ import annotations
 
 from louvre_scraper.collection.arks import ArkListing
 from louvre_scraper.contract import Shard
-from louvre_scraper.store.layout import template_regex
 from louvre_scraper.store.obsolete import withdrawn_paths
 
 TEMPLATES = ["records/{ark}.json", "images/{ark}/{position}{ext}"]
@@ -13,15 +14,6 @@ def listing(*arks: str, shard: Shard | None = None) -> ArkListing:
     for ark in arks:
         out.add(f"https://collections.louvre.fr/ark:/53355/{ark}")
     return out
-
-
-def test_template_regex() -> None:
-    assert template_regex("records/{ark}.json").match("records/cl010062370.json")["ark"] == (
-        "cl010062370"
-    )
-    assert template_regex("images/{ark}/{position}{ext}").match("images/cl010062370/12.png")
-    assert not template_regex("records/{ark}.json").match("records/cl010062370.json.tmp")
-    assert template_regex("{ark}/{ark}-{position}.jpg").match("cl010000001/cl010000001-0.jpg")
 
 
 def test_withdrawn_are_the_stored_files_of_arks_no_longer_listed() -> None:

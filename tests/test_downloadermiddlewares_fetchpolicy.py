@@ -13,11 +13,15 @@ from scrapy.settings import Settings
 from twisted.internet.defer import CancelledError
 
 from louvre_scraper.config import LouvreConfig
-from louvre_scraper.contract import ID_META, JUDGE_META, PROBE_META
-from louvre_scraper.downloadermiddlewares.fetchpolicy import (
-    BUDGET_RETRIES,
+from louvre_scraper.contract import (
     BUDGET_TRIES_META,
     CUT_META,
+    ID_META,
+    KIND_META,
+    RequestKind,
+)
+from louvre_scraper.downloadermiddlewares.fetchpolicy import (
+    BUDGET_RETRIES,
     NOT_HTTP,
     OTHER_HOST,
     FetchPolicy,
@@ -25,7 +29,6 @@ from louvre_scraper.downloadermiddlewares.fetchpolicy import (
     OverBudget,
     Refused,
     TooLarge,
-    body_kind,
     refusal,
 )
 from louvre_scraper.downloadermiddlewares.reachability import classify_exception
@@ -87,7 +90,7 @@ def policy(tmp_path: Path, **settings: str) -> FetchPolicy:
 
 def test_the_middleware_refuses_before_any_io(tmp_path: Path) -> None:
     mw = policy(tmp_path)
-    request = Request("http://127.0.0.2:8000/x.jpg", meta={JUDGE_META: "image"})
+    request = Request("http://127.0.0.2:8000/x.jpg", meta={KIND_META: RequestKind.IMAGE})
     with pytest.raises(Refused) as refused:
         mw.process_request(request)
     assert isinstance(refused.value, IgnoreRequest)  # to the errback, never retried
@@ -114,26 +117,10 @@ def test_a_redirect_scrapy_would_not_follow_is_refused_by_name(tmp_path: Path) -
     assert mw.process_response(request, ok) is ok
 
 
-@pytest.mark.parametrize(
-    ("meta", "url", "kind"),
-    [
-        ({ID_META: 5, PROBE_META: True}, "http://h/en/artwork/image/download/5/0", "probe"),
-        ({ID_META: 5}, "http://h/en/artwork/image/download/5/0", "zip"),
-        ({JUDGE_META: "record"}, "http://h/ark:/53355/cl010000301.json", "record"),
-        ({JUDGE_META: "image"}, "http://h/media/cache/x.jpg", "image"),
-        ({"dont_obey_robotstxt": True}, "http://h/robots.txt", "robots"),
-        ({}, "http://h/robots.txt", "sitemap"),  # the collection spider's own robots.txt read
-        ({}, "http://h/media/sitemap/sitemap0.xml", "sitemap"),
-    ],
-)
-def test_body_kinds(meta: dict, url: str, kind: str) -> None:
-    assert body_kind(Request(url, meta=meta)) == kind
-
-
 def test_each_kind_gets_its_limit(tmp_path: Path) -> None:
     mw = policy(tmp_path, LOUVRE_MAX_IMAGE_BYTES="1000", LOUVRE_MAX_RECORD_BYTES="200")
-    image = Request("http://127.0.0.1:8000/x.jpg", meta={JUDGE_META: "image"})
-    record = Request("http://127.0.0.1:8000/r.json", meta={JUDGE_META: "record"})
+    image = Request("http://127.0.0.1:8000/x.jpg", meta={KIND_META: RequestKind.IMAGE})
+    record = Request("http://127.0.0.1:8000/r.json", meta={KIND_META: RequestKind.RECORD})
     sitemap = Request("http://127.0.0.1:8000/sitemap.xml")
     for request in (image, record, sitemap):
         mw.process_request(request)
@@ -146,7 +133,7 @@ def test_each_kind_gets_its_limit(tmp_path: Path) -> None:
 @pytest.mark.parametrize("error", [DownloadCancelledError("declared"), CancelledError()])
 def test_a_cancelled_body_names_the_limit_and_the_setting(tmp_path: Path, error) -> None:
     mw = policy(tmp_path, LOUVRE_MAX_IMAGE_BYTES="1000")
-    image = Request("http://127.0.0.1:8000/x.jpg", meta={JUDGE_META: "image"})
+    image = Request("http://127.0.0.1:8000/x.jpg", meta={KIND_META: RequestKind.IMAGE})
     mw.process_request(image)
     with pytest.raises(TooLarge) as too_large:
         asyncio.run(mw.process_exception(image, error))
@@ -183,9 +170,9 @@ def test_a_body_cut_by_the_budget_is_asked_again_then_fails_naming_the_setting(
         "louvre_scraper.downloadermiddlewares.fetchpolicy.call_later", lambda *a: None
     )
     mw = policy(tmp_path, LOUVRE_MAX_BYTES_IN_FLIGHT="1000")
-    other = Request("http://127.0.0.1:8000/big.jpg", meta={JUDGE_META: "image"})
+    other = Request("http://127.0.0.1:8000/big.jpg", meta={KIND_META: RequestKind.IMAGE})
     mw.bytes_received(b"x" * 900, other)
-    image = Request("http://127.0.0.1:8000/x.jpg", meta={JUDGE_META: "image"})
+    image = Request("http://127.0.0.1:8000/x.jpg", meta={KIND_META: RequestKind.IMAGE})
     mw.process_request(image)
     for tries in range(1, BUDGET_RETRIES + 2):
         with pytest.raises(StopDownload):
@@ -208,7 +195,7 @@ def test_a_body_cut_by_the_budget_is_asked_again_then_fails_naming_the_setting(
     with pytest.raises(OverBudget):
         asyncio.run(mw.process_exception(alone, StopDownload(fail=True)))
     # A probe's own StopDownload (fail=False, after its headers) is not the budget's.
-    probe = Request("http://127.0.0.1:8000/p", meta={ID_META: 1, PROBE_META: True})
+    probe = Request("http://127.0.0.1:8000/p", meta={KIND_META: RequestKind.PROBE, ID_META: 1})
     assert asyncio.run(mw.process_exception(probe, StopDownload(fail=False))) is None
 
 

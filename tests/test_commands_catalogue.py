@@ -293,10 +293,59 @@ def test_a_search_narrows_the_grid_to_the_right_works(page, mirror):
         )
         assert sorted(grid_arks(page)) == sorted(want), query
         assert 0 < len(want) < len(rows)
-        assert page.inner_text("#count").endswith(f"· {len(want)} match")
+        agreed = "1 work matches" if len(want) == 1 else f"{len(want)} works match"
+        assert page.inner_text("#count").endswith(f"· {agreed}")
     page.fill("#search", "no such work anywhere")
     page.wait_for_function("document.getElementById('count').dataset.matches === '0'")
     assert grid_arks(page) == []
+
+
+def test_the_counts_agree_with_their_number(page, mirror):
+    rows = stored_rows(mirror)
+
+    def hay(row: dict) -> str:
+        names = "; ".join(c["name"] for c in row["creators"])
+        return fold(f"{row['title']}\n{names}\n{row['inventoryNumber']}")
+
+    # A work's own inventory number that no other work's fields hold: one match.
+    inventory = next(
+        row["inventoryNumber"]
+        for row in rows
+        if row["inventoryNumber"]
+        and sum(all(term in hay(other) for term in fold(row["inventoryNumber"]).split())
+                for other in rows) == 1
+    )  # fmt: skip
+    page.fill("#search", inventory)
+    page.wait_for_function("document.getElementById('count').dataset.matches === '1'")
+    assert page.inner_text("#count") == f"{len(rows)} works in this catalogue · 1 work matches"
+    page.fill("#search", "no such work anywhere")
+    page.wait_for_function("document.getElementById('count').dataset.matches === '0'")
+    assert page.inner_text("#count") == f"{len(rows)} works in this catalogue · 0 works match"
+    assert not re.search(r"\b(\d+|0) match\b|\b1 works\b", page.inner_text("header"))
+
+
+def test_an_empty_search_says_so_and_how_to_clear_it(page, mirror):
+    rows = stored_rows(mirror)
+    assert page.locator("#nomatch").is_hidden()
+    department = rows[0]["collection"]
+    option = page.locator("#department option", has_text=department)
+    page.select_option("#department", option.get_attribute("value"))
+    page.fill("#search", "no such work anywhere")
+    page.wait_for_function("document.getElementById('count').dataset.matches === '0'")
+
+    message = page.locator("#nomatch")
+    assert message.is_visible()
+    assert message.inner_text() == (
+        f"No work matches “no such work anywhere” and is in {department}."
+        " Clear the search and filters to see every work."
+    )
+    page.screenshot(path=ARTIFACTS / "catalogue-no-match.png")
+    message.locator("button#clear").click()
+
+    page.wait_for_function(f"document.getElementById('count').dataset.matches === '{len(rows)}'")
+    assert page.input_value("#search") == "" and page.input_value("#department") == ""
+    assert sorted(grid_arks(page)) == sorted(row["arkId"] for row in rows)
+    assert message.is_hidden()
 
 
 def test_the_department_filter_keeps_one_department(page, mirror):

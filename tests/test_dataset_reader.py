@@ -166,7 +166,7 @@ def test_the_local_walk_is_in_path_order_and_skips_partials(tmp_path: Path) -> N
 
 
 def test_an_s3_store_reads_as_a_local_one(store: Path, tmp_path: Path, monkeypatch) -> None:
-    from tests.test_s3 import running_moto
+    from tests.test_crawl_s3 import running_moto
 
     for name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
         monkeypatch.setenv(name, str(tmp_path / "none"))

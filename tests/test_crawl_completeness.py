@@ -19,7 +19,7 @@ from louvre_scraper.exitstatus import (
 )
 from tests.fake_collection import FakeCollection
 from tests.harness import Crawl, parse_stats, start_crawl
-from tests.test_collection import FAST, SERVER, collect, expected_files, gets
+from tests.test_crawl_collection import FAST, SERVER, collect, expected_files, gets
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -1,6 +1,6 @@
 """The catalogue's build (louvre_scraper/dataset/catalogue.py), on feed rows and a store made here.
 
-``scrapy catalogue`` over a real crawl, and the page in a browser: tests/test_catalogue_site.py.
+``scrapy catalogue`` over a real crawl, and the page in a browser: tests/test_commands_catalogue.py.
 """
 
 from __future__ import annotations

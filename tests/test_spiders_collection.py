@@ -16,10 +16,11 @@ from louvre_scraper.collection.ledger import Ledger
 from louvre_scraper.contract import (
     ARK_META,
     IMAGE_META,
-    JUDGE_META,
+    KIND_META,
     OLD_IMAGES_META,
     RUN_META,
     VERDICT_META,
+    RequestKind,
     Verdict,
 )
 from louvre_scraper.items import ArtworkRecord
@@ -68,7 +69,7 @@ def record_response(
     meta = {
         RUN_META: built._run_id,
         ARK_META: ARK,
-        JUDGE_META: "record",
+        KIND_META: RequestKind.RECORD,
         OLD_IMAGES_META: old or {},
         VERDICT_META: verdict.value,
     }
@@ -82,7 +83,7 @@ def test_a_record_asks_for_its_images_ahead_of_further_records(tmp_path: Path) -
     assert [r.url for r in out] == [f"{BASE}/a.JPG", f"{BASE}/b.png"]
     assert all(r.priority == IMAGE_PRIORITY and r.dont_filter for r in out)
     assert [r.meta[IMAGE_META] for r in out] == [0, 1]
-    assert {r.meta[JUDGE_META] for r in out} == {"image"}
+    assert {r.meta[KIND_META] for r in out} == {"image"}
     item = built.open_records[ARK].item
     assert [e["path"] for e in item["images"]] == [None, None]  # named when the bytes come
     assert item["body"] == body

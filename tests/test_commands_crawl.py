@@ -1,0 +1,145 @@
+"""``scrapy crawl``'s help, ``scrapy list``, a crawl's first screen: as a new user meets them."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+
+from louvre_scraper.spiders.collection import CollectionSpider
+from louvre_scraper.spiders.louvre import LouvreSpider
+from tests.harness import ROOT, crawl
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+SPIDERS = {"collection": CollectionSpider, "louvre": LouvreSpider}
+# Scrapy's start-up listing: the first line of each of its parts, and a line of their bodies.
+LISTING = re.compile(
+    r"\] INFO: (Versions:|Enabled (addons|extensions|downloader middlewares|spider middlewares"
+    r"|item pipelines):|Overridden settings:)|^ ?\['scrapy\.|^ 'scrapy\.|^\{'lxml'|^\{'BOT_NAME'",
+    re.M,
+)
+
+
+def scrapy(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def told(text: str, spider: type) -> bool:
+    """Whether *text* lists every argument of *spider*: name, type, sentence and default."""
+    text = words(text)
+    return all(
+        f"-a {a.name}={a.type}" in text and words(f"{a.help} Default: {a.default}.") in text
+        for a in spider.arguments
+    )
+
+
+@pytest.mark.parametrize("name", sorted(SPIDERS))
+def test_a_spiders_help_lists_the_arguments_it_declares(name: str) -> None:
+    spider = SPIDERS[name]
+    other = next(s for n, s in SPIDERS.items() if n != name)
+
+    run = scrapy("crawl", name, "--help")
+
+    assert run.returncode == 0, run.stderr
+    assert "Exit status" in run.stdout and "-a NAME=VALUE" in run.stdout  # Scrapy's help too
+    assert words(spider.description) in words(run.stdout)
+    assert told(run.stdout, spider)
+    assert not told(run.stdout, other)
+    # What the help lists is what the spider takes: any other name is refused.
+    assert {a.name for a in spider.arguments} == set(
+        re.findall(r"^ {4}-a (\w+)=", run.stdout, re.M)
+    )
+
+
+def test_crawl_help_without_a_spider_lists_every_spiders_arguments() -> None:
+    run = scrapy("crawl", "--help")
+
+    assert run.returncode == 0, run.stderr
+    assert all(told(run.stdout, spider) for spider in SPIDERS.values())
+
+
+def test_each_declared_argument_is_taken_and_any_other_refused(tmp_path: Path) -> None:
+    for name, spider in SPIDERS.items():
+        taken = {a.name for a in spider.arguments}
+        assert taken and all(
+            a.type and a.default and a.help.endswith(".") for a in spider.arguments
+        )
+        run = crawl(tmp_path / name, "-a", "stard=1", spider=name)
+        assert run.returncode == 2
+        (line,) = [line for line in run.stderr.splitlines() if "CRITICAL" in line]
+        assert "unknown argument stard" in line
+
+
+def test_list_shows_each_spiders_description_on_a_terminal() -> None:
+    leader, follower = pty.openpty()
+    try:
+        run = subprocess.run(
+            [sys.executable, "-m", "scrapy", "list"],
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            timeout=120,
+        )
+        os.close(follower)
+        follower = -1
+        out = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # EIO: the terminal's other end is closed
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        if follower >= 0:
+            os.close(follower)
+        os.close(leader)
+
+    assert run.returncode == 0, run.stderr
+    lines = out.decode().splitlines()
+    assert [line.split()[0] for line in lines] == sorted(SPIDERS)
+    for line, spider in zip(lines, [SPIDERS[name] for name in sorted(SPIDERS)], strict=True):
+        assert line.endswith(spider.description)
+
+
+def test_list_piped_is_one_name_a_line_as_scrapyd_reads_it() -> None:
+    run = scrapy("list")
+
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == sorted(SPIDERS)
+
+
+def test_a_default_crawl_shows_our_lines_not_scrapys_listing(tmp_path: Path, fake_louvre) -> None:
+    server = fake_louvre("--max-id", "20")
+    settings = {"LOUVRE_BASE_URL": server.url}
+
+    run = crawl(tmp_path / "zips", "-a", "end=20", settings=settings)
+    debug = crawl(tmp_path / "debug", "-a", "end=20", settings={**settings, "LOG_LEVEL": "DEBUG"})
+
+    assert run.returncode == 0, run.stderr
+    assert LISTING.findall(run.stderr) == [], run.stderr
+    first = run.stderr.splitlines()[0]
+    assert re.search(r"\] INFO: Scrapy \d+\.\d+\.\d+ started \(bot: louvre_scraper\)", first)
+    assert "] INFO: Louvre crawl finished after" in run.stderr  # the summary
+    assert debug.returncode == 0, debug.stderr
+    for part in ("Versions:", "Enabled extensions:", "Overridden settings:", "Enabled item"):
+        assert f"] DEBUG: {part}" in debug.stderr, part
