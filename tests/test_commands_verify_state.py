@@ -6,6 +6,7 @@ written whatever the gaps, and a flipped byte is then found."""
 from __future__ import annotations
 
 import json
+import urllib.request
 from typing import TYPE_CHECKING
 
 from tests.fake_collection import FakeCollection
@@ -103,3 +104,22 @@ def test_a_file_cut_to_another_size_is_damaged(tmp_path: Path, fake_louvre) -> N
     assert verified.returncode == 3
     (line,) = [line for line in verified.stdout.splitlines() if line.startswith("images/")]
     assert line.endswith(f"damaged (300 bytes, the crawl stored {len(data)})")
+
+
+def test_an_incremental_run_keeps_the_manifest_current(tmp_path: Path, fake_louvre) -> None:
+    server = fake_louvre(*SERVER, "--gone-images", "2")
+    store = tmp_path / "store"
+    assert collect(store, server).returncode == 0
+    assert scrapy("verify", "--checksums", store=store).returncode == 0
+    with urllib.request.urlopen(f"{server.url}/__edition__?n=2"):  # the collection changes
+        pass
+
+    update = collect(store, server)
+    checked = scrapy("verify", "--checksums", store=store)
+
+    assert update.returncode == 0, update.stderr
+    assert "stored" in update.stderr
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert problems(checked) == []
+    assert "compared with manifest-sha256.txt" in checked.lines("INFO")[-1]
+    assert "new since manifest-sha256.txt" not in checked.lines("INFO")[-1]

@@ -14,15 +14,20 @@ from __future__ import annotations
 import functools
 import hashlib
 import posixpath
-import string
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from louvre_scraper.bodies.images import IMAGE_ENDS
 from louvre_scraper.collection.arks import ark_number
 from louvre_scraper.dataset.reader import image_stem, read_records
-from louvre_scraper.errors import BadInput
 from louvre_scraper.store.layout import STATE_TEMPLATE, path_order, state_path, template_regex
+from louvre_scraper.store.manifest import (  # noqa: F401 - decode/encode: the format's, here too
+    MANIFEST,
+    decode_path,
+    encode_path,
+    manifest_lines,
+    parse,
+)
 from louvre_scraper.store.state import GONE, LEFT_OUT, STORED, RecordState
 
 if TYPE_CHECKING:
@@ -33,7 +38,6 @@ if TYPE_CHECKING:
 
     from louvre_scraper.dataset.reader import Store
 
-MANIFEST = "manifest-sha256.txt"
 PROBLEMS = ("damaged", "missing", "differs")  # what makes a mirror not whole
 # What the store's state (store/state.py) says was not stored, and why: told apart, not errors.
 GONE_KIND = "gone"  # the site no longer serves it (404/410)
@@ -212,29 +216,18 @@ def sha256(store: Store, path: str) -> str:
 
 # -- the manifest ----------------------------------------------------------------------------
 
-# BagIt 1.0 (RFC 8493, 2.1.3): CR, LF and % in a path are percent-encoded.
-_ENCODE = {"%": "%25", "\n": "%0A", "\r": "%0D"}
-
-
-def encode_path(path: str) -> str:
-    return "".join(_ENCODE.get(c, c) for c in path)
-
-
-def decode_path(text: str) -> str:
-    return text.replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%")
-
 
 def write_manifest(store: Store, entries: Iterable[tuple[str, str]]) -> int:
     """Write ``manifest-sha256.txt`` in the store (atomically); the number of files in it."""
     count = 0
 
-    def lines() -> Iterator[bytes]:
+    def counted() -> Iterator[tuple[str, str]]:
         nonlocal count
-        for path, digest in entries:
+        for entry in entries:
             count += 1
-            yield f"{digest}  {encode_path(path)}\n".encode()
+            yield entry
 
-    store.inventory.write_chunks(MANIFEST, lines())
+    store.inventory.write_chunks(MANIFEST, manifest_lines(counted()))
     return count
 
 
@@ -245,14 +238,7 @@ def manifest_entries(store: Store) -> Entries | None:
         return None
 
     def entries() -> Iterator[tuple[str, str]]:
-        for number, line in enumerate(_lines(store.inventory.chunks(MANIFEST)), 1):
-            if not line.strip():
-                continue
-            digest, _, path = line.strip().partition(" ")
-            path = path.strip()
-            if len(digest) != 64 or not set(digest) <= HEX or not path:
-                raise BadInput(f"{MANIFEST} line {number} is not 'sha256  path': {line[:80]!r}")
-            yield decode_path(path), digest.lower()
+        return parse(store.inventory.chunks(MANIFEST))
 
     previous: list[str] = []
     for path, _ in entries():  # one pass to check the order; ours is always sorted
@@ -262,19 +248,6 @@ def manifest_entries(store: Store) -> Entries | None:
             return lambda: iter(ordered)
         previous = key
     return entries
-
-
-HEX = frozenset(string.hexdigits)
-
-
-def _lines(chunks: Iterable[bytes]) -> Iterator[str]:
-    rest = b""
-    for chunk in chunks:
-        *lines, rest = (rest + chunk).split(b"\n")
-        for line in lines:
-            yield line.decode("utf-8", "replace")
-    if rest.strip():
-        yield rest.decode("utf-8", "replace")
 
 
 def compare(

@@ -40,8 +40,9 @@ from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.store.failed import FailedList, write_failed_list
 from louvre_scraper.store.failure import store_failure
 from louvre_scraper.store.inventory import inventory_of
-from louvre_scraper.store.layout import contained, file_path, state_path
+from louvre_scraper.store.layout import contained, file_path, path_order, state_path
 from louvre_scraper.store.local import AtomicFSFilesStore
+from louvre_scraper.store.manifest import MANIFEST, manifest_lines, parse, updated
 from louvre_scraper.store.obsolete import Obsolete, obsolete_list_path
 from louvre_scraper.store.state import (
     FAILED,
@@ -102,6 +103,10 @@ class LouvreFilesPipeline(FilesPipeline):
     failed_list: FailedList | None = None  # where this run's failed list went
     obsolete: Obsolete  # what this run found the collection no longer lists
     fetched: dict[str, tuple[str, str]]
+    # With a manifest in the store (scrapy verify --checksums): what this run wrote, path →
+    # sha256, put in it as the run closes (keep_manifest_current).
+    keeps_manifest: bool = False
+    manifest_written: dict[str, str]
     obsolete_file: Path | None = None  # where the obsolete list is (a local store)
 
     @classmethod
@@ -113,6 +118,7 @@ class LouvreFilesPipeline(FilesPipeline):
         pipeline.obsolete = Obsolete()
         # Images stored this run, until their record's state is written: {path: (sha256, when)}
         pipeline.fetched = {}
+        pipeline.manifest_written = {}
         return pipeline
 
     # -- what the store holds, and the lists beside it ---------------------------------------
@@ -124,6 +130,8 @@ class LouvreFilesPipeline(FilesPipeline):
             inventory = inventory_of(self.config, self.store, self.spiderinfo)
             await inventory.load()
             self.inventory = inventory
+            folder = getattr(inventory, "folder", None)  # gs://, ftp:// cannot list
+            self.keeps_manifest = folder is not None and MANIFEST in folder("")
         return self.inventory
 
     async def find_withdrawn(self, withdrawn: Callable[[str], bool]) -> int:
@@ -141,6 +149,30 @@ class LouvreFilesPipeline(FilesPipeline):
         if self.obsolete.prune_refused:
             stats.set_value(CollectionStats.PRUNE_REFUSED, self.obsolete.prune_refused)
         self.obsolete_file = obsolete_list_path(self.config, shard)
+
+    def keep_manifest_current(self) -> None:
+        """Put the files this run wrote (and pruned) in the store's manifest, if it has one:
+        after an incremental run, only a file changed behind the crawl's back differs."""
+        deleted = self.obsolete.deleted
+        if not self.keeps_manifest or not (self.manifest_written or deleted):
+            return
+        assert self.inventory is not None
+        inventory: Any = self.inventory
+        try:
+            previous: list[str] = []
+            for path, _ in parse(inventory.chunks(MANIFEST)):  # ours is sorted: checked
+                if path_order(path) < previous:
+                    raise ValueError("its lines are not in the store's order")
+                previous = path_order(path)
+            entries = updated(parse(inventory.chunks(MANIFEST)), self.manifest_written, deleted)
+            inventory.write_chunks(MANIFEST, manifest_lines(entries))
+        except (ValueError, OSError) as error:  # BadInput is a ValueError
+            logger.warning(
+                "%s not kept current (%s): scrapy verify --checksums will report the files"
+                " this run wrote as differing",
+                MANIFEST,
+                error,
+            )
 
     def list_failed(self, shard: Shard, stem: str, failed: list[Any]) -> None:
         """Rewrite the failed list beside the store (``stem``: ``failed-ids``, ``failed``);
@@ -245,8 +277,12 @@ class LouvreFilesPipeline(FilesPipeline):
         except Exception as exc:
             self._not_stored(ark, url, kind)
             raise self._store_failed(f"Record {ark}", path, exc) from exc
-        if kind == "image":  # for the store's state, written with the record's
-            self.fetched[path] = (await offload(len(data), sha256_hex, data), now())
+        if kind == "image" or self.keeps_manifest:
+            digest = await offload(len(data), sha256_hex, data)
+            if kind == "image":  # for the store's state, written with the record's
+                self.fetched[path] = (digest, now())
+            if self.keeps_manifest:
+                self.manifest_written[path] = digest
         if kind == "image":  # a record is counted once its fate is known (the spider's ledger)
             self.crawler.stats.inc_value(CollectionStats.IMAGES_STORED)
         self.crawler.stats.inc_value(CollectionStats.BYTES, len(data))
@@ -265,6 +301,8 @@ class LouvreFilesPipeline(FilesPipeline):
             self._not_stored(item["id"], item["url"], "zip")
             raise self._store_failed(f"ID {item['id']}", path, exc) from exc
         item.update(path=path, checksum=checksum, size=len(body), status=Status.DOWNLOADED)
+        if self.keeps_manifest:
+            self.manifest_written[path] = await offload(len(body), sha256_hex, body)
         stats.inc_value(ZipStats.STORED)
         stats.inc_value(ZipStats.BYTES, len(body))
         logger.debug("ID %s: stored %s (%d bytes)", item["id"], path, len(body))

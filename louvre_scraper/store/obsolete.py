@@ -60,6 +60,7 @@ class Obsolete:
     def __init__(self) -> None:
         self.found: dict[str, str] = {}  # path -> why ("superseded", "withdrawn")
         self.pruned = 0
+        self.deleted: list[str] = []  # what the prune deleted (the manifest drops them)
         self.prune_refused = 0  # files a prune would have deleted, over LOUVRE_PRUNE_MAX
         self.store_files = 0  # files of the store seen while looking for withdrawn records
 
@@ -115,6 +116,7 @@ class Obsolete:
         elif prune:
             for path in sorted(entries):
                 inventory.delete(path)
+                self.deleted.append(path)
                 logger.info("Pruned %s (%s)", path, entries[path])
             self.pruned = len(entries)
             entries = {}
