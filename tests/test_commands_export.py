@@ -8,6 +8,7 @@ tests/test_commands_verify.py.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -30,7 +31,7 @@ from tests.store_commands import Mirror, assert_one_line_refusal, scrapy
 if TYPE_CHECKING:
     pass
 
-FEED_ONLY = {"status", "checksum"}  # what a crawl's feed says of its own run, not of the store
+FEED_ONLY = {"status"}  # what a crawl's feed says of its own run, not of the store
 
 
 def same_as_the_feed(row: dict[str, Any], item: dict[str, Any]) -> None:
@@ -84,9 +85,30 @@ def test_parquet_holds_every_stored_record_with_a_real_schema(mirror: Mirror, tm
             data = (mirror.store / entry["path"]).read_bytes()
             assert data == mirror.fake.image_bytes(image.path)
             assert entry["size"] == len(data)
+            assert entry["checksum"] == hashlib.md5(data).hexdigest()  # as the feed's
             assert entry["copyright"] == image.copyright
     summary = run.lines("INFO")[-1]
     assert f"Exported {len(rows)} records" in summary and str(dest) in summary
+
+
+def test_each_stored_image_has_its_checksum_unless_told_not_to(mirror: Mirror, tmp_path) -> None:
+    rows = tmp_path / "images.csv"
+    without = tmp_path / "records.jsonl"
+
+    run = scrapy("export", "--per", "image", str(rows), store=mirror.store)
+    skipped = scrapy("export", str(without), store=mirror.store, LOUVRE_CHECKSUMS="False")
+
+    assert run.returncode == 0, run.stderr
+    with rows.open(encoding="utf-8", newline="") as f:
+        images = list(csv.DictReader(f))
+    assert images
+    for image in images:
+        data = (mirror.store / image["imagePath"]).read_bytes()
+        assert image["imageChecksum"] == hashlib.md5(data).hexdigest()
+    assert skipped.returncode == 0, skipped.stderr
+    records = [json.loads(line) for line in without.read_text(encoding="utf-8").splitlines()]
+    entries = [entry for row in records for entry in row["images"] if entry["path"]]
+    assert entries and all(entry["checksum"] is None for entry in entries)
 
 
 def test_one_csv_row_per_stored_image_of_the_departments_asked(mirror: Mirror, tmp_path) -> None:

@@ -13,6 +13,7 @@ import time
 import urllib.request
 from typing import TYPE_CHECKING
 
+from louvre_scraper.collection.arks import ark_number
 from tests.fake_collection import FakeCollection
 from tests.harness import Crawl, crawl, parse_stats, start_crawl, wait_for_files
 
@@ -137,6 +138,34 @@ def test_first_try_faults_are_retried_until_every_body_is_whole(
     assert run.stats.get("collection/records_failed", 0) == 0
     assert "DOWNLOAD_FAIL_ON_DATALOSS" not in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_sitemaps_over_the_body_budget_are_each_fetched_once(tmp_path: Path, fake_louvre) -> None:
+    """Ten sitemaps of ~1 MB, 10 MB together, through a budget of 3 MB in flight with sitemaps
+    of at most 1.4 MB: asked two at a time, each arrives whole, none is cut and asked again
+    (asked all at once, they were: sitemaps were fetched two and three times)."""
+    args = ("--records", "20000", "--per-sitemap", "2000", "--retry-after", "0")
+    server = fake_louvre(*args)
+    fake = FakeCollection.from_args(list(args))
+    budget, largest = 3_000_000, 1_400_000
+    sizes = [len(fake.sitemap_bytes(i, server.url) or b"") for i in range(10)]
+    assert sum(sizes) > budget and max(sizes) < largest  # the case: the whole over the budget
+
+    run = collect(
+        tmp_path / "store",
+        server,
+        *("-a", "shard=0/200", "-a", "images=none"),  # the walk is what is tested
+        LOUVRE_MAX_BYTES_IN_FLIGHT=str(budget),
+        LOUVRE_MAX_SITEMAP_BYTES=str(largest),
+    )
+
+    assert run.returncode == 0, run.stderr
+    sitemaps = gets(server, "sitemap")
+    assert sorted(sitemaps) == [*sorted(fake.sitemap_paths()), "/sitemap.xml"]
+    assert set(sitemaps.values()) == {1}, sitemaps
+    assert run.stats["collection/sitemaps"] == 11
+    in_shard = [ark for ark in fake.served_arks() if ark_number(ark) % 200 == 0]
+    assert run.stats["collection/records_stored"] == len(in_shard) > 0
 
 
 def test_a_rerun_fetches_nothing_it_holds(tmp_path: Path, fake_louvre) -> None:

@@ -14,11 +14,19 @@ lxml's *recover* mode and says nothing when it stops early, so :func:`read_sitem
 parser's error log: a sitemap read with any error is not read. Each sitemap URL is asked at
 most once per run (an index that lists itself, or two indexes listing each other, end), and no
 more than ``LOUVRE_MAX_SITEMAPS`` in all.
+
+Sitemaps are asked only as many at a time as can arrive whole within the body budget
+(:func:`sitemap_slots`: ``LOUVRE_MAX_BYTES_IN_FLIGHT`` // ``LOUVRE_MAX_SITEMAP_BYTES``, at least
+one); the others wait in the walk's queue. Asked all at once, the real site's 26 sitemaps of
+~10 MB passed the budget together, and the fetch policy cut bodies and asked them again: a
+run fetched sitemaps two and three times. Scrapy's scheduler has no notion of the bytes a
+request will bring, so the walk paces itself.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -90,6 +98,13 @@ def read_sitemap(body: bytes) -> SitemapPage:
     return SitemapPage(sitemap.type, entries)
 
 
+def sitemap_slots(budget: int, max_size: int) -> int:
+    """How many sitemaps may be asked at once: as many as fit whole, each as large as its
+    limit, in the budget of bytes in flight; one at least (alone, a body may use the whole
+    budget)."""
+    return max(1, budget // max(1, max_size))
+
+
 @dataclass
 class SitemapWalk:
     """One run's walk. The spider sends the requests and hands back answers and failures.
@@ -108,10 +123,12 @@ class SitemapWalk:
     max_size: int  # bytes of one sitemap, decompressed (LOUVRE_MAX_SITEMAP_BYTES)
     max_urls: int  # <loc> entries of one sitemap (LOUVRE_MAX_SITEMAP_URLS)
     fallback_url: str  # asked when robots.txt names no sitemap
+    slots: int = 1  # requests of the walk at once (sitemap_slots)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (url, why)
     asked: set[str] = field(default_factory=set)
     sitemaps_asked: int = 0
-    pending: int = 0
+    pending: int = 0  # requests sent and not yet answered
+    waiting: deque[scrapy.Request] = field(default_factory=deque)  # not sent yet: no slot
     done: Deferred[None] = field(default_factory=Deferred)
 
     @property
@@ -129,8 +146,8 @@ class SitemapWalk:
         return int(self.stats.get_value(CollectionStats.SITEMAPS, 0))
 
     def first_request(self, url: str) -> scrapy.Request:
-        request = self._request(url)
-        assert request is not None
+        self._request(url)
+        (request,) = self._next_requests()
         return request
 
     def is_ours(self, request: scrapy.Request) -> bool:
@@ -146,14 +163,23 @@ class SitemapWalk:
             return None
         self.asked.add(url)
         self.sitemaps_asked += not url.endswith("/robots.txt")
-        self.pending += 1
-        return scrapy.Request(
+        request = scrapy.Request(
             url,
             callback=self.callback,
             errback=self.errback,
             meta={KIND_META: RequestKind.SITEMAP, RUN_META: self.run_id},
             dont_filter=True,  # asked once by construction (self.asked)
         )
+        self.waiting.append(request)
+        return request
+
+    def _next_requests(self) -> list[scrapy.Request]:
+        """The waiting requests that have a slot now (the one that just ended freed one)."""
+        requests = []
+        while self.waiting and self.pending < self.slots:
+            requests.append(self.waiting.popleft())
+            self.pending += 1
+        return requests
 
     def read(self, response: Response) -> list[scrapy.Request]:
         """An answer of robots.txt or a sitemap: the sitemaps it leads to."""
@@ -173,9 +199,9 @@ class SitemapWalk:
                 urls = self._read_page(response)
             except Exception as error:  # noqa: BLE001 - whatever it is, the walk must end
                 self._broken(response.url, f"unreadable ({error!r})")
-        requests = [r for r in map(self._request, urls) if r is not None]
-        self._one_done()
-        return requests
+        for url in urls:
+            self._request(url)
+        return self._one_done()
 
     def _read_page(self, response: Response) -> list[str]:
         try:
@@ -202,14 +228,11 @@ class SitemapWalk:
         """A request of the walk that failed after its retries."""
         request = failure.request  # type: ignore[attr-defined]
         reason = failure.getErrorMessage() or repr(failure.value)
-        requests = []
         if request.url.endswith("/robots.txt"):
-            fallback = self._request(self._fallback(reason))
-            requests = [fallback] if fallback is not None else []
+            self._request(self._fallback(reason))
         else:
             self._broken(request.url, reason)
-        self._one_done()
-        return requests
+        return self._one_done()
 
     def _fallback(self, reason: str) -> str:
         logger.info("robots.txt gives no sitemap (%s): trying %s", reason, self.fallback_url)
@@ -221,10 +244,14 @@ class SitemapWalk:
         self.stats.inc_value(CollectionStats.SITEMAPS_FAILED)
         self.stats.inc_value(FAILED_STAT)
 
-    def _one_done(self) -> None:
+    def _one_done(self) -> list[scrapy.Request]:
+        """One request of the walk ended: the next ones it leaves room for; the walk is done
+        when none is in flight and none waits."""
         self.pending -= 1
+        requests = self._next_requests()
         if self.pending == 0 and not self.done.called:
             self.done.callback(None)
+        return requests
 
     def log_result(self, shard: str, store: str) -> None:
         for url, reason in self.failed:

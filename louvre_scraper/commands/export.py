@@ -149,8 +149,12 @@ class Command(StoreCommand):
         tally = Tally()
         writer = open_writer(fmt, dest, store, wanted, self.shard_size)
         rows = 0
+        # An export is the crawl's feed read back, checksums included (the feed's default when
+        # a feed is set): unless LOUVRE_CHECKSUMS=False, each stored image is read for its MD5.
+        assert self.settings is not None
+        checksums = store.config.checksums or self.settings.get("LOUVRE_CHECKSUMS") is None
         try:
-            for row in record_rows(store, wanted, tally):
+            for row in record_rows(store, wanted, tally, checksums=checksums):
                 if per_image:
                     for image_row in image_rows(row):
                         writer.write(image_row)

@@ -43,6 +43,7 @@ FIELDS = {
     "path": "the record's .json in the mirror",
     "imageUrl": "where the museum serves the image",
     "imageSize": "the image file's size in bytes",
+    "imageChecksum": "the MD5 of the image file, as the crawl's feed gives it",
     "imageCopyright": "the image's credit line: it must travel with the image",
     "imagePosition": "the image's position among the record's images (0 first)",
     "imageType": "the kind of view (empty for the main one, `profil`, `détail`, …)",

@@ -13,6 +13,7 @@ and handed on one at a time, so memory stays flat in the size of the store.
 from __future__ import annotations
 
 import collections
+import hashlib
 import posixpath
 import urllib.parse
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -233,7 +234,7 @@ def _fetched(store: Store) -> Iterator[Fetched]:
 # One row per image: the record's fields, then the image's under these names.
 IMAGE_COLUMNS = {
     name: f"image{name[0].upper()}{name[1:]}"
-    for name in ("url", "path", "size", "copyright", "position", "type")
+    for name in ("url", "path", "size", "checksum", "copyright", "position", "type")
 }
 
 
@@ -296,10 +297,24 @@ class Tally:
 
 
 def record_rows(
-    store: Store, wanted: FilterTally | None = None, tally: Tally | None = None
+    store: Store,
+    wanted: FilterTally | None = None,
+    tally: Tally | None = None,
+    *,
+    checksums: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """The feed row of every stored record the filters keep; *tally* counts the pass, and
-    *wanted* the values its filters saw."""
+    *wanted* the values its filters saw. With *checksums*, each stored image's ``checksum``
+    is its file's MD5, the digest the crawl's feed gives (``scrapy export``: the same row as the
+    feed); without, None (the catalogue does not need them, and they cost a read of every
+    image)."""
+    rows = _kept_rows(store, wanted, tally)
+    return with_checksums(store, rows) if checksums else rows
+
+
+def _kept_rows(
+    store: Store, wanted: FilterTally | None, tally: Tally | None
+) -> Iterator[dict[str, Any]]:
     wanted = wanted if wanted is not None else filters()
     tally = tally if tally is not None else Tally()
     for stored in read_records(store):
@@ -320,3 +335,43 @@ def record_rows(
         tally.images_per_rights[row["rights"]] += stored_images
         tally.missing_images += len(stored.images) - stored_images
         yield row
+
+
+def file_md5(inventory: Reader, path: str) -> str | None:
+    """The MD5 of a stored file, as the pipeline computes a stored body's (None: unreadable)."""
+    digest = hashlib.md5()  # noqa: S324 - the checksum FilesPipeline reports, and the feed
+    try:
+        for chunk in inventory.chunks(path):
+            digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def with_checksums(store: Store, rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """*rows* in their order, each stored image's ``checksum`` filled in: the files are read by
+    threads a few records ahead (reads release the GIL), while the rows go on being made."""
+    inventory = store.inventory
+    local = isinstance(inventory, LocalInventory)
+    ahead = LOCAL_READ_AHEAD if local else REMOTE_READ_AHEAD
+    with ThreadPoolExecutor(LOCAL_THREADS if local else REMOTE_READ_AHEAD) as pool:
+        pending: collections.deque[tuple[dict[str, Any], list[Future[str | None] | None]]]
+        pending = collections.deque()
+
+        def done() -> dict[str, Any]:
+            row, sums = pending.popleft()
+            for entry, future in zip(row["images"], sums, strict=True):
+                if future is not None:
+                    entry["checksum"] = future.result()
+            return row
+
+        for row in rows:
+            sums = [
+                pool.submit(file_md5, inventory, entry["path"]) if entry["path"] else None
+                for entry in row["images"]
+            ]
+            pending.append((row, sums))
+            if len(pending) >= ahead:
+                yield done()
+        while pending:
+            yield done()

@@ -34,7 +34,7 @@ from louvre_scraper.collection.plan import (
     RecordPlan,
     Wanted,
 )
-from louvre_scraper.collection.sitemaps import SitemapWalk
+from louvre_scraper.collection.sitemaps import SitemapWalk, sitemap_slots
 from louvre_scraper.contract import (
     ARK_META,
     FAILED_STAT,
@@ -203,6 +203,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             max_size=spider.config.max_sitemap_bytes,
             max_urls=spider.config.max_sitemap_urls,
             fallback_url=f"{spider.config.base_url}/sitemap.xml",
+            slots=sitemap_slots(spider.config.max_bytes_in_flight, spider.config.max_sitemap_bytes),
         )
         crawler.signals.connect(spider._item_stored, signal=signals.item_scraped)
         crawler.signals.connect(spider._item_dropped, signal=signals.item_dropped)
