@@ -261,6 +261,11 @@ class ZipReport:
         """The zip route counts the IDs it handed out, not a listing."""
         return None
 
+    @property
+    def earlier(self) -> int:
+        """A resumed zip job counts this run's IDs only."""
+        return 0
+
 
 @dataclass(frozen=True)
 class EmptyFilter:
@@ -279,6 +284,7 @@ class CollectionReport:
     shard: Shard
     walk_complete: bool  # every sitemap was read
     empty_filters: tuple[EmptyFilter, ...] = ()
+    earlier: int = 0  # records settled by earlier runs of the job (JOBDIR): not this run's work
 
 
 RouteReport = ZipReport | CollectionReport

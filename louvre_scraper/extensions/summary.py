@@ -115,6 +115,11 @@ def record_lines(
             f"  changes: {withdrawn} records withdrawn; {obsolete} stored files"
             f" the collection no longer lists{where} (kept; -s LOUVRE_PRUNE=True removes them)"
         )
+    if report.earlier and report.earlier == report.listed:
+        lines.append(
+            f"  job:     already complete: its earlier runs settled all {report.listed} listed"
+            " records (JOBDIR); this run had nothing to do"
+        )
     if not report.walk_complete and report.listed is not None:
         lines.append("  sitemaps: not all could be read: withdrawn records were not looked for")
     lines.append(f"  mirror:  {store}")
@@ -158,7 +163,9 @@ def summary_lines(
         lines += record_lines(counts, report, stats or {}, store, obsolete_file)
     lines.insert(
         -1,
-        f"  rate:    {counts.done / seconds:.1f} {unit}/s, {counts.bytes / MB / seconds:.2f} MB/s",
+        # This run's work over this run's time (a resumed job's earlier records are not).
+        f"  rate:    {(counts.done - report.earlier) / seconds:.1f} {unit}/s,"
+        f" {counts.bytes / MB / seconds:.2f} MB/s",
     )
     if failed:
         shown = ", ".join(map(str, failed[:FIRST_FAILED_SHOWN]))

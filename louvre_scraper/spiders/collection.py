@@ -184,6 +184,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         self.walk: SitemapWalk  # built in from_crawler, with the crawler's settings
         self._plan: Planner | None = None
         self._fingerprint: str | None = None  # of the listing, once walked
+        self.earlier = 0  # records settled by earlier runs of the job
 
     @property
     def shard(self) -> Shard:
@@ -237,7 +238,9 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             if not filters.kept and filters.seen
             else ()
         )
-        return CollectionReport(self.planned, self.shard, self.walk_complete, empty)
+        return CollectionReport(
+            self.planned, self.shard, self.walk_complete, empty, earlier=self.earlier
+        )
 
     def finding_total(self) -> str:
         """The progress line while the sitemaps are read."""
@@ -469,6 +472,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             saved = None
         ledger = Ledger.resume(self.listing, fingerprint, saved)
         settled = {outcome: ledger.count(outcome) for outcome in SETTLED}
+        self.earlier = sum(settled.values())
         if any(settled.values()):
             stats = self._stats()
             for outcome, count in settled.items():
