@@ -143,6 +143,7 @@ class CollectionStats:
     IMAGES_UPTODATE = "collection/images_uptodate"
     IMAGES_MISSING = "collection/images_missing"
     IMAGES_FAILED = "collection/images_failed"
+    IMAGES_REPLACED = "collection/images_replaced"  # stored, then listed with another URL
     BYTES = "collection/bytes"
     OBSOLETE = "collection/obsolete"
     PRUNED = "collection/pruned"

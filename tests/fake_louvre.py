@@ -145,6 +145,7 @@ class Config:
     refuse: int | None = None
     robots_forbid: bool = False
     log_file: str | None = None
+    port: int = 0  # 0: a free one (the tests); the README's demo asks a fixed one
     exec_cmd: tuple[str, ...] = ()
     documented: CollectionConfig = field(default_factory=CollectionConfig)
 
@@ -221,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--refuse", type=int, default=None, metavar="STATUS")
     p.add_argument("--robots-forbid", action="store_true")
     p.add_argument("--log-file", default=None, metavar="PATH")
+    p.add_argument("--port", type=int, default=0, help="0 (default): a free port")
     add_arguments(p)
     return p
 
@@ -454,7 +456,7 @@ class Handler(CollectionRoutes, http.server.BaseHTTPRequestHandler):
 
 
 class FakeLouvreServer(http.server.ThreadingHTTPServer):
-    """Threaded HTTP/1.1 server on a free 127.0.0.1 port; see ``url``."""
+    """Threaded HTTP/1.1 server on a free 127.0.0.1 port (or ``--port``); see ``url``."""
 
     daemon_threads = True
     request_queue_size = 128
@@ -465,7 +467,7 @@ class FakeLouvreServer(http.server.ThreadingHTTPServer):
         self.request_log = RequestLog(self.config.log_file)
         self.site = FakeCollection(self.config.documented)
         self.edition = self.config.documented.edition  # switched by /__edition__
-        super().__init__((host, 0), self.handler)
+        super().__init__((host, self.config.port), self.handler)
 
     def server_bind(self) -> None:
         """Bind without the (possibly slow) reverse DNS lookup done by HTTPServer."""

@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from louvre_scraper.bodies.images import EXTENSIONS, IMAGE_ENDS, image_stems
+from louvre_scraper.bodies.images import EXTENSIONS, IMAGE_ENDS, image_identity, image_stems
 from louvre_scraper.bodies.records import parse_record, prop
 from louvre_scraper.collection.arks import day_of, parse_lastmod
 from louvre_scraper.contract import CollectionStats, Status
@@ -174,7 +174,10 @@ class Planner:
                 plan.refused.append((ref.url, f"image {ark}/{stem}: refused {ref.url} — {why}"))
                 continue
             found = await self.stored_image(ark, stem)
-            if found is not None and old_images.get(stem) in (None, ref.url):
+            old_url = old_images.get(stem)
+            if found is not None and (
+                old_url is None or image_identity(old_url) == image_identity(ref.url)
+            ):
                 path, stored_file = found
                 self.stats.inc_value(CollectionStats.IMAGES_UPTODATE)
                 entry.update(path=path, size=stored_file.size, status=Status.UPTODATE)
@@ -183,6 +186,7 @@ class Planner:
                 continue
             if found is not None:
                 self.obsolete.replaced(found[0])
+                self.stats.inc_value(CollectionStats.IMAGES_REPLACED)
             index = len(item["images"]) - 1
             plan.fetch.append(ImageFetch(index, ref, stem, found[0] if found else None))
         listed = {stem for _, stem in named}

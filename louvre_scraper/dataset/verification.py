@@ -17,7 +17,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from louvre_scraper.bodies.images import IMAGE_ENDS
+from louvre_scraper.bodies.images import IMAGE_ENDS, image_identity
 from louvre_scraper.collection.arks import ark_number
 from louvre_scraper.dataset.reader import image_stem, read_records
 from louvre_scraper.store.layout import STATE_TEMPLATE, path_order, state_path, template_regex
@@ -104,7 +104,9 @@ class Verification:
                 if image.path is None:
                     where = image_stem(store.config, stored.ark, image.stem) + ".*"
                     why = f"image {image.ref.position} of {stored.path}, {image.ref.url}"
-                    if known is not None and known.url == image.ref.url:
+                    if known is not None and image_identity(known.url) == image_identity(
+                        image.ref.url
+                    ):
                         if known.status == GONE:
                             why += f": the site no longer serves it (since {known.gone_since})"
                             yield tally.add(Finding(GONE_KIND, where, why))

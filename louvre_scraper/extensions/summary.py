@@ -97,6 +97,11 @@ def record_lines(
         f" there, {get(done.IMAGES_MISSING)} gone from the site, {get(done.IMAGES_FAILED)}"
         f" failed ({counts.bytes / MB:.1f} MB in all)",
     ]
+    if get(done.IMAGES_REPLACED):
+        lines.append(
+            f"  replaced: {get(done.IMAGES_REPLACED)} stored images the records now list with"
+            " another URL"
+        )
     if filtered:
         lines.append(f"  filter:  {filtered} records did not match: stored, not in the feed")
     lines += filter_lines(report.empty_filters)

@@ -26,6 +26,7 @@ from scrapy.exceptions import DropItem
 from scrapy.pipelines.files import FilesPipeline, FilesStoreProtocol
 from scrapy.utils.defer import ensure_awaitable
 
+from louvre_scraper.bodies.images import image_identity
 from louvre_scraper.config import LouvreConfig, config_of
 from louvre_scraper.contract import (
     ID_META,
@@ -355,11 +356,8 @@ def record_state(
             same = (
                 was is not None
                 and was.status == STORED
-                and (was.url, was.path)
-                == (
-                    image_url,
-                    path,
-                )
+                and was.path == path
+                and image_identity(was.url) == image_identity(image_url)
             )
             sha256, when = (was.sha256, was.fetched) if same and was else (None, None)
             images[stem] = ImageState(

@@ -69,8 +69,9 @@ class Obsolete:
         self.found[path] = "superseded"
 
     def replaced(self, path: str) -> None:
-        """An image whose URL changed at the same path: the new one replaces it."""
-        logger.info("%s: the record now lists another image here; replacing it", path)
+        """An image whose URL changed at the same path: the new one replaces it (one DEBUG
+        line each: an edition change replaces hundreds; the summary counts them)."""
+        logger.debug("%s: the record now lists another image here; replacing it", path)
 
     async def find_withdrawn(
         self, inventory: Inventory, config: LouvreConfig, withdrawn: Callable[[str], bool]
