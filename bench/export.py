@@ -6,6 +6,11 @@ the real ones in ``../shared/reference/real-records/``), with every image stored
 to a few real JPEGs and PNGs). Both runs read the same files, one after the other, each under
 GNU time with its process tree's RSS sampled (bench/measure.py).
 Targets (issue 17): at least pandas' records/s, peak RSS under 300 MB, under 5 minutes.
+
+``--webdataset`` (issue 25) also exports the same store as WebDataset tar shards (``scrapy
+export --format webdataset``), measured the same way, beside Parquet. The shards hold every
+stored image's bytes (a tar is no hard link): at 500,000 records, store the images of a few
+thousand records only (``--with-images``), or the output alone would fill the disk.
 """
 
 from __future__ import annotations
@@ -29,16 +34,19 @@ TARGET_RSS = 300 * MIB
 TARGET_WALL = 300.0
 
 
-def synthetic_store(store: Path, records: int) -> int:
-    """:mod:`bench.synthetic`'s store of *records* records, every image stored (reused when
-    this module made one of that size before); the number of images."""
+def synthetic_store(store: Path, records: int, with_images: int | None = None) -> int:
+    """:mod:`bench.synthetic`'s store of *records* records, the images of the first
+    *with_images* stored (None: every one; reused when this module made one of that size
+    before); the number of images."""
+    with_images = records if with_images is None else with_images
     done = store.with_name(f"{store.name}.done")
-    if done.is_file() and done.read_text().startswith(f"records={records} "):
+    key = f"records={records} with_images={with_images} "
+    if done.is_file() and done.read_text().startswith(key):
         log(f"reusing the synthetic store in {store}")
-        return int(done.read_text().split("images=")[1])
+        return int(done.read_text().split("images=")[-1])
     shutil.rmtree(store, ignore_errors=True)
-    made = build_store(store, records, with_images=records)
-    done.write_text(f"records={records} images={made.images}")
+    made = build_store(store, records, with_images=with_images)
+    done.write_text(f"{key}images={made.images}")
     return made.images
 
 
@@ -98,12 +106,23 @@ def figures(records: int, run: Measure) -> dict[str, Any]:
     }
 
 
-def report(records: int, images: int, ours: Measure, pandas: Measure | None) -> dict[str, Any]:
+def report(
+    records: int,
+    images: int,
+    ours: Measure,
+    pandas: Measure | None,
+    webdataset: Measure | None = None,
+) -> dict[str, Any]:
     result: dict[str, Any] = {
         "records": records,
         "images": images,
         "scrapy_export": figures(records, ours),
     }
+    if webdataset is not None:
+        result["webdataset_export"] = {
+            **figures(records, webdataset),
+            "images_per_s": round(images / webdataset.wall),
+        }
     targets = {
         "peak_rss_under_300_mb": ours.peak_tree_rss < TARGET_RSS,
         "under_5_minutes": ours.wall < TARGET_WALL,
@@ -117,14 +136,16 @@ def report(records: int, images: int, ours: Measure, pandas: Measure | None) -> 
 
 
 def markdown(result: dict[str, Any]) -> str:
+    to = " and WebDataset shards" if "webdataset_export" in result else ""
     lines = [
-        f"{result['records']:,} records, {result['images']:,} images, to Parquet:",
+        f"{result['records']:,} records, {result['images']:,} images, to Parquet{to}:",
         "",
         "| | records/s | wall | peak RSS | CPU |",
         "| --- | ---: | ---: | ---: | ---: |",
     ]
     for key, name in (
         ("scrapy_export", "`scrapy export`"),
+        ("webdataset_export", "`scrapy export --format webdataset`"),
         ("pandas_json_normalize", "`pandas.json_normalize` + `to_parquet`"),
     ):
         if key in result:
@@ -154,6 +175,17 @@ def main(argv: list[str] | None = None) -> int:
         help="scrapy export alone (pandas holds every record at once: ~25 KB of RAM each)",
     )
     parser.add_argument(
+        "--webdataset",
+        action="store_true",
+        help="also export the store as WebDataset shards, measured beside Parquet",
+    )
+    parser.add_argument(
+        "--with-images",
+        type=int,
+        metavar="N",
+        help="store the images of the first N records only (default: every record's)",
+    )
+    parser.add_argument(
         "--pandas-baseline", nargs=2, metavar=("STORE", "OUT"), help=argparse.SUPPRESS
     )
     args = parser.parse_args(argv)
@@ -164,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         store = workdir / "store"
         log(f"writing a synthetic store of {args.records} records in {store}")
-        images = synthetic_store(store, args.records)
+        images = synthetic_store(store, args.records, args.with_images)
         ours_out, pandas_out = workdir / "scrapy.parquet", workdir / "pandas.parquet"
         ours = measured(
             "scrapy-export",
@@ -184,6 +216,21 @@ def main(argv: list[str] | None = None) -> int:
         )
         if rows(ours_out) != args.records:
             raise BenchError(f"scrapy export wrote {rows(ours_out)} rows, not {args.records}")
+        webdataset = None
+        if args.webdataset:
+            shards = workdir / "webdataset"
+            command = [sys.executable, "-m", "scrapy", "export", "--format", "webdataset"]
+            settings = ["-s", f"FILES_STORE={store}", "-s", "LOGSTATS_INTERVAL=30"]
+            webdataset = measured(
+                "scrapy-export-webdataset",
+                [*command, str(shards), *settings],
+                workdir,
+                args.timeout,
+            )
+            samples = json.loads((shards / "_stats.json").read_text())["samples"]
+            if samples != images:
+                raise BenchError(f"the shards hold {samples} samples, not {images} images")
+            shutil.rmtree(shards, ignore_errors=True)  # its bytes: the images' again
         pandas = None
         if not args.no_pandas:
             baseline = ["--pandas-baseline", str(store), str(pandas_out)]
@@ -191,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
             pandas = measured("pandas", command, workdir, args.timeout)
             if rows(pandas_out) != args.records:
                 raise BenchError(f"pandas wrote {rows(pandas_out)} rows, not {args.records}")
-        result = report(args.records, images, ours, pandas)
+        result = report(args.records, images, ours, pandas, webdataset)
         result["date"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         result["cpus"] = os.cpu_count()
         print(markdown(result))

@@ -148,6 +148,8 @@ class CollectionStats:
     OBSOLETE = "collection/obsolete"
     PRUNED = "collection/pruned"
     PRUNE_REFUSED = "collection/prune_refused"  # files a prune would delete, over LOUVRE_PRUNE_MAX
+    CHANGES_FILE = "collection/changes_file"  # this run's change log, in the store (a path)
+    CHANGES = "collection/changes"  # its counts, in words
 
 
 # -- how the work is split -------------------------------------------------------------------

@@ -38,14 +38,16 @@ DOWNLOADER_MIDDLEWARES = {
     "louvre_scraper.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": 100,
     # Next to the downloader, so that it sees every attempt: stops a hopeless crawl.
     "louvre_scraper.downloadermiddlewares.reachability.ReachabilityGuard": 950,
+    # Compression for text only (sitemaps, robots.txt, records), at Scrapy's own place: zips
+    # and images do not compress, and are asked without Accept-Encoding as they always were.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "louvre_scraper.downloadermiddlewares.compression.TextCompression": 590,
     # What a download job of one site's zips has no use for: cookies, HTTP auth, an offsite
-    # filter, <meta refresh> in HTML, and compression (zips do not compress; without
-    # Accept-Encoding the server sends bodies as they are).
+    # filter, <meta refresh> in HTML.
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
 }
 # Only HTTP(S) is ever fetched (louvre_scraper/downloadermiddlewares/fetchpolicy.py refuses the rest
 # first): no

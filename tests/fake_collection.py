@@ -33,7 +33,8 @@ GETs of N chosen records/images, per URL path, fail with KIND: 429 (Retry-After 
 ``--retry-after``), 503 (Retry-After only with ``--retry-after-503``), truncate (Content-Length
 sent, half the body, connection closed), short (no Content-Length, ``Connection: close``, half
 the body), html200 (a 200 HTML "Server error" page)), ``--sitemap-fault KIND`` (same kinds, one
-chosen sub-sitemap).
+chosen sub-sitemap), ``--gzip`` (robots.txt, sitemaps and records sent with
+``Content-Encoding: gzip`` to a client whose ``Accept-Encoding`` has gzip; images never).
 
 Edition 2 against edition 1: about 1 record in 5 modified (a later date; an image replaced by a
 new one at a new URL, and/or an image added), 1 in 20 withdrawn (not listed, JSON 404) and as
@@ -301,6 +302,7 @@ class CollectionConfig:
     image_faults: tuple[tuple[str, int], ...] = ()
     sitemap_fault: str | None = None
     breaks: tuple[tuple[str, int], ...] = ()  # --break KIND[:N], see BREAKS
+    gzip: bool = False  # --gzip: robots.txt, sitemaps and records gzip-encoded when accepted
 
 
 @dataclass(frozen=True)
@@ -1095,6 +1097,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         group.add_argument(name, type=parse_count_fault, action="append", metavar=f"{{{kinds}}}:N")
     group.add_argument("--sitemap-fault", choices=COLLECTION_FAULT_KINDS, default=None)
     group.add_argument("--break", dest="breaks", type=parse_break, action="append", default=[])
+    group.add_argument(
+        "--gzip",
+        action="store_true",
+        help="robots.txt, sitemaps and records gzip-encoded for a client that accepts gzip",
+    )
 
 
 def config_from(ns: argparse.Namespace) -> CollectionConfig:
@@ -1113,6 +1120,7 @@ def config_from(ns: argparse.Namespace) -> CollectionConfig:
         image_faults=tuple(ns.image_fault or ()),
         sitemap_fault=ns.sitemap_fault,
         breaks=tuple(ns.breaks),
+        gzip=ns.gzip,
     )
 
 
@@ -1133,8 +1141,20 @@ def check(config: CollectionConfig) -> str | None:
 # Content-Length matches); gzip with Content-Encoding: gzip; an entity bomb; bytes that are not
 # UTF-8. ``index-self``: the index lists itself. ``refuse-images:N``: every image of N records
 # answers 403. ``odd-images:N``: N records list extra images with odd urlImage values.
+# ``record-bomb:N``: N records answer a gzip bomb (Content-Encoding: gzip, RECORD_BOMB_BYTES of
+# spaces once inflated).
 SITEMAP_BREAKS = ("sitemap-html", "sitemap-cut", "sitemap-gzip", "sitemap-bomb", "sitemap-utf8")
-BREAKS = (*SITEMAP_BREAKS, "index-self", "refuse-images", "odd-images")
+BREAKS = (*SITEMAP_BREAKS, "index-self", "refuse-images", "odd-images", "record-bomb")
+RECORD_BOMB_BYTES = 64 * 1024 * 1024  # over LOUVRE_MAX_RECORD_BYTES's 4 MiB; ~64 KB gzipped
+# What --gzip encodes: text (as the real site's server would).
+GZIP_KINDS = frozenset({"robots", "sitemap", "record"})
+
+
+@functools.cache
+def record_bomb() -> bytes:
+    return gzip.compress(b" " * RECORD_BOMB_BYTES, compresslevel=9, mtime=0)
+
+
 ODD_IMAGE_ENTRIES: list[dict[str, Any]] = [
     {"urlImage": "/media/cache/large/odd_relative.jpg", "position": 90, "copyright": ""},
     {"urlImage": 12345, "position": 91, "copyright": ""},
@@ -1170,12 +1190,17 @@ class Breaks:
         refused = refused[: breaks.get("refuse-images", 0)]
         self.refused_arks = frozenset(refused)
         self.refused_images = frozenset(i.path for a in refused for i in site.record_images(a, 1))
+        bombs = [a for a in stable if a not in self.odd_arks and a not in self.refused_arks]
+        self.bomb_arks = frozenset(bombs[: breaks.get("record-bomb", 0)])
 
     def answer(self, path: str, answer: Answer) -> tuple[Any, ...] | None:
         """The broken answer for ``path``, or None."""
         path = urllib.parse.unquote(path)
         if path in self.refused_images:
             return 403, HTML_TYPE, b"<html><body>403 Forbidden</body></html>"
+        record = RECORD_RE.fullmatch(path)
+        if record and record[1] in self.bomb_arks:
+            return 200, JSON_TYPE, record_bomb(), {"Content-Encoding": "gzip"}
         match = SITEMAP_RE.fullmatch(path)
         kind = next(
             (k for k in SITEMAP_BREAKS if match and self.kinds.get(k, -1) == int(match[1])), None
@@ -1218,6 +1243,7 @@ class CollectionRoutes:
         _status: int
         _sent: int
         wfile: Any
+        headers: Any  # the request's
 
         def send_response(self, code: int, message: str | None = None) -> None: ...
         def send_header(self, keyword: str, value: str) -> None: ...
@@ -1252,8 +1278,22 @@ class CollectionRoutes:
         elif kind == "html200":
             self._send(200, HTML_TYPE, SERVER_ERROR_PAGE)
         else:
-            self._send(answer.status, answer.content_type, body)
+            self._send(answer.status, answer.content_type, *self._encoded(path, answer))
         return True
+
+    def _encoded(self, path: str, answer: Answer) -> tuple[bytes, dict[str, str]]:
+        """The body to send and its headers: gzip-encoded with ``--gzip`` for robots.txt, the
+        sitemaps and the records, when the client accepts gzip; as it is otherwise."""
+        accepts = self.headers.get("Accept-Encoding", "") or ""
+        if (
+            not self.server.site.config.gzip
+            or answer.status != 200
+            or request_kind(path) not in GZIP_KINDS
+            or "gzip" not in accepts.lower()
+        ):
+            return answer.body, {}
+        encoded = gzip.compress(answer.body, compresslevel=6, mtime=0)
+        return encoded, {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
 
     def _documented_fault(self, path: str) -> str | None:
         kind = self.server.site.fault_for(path)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from louvre_scraper.store.changes import CHANGES_DIR
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
 
@@ -80,14 +82,31 @@ class Crawl:
     stats: dict[str, Any] = field(default_factory=dict)
 
     def files(self) -> dict[str, bytes]:
+        """The mirror in the store: every file but the runs' change logs (``changes/``, one
+        per collection crawl, named by its start: see :meth:`change_logs`) and the store's own
+        state (``state/``, what the crawl learnt: louvre_scraper/store/state.py; see
+        :meth:`state`)."""
+        return {
+            path: body
+            for path, body in self.all_files().items()
+            if not path.startswith((f"{CHANGES_DIR}/", f"{STATE_DIR}/"))
+        }
+
+    def change_logs(self) -> dict[str, bytes]:
+        """The change logs the collection crawls wrote in the store (``changes/*.jsonl``)."""
+        return {
+            path: body
+            for path, body in self.all_files().items()
+            if path.startswith(f"{CHANGES_DIR}/")
+        }
+
+    def all_files(self) -> dict[str, bytes]:
         if not self.store.exists():
             return {}
-        # The mirror's files: what the site served. The store's own state (``state/``, what
-        # the crawl learnt: louvre_scraper/store/state.py) is read with state() instead.
         return {
             str(p.relative_to(self.store)): p.read_bytes()
             for p in sorted(self.store.rglob("*"))
-            if p.is_file() and p.relative_to(self.store).parts[0] != STATE_DIR
+            if p.is_file()
         }
 
     def state(self) -> dict[str, dict[str, Any]]:

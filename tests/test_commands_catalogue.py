@@ -443,3 +443,61 @@ def test_a_catalogue_in_many_parts_pages_searches_and_opens_every_part(
     page.wait_for_selector("#detail article h2")
     assert page.inner_text("#detail h2") == (rows[-1]["title"] or "(untitled)")
     page.close()
+
+
+def test_each_work_shows_its_rights_estimate_and_the_filter_keeps_one_value(
+    browser, mirror, tmp_path
+):
+    import datetime
+
+    from louvre_scraper.records.rights import estimate
+
+    # With a term of 300 years the fake site's works take all three values (none of its
+    # creators is recent: with 70 years, every one is public-domain).
+    dest = tmp_path / "rights"
+    run = catalogue(dest, "-s", "LOUVRE_RIGHTS_YEARS=300", store=mirror)
+    assert run.returncode == 0, run.stderr
+    year = datetime.datetime.now(datetime.timezone.utc).year
+    want = {
+        path.stem: estimate(json.loads(path.read_bytes()), year, 300)
+        for path in sorted((mirror / "records").glob("*.json"))
+    }
+    assert {r.rights for r in want.values()} == {"public-domain", "in-copyright", "unknown"}
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto((dest / "index.html").resolve().as_uri())
+    page.wait_for_function(
+        "() => { const c = document.getElementById('count');"
+        " return c.dataset.loaded && c.dataset.loaded === c.dataset.works; }"
+    )
+    # Every card says its work's estimate.
+    shown = dict(
+        page.eval_on_selector_all(
+            "#grid li.work",
+            "items => items.map(i => [i.dataset.ark, i.querySelector('.rights').textContent])",
+        )
+    )
+    names = {"public-domain": "public domain", "in-copyright": "in copyright",
+             "unknown": "rights unknown"}  # fmt: skip
+    assert shown == {ark: names[r.rights] for ark, r in want.items()}
+    # The filter keeps one value; its options count them.
+    for value in ("in-copyright", "public-domain"):
+        kept = sorted(ark for ark, r in want.items() if r.rights == value)
+        option = page.locator(f"#rights option[value='{value}']")
+        assert option.inner_text() == f"{names[value]} ({len(kept)})"
+        page.select_option("#rights", value)
+        page.wait_for_function(
+            f"document.getElementById('count').dataset.matches === '{len(kept)}'"
+        )
+        assert sorted(grid_arks(page)) == kept
+    # The detail view says why, and that it is an estimate.
+    ark = next(ark for ark, r in want.items() if r.rights == "public-domain")
+    page.click(f"#grid li[data-ark='{ark}'] a")
+    page.wait_for_selector("#detail .rights-line")
+    line = page.inner_text("#detail .rights-line")
+    assert want[ark].reason in line and "not legal advice" in line
+    page.screenshot(path=ARTIFACTS / "catalogue-rights.png")
+    context.close()
+    assert errors == []

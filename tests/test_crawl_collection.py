@@ -168,6 +168,59 @@ def test_sitemaps_over_the_body_budget_are_each_fetched_once(tmp_path: Path, fak
     assert run.stats["collection/records_stored"] == len(in_shard) > 0
 
 
+def test_compressed_records_and_sitemaps_are_stored_as_the_plain_json(
+    tmp_path: Path, fake_louvre
+) -> None:
+    """The site gzips its text when asked: robots.txt, the index, the sitemaps and the records
+    come compressed, the store holds the decoded bytes, byte for byte the plain .json; the
+    images are asked as before (identity)."""
+    server = fake_louvre(*SERVER, "--gzip")
+    fake = FakeCollection.from_args([*SERVER, "--gzip"])
+
+    run = collect(tmp_path / "store", server)
+
+    assert run.returncode == 0, run.stderr
+    assert run.files() == expected_files(fake, server.url)
+    answered = [r for r in server.log()["requests"] if r["method"] == "GET" and r["status"] == 200]
+    sent = collections.Counter()
+    for r in answered:
+        sent[r["kind"]] += r["bytes"]
+    plain_records = sum(len(fake.record_bytes(a, server.url) or b"") for a in fake.served_arks())
+    plain_sitemaps = len(fake.sitemap_index_bytes(server.url)) + sum(
+        len(fake.sitemap_bytes(i, server.url) or b"") for i in range(len(fake.sitemap_paths()))
+    )
+    assert sent["record"] < plain_records * 0.6  # gzip on the wire
+    assert sent["sitemap"] < plain_sitemaps * 0.3
+    images = expected_files(fake, server.url)
+    assert sent["image"] == sum(len(b) for p, b in images.items() if p.startswith("images/"))
+    assert run.stats["httpcompression/response_count"] == len(
+        [r for r in answered if r["kind"] in ("robots", "sitemap", "record")]
+    )
+
+
+def test_a_decompression_bomb_on_a_record_is_refused_by_name(tmp_path: Path, fake_louvre) -> None:
+    server = fake_louvre(*SERVER, "--break", "record-bomb:1")
+    fake = FakeCollection.from_args([*SERVER, "--break", "record-bomb:1"])
+    (bomb,) = fake._breaks.bomb_arks
+
+    run = collect(tmp_path / "store", server)
+
+    assert run.returncode == 3, run.stderr  # some failed
+    url = f"{server.url}/ark:/53355/{bomb}.json"
+    said = [line for line in run.lines("WARNING") if f"record {bomb}:" in line]
+    assert len(said) == 1, run.lines("WARNING")
+    assert said[0].endswith(
+        f"record {bomb}: refused {url} — its body is over the limit once decompressed"
+        " (LOUVRE_MAX_RECORD_BYTES=4194304, raise it to fetch)"
+    )
+    assert "exceeded DOWNLOAD_MAXSIZE" not in run.stderr  # Scrapy's own line, dropped
+    assert "Traceback" not in run.stderr
+    files = run.files()
+    assert f"records/{bomb}.json" not in files and not any(f"/{bomb}/" in f for f in files)
+    assert gets(server, "record")[f"/ark:/53355/{bomb}.json"] == 1  # a refusal: not retried
+    assert run.stats["collection/records_failed"] == 1
+
+
 def test_a_rerun_fetches_nothing_it_holds(tmp_path: Path, fake_louvre) -> None:
     server = fake_louvre(*SERVER, "--lastmod")
     fake = FakeCollection.from_args([*SERVER, "--lastmod"])

@@ -86,7 +86,7 @@ def test_hostile_sitemaps_end_the_walk_each_read_once(tmp_path: Path, fake_louvr
     warnings = "\n".join(run.lines("WARNING"))
     assert f"Sitemap {sitemap_url(server.url, 0)} failed: XML error" in warnings
     assert f"Sitemap {sitemap_url(server.url, 2)} failed: XML error" in warnings
-    # The gzip sitemap (Content-Encoding: gzip, not decompressed on the way) is read.
+    # The gzip sitemap (Content-Encoding: gzip) is read.
     files = run.files()
     assert all(f"records/{ark}.json" in files for ark in fake.sitemap_arks(4))
     assert run.stats["collection/sitemaps"] == 4  # the index, 1, 3 and 4

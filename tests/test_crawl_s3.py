@@ -9,6 +9,7 @@ metadata service is turned off.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import urllib.request
@@ -117,6 +118,12 @@ def crawl_s3(
     # harness.crawl puts the store into -s FILES_STORE= as it is; an s3:// URL must stay a str
     # (a Path would fold "//").
     return crawl(store, *args, settings=settings, env=env, spider=spider)  # type: ignore[arg-type]
+
+
+def split_change_logs(objects: dict[str, bytes]) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The mirror's objects, and the change logs each collection crawl writes (``changes/``)."""
+    logs = {key: body for key, body in objects.items() if "/changes/" in f"/{key}"}
+    return {key: body for key, body in objects.items() if key not in logs}, logs
 
 
 def expected_objects(prefix: str, ids: list[int]) -> dict[str, bytes]:
@@ -315,7 +322,13 @@ def test_the_collection_mirrors_into_s3_and_updates_only_what_changed(
     first = crawl_s3(f"s3://{bucket}/m/", settings=settings, env=env, spider="collection")
 
     assert first.returncode == 0, first.stderr
-    assert s3.objects(bucket) == mirror(1)
+    objects, logs = split_change_logs(s3.objects(bucket))
+    assert objects == mirror(1)
+    (log,) = logs.values()  # this run's change log, in the bucket: every record added
+    added = [json.loads(line) for line in log.decode().splitlines()]
+    assert sorted(line["ark"] for line in added if line["kind"] == "record") == sorted(
+        fake.served_arks(1)
+    )
     assert_quiet(first)
     kept = [key for key in s3.objects(bucket, state=True) if key.startswith("m/state/")]
     assert sorted(kept) == sorted(f"m/state/{ark}.json" for ark in fake.served_arks(1))
@@ -330,7 +343,8 @@ def test_the_collection_mirrors_into_s3_and_updates_only_what_changed(
         r["path"].rsplit("/", 1)[1][:-5] for r in server.log()["requests"] if r["kind"] == "record"
     ]
     assert sorted(fetched) == sorted(changes.modified + changes.added)
-    objects = s3.objects(bucket)
+    objects, logs = split_change_logs(s3.objects(bucket))
+    assert len(logs) == 2
     assert {key: objects[key] for key in mirror(2)} == mirror(2)
     assert set(objects) - set(mirror(2)), "what edition 2 no longer lists is kept"
 
@@ -342,4 +356,5 @@ def test_the_collection_mirrors_into_s3_and_updates_only_what_changed(
     )
 
     assert pruned.returncode == 0, pruned.stderr
-    assert s3.objects(bucket) == mirror(2)
+    objects, logs = split_change_logs(s3.objects(bucket))
+    assert objects == mirror(2) and len(logs) == 2  # the prune changed no record: no log

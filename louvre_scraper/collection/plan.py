@@ -26,6 +26,7 @@ from louvre_scraper.contract import CollectionStats, Status
 from louvre_scraper.downloadermiddlewares.fetchpolicy import refusal
 from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.records.fields import ImageRef, feed_row, image_row, images
+from louvre_scraper.store.changes import GONE
 from louvre_scraper.store.inventory import find_first
 from louvre_scraper.store.layout import image_path, record_path
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
     from louvre_scraper.config import LouvreConfig
     from louvre_scraper.records.filters import FilterTally
+    from louvre_scraper.store.changes import ChangeLog
     from louvre_scraper.store.entries import StoredZip
     from louvre_scraper.store.inventory import Inventory
     from louvre_scraper.store.obsolete import Obsolete
@@ -94,12 +96,15 @@ class Planner:
         obsolete: Obsolete,
         stats: StatsCollector,
         wanted: Wanted,
+        *,
+        changes: ChangeLog | None = None,
     ):
         self.config = config
         self.inventory = inventory
         self.obsolete = obsolete
         self.stats = stats
         self.wanted = wanted
+        self.changes = changes  # the run's change log: the images a record no longer lists
 
     def named_images(self, record: dict[str, Any]) -> list[tuple[ImageRef, str]]:
         """Every image *record* lists (whatever ``-a images`` says), with its file's stem."""
@@ -125,6 +130,8 @@ class Planner:
         if stored is not None and lastmod and parse_lastmod(prop(stored, "modified")) >= lastmod:
             logger.debug("%s: stored record is current (%s)", ark, day_of(lastmod))
             return await self.plan(ark, stored, None, old_images)
+        if self.changes is not None:  # to tell, once it is stored, added from modified
+            self.changes.expect_record(ark, stored_body)
         return FetchRecord(ark, old_images)
 
     async def plan(
@@ -190,8 +197,10 @@ class Planner:
             index = len(item["images"]) - 1
             plan.fetch.append(ImageFetch(index, ref, stem, found[0] if found else None))
         listed = {stem for _, stem in named}
-        for stem in old_images:
+        for stem, old_url in old_images.items():
             gone = await self.stored_image(ark, stem) if stem not in listed else None
             if gone is not None:
                 self.obsolete.superseded(gone[0])
+                if self.changes is not None:
+                    self.changes.image(GONE, ark, gone[0], old_url)
         return plan

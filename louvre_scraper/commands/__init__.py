@@ -1,1 +1,2 @@
-"""The project's Scrapy commands (``COMMANDS_MODULE``): ``crawl`` with meaningful exit statuses."""
+"""The project's Scrapy commands (``COMMANDS_MODULE``): ``crawl`` (exit statuses, each spider's
+``--help``), ``list`` (the spiders' descriptions), ``export``, ``verify``, ``catalogue``."""

@@ -27,6 +27,7 @@ from louvre_scraper.dataset.writers import (
 )
 from louvre_scraper.errors import BadInput
 from louvre_scraper.exitstatus import EXIT_STOPPED
+from louvre_scraper.store.changes import WITHDRAWN, since_start
 
 if TYPE_CHECKING:
     import argparse
@@ -41,6 +42,10 @@ PER = ("record", "image")
 
 
 class Command(StoreCommand):
+    only: set[str] | None = None  # --since: the arks changed since then
+    withdrawn_since = 0  # --since: records withdrawn since then (not exported)
+    shard_size = SHARD_SIZE
+
     def syntax(self) -> str:
         return "[options] DEST"
 
@@ -91,6 +96,13 @@ class Command(StoreCommand):
             help="only records whose object type contains TEXT (as -a type= of a crawl)",
         )
         group.add_argument(
+            "--since",
+            metavar="DATE|RUN",
+            help="only the records a crawl changed since DATE (2026-12-01, or a time in ISO"
+            " 8601) or since the run RUN began (20261201T224819Z, as its change log"
+            " changes/RUN.jsonl is named), from the store's change logs",
+        )
+        group.add_argument(
             "--rights",
             metavar="VALUE",
             help="only the works whose rights estimate is VALUE: public-domain, in-copyright"
@@ -129,6 +141,7 @@ class Command(StoreCommand):
             self.bad_input(str(error))
         store = self.open_store()
         wanted.rights_years = store.config.rights_years
+        self.only = self._since(opts.since, store)
         target = Path(dest)
         problem = destination_problem(target, fmt)
         if problem:
@@ -142,6 +155,32 @@ class Command(StoreCommand):
             )
         self.exitcode = self.export(store, target, fmt, per == "image", wanted)
 
+    def _since(self, value: str | None, store: Store) -> set[str] | None:
+        """``--since``: the arks of the stored records changed since then (None: every one),
+        from the store's change logs; a bad value, or one that keeps nothing, refused."""
+        if value is None:
+            return None
+        since = since_start(value)
+        if since is None:
+            self.bad_input(
+                f"bad option --since={value!r}: expected a date (2026-12-01), a time"
+                " (2026-12-01T08:00:00Z) or a run (20261201T224819Z)"
+            )
+        changed, runs = store.changes_since(since)
+        if not runs:
+            self.bad_input(
+                f"bad option --since={value!r}: the store holds no change log"
+                " (changes/*.jsonl: each collection crawl writes one)"
+            )
+        only = {ark for ark, change in changed.items() if change != WITHDRAWN}
+        self.withdrawn_since = len(changed) - len(only)
+        if not only:
+            self.bad_input(
+                f"bad option --since={value!r}: no stored record changed since then"
+                f" ({self.withdrawn_since} withdrawn; {runs} change logs in the store)"
+            )
+        return only
+
     def export(
         self, store: Store, dest: Path, fmt: str, per_image: bool, wanted: FilterTally
     ) -> int:
@@ -154,7 +193,7 @@ class Command(StoreCommand):
         assert self.settings is not None
         checksums = store.config.checksums or self.settings.get("LOUVRE_CHECKSUMS") is None
         try:
-            for row in record_rows(store, wanted, tally, checksums=checksums):
+            for row in record_rows(store, wanted, tally, self.only, checksums=checksums):
                 if per_image:
                     for image_row in image_rows(row):
                         writer.write(image_row)
@@ -181,6 +220,11 @@ class Command(StoreCommand):
             if tally.missing_images
             else ""
         )
+        if self.only is not None:
+            missing += (
+                f"; only the {len(self.only)} records changed since then"
+                f" ({self.withdrawn_since} withdrawn, not exported)"
+            )
         logger.info(
             "Exported %d records and %d images as %d %s rows to %s in %.1fs (%.0f records/s)%s",
             tally.kept,

@@ -28,13 +28,15 @@ from louvre_scraper.errors import BadInput
 from louvre_scraper.records.fields import ImageRef, feed_row, image_row, images
 from louvre_scraper.records.filters import FilterTally
 from louvre_scraper.records.rights import DEFAULT_YEARS
+from louvre_scraper.store.changes import CHANGES_DIR, changed_since, run_start
 from louvre_scraper.store.inventory import open_reader
 from louvre_scraper.store.layout import image_path, template_regex
 from louvre_scraper.store.local import LocalInventory
 from louvre_scraper.store.s3 import S3Inventory
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    import datetime
+    from collections.abc import Callable, Container, Iterable, Iterator
 
     from scrapy.settings import BaseSettings
 
@@ -63,16 +65,32 @@ class Store:
             return str(self.inventory.basedir.absolute())
         return self.config.files_store
 
-    def record_paths(self, *, ordered: bool = True) -> Iterator[tuple[str, str]]:
-        """``(path, ark)`` of every stored record, in the store's listing order (or in none:
-        cheaper, to count them)."""
+    def record_paths(
+        self, *, ordered: bool = True, only: Container[str] | None = None
+    ) -> Iterator[tuple[str, str]]:
+        """``(path, ark)`` of every stored record (of the arks *only*, if given), in the
+        store's listing order (or in none: cheaper, to count them)."""
         pattern = template_regex(self.config.record_template)
         folder = _fixed_folder(self.config.record_template)
         paths = self.inventory.paths(folder, ordered=ordered) or ()
         for path in paths:
             match = pattern.match(path)
-            if match:
+            if match and (only is None or match["ark"] in only):
                 yield path, match["ark"]
+
+    def changes_since(self, since: datetime.datetime) -> tuple[dict[str, str], int]:
+        """From the store's change logs (``changes/*.jsonl``, :mod:`~louvre_scraper.store.changes`)
+        of the runs started at *since* or later: ``{ark: its last change}``, and how many
+        change logs the store holds in all."""
+        files = {}
+        names = list(self.inventory.paths(CHANGES_DIR, ordered=True) or ())
+        for name in names:
+            started = run_start(name.rsplit("/", 1)[-1])
+            if started is not None and started >= since:
+                body = self.inventory.read_bytes(name)
+                if body is not None:
+                    files[name] = body
+        return changed_since(files, since), len(names)
 
 
 def open_store(settings: BaseSettings) -> Store:
@@ -172,10 +190,11 @@ def _holds_only(config: LouvreConfig, ark: str, parent: str) -> bool:
     return ark in parent
 
 
-def read_records(store: Store) -> Iterator[StoredRecord]:
-    """Every stored record, parsed, with its images' files, in the store's listing order."""
+def read_records(store: Store, only: Container[str] | None = None) -> Iterator[StoredRecord]:
+    """Every stored record (of the arks *only*, if given), parsed, with its images' files,
+    in the store's listing order."""
     inventory = store.inventory
-    for fetched in _fetched(store):
+    for fetched in _fetched(store, only):
         record = parse_record(fetched.body) if fetched.body is not None else None
         stored = StoredRecord(fetched.ark, fetched.path, record)
         if record is not None:
@@ -201,7 +220,7 @@ class Fetched:
     listings: dict[str, Any]
 
 
-def _fetched(store: Store) -> Iterator[Fetched]:
+def _fetched(store: Store, only: Container[str] | None = None) -> Iterator[Fetched]:
     """The records' bytes and image folders in listing order, read a few ahead by threads:
     file reads, directory listings and GETs are system calls or network waits that release
     the GIL, so they run beside the parsing, on the other core (or while S3 answers)."""
@@ -221,7 +240,7 @@ def _fetched(store: Store) -> Iterator[Fetched]:
     workers = LOCAL_THREADS if isinstance(inventory, LocalInventory) else REMOTE_READ_AHEAD
     with ThreadPoolExecutor(workers) as pool:
         pending: collections.deque[Future[Fetched]] = collections.deque()
-        for path, ark in store.record_paths():
+        for path, ark in store.record_paths(only=only):
             pending.append(pool.submit(fetch, path, ark))
             if len(pending) >= ahead:
                 yield pending.popleft().result()
@@ -300,24 +319,28 @@ def record_rows(
     store: Store,
     wanted: FilterTally | None = None,
     tally: Tally | None = None,
+    only: Container[str] | None = None,
     *,
     checksums: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    """The feed row of every stored record the filters keep; *tally* counts the pass, and
-    *wanted* the values its filters saw. With *checksums*, each stored image's ``checksum``
-    is its file's MD5, the digest the crawl's feed gives (``scrapy export``: the same row as the
-    feed); without, None (the catalogue does not need them, and they cost a read of every
-    image)."""
-    rows = _kept_rows(store, wanted, tally)
+    """The feed row of every stored record the filters keep (of the arks *only*, if given:
+    ``--since``); *tally* counts the pass, and *wanted* the values its filters saw. With
+    *checksums*, each stored image's ``checksum`` is its file's MD5, the digest the crawl's
+    feed gives (``scrapy export``: the same row as the feed); without, None (the catalogue does
+    not need them, and they cost a read of every image)."""
+    rows = _kept_rows(store, wanted, tally, only)
     return with_checksums(store, rows) if checksums else rows
 
 
 def _kept_rows(
-    store: Store, wanted: FilterTally | None, tally: Tally | None
+    store: Store,
+    wanted: FilterTally | None,
+    tally: Tally | None,
+    only: Container[str] | None = None,
 ) -> Iterator[dict[str, Any]]:
     wanted = wanted if wanted is not None else filters()
     tally = tally if tally is not None else Tally()
-    for stored in read_records(store):
+    for stored in read_records(store, only):
         tally.records += 1
         if stored.record is None:
             tally.damaged.append(stored.path)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from louvre_scraper.bodies.images import IMAGE_ENDS, image_identity
 from louvre_scraper.collection.arks import ark_number
 from louvre_scraper.dataset.reader import image_stem, read_records
+from louvre_scraper.store.changes import is_change_log
 from louvre_scraper.store.layout import STATE_TEMPLATE, path_order, state_path, template_regex
 from louvre_scraper.store.manifest import (  # noqa: F401 - decode/encode: the format's, here too
     MANIFEST,
@@ -198,8 +199,8 @@ class Verification:
 
     def _told_apart(self, path: str) -> Finding | None:
         record, ark_folder = self._patterns
-        if record.match(path) or path in self.named:
-            return None
+        if record.match(path) or path in self.named or is_change_log(path):
+            return None  # a change log is the store's own account of a run, not a stray file
         match = ark_folder.match(posixpath.dirname(path)) if ark_folder else None
         if match and ark_number(match["ark"]) in self.seen:
             return None  # judged with its record in the first pass

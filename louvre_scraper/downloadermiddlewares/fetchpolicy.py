@@ -105,6 +105,16 @@ class TooLarge(NotFetched):
         self.url = url
 
 
+class TooLargeDecoded(NotFetched):
+    """A compressed body over its kind's limit once decoded (a decompression bomb): see
+    :mod:`louvre_scraper.downloadermiddlewares.compression`."""
+
+    def __init__(self, url: str, setting: str | None, limit: int):
+        why = f"{setting}={limit}, raise it to fetch" if setting else f"{limit} bytes"
+        super().__init__(f"refused {url} — its body is over the limit once decompressed ({why})")
+        self.url = url
+
+
 class OverBudget(NotFetched):
     def __init__(self, url: str, budget: int):
         super().__init__(

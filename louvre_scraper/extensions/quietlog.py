@@ -9,7 +9,9 @@
 * A body over its size limit (``download_maxsize``, see
 :mod:`louvre_scraper.downloadermiddlewares.fetchpolicy`)
   makes the download handlers warn with the request's repr; the spider names it in one line
-  with the setting to raise, so Scrapy's line is dropped.
+  with the setting to raise, so Scrapy's line is dropped; so is the compression middleware's
+  line for a body over its limit once decompressed (the spider names it, see
+  :mod:`louvre_scraper.downloadermiddlewares.compression`).
 * Without Twisted's reactor (``-s TWISTED_REACTOR_ENABLED=False``, see the README's "Speed"),
   each download handler warns that Scrapy's aiohttp handler is experimental: the user chose
   that mode, so it is said once, at INFO.
@@ -41,11 +43,13 @@ ROBOTS_LOGGER = "scrapy.downloadermiddlewares.robotstxt"
 DATALOSS_PREFIX = "Got data loss in "
 EXPERIMENTAL_PREFIX = "AiohttpDownloadHandler is experimental"
 MAXSIZE_TEXT = "larger than download max size"
+DECOMPRESSED_TEXT = "exceeded DOWNLOAD_MAXSIZE"  # HttpCompressionMiddleware's "Ignored response"
 # Where those lines come from: the robots.txt middleware, and the download handlers.
 LOGGERS = (
     ROBOTS_LOGGER,
     "scrapy.core.downloader.handlers.http11",
     "scrapy.core.downloader.handlers._base_streaming",
+    "scrapy.downloadermiddlewares.httpcompression",
 )
 
 
@@ -102,7 +106,9 @@ class QuietLog(logging.Filter):
                     f"Could not fetch robots.txt of {urlparse_cached(request).netloc}"
                     f" ({error}): going on as if it allowed everything",
                 )
-        elif isinstance(record.msg, str) and MAXSIZE_TEXT in record.msg:
+        elif isinstance(record.msg, str) and (
+            MAXSIZE_TEXT in record.msg or DECOMPRESSED_TEXT in record.msg
+        ):
             return False
         elif isinstance(record.msg, str) and record.msg.startswith(EXPERIMENTAL_PREFIX):
             if self.told_experimental:

@@ -127,6 +127,10 @@ def record_lines(
         )
     if not report.walk_complete and report.listed is not None:
         lines.append("  sitemaps: not all could be read: withdrawn records were not looked for")
+    if stats.get(done.CHANGES_FILE):
+        lines.append(f"  changed: {stats.get(done.CHANGES)}, listed in {stats[done.CHANGES_FILE]}")
+    elif stats.get(done.CHANGES) == "nothing":
+        lines.append("  changed: nothing in the store (no change log written)")
     lines.append(f"  mirror:  {store}")
     return lines
 

@@ -9,13 +9,16 @@ the scheduler, keep a result per URL in memory forever and log each 404 three ti
 
 It is the store's one owner (found with ``crawler.get_item_pipeline``): it opens the look-up
 of what the store holds (:meth:`open_inventory`), writes every file in it, and the lists
-beside it (failed, obsolete), and prunes. A file it could not store is told by the
+beside it (failed, obsolete), and prunes; it keeps the collection crawl's change log
+(:mod:`louvre_scraper.store.changes`) and writes it in the store at the close. A file it
+could not store is told by the
 :data:`~louvre_scraper.contract.file_not_stored` signal, or, when the whole store is broken,
 by :func:`~louvre_scraper.exitstatus.stop_crawl`; nothing calls back into the spider.
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -38,22 +41,37 @@ from louvre_scraper.contract import (
 )
 from louvre_scraper.exitstatus import STORE_FULL, UNREACHABLE, stop_crawl
 from louvre_scraper.items import ArtworkRecord
+from louvre_scraper.store.changes import (
+    ADDED,
+    GONE,
+    REPLACED,
+    WITHDRAWN,
+    ChangeLog,
+    run_name,
+)
 from louvre_scraper.store.failed import FailedList, write_failed_list
 from louvre_scraper.store.failure import store_failure
 from louvre_scraper.store.inventory import inventory_of
-from louvre_scraper.store.layout import contained, file_path, path_order, state_path
+from louvre_scraper.store.layout import (
+    changes_path,
+    contained,
+    file_path,
+    path_order,
+    state_path,
+    template_regex,
+)
 from louvre_scraper.store.local import AtomicFSFilesStore
 from louvre_scraper.store.manifest import MANIFEST, manifest_lines, parse, updated
 from louvre_scraper.store.obsolete import Obsolete, obsolete_list_path
 from louvre_scraper.store.state import (
     FAILED,
-    GONE,
     LEFT_OUT,
     STORED,
     ImageState,
     RecordState,
     now,
 )
+from louvre_scraper.store.state import GONE as IMAGE_GONE
 from louvre_scraper.utils.offload import offload
 
 if TYPE_CHECKING:
@@ -74,6 +92,7 @@ logger = logging.getLogger(__name__)
 
 ZIP_HEADERS = {"Content-Type": "application/zip"}
 JSON_HEADERS = {"Content-Type": "application/json"}
+JSONL_HEADERS = {"Content-Type": "application/x-ndjson"}
 
 
 @dataclass(frozen=True)
@@ -109,6 +128,9 @@ class LouvreFilesPipeline(FilesPipeline):
     keeps_manifest: bool = False
     manifest_written: dict[str, str]
     obsolete_file: Path | None = None  # where the obsolete list is (a local store)
+    changes: ChangeLog | None = None  # the collection crawl's change log (log_changes)
+    changes_file: str | None = None  # where it goes in the store
+    changes_shard: Shard  # the run's shard (its change log and obsolete list are its own)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -120,7 +142,39 @@ class LouvreFilesPipeline(FilesPipeline):
         # Images stored this run, until their record's state is written: {path: (sha256, when)}
         pipeline.fetched = {}
         pipeline.manifest_written = {}
+        pipeline.started = datetime.datetime.now(datetime.timezone.utc)
         return pipeline
+
+    # -- the change log ----------------------------------------------------------------------
+
+    def log_changes(self, shard: Shard) -> ChangeLog:
+        """Keep a change log for this run (the collection crawl), written at its close as
+        ``changes/{UTC start}.jsonl`` in the store."""
+        if self.changes is None:
+            self.changes = ChangeLog()
+            self.changes_file = changes_path(run_name(self.started), shard)
+            self.changes_shard = shard
+        return self.changes
+
+    async def close_spider(self) -> None:
+        """Write this run's change log in the store, if the run changed anything (a run that
+        changed nothing leaves the store as it was)."""
+        if self.changes is None or self.changes_file is None:
+            return
+        stats = self.crawler.stats
+        if not self.changes.lines:
+            stats.set_value(CollectionStats.CHANGES, "nothing")
+            return
+        data = self.changes.to_bytes()
+        try:
+            await self.persist(self.changes_file, data, JSONL_HEADERS)
+        except Exception as exc:  # noqa: BLE001 - any store's failure (OSError, botocore's): one line
+            logger.error("Could not store the change log %s: %s", self.changes_file, exc)
+            return
+        if self.keeps_manifest:  # a file of the store this run wrote: in the manifest too
+            self.manifest_written[self.changes_file] = sha256_hex(data)
+        stats.set_value(CollectionStats.CHANGES_FILE, self.changes_file)
+        stats.set_value(CollectionStats.CHANGES, self.changes.summary())
 
     # -- what the store holds, and the lists beside it ---------------------------------------
 
@@ -138,7 +192,29 @@ class LouvreFilesPipeline(FilesPipeline):
     async def find_withdrawn(self, withdrawn: Callable[[str], bool]) -> int:
         """Note the stored records and images whose ark is *withdrawn*; the records' count."""
         assert self.inventory is not None
-        return await self.obsolete.find_withdrawn(self.inventory, self.config, withdrawn)
+        known = self._known_withdrawn() if self.changes is not None else set()
+        found = await self.obsolete.find_withdrawn(self.inventory, self.config, withdrawn)
+        if self.changes is not None:
+            record, image = (
+                template_regex(t) for t in (self.config.record_template, self.config.image_template)
+            )
+            for path, why in self.obsolete.found.items():
+                if why != "withdrawn" or path in known:
+                    continue
+                if match := record.match(path):
+                    self.changes.record(WITHDRAWN, match["ark"], path)
+                elif match := image.match(path):
+                    self.changes.image(GONE, match["ark"], path)
+        return found
+
+    def _known_withdrawn(self) -> set[str]:
+        """What earlier runs found withdrawn, still stored (the obsolete list, a local store's
+        or LOUVRE_OBSOLETE_FILE): this run's change log does not tell them again."""
+        list_file = obsolete_list_path(self.config, self.changes_shard)
+        if list_file is None or not list_file.exists():
+            return set()
+        lines = list_file.read_text(encoding="utf-8").splitlines()
+        return {path for why, _, path in (line.partition("\t") for line in lines) if path}
 
     def settle_obsolete(self, shard: Shard, prune: bool) -> None:
         """Merge this run's obsolete files with the list's, prune if *prune*, count them."""
@@ -222,6 +298,8 @@ class LouvreFilesPipeline(FilesPipeline):
         left_out: list[tuple[str, str, str]] = item.pop("left_out", None) or []
         if body is not None:
             await self._persist_part(item["arkId"], "record", item["url"], item["path"], body)
+            if self.changes is not None:
+                self.changes.record_stored(item["arkId"], item["path"], item["url"], body)
         await self._store_state(item, body is not None, stems, left_out)
         if item["status"] == Status.FILTERED:  # stored for a later run, but not what was asked for
             raise DropItem(f"{item['arkId']}: filtered out", log_level="DEBUG")
@@ -259,14 +337,24 @@ class LouvreFilesPipeline(FilesPipeline):
         except Exception as exc:  # noqa: BLE001 - said once, as any file the store did not take
             self._store_failed(f"Record {ark}", path, exc)
 
-    async def store_image(self, ark: str, url: str, path: str, data: bytes) -> Stored | None:
+    async def store_image(
+        self, ark: str, url: str, path: str, data: bytes, *, replaces: str | None = None
+    ) -> Stored | None:
         """Store one image of record *ark* as it arrives, handed down by the spider (its
         record's item waits for its last image); None when the store did not take it (told
-        by :data:`file_not_stored`, said once here)."""
+        by :data:`file_not_stored`, said once here). *replaces*: the stored file of the image
+        it takes the place of (None: a new image)."""
         try:
-            return Stored(await self._persist_part(ark, "image", url, path, data))
+            stored = Stored(await self._persist_part(ark, "image", url, path, data))
         except DropItem:
             return None
+        if self.changes is not None:
+            if replaces is None:
+                self.changes.image(ADDED, ark, path, url)
+            else:
+                old = replaces if replaces != path else None
+                self.changes.image(REPLACED, ark, path, url, old_path=old)
+        return stored
 
     async def _persist_part(
         self, ark: str, kind: str, url: str, path: str, data: bytes
@@ -364,8 +452,8 @@ def record_state(
                 image_url, STORED, path=path, size=entry["size"], sha256=sha256, fetched=when
             )
         elif status == "missing":
-            since = was.gone_since if was is not None and was.status == GONE else None
-            images[stem] = ImageState(image_url, GONE, gone_since=since or now())
+            since = was.gone_since if was is not None and was.status == IMAGE_GONE else None
+            images[stem] = ImageState(image_url, IMAGE_GONE, gone_since=since or now())
         else:
             images[stem] = ImageState(image_url, FAILED)
     for stem, image_url, argument in left_out:

@@ -215,7 +215,12 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         """Built on first use: the store is open by then."""
         if self._plan is None:
             self._plan = Planner(
-                self.config, self.inventory, self.pipeline.obsolete, self._stats(), self.wanted
+                self.config,
+                self.inventory,
+                self.pipeline.obsolete,
+                self._stats(),
+                self.wanted,
+                changes=self.pipeline.changes,
             )
         return self._plan
 
@@ -257,6 +262,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         await self.open_store()
+        self.pipeline.log_changes(self.shard)  # this run's change log, written at its close
         first = self.config.sitemap_url or f"{self.config.base_url}/robots.txt"
         logger.info("Reading the sitemaps from %s", first)
         yield self.walk.first_request(first)
@@ -415,7 +421,9 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             return None
         fetch = record.fetches[index]
         path = image_path(self.config, ark, fetch.stem, image_extension(body) or "")
-        stored = await self.pipeline.store_image(ark, fetch.ref.url, path, body)
+        stored = await self.pipeline.store_image(
+            ark, fetch.ref.url, path, body, replaces=fetch.replaces
+        )
         if stored is None:  # the store did not take it: told by file_not_stored, said there
             return self._image_done(ark, index, status=Status.FAILED)
         entry = record.item["images"][index]

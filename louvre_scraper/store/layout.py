@@ -82,6 +82,18 @@ def state_path(ark: str) -> str:
     return STATE_TEMPLATE.format(ark=_ark(ark))
 
 
+CHANGES_TEMPLATE = "changes/{run}{shard}.jsonl"  # one change log per run (store.changes)
+
+
+def changes_path(run: str, shard: Shard) -> str:
+    """Where the change log of the run *run* (``20261201T224819Z``) is stored; a shard's
+    own (``.shard-0-of-3``), since shards may run into one store at once."""
+    if not re.fullmatch(r"\d{8}T\d{6}Z", run):
+        raise ValueError(f"not a run's name: {run!r}")
+    suffix = f".shard-{shard.index}-of-{shard.count}" if shard.count > 1 else ""
+    return CHANGES_TEMPLATE.format(run=run, shard=suffix)
+
+
 def image_path(config: LouvreConfig, ark: str, stem: int | str, ext: str) -> str:
     """Where an image is stored: built from the ark, its stem (its position, or
     ``{position}-{k}`` when positions collide:
