@@ -422,9 +422,17 @@ def project_settings() -> frozenset[str]:
     """The setting names the project reads beyond Scrapy's own: every ``LOUVRE_*`` (and the
     retry pacing) name its modules spell. Found in the package's source rather than kept in a
     list here, so that a setting added anywhere is known without a second place to update."""
+    # importlib.resources, not the file system: Scrapyd runs the project from an egg (a zip).
+    from importlib.resources import files
+
     names: set[str] = set()
-    for path in Path(__file__).parent.rglob("*.py"):
-        names.update(_SETTING_RE.findall(path.read_text(encoding="utf-8")))
+    folders = [files("louvre_scraper")]
+    while folders:
+        for entry in folders.pop().iterdir():
+            if entry.is_dir():
+                folders.append(entry)
+            elif entry.name.endswith(".py"):
+                names.update(_SETTING_RE.findall(entry.read_text(encoding="utf-8")))
     return frozenset(names)
 
 
@@ -449,6 +457,8 @@ def check_setting_names(settings: BaseSettings) -> None:
     from scrapy.settings import SETTINGS_PRIORITIES, default_settings
 
     ours = project_settings()
+    if not ours:  # the package's source cannot be read (compiled only): nothing to tell by
+        return
     scrapys = {name for name in dir(default_settings) if name.isupper()}
     for name in sorted(settings.attributes):
         if settings.getpriority(name) != SETTINGS_PRIORITIES["cmdline"]:
