@@ -3,7 +3,7 @@
 Two kinds: zip corpora (``small``, ``large``: ``/en/artwork/image/download/{id}/0``, the route
 of ``scrapy crawl louvre``) and the ``collection`` corpus (robots.txt, sitemaps, record JSON
 and images, the documented route of ``scrapy crawl collection``), whose every byte comes from
-``tests.fake_collection.FakeCollection``, the fake server the tests use.
+``fakesite.collection.FakeCollection``, the fake server the tests use.
 """
 
 from __future__ import annotations
@@ -212,7 +212,7 @@ def build_collection_corpus(
     seed: int,
 ) -> CollectionCorpus:
     """Write the fake collection's every served file under *root*, for nginx on *port*."""
-    from tests.fake_collection import CollectionConfig, FakeCollection
+    from fakesite.collection import CollectionConfig, FakeCollection
 
     started = time.monotonic()
     fake = FakeCollection(

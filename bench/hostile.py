@@ -1,6 +1,6 @@
 """``python -m bench.hostile``: a crawl's memory and time against a hostile site (issue 19).
 
-Runs ``scrapy crawl collection`` against ``tests.fake_hostile`` (local files, other hosts,
+Runs ``scrapy crawl collection`` against ``fakesite.hostile`` (local files, other hosts,
 redirects, extension tricks, an endless body, a lying Content-Length, a chunked body over the
 limit, gzip bombs, and a flood of endless images, more than ``CONCURRENT_REQUESTS``), in each
 Scrapy mode and for a few values of ``LOUVRE_MAX_BYTES_IN_FLIGHT``, under GNU time with the
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     time_exe = find_exe("time")
     if time_exe is None:
         sys.exit("GNU time is missing: apt-get install time")
-    server = start_fake_louvre(*SERVER, module="tests.fake_hostile")
+    server = start_fake_louvre(*SERVER, module="fakesite.hostile")
     results: list[dict[str, Any]] = []
     try:
         with tempfile.TemporaryDirectory(prefix="louvre-hostile-") as tmp:

@@ -1,7 +1,7 @@
 """A synthetic store, as ``scrapy crawl collection`` leaves it, for the benches of the commands
 that read a store (``scrapy catalogue``, ``scrapy export``, ``scrapy verify``).
 
-``records/{ark}.json``: the fake collection's records (``tests.fake_collection``, real-shaped:
+``records/{ark}.json``: the fake collection's records (``fakesite.collection``, real-shaped:
 French text, current and former creators, dates, dimensions, per-image copyrights), served
 with the museum's base URL. ``images/{ark}/{position}{ext}``: real images, for the first
 *with_images* records only: a few hundred thousand images would take hours to thumbnail on a
@@ -86,7 +86,8 @@ def build_store(
 ) -> SyntheticStore:
     """Write a store of *records* records under *root*; the first *with_images* with their
     images stored."""
-    from tests.fake_collection import CollectionConfig, FakeCollection, encode_record
+    from fakesite.collection import CollectionConfig, FakeCollection
+    from fakesite.records import encode_record
 
     started = time.monotonic()
     fake = FakeCollection(CollectionConfig(records=records, seed=seed))

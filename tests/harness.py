@@ -37,7 +37,7 @@ def extra_settings() -> dict[str, str]:
 
 @dataclass
 class FakeLouvre:
-    """A running ``tests.fake_louvre`` subprocess."""
+    """A running ``python -m fakesite`` subprocess."""
 
     url: str
     process: subprocess.Popen[str]
@@ -60,8 +60,8 @@ class FakeLouvre:
             self.process.wait(10)
 
 
-def start_fake_louvre(*args: str, module: str = "tests.fake_louvre") -> FakeLouvre:
-    """Start a fake server (``tests.fake_louvre``, or a sibling such as ``tests.fake_hostile``)."""
+def start_fake_louvre(*args: str, module: str = "fakesite") -> FakeLouvre:
+    """Start a fake server (``python -m fakesite``, or a sibling such as ``fakesite.hostile``)."""
     process = subprocess.Popen(
         [sys.executable, "-m", module, *args],
         cwd=ROOT,

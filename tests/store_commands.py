@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.fake_collection import FakeCollection
+from fakesite.collection import FakeCollection
 from tests.harness import (
     ROOT,
     crawl,
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from tests.fake_collection import FakeImage
+    from fakesite.images import FakeImage
 
 
 SERVER = ("--records", "40", "--per-sitemap", "8", "--retry-after", "0", "--gone-images", "2")

@@ -16,7 +16,7 @@ from bench.corpora import (
     image_store_path,
     zip_bytes,
 )
-from tests.fake_collection import CollectionConfig, FakeCollection
+from fakesite.collection import CollectionConfig, FakeCollection
 
 
 @pytest.mark.parametrize("size", [200, 4096, 70_000])

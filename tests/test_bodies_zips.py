@@ -5,9 +5,9 @@ import zipfile
 
 import pytest
 
+from fakesite.zips import corrupt_bytes, zip_bytes
 from louvre_scraper.bodies.zips import classify, classify_headers, has_zip_ends, is_whole_zip
 from louvre_scraper.contract import Verdict
-from tests.fake_louvre import corrupt_bytes, zip_bytes
 
 MISSING = frozenset({404, 410})
 HTML = b"<html><body>Server error. Continue to search the Louvre collections</body></html>"

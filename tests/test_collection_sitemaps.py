@@ -10,6 +10,8 @@ from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.test import get_crawler
 
+from fakesite.collection import FakeCollection
+from fakesite.faults import SITEMAP_BREAKS, Breaks
 from louvre_scraper.collection.arks import ArkListing
 from louvre_scraper.collection.sitemaps import (
     NotASitemap,
@@ -19,7 +21,6 @@ from louvre_scraper.collection.sitemaps import (
     sitemap_slots,
 )
 from louvre_scraper.contract import Shard
-from tests.fake_collection import SITEMAP_BREAKS, Breaks, FakeCollection
 
 BASE = "http://127.0.0.1:8000"
 

@@ -13,7 +13,7 @@ from tests.store_commands import Mirror, Run, assert_one_line_refusal, scrapy
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from tests.fake_collection import FakeImage
+    from fakesite.images import FakeImage
 
 
 # -- verify ----------------------------------------------------------------------------------

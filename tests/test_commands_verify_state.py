@@ -9,7 +9,7 @@ import json
 import urllib.request
 from typing import TYPE_CHECKING
 
-from tests.fake_collection import FakeCollection
+from fakesite.collection import FakeCollection
 from tests.store_commands import scrapy
 from tests.test_commands_verify import apart, problems
 from tests.test_crawl_collection import SERVER, collect

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from fakesite.collection import FakeCollection
 from louvre_scraper.store.changes import changed_since, is_change_log, run_start, since_start
-from tests.fake_collection import FakeCollection
 from tests.harness import crawl, start_fake_louvre
 from tests.store_commands import assert_one_line_refusal, scrapy
 from tests.test_crawl_collection import switch_edition

@@ -13,8 +13,8 @@ import time
 import urllib.request
 from typing import TYPE_CHECKING
 
+from fakesite.collection import FakeCollection
 from louvre_scraper.collection.arks import ark_number
-from tests.fake_collection import FakeCollection
 from tests.harness import Crawl, crawl, parse_stats, start_crawl, wait_for_files
 
 if TYPE_CHECKING:

@@ -10,6 +10,7 @@ import subprocess
 import time
 from typing import TYPE_CHECKING
 
+from fakesite.collection import FakeCollection
 from louvre_scraper.exitstatus import (
     EXIT_BAD_INPUT,
     EXIT_COMPLETE,
@@ -17,7 +18,6 @@ from louvre_scraper.exitstatus import (
     EXIT_SOME_FAILED,
     EXIT_STOPPED,
 )
-from tests.fake_collection import FakeCollection
 from tests.harness import Crawl, parse_stats, start_crawl
 from tests.test_crawl_collection import FAST, SERVER, collect, expected_files, gets
 

@@ -11,8 +11,8 @@ import subprocess
 import time
 from typing import TYPE_CHECKING
 
+from fakesite.collection import FakeCollection
 from louvre_scraper.exitstatus import EXIT_COMPLETE, EXIT_SITE_DOWN, EXIT_STOPPED
-from tests.fake_collection import FakeCollection
 from tests.harness import Crawl, crawl, start_crawl
 from tests.test_crawl_collection import FAST, SERVER, expected_files, gets
 

@@ -29,7 +29,7 @@ def free_port() -> int:
 def demo_crawl(store: Path, port: int) -> subprocess.CompletedProcess[str]:
     """The README's demo crawl (its catalogue left out), on *port* instead of 8765."""
     command = [
-        sys.executable, "-m", "tests.fake_louvre", "--records", "40", "--port", str(port),
+        sys.executable, "-m", "fakesite", "--records", "40", "--port", str(port),
         "--exec", sys.executable, "-m", "scrapy", "crawl", "collection",
         "-s", "LOUVRE_BASE_URL={url}", "-s", f"FILES_STORE={store}", "-s", "STATS_DUMP=False",
     ]  # fmt: skip
@@ -41,7 +41,7 @@ def images_line(stderr: str) -> str:
 
 
 def test_the_demo_run_twice_downloads_no_image_the_second_time(tmp_path: Path) -> None:
-    assert "tests.fake_louvre --records 40 --port 8765 --exec" in README
+    assert "fakesite --records 40 --port 8765 --exec" in README
     port = free_port()
 
     first = demo_crawl(tmp_path / "demo-mirror", port)

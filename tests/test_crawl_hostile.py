@@ -1,4 +1,4 @@
-"""``scrapy crawl`` against a hostile site (``tests.fake_hostile``): the crawler fetches only the
+"""``scrapy crawl`` against a hostile site (``fakesite.hostile``): the crawler fetches only the
 site's own http(s) URLs, stores only whole images and records under names it chose, and keeps
 its memory bounded, whatever the site sends."""
 
@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from fakesite.hostile import BODIES, FLOOD, HostileCollection
+from fakesite.options import parse_args
 from louvre_scraper.bodies.images import image_extension
 from louvre_scraper.downloadermiddlewares.fetchpolicy import NOT_HTTP, OTHER_HOST
-from tests.fake_hostile import BODIES, FLOOD, HostileCollection
-from tests.fake_louvre import parse_args
 from tests.harness import ROOT, Crawl, crawl, crawl_command, parse_stats, start_fake_louvre
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def secret(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def hostile(secret: Path) -> Iterator[FakeLouvre]:
-    server = start_fake_louvre(*SERVER, "--secret", str(secret), module="tests.fake_hostile")
+    server = start_fake_louvre(*SERVER, "--secret", str(secret), module="fakesite.hostile")
     yield server
     server.stop()
 

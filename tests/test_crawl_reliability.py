@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from fakesite.zips import Collection, zip_bytes
 from louvre_scraper.exitstatus import EXIT_SOME_FAILED, EXIT_STOPPED
-from tests.fake_louvre import Collection, zip_bytes
 from tests.harness import crawl, parse_stats, start_crawl, wait_for_files
 
 FAST = {"RETRY_BACKOFF_BASE": "0.01", "RETRY_BACKOFF_MAX": "0.05", "LOGSTATS_INTERVAL": "0"}

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 import pyarrow.parquet as pq
 import pytest
 
+from fakesite.collection import FakeCollection
 from louvre_scraper.records.rights import IN_COPYRIGHT, PUBLIC_DOMAIN, UNKNOWN, estimate
-from tests.fake_collection import FakeCollection
 from tests.harness import crawl, start_fake_louvre
 from tests.store_commands import assert_one_line_refusal, scrapy
 

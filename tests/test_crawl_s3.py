@@ -21,8 +21,8 @@ import botocore.session
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tests.fake_collection import FakeCollection
-from tests.fake_louvre import Collection, zip_bytes
+from fakesite.collection import FakeCollection
+from fakesite.zips import Collection, zip_bytes
 from tests.harness import ROOT, Crawl, crawl
 
 if TYPE_CHECKING:

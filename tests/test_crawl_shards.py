@@ -9,7 +9,7 @@ import urllib.request
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from tests.fake_louvre import Collection, zip_bytes
+from fakesite.zips import Collection, zip_bytes
 from tests.harness import ROOT, Crawl, FakeLouvre, crawl, extra_settings, parse_stats
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_louvre import Collection, zip_bytes
+from fakesite.zips import Collection, zip_bytes
 from tests.harness import crawl
 
 FAST_RETRIES = {"RETRY_BACKOFF_BASE": "0.01", "RETRY_BACKOFF_MAX": "0.05"}

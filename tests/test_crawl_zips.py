@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from fakesite.zips import Collection, zip_bytes
 from louvre_scraper.exitstatus import EXIT_STOPPED
-from tests.fake_louvre import Collection, zip_bytes
 from tests.harness import Crawl, crawl
 
 

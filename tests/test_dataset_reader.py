@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from scrapy.settings import Settings
 
+from fakesite.records import REAL_RECORDS as REAL
 from louvre_scraper.bodies.records import parse_record
 from louvre_scraper.dataset.reader import (
     Tally,
@@ -21,7 +22,6 @@ from louvre_scraper.errors import BadInput
 from louvre_scraper.records.fields import ImageRef, images, record_fields
 from louvre_scraper.store.entries import FolderEntry
 from louvre_scraper.store.local import LocalInventory
-from tests.fake_collection import REAL_RECORDS as REAL
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 40 + b"\xff\xd9"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 20 + b"\x00\x00\x00\x00IEND\xaeB`\x82"

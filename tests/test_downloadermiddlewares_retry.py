@@ -13,6 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
+from fakesite.zips import corrupt_bytes, zip_bytes
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.contract import ID_META, KIND_META, VERDICT_META, RequestKind, Verdict
 from louvre_scraper.downloadermiddlewares.judge import BodyJudge
@@ -23,7 +24,6 @@ from louvre_scraper.downloadermiddlewares.retry import (
     retry_delay,
 )
 from louvre_scraper.spiders.louvre import LouvreSpider
-from tests.fake_louvre import corrupt_bytes, zip_bytes
 
 
 def test_retry_after_in_seconds() -> None:

@@ -1,4 +1,4 @@
-"""The feed's fields (records/fields.py) on the museum's real records (tests/real_records/)."""
+"""The feed's fields (records/fields.py) on the museum's real records (fakesite/real_records/)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from fakesite.collection import CollectionConfig, FakeCollection
+from fakesite.records import REAL_RECORDS as REAL
 from louvre_scraper.bodies.records import classify_record, parse_record
 from louvre_scraper.contract import Verdict
 from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.records.fields import ImageRef, feed_row, image_row, images, record_fields
-from tests.fake_collection import REAL_RECORDS as REAL
-from tests.fake_collection import CollectionConfig, FakeCollection
 
 REAL_FILES = sorted(REAL.glob("cl*.json"))
 MISSING = frozenset({404, 410})

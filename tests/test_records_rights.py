@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from scrapy.settings import Settings
 
+from fakesite.records import REAL_RECORDS as REAL
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.errors import BadInput
 from louvre_scraper.records.rights import (
@@ -22,7 +23,6 @@ from louvre_scraper.records.rights import (
     latest_year,
 )
 
-REAL = Path(__file__).resolve().parent / "real_records"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "real-records"
 YEAR = 2026  # every expectation below is for this year and the default 70 years
 

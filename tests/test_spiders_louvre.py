@@ -10,12 +10,12 @@ from scrapy import Request
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
+from fakesite.zips import zip_bytes
 from louvre_scraper.bodies.zips import classify
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.contract import ID_META, KIND_META, VERDICT_META, RequestKind
 from louvre_scraper.items import ArtworkZip
 from louvre_scraper.spiders.louvre import LouvreSpider
-from tests.fake_louvre import zip_bytes
 
 
 def spider(tmp_path: Path, **arguments: str) -> LouvreSpider:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from fakesite.zips import zip_bytes
 from louvre_scraper.store.atomic import partial_name, remove_partials, write_atomically
-from tests.fake_louvre import zip_bytes
 
 
 def test_write_atomically(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ import asyncio
 import hashlib
 from pathlib import Path
 
+from fakesite.zips import zip_bytes
 from louvre_scraper.store.local import LocalInventory
-from tests.fake_louvre import zip_bytes
 
 
 def test_inventory_trusts_whole_zips_only(tmp_path: Path) -> None:

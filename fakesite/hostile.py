@@ -2,14 +2,14 @@
 make the crawler read local files, fetch from other hosts, store what is not an image under a
 name the site chose, or hold a body without end.
 
-``python -m tests.fake_hostile [--secret PATH] [tests.fake_louvre options]`` binds a free port
-on 127.0.0.1 and prints its base URL as the first stdout line, like ``tests.fake_louvre``, and
+``python -m fakesite.hostile [--secret PATH] [python -m fakesite options]`` binds a free port
+on 127.0.0.1 and prints its base URL as the first stdout line, like ``python -m fakesite``, and
 serves until SIGTERM. The same server also listens on 127.0.0.2, "another host" on loopback,
 which no crawl of the first may ask anything: ``/hostile/other`` answers its URL, and its own
 ``/__log__`` what it was asked.
 
-Everything of ``tests.fake_louvre`` (its handler, faults, request log, the documented route of
-``tests.fake_collection``) is reused; on top, the first six records (sorted arks) are
+Everything of ``fakesite.server`` (its handler, faults, request log, the documented route of
+``fakesite.collection``) is reused; on top, the first six records (sorted arks) are
 replaced by :data:`HOSTILE_RECORDS`' image lists, robots.txt gets a ``Sitemap: file://`` line,
 the sitemap index lists a gzip bomb, a ``file:`` URL and the other host's sitemap, and
 ``/hostile/...`` serves the bodies: ``img/NAME`` (see :data:`BODIES`), ``redirect?to=URL``,
@@ -29,20 +29,15 @@ import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tests.fake_collection import (
-    HTML_TYPE,
-    JPEG_TYPE,
-    PNG_TYPE,
-    RECORD_RE,
-    Answer,
-    FakeCollection,
-    encode_record,
-    image_bytes,
-)
-from tests.fake_louvre import FakeLouvreServer, Handler, parse_args, run_forever
+from fakesite.answers import HTML_TYPE, JPEG_TYPE, PNG_TYPE, Answer
+from fakesite.collection import FakeCollection
+from fakesite.images import image_bytes
+from fakesite.options import parse_args
+from fakesite.records import RECORD_RE, encode_record
+from fakesite.server import FakeLouvreServer, Handler, run_forever
 
 if TYPE_CHECKING:
-    from tests.fake_louvre import Config
+    from fakesite.options import Config
 
 SECRET_DEFAULT = "/etc/passwd"
 FLOOD = 34  # endless images of one record
@@ -193,7 +188,7 @@ class HostileCollection(FakeCollection):
 
 
 class HostileHandler(Handler):
-    """``tests.fake_louvre``'s handler, plus the ``/hostile/`` bodies."""
+    """``fakesite.server``'s handler, plus the ``/hostile/`` bodies."""
 
     def _route(self, path: str) -> None:
         if not path.startswith("/hostile/"):
@@ -257,7 +252,7 @@ class HostileServer(FakeLouvreServer):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.fake_hostile", add_help=False)
+    parser = argparse.ArgumentParser(prog="python -m fakesite.hostile", add_help=False)
     parser.add_argument("--secret", default=SECRET_DEFAULT, metavar="PATH")
     ns, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     config = parse_args(rest)

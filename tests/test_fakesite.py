@@ -1,4 +1,4 @@
-"""The fake server's documented route, in-process: what it serves equals what the API says."""
+"""The fake site in-process: what its documented route serves equals what the API says."""
 
 from __future__ import annotations
 
@@ -17,16 +17,13 @@ from typing import TYPE_CHECKING
 import pytest
 from PIL import Image
 
-from tests.fake_collection import (
-    COLLECTION_FAULT_KINDS,
-    OTHER_PAGES,
-    PNG_SIGNATURE,
-    PROPERTIES,
-    REAL_RECORDS,
-    FakeCollection,
-    record_paths,
-)
-from tests.fake_louvre import ROBOTS_TXT, FakeLouvreServer, parse_args, serve_in_thread
+from fakesite.collection import FakeCollection
+from fakesite.faults import COLLECTION_FAULT_KINDS
+from fakesite.images import PNG_SIGNATURE
+from fakesite.options import parse_args
+from fakesite.records import PROPERTIES, REAL_RECORDS, record_paths
+from fakesite.server import FakeLouvreServer, serve_in_thread
+from fakesite.sitemaps import OTHER_PAGES, ROBOTS_TXT
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -1,0 +1,149 @@
+"""The command line of ``python -m fakesite``: its options (those of the documented route in
+their own group), parsed into a ``Config``, with ``--exec`` and the command after it split off."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field, fields
+
+import fakesite
+from fakesite.collection import CollectionConfig, FakeCollection
+from fakesite.editions import EDITIONS
+from fakesite.faults import (
+    COLLECTION_FAULT_KINDS,
+    parse_break,
+    parse_count_fault,
+    parse_fault,
+    parse_ids,
+    parse_range,
+)
+from fakesite.images import MIN_IMAGE_SIZE
+from fakesite.zips import MISSING_STYLES, Collection
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the server needs, as parsed from the command line."""
+
+    collection: Collection = field(default_factory=Collection)
+    missing: str = "404"
+    redirect: bool = False
+    no_head: bool = False
+    faults: dict[int, str] = field(default_factory=dict)
+    fault_times: int = 2
+    retry_after: int = 1
+    retry_after_503: bool = False
+    slow_seconds: float = 2.0
+    refuse: int | None = None
+    robots_forbid: bool = False
+    log_file: str | None = None
+    port: int = 0  # 0: a free one (the tests); the README's demo asks a fixed one
+    exec_cmd: tuple[str, ...] = ()
+    documented: CollectionConfig = field(default_factory=CollectionConfig)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe the command-line options (``--exec`` is split off before parsing)."""
+    p = argparse.ArgumentParser(prog="python -m fakesite", description=fakesite.__doc__)
+    p.add_argument("--max-id", type=int, default=300)
+    p.add_argument("--density", type=float, default=0.6)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--gap", type=parse_range, action="append", default=None, metavar="A-B")
+    p.add_argument("--extra-ids", type=parse_ids, default=[], metavar="IDS")
+    p.add_argument("--zip-size", type=int, default=2048, metavar="BYTES")
+    p.add_argument("--missing", choices=MISSING_STYLES, default="404")
+    p.add_argument("--redirect", action="store_true")
+    p.add_argument("--no-head", action="store_true")
+    p.add_argument("--fault", type=parse_fault, action="append", default=None, metavar="KIND:IDS")
+    p.add_argument("--fault-times", type=int, default=2, metavar="K")
+    p.add_argument("--retry-after", type=int, default=1, metavar="SECONDS")
+    p.add_argument("--retry-after-503", action="store_true")
+    p.add_argument("--slow-seconds", type=float, default=2.0)
+    p.add_argument("--refuse", type=int, default=None, metavar="STATUS")
+    p.add_argument("--robots-forbid", action="store_true")
+    p.add_argument("--log-file", default=None, metavar="PATH")
+    p.add_argument("--port", type=int, default=0, help="0 (default): a free port")
+    add_arguments(p)
+    return p
+
+
+def parse_args(argv: list[str] | None = None) -> Config:
+    """Build a ``Config`` from command-line options; everything after ``--exec`` is the command."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    has_exec = "--exec" in args
+    exec_cmd = args[args.index("--exec") + 1 :] if has_exec else []
+    args = args[: args.index("--exec")] if has_exec else args
+    parser = build_parser()
+    ns = parser.parse_args(args)
+    if has_exec and not exec_cmd:
+        parser.error("--exec needs a command")
+    documented = config_from(ns)
+    problem = check(documented)
+    if problem:
+        parser.error(problem)
+    gaps, extra = tuple(ns.gap or ()), frozenset(ns.extra_ids)
+    same_name = {f.name: getattr(ns, f.name) for f in fields(Config) if hasattr(ns, f.name)}
+    return Config(
+        collection=Collection(ns.max_id, ns.density, ns.seed, gaps, extra, ns.zip_size),
+        faults={i: kind for kind, ids in ns.fault or () for i in ids},
+        exec_cmd=tuple(exec_cmd),
+        documented=documented,
+        **same_name,
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the documented route's options to the parser of ``python -m fakesite``."""
+    group = parser.add_argument_group("documented route (records, images, sitemaps)")
+    group.add_argument("--records", type=int, default=0, metavar="N", help="0: route off")
+    group.add_argument("--per-sitemap", type=int, default=10, metavar="K")
+    group.add_argument("--image-size", type=int, default=3000, metavar="BYTES")
+    group.add_argument("--no-sitemap-line", action="store_true", help="no Sitemap: in robots")
+    group.add_argument(
+        "--lastmod", action="store_true", help="<lastmod> in sitemaps (the real ones have none)"
+    )
+    group.add_argument("--edition", type=int, choices=EDITIONS, default=1)
+    group.add_argument("--missing-records", type=int, default=0, metavar="K")
+    group.add_argument("--gone-images", type=int, default=0, metavar="K")
+    kinds = "|".join(COLLECTION_FAULT_KINDS)
+    for name in ("--record-fault", "--image-fault"):
+        group.add_argument(name, type=parse_count_fault, action="append", metavar=f"{{{kinds}}}:N")
+    group.add_argument("--sitemap-fault", choices=COLLECTION_FAULT_KINDS, default=None)
+    group.add_argument("--break", dest="breaks", type=parse_break, action="append", default=[])
+    group.add_argument(
+        "--gzip",
+        action="store_true",
+        help="robots.txt, sitemaps and records gzip-encoded for a client that accepts gzip",
+    )
+
+
+def config_from(ns: argparse.Namespace) -> CollectionConfig:
+    """Build the ``CollectionConfig`` from parsed options."""
+    return CollectionConfig(
+        records=ns.records,
+        seed=ns.seed,
+        per_sitemap=ns.per_sitemap,
+        image_size=ns.image_size,
+        sitemap_line=not ns.no_sitemap_line,
+        lastmod=ns.lastmod,
+        edition=ns.edition,
+        missing_records=ns.missing_records,
+        gone_images=ns.gone_images,
+        record_faults=tuple(ns.record_fault or ()),
+        image_faults=tuple(ns.image_fault or ()),
+        sitemap_fault=ns.sitemap_fault,
+        breaks=tuple(ns.breaks),
+        gzip=ns.gzip,
+    )
+
+
+def check(config: CollectionConfig) -> str | None:
+    """Return why a config cannot be served, or ``None`` if it can."""
+    if config.records < 0 or config.per_sitemap < 1 or config.image_size < MIN_IMAGE_SIZE:
+        return f"need --records >= 0, --per-sitemap >= 1, --image-size >= {MIN_IMAGE_SIZE}"
+    try:
+        FakeCollection(config)
+    except ValueError as exc:
+        return str(exc)
+    return None
