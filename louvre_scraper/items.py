@@ -47,8 +47,6 @@ class ArtworkRecord(scrapy.Item):
     status = scrapy.Field()  # a Status: DOWNLOADED, or UPTODATE when the stored record was current
     # The record's .json as served, from the spider to the pipeline only: the pipeline removes it.
     body = scrapy.Field()
-    # For the store's state (store/state.py), spider to pipeline only, removed by the pipeline:
-    # each image's file stem (by index in ``images``), and the images left out on purpose,
-    # ``(stem, url, argument)``.
-    stems = scrapy.Field()
-    left_out = scrapy.Field()
+    # Not fields (no feed or export lists them), set by the planner for the store's state
+    # (store/state.py), read by the pipeline: ``_stems``, each image's file stem by index in
+    # ``images``; ``_left_out``, the images left out on purpose, ``(stem, url, argument)``.

@@ -157,13 +157,13 @@ class Planner:
             # The pipeline stores a fetched .json, the feed skips it.
             item["status"] = Status.FILTERED
             arguments = ", ".join(f"{k}={v}" for k, v in self.wanted.filters.wanted.items())
-            item["stems"] = []
-            item["left_out"] = [(stem, ref.url, arguments) for ref, stem in named]
+            item._stems = []
+            item._left_out = [(stem, ref.url, arguments) for ref, stem in named]
             return RecordPlan(item if body is not None else None)
         plan = RecordPlan(item)
         wanted = self.wanted.of(named)
-        item["stems"] = [stem for _, stem in wanted]
-        item["left_out"] = [
+        item._stems = [stem for _, stem in wanted]
+        item._left_out = [
             (stem, ref.url, f"images={self.wanted.images}") for ref, stem in named[len(wanted) :]
         ]
         if any(stem != str(ref.position) for ref, stem in named):

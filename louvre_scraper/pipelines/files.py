@@ -294,8 +294,8 @@ class LouvreFilesPipeline(FilesPipeline):
         (:meth:`store_image`), so a stored record means its images were done.
         DropItem when the store did not take it (told by :data:`file_not_stored`)."""
         body: bytes | None = item.pop("body", None)
-        stems: list[str] = item.pop("stems", None) or []
-        left_out: list[tuple[str, str, str]] = item.pop("left_out", None) or []
+        stems: list[str] = getattr(item, "_stems", None) or []
+        left_out: list[tuple[str, str, str]] = getattr(item, "_left_out", None) or []
         if body is not None:
             await self._persist_part(item["arkId"], "record", item["url"], item["path"], body)
             if self.changes is not None:
