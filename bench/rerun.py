@@ -4,8 +4,11 @@
 Crawls the fake Louvre in its default, real-shaped mode (records built from the real ones,
 sitemaps without dates) into a fresh store, then once more over the same store, and reports
 each run's requests and bytes by kind from the server's request log, and its wall time; then
-scales the rerun to the whole collection (506,207 records in May 2024). Not a test: numbers
-for the README, printed and, with ``--json FILE``, written.
+scales the rerun to the whole collection (506,207 records in May 2024). ``--server-arg``
+passes options to the fake server (``--gzip``: text gzip-encoded; ``--validators``: records
+with ETag and Last-Modified, 304 to conditional requests), ``--setting NAME=VALUE`` to both
+crawls (``COMPRESSION_ENABLED=False``). Not a test: numbers for the README, printed and, with
+``--json FILE``, written.
 """
 
 from __future__ import annotations
@@ -33,12 +36,12 @@ def by_kind(log: dict[str, Any]) -> dict[str, dict[str, int]]:
     return {kind: dict(c) for kind, c in sorted(counts.items())}
 
 
-def run(server: FakeLouvre, store: Path) -> dict[str, Any]:
+def run(server: FakeLouvre, store: Path, settings: dict[str, str] | None = None) -> dict[str, Any]:
     urllib.request.urlopen(f"{server.url}/__reset__").close()
     started = time.monotonic()
     done = crawl(
         store,
-        settings={"LOUVRE_BASE_URL": server.url, "LOGSTATS_INTERVAL": "0"},
+        settings={"LOUVRE_BASE_URL": server.url, "LOGSTATS_INTERVAL": "0", **(settings or {})},
         spider="collection",
         timeout=7200,
     )
@@ -53,14 +56,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--records", type=int, default=2000)
     parser.add_argument("--per-sitemap", type=int, default=500)
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--server-arg", action="append", default=[], help="e.g. --gzip")
+    parser.add_argument("--setting", action="append", default=[], help="NAME=VALUE")
     args = parser.parse_args(argv)
+    settings = dict(pair.split("=", 1) for pair in args.setting)
     server = start_fake_louvre(
-        "--records", str(args.records), "--per-sitemap", str(args.per_sitemap)
+        "--records", str(args.records), "--per-sitemap", str(args.per_sitemap), *args.server_arg
     )
     try:
         with tempfile.TemporaryDirectory(prefix="louvre-rerun-") as tmp:
             store = Path(tmp) / "store"
-            first, rerun = run(server, store), run(server, store)
+            first, rerun = run(server, store, settings), run(server, store, settings)
     finally:
         server.stop()
     kinds = rerun["kinds"]
@@ -69,6 +75,8 @@ def main(argv: list[str] | None = None) -> None:
     scale = WHOLE_COLLECTION / args.records
     results = {
         "records": args.records,
+        "server_args": args.server_arg,
+        "settings": settings,
         "first": first,
         "rerun": rerun,
         "whole_collection": {

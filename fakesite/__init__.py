@@ -24,6 +24,8 @@ sitemap, record, image, thumbnail, zip or other), ``status``, ``bytes``, ``start
 Existing ids: ``--max-id``, ``--density``, ``--seed``, ``--gap A-B``, ``--extra-ids 3100,3350``.
 ``--refuse STATUS`` answers every route (robots.txt included) with STATUS, e.g. 403;
 ``--robots-forbid`` serves a robots.txt that forbids the download route.
+``--port N`` listens on port N rather than a free one (the bench restarts a site with other
+options on the same port: records hold absolute URLs).
 Faults hit the first ``--fault-times`` GETs of an id: ``--fault KIND:IDS`` with KIND one of
 429, 503, 500, truncate, reset, corrupt, slow, fail (always 500) and IDS like ``5,7,10-12``.
 

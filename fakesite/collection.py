@@ -34,7 +34,11 @@ GETs of N chosen records/images, per URL path, fail with KIND: 429 (Retry-After 
 sent, half the body, connection closed), short (no Content-Length, ``Connection: close``, half
 the body), html200 (a 200 HTML "Server error" page)), ``--sitemap-fault KIND`` (same kinds, one
 chosen sub-sitemap), ``--gzip`` (robots.txt, sitemaps and records sent with
-``Content-Encoding: gzip`` to a client whose ``Accept-Encoding`` has gzip; images never).
+``Content-Encoding: gzip`` to a client whose ``Accept-Encoding`` has gzip; images never),
+``--validators`` (records sent with ``ETag`` and ``Last-Modified``; a GET whose
+``If-None-Match`` or ``If-Modified-Since`` says the client holds this version gets
+``304 Not Modified``), ``--latency SECONDS`` (every answer of the route waits that long first:
+a slow museum).
 
 Edition 2 against edition 1: about 1 record in 5 modified (a later date; an image replaced by a
 new one at a new URL, and/or an image added), 1 in 20 withdrawn (not listed, JSON 404) and as
@@ -69,10 +73,14 @@ a record, an image, an edition, a sitemap and a fault are is in the module of th
 
 from __future__ import annotations
 
+import datetime
+import email.utils
 import functools
 import gzip
+import hashlib
 import math
 import random
+import time
 import urllib.parse
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -121,6 +129,8 @@ class CollectionConfig:
     sitemap_fault: str | None = None
     breaks: tuple[tuple[str, int], ...] = ()  # --break KIND[:N], see BREAKS
     gzip: bool = False  # --gzip: robots.txt, sitemaps and records gzip-encoded when accepted
+    validators: bool = False  # --validators: records carry ETag and Last-Modified, answer 304
+    latency: float = 0.0  # --latency: seconds every answer of the route waits before it starts
 
 
 class FakeCollection:
@@ -452,6 +462,8 @@ class CollectionRoutes:
         answer = self.server.site.respond(path, self.server.url, self.server.edition)
         if answer is None:
             return False
+        if self.server.site.config.latency:
+            time.sleep(self.server.site.config.latency)
         kind = self._documented_fault(path) if self.command == "GET" else None
         body = answer.body
         broken = self.server.site._breaks.answer(path, answer)
@@ -466,9 +478,41 @@ class CollectionRoutes:
             self._send_unsized(answer.status, answer.content_type, body[: len(body) // 2])
         elif kind == "html200":
             self._send(200, HTML_TYPE, SERVER_ERROR_PAGE)
+        elif (validators := self._validators(path, answer)) and self._not_modified(validators):
+            self._send(304, answer.content_type, b"", validators)
         else:
-            self._send(answer.status, answer.content_type, *self._encoded(path, answer))
+            body, headers = self._encoded(path, answer)
+            self._send(answer.status, answer.content_type, body, {**headers, **validators})
         return True
+
+    def _validators(self, path: str, answer: Answer) -> dict[str, str]:
+        """``--validators``: a record's ETag (of its bytes) and Last-Modified (its date)."""
+        match = RECORD_RE.fullmatch(urllib.parse.unquote(path))
+        if not self.server.site.config.validators or answer.status != 200 or not match:
+            return {}
+        modified = self.server.site.modified(match[1], self.server.edition) or "2020-01-01"
+        when = datetime.datetime.fromisoformat(modified[:10]).replace(tzinfo=datetime.UTC)
+        return {
+            "ETag": f'"{hashlib.md5(answer.body).hexdigest()}"',
+            "Last-Modified": email.utils.format_datetime(when, usegmt=True),
+        }
+
+    def _not_modified(self, validators: dict[str, str]) -> bool:
+        """Whether the conditional GET's client holds this version (RFC 9110: If-None-Match
+        first; If-Modified-Since only without it)."""
+        if self.command != "GET":
+            return False
+        tags = self.headers.get("If-None-Match")
+        if tags is not None:
+            return validators["ETag"] in [t.strip() for t in tags.split(",")]
+        since = self.headers.get("If-Modified-Since")
+        if since is None:
+            return False
+        try:
+            held = email.utils.parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+        return held >= email.utils.parsedate_to_datetime(validators["Last-Modified"])
 
     def _encoded(self, path: str, answer: Answer) -> tuple[bytes, dict[str, str]]:
         """The body to send and its headers: gzip-encoded with ``--gzip`` for robots.txt, the

@@ -253,7 +253,13 @@ class HostileServer(FakeLouvreServer):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m fakesite.hostile", add_help=False)
-    parser.add_argument("--secret", default=SECRET_DEFAULT, metavar="PATH")
+    parser.add_argument(
+        "--secret",
+        default=SECRET_DEFAULT,
+        metavar="PATH",
+        help="The local file the hostile records try to make the crawler read (default: "
+        "%(default)s).",
+    )
     ns, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     config = parse_args(rest)
     server = HostileServer(config, ns.secret)

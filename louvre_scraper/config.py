@@ -158,6 +158,11 @@ class LouvreConfig:
         _number(settings, "RETRY_TIMES", 2, int, 0)
         _number(settings, "DOWNLOAD_TIMEOUT", 180.0, float, 0, above=True)
         _number(settings, "DOWNLOAD_DELAY", 0.0, float, 0)
+        # AutoThrottle's knobs: Scrapy's extension would turn itself off at a target of 0 or
+        # less (NotConfigured) and fail late on text; a negative pause makes no sense.
+        _number(settings, "AUTOTHROTTLE_TARGET_CONCURRENCY", 8.0, float, 0, above=True)
+        _number(settings, "AUTOTHROTTLE_START_DELAY", 0.25, float, 0)
+        _number(settings, "AUTOTHROTTLE_MAX_DELAY", 60.0, float, 0)
         for name in BOOLEAN_SETTINGS:
             _bool(settings, name, False)
         check_log_level(settings)

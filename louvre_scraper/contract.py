@@ -34,6 +34,7 @@ class Verdict(enum.Enum):
     MISSING = "missing"  # the ID holds nothing: count it, never store or retry it
     RETRY = "retry"  # a transient failure or a damaged body: ask again
     FAILED = "failed"  # a permanent failure that is not "missing" (403, 400, ...)
+    CURRENT = "current"  # 304 Not Modified to a conditional request: the stored one is current
 
 
 # -- what a request is ----------------------------------------------------------------------
@@ -133,6 +134,7 @@ class CollectionStats:
     SITEMAPS_FAILED = "collection/sitemaps_failed"
     RECORDS = "collection/records"  # handed out
     RECORDS_FETCHED = "collection/records_fetched"
+    RECORDS_NOT_MODIFIED = "collection/records_not_modified"  # 304 to a conditional request
     RECORDS_STORED = "collection/records_stored"
     RECORDS_UPTODATE = "collection/records_uptodate"
     RECORDS_MISSING = "collection/records_missing"

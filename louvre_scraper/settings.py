@@ -20,6 +20,16 @@ ROBOTSTXT_OBEY = True
 # The per-domain limit equals the total so that -s CONCURRENT_REQUESTS=N is what the server sees.
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 32
+# Polite by default for a public museum: Scrapy's AutoThrottle paces the host by its latency,
+# aiming at AUTOTHROTTLE_TARGET_CONCURRENCY requests in flight on average, 32 (the above) at
+# most: against a fast site the delay falls to ~0 and the crawl keeps its speed; as the
+# museum's answers slow down, fewer requests are sent (0.5 s answers: ~16 a second). The
+# target is the bench's (python -m bench.throttle, docs/speed.md). Scrapy starts at a 5 s
+# delay, which takes a dozen answers to fall: 0.25 s starts politely and adapts within a second.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_TARGET_CONCURRENCY = 8.0
+AUTOTHROTTLE_START_DELAY = 0.25
+AUTOTHROTTLE_MAX_DELAY = 60.0  # Scrapy's: the longest pause between two requests
 
 # Hours-long crawls over a flaky network: retry more, with backoff (see
 # louvre_scraper/downloadermiddlewares/retry.py).

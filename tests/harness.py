@@ -29,10 +29,18 @@ STATE_DIR = "state"  # louvre_scraper.store.layout.STATE_TEMPLATE's folder
 SETTINGS_ENV = "LOUVRE_TEST_SETTINGS"
 
 
+# The polite defaults pace a crawl by the server's latency (AutoThrottle): on a shared CI
+# machine that latency is the machine's load, and every end-to-end test would crawl at a
+# fraction of its speed. Test crawls are unthrottled unless they ask for it (a test's own
+# settings, or $LOUVRE_TEST_SETTINGS, win); tests/test_crawl_politeness.py runs the defaults.
+TEST_DEFAULTS = {"AUTOTHROTTLE_ENABLED": "False"}
+
+
 def extra_settings() -> dict[str, str]:
-    """NAME=VALUE pairs of ``$LOUVRE_TEST_SETTINGS`` (none when it is unset or empty)."""
+    """The tests' defaults (:data:`TEST_DEFAULTS`) and the NAME=VALUE pairs of
+    ``$LOUVRE_TEST_SETTINGS`` (none when it is unset or empty)."""
     pairs = (part.strip() for part in os.environ.get(SETTINGS_ENV, "").split(";"))
-    return dict(pair.split("=", 1) for pair in pairs if pair)
+    return {**TEST_DEFAULTS, **dict(pair.split("=", 1) for pair in pairs if pair)}
 
 
 @dataclass

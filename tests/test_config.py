@@ -145,6 +145,13 @@ def test_nothing_is_created_by_validation(tmp_path: Path) -> None:
         ("DOWNLOAD_TIMEOUT", "0", "must be above 0"),
         ("DOWNLOAD_TIMEOUT", "nan", "not a finite number"),
         ("DOWNLOAD_DELAY", "soon", "not a number"),
+        ("AUTOTHROTTLE_TARGET_CONCURRENCY", "many", "not a number"),
+        ("AUTOTHROTTLE_TARGET_CONCURRENCY", "0", "must be above 0"),
+        ("AUTOTHROTTLE_TARGET_CONCURRENCY", "inf", "not a finite number"),
+        ("AUTOTHROTTLE_START_DELAY", "-1", "must be at least 0"),
+        ("AUTOTHROTTLE_START_DELAY", "later", "not a number"),
+        ("AUTOTHROTTLE_MAX_DELAY", "-0.5", "must be at least 0"),
+        ("AUTOTHROTTLE_MAX_DELAY", "nan", "not a finite number"),
         ("LOG_LEVEL", "LOUD", "expected DEBUG, INFO"),
         ("LOG_LEVEL", "info", "expected DEBUG, INFO"),  # Scrapy's logging wants upper case
         ("LOUVRE_GIVE_UP_FAILURES", "0", "must be at least 1"),

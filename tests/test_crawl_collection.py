@@ -241,6 +241,42 @@ def test_a_rerun_fetches_nothing_it_holds(tmp_path: Path, fake_louvre) -> None:
     assert {e["status"] for i in listed for e in i["images"]} == {"uptodate"}
 
 
+def test_a_rerun_against_a_site_with_validators_asks_conditionally_and_gets_304s(
+    tmp_path: Path, fake_louvre
+) -> None:
+    """No <lastmod> (as on the site), but ETag and Last-Modified with each record: the store
+    keeps them in its state, the rerun sends If-None-Match / If-Modified-Since, every record
+    answers 304, nothing is rewritten, no image asked."""
+    args = (*SERVER, "--validators", "--missing-records", "2")
+    server = fake_louvre(*args)
+    fake = FakeCollection.from_args(list(args))
+    store = tmp_path / "store"
+    first = collect(store, server)
+    assert first.returncode == 0, first.stderr
+    payload = {k: v for k, v in first.files().items() if not k.startswith("state/")}
+    assert payload == expected_files(fake, server.url)
+    before = {p: p.stat().st_mtime_ns for p in store.rglob("*") if p.is_file()}
+    urllib.request.urlopen(f"{server.url}/__reset__").close()
+
+    again = collect(store, server, "-O", str(tmp_path / "again.jsonl"))
+
+    assert again.returncode == 0, again.stderr
+    records = [r for r in server.log()["requests"] if r["kind"] == "record"]
+    asked = sorted(r["path"] for r in records)
+    assert asked == sorted(f"/ark:/53355/{a}.json" for a in fake.arks())  # each once
+    served = {f"/ark:/53355/{a}.json" for a in fake.served_arks()}
+    assert {r["status"] for r in records if r["path"] in served} == {304}
+    assert all(r["bytes"] == 0 for r in records if r["path"] in served)
+    assert not gets(server, "image")
+    assert {p: p.stat().st_mtime_ns for p in store.rglob("*") if p.is_file()} == before
+    assert again.stats["collection/records_not_modified"] == len(fake.served_arks())
+    assert again.stats["collection/records_uptodate"] == len(fake.served_arks())
+    listed = items(tmp_path / "again.jsonl")
+    assert sorted(i["arkId"] for i in listed) == sorted(fake.served_arks())
+    assert {i["status"] for i in listed} == {"uptodate"}
+    assert {e["status"] for i in listed for e in i["images"]} == {"uptodate"}
+
+
 def test_without_lastmod_records_are_fetched_again_but_not_their_images(
     tmp_path: Path, fake_louvre
 ) -> None:

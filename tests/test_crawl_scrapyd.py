@@ -34,14 +34,7 @@ import pytest
 from fakesite.collection import FakeCollection
 from fakesite.zips import Collection, zip_bytes
 from tests.harness import ROOT, Crawl, extra_settings, parse_stats
-from tests.test_crawl_s3 import (
-    REGION,
-    S3,
-    SECRET,
-    offline_aws_env,
-    running_moto,
-    split_change_logs,
-)
+from tests.test_crawl_s3 import REGION, S3, SECRET, offline_aws_env, running_moto
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -383,9 +376,17 @@ def test_the_collection_shard_k_of_n_on_node_k_fills_one_bucket(
         for image in fake.record_images(ark):
             ext = image.path.rsplit(".", 1)[1].lower()
             expected[f"mirror/images/{ark}/{image.position}.{ext}"] = fake.image_bytes(image.path)
-    mirrored, logs = split_change_logs(cluster.s3.objects(bucket))  # one change log per shard
-    assert mirrored == expected
-    assert len(logs) == NODES
+    objects = cluster.s3.objects(bucket)
+    logs = {key: body for key, body in objects.items() if key.startswith("mirror/changes/")}
+    assert {key: body for key, body in objects.items() if key not in logs} == expected
+    # One change log per node's shard, every record of the mirror added once across them.
+    assert sorted(key.rsplit(".", 2)[1] for key in logs) == [
+        f"shard-{k}-of-{NODES}" for k in range(NODES)
+    ]
+    added = [json.loads(line) for body in logs.values() for line in body.decode().splitlines()]
+    assert sorted(line["ark"] for line in added if line["kind"] == "record") == sorted(
+        fake.served_arks()
+    )
     asked = Counter(r["path"] for r in server.log()["requests"] if r["kind"] == "record")
     assert len(asked) == len(fake.arks()) and set(asked.values()) == {1}, "one node each"
     items = []

@@ -6,6 +6,7 @@ import contextlib
 import http.client
 import io
 import json
+import re
 import struct
 import urllib.parse
 import xml.etree.ElementTree as ET
@@ -405,3 +406,31 @@ def test_the_real_records_are_a_verbatim_copy_of_the_reference() -> None:
     copy = {p.name: p.read_bytes() for p in REAL_RECORDS.glob("*.json")}
     assert len(reference) == 13
     assert copy == reference
+
+
+def test_every_option_of_the_fake_server_has_a_sentence_of_help() -> None:
+    """``python -m fakesite --help`` says what each option does (a sentence, not a word)."""
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-m", "fakesite", "--help"],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    options = run.stdout.split("\noptions:\n", 1)[1]
+    options = "\n".join(line for line in options.splitlines() if line.startswith(" "))  # no titles
+    # Each option's entry: its flags (first column), then its help, to the next option.
+    entries = re.split(r"\n  (?=-)", "\n" + options)
+    said = {}
+    for entry in entries:
+        match = re.match(r"(-[^\s,]+(?:, --\S+)?(?: \S+)?)\s+(.*)", entry.strip(), re.S)
+        if match:
+            said[match[1].split()[0].rstrip(",")] = " ".join(match[2].split())
+    flags = set(re.findall(r"\[(--[\w-]+)", run.stdout.split("\n\n", 1)[0]))
+    assert flags and flags <= set(said), sorted(flags - set(said))
+    silent = sorted(f for f in flags if len(said[f].split()) < 4 or not said[f].endswith("."))
+    assert silent == []

@@ -258,3 +258,20 @@ def test_rights_years_setting(tmp_path: Path) -> None:
         with pytest.raises(BadInput) as error:
             LouvreConfig.from_settings(Settings({**store, "LOUVRE_RIGHTS_YEARS": bad}))
         assert str(error.value) == f"bad setting LOUVRE_RIGHTS_YEARS={bad!r}: {why}"
+
+
+def test_the_rights_filter_takes_known_values_only() -> None:
+    from louvre_scraper.records.filters import FilterTally
+
+    assert FilterTally.of(None, None, " Public-Domain,unknown ").wanted == {
+        "rights": "public-domain,unknown"
+    }
+    assert FilterTally.of(None, None).wanted == {}
+    for bad in ("", "free", "public-domain,pd"):
+        with pytest.raises(BadInput) as error:
+            FilterTally.of(None, None, bad, rights_name="option --rights")
+        assert str(error.value).startswith(f"bad option --rights={bad!r}: expected public-domain")
+    record = real("cl010001358")  # unknown
+    tally = FilterTally.of(None, None, "public-domain")
+    assert not tally.check(record) and tally.common("rights") == [("unknown", 1)]
+    assert FilterTally.of(None, None, "unknown").check(record)

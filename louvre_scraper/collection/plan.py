@@ -28,7 +28,8 @@ from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.records.fields import ImageRef, feed_row, image_row, images
 from louvre_scraper.store.changes import GONE
 from louvre_scraper.store.inventory import find_first
-from louvre_scraper.store.layout import image_path, record_path
+from louvre_scraper.store.layout import image_path, record_path, state_path
+from louvre_scraper.store.state import RecordState
 
 if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
@@ -60,11 +61,41 @@ class Wanted:
 
 
 @dataclass(frozen=True)
+class Validators:
+    """What the site sent with a record's ``.json`` to tell its version (RFC 9110): asked
+    back as ``If-None-Match`` / ``If-Modified-Since``, a ``304`` says the stored one is it."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @classmethod
+    def of(cls, headers: Any) -> Validators | None:
+        """From a response's headers; None when it carries neither."""
+        etag, modified = headers.get(b"ETag"), headers.get(b"Last-Modified")
+        if not etag and not modified:
+            return None
+        return cls(
+            etag.decode("latin-1") if etag else None,
+            modified.decode("latin-1") if modified else None,
+        )
+
+    def conditional_headers(self) -> dict[str, str]:
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+
+@dataclass(frozen=True)
 class FetchRecord:
-    """The record's ``.json`` must be fetched; *old_images* are the stored version's."""
+    """The record's ``.json`` must be fetched; *old_images* are the stored version's, and
+    *validators* what the site sent with it (None: nothing stored, or it sent none)."""
 
     ark: str
     old_images: dict[str, str]  # {stem: url}
+    validators: Validators | None = None
 
 
 @dataclass(frozen=True)
@@ -132,10 +163,33 @@ class Planner:
             return await self.plan(ark, stored, None, old_images)
         if self.changes is not None:  # to tell, once it is stored, added from modified
             self.changes.expect_record(ark, stored_body)
-        return FetchRecord(ark, old_images)
+        validators = await self.validators(ark) if stored is not None else None
+        return FetchRecord(ark, old_images, validators)
+
+    async def validators(self, ark: str) -> Validators | None:
+        """The validators kept in the store's state of *ark* (:mod:`.state` of the store)."""
+        state = RecordState.from_bytes(await self.inventory.read(state_path(ark)), ark)
+        if state is None or not (state.etag or state.last_modified):
+            return None
+        return Validators(state.etag, state.last_modified)
+
+    async def not_modified(self, ark: str, old_images: dict[str, str]) -> RecordPlan | None:
+        """The site answered 304 to the conditional request: the stored ``.json`` is current,
+        as when a sitemap's date says so (None: it is no longer in the store)."""
+        stored_body = await self.inventory.read(record_path(self.config, ark))
+        stored = parse_record(stored_body) if stored_body else None
+        if stored is None:
+            return None
+        logger.debug("%s: not modified (304): the stored record is current", ark)
+        return await self.plan(ark, stored, None, old_images)
 
     async def plan(
-        self, ark: str, record: dict[str, Any], body: bytes | None, old_images: dict[str, str]
+        self,
+        ark: str,
+        record: dict[str, Any],
+        body: bytes | None,
+        old_images: dict[str, str],
+        validators: Validators | None = None,
     ) -> RecordPlan:
         """The record's item, and the images it still needs.
 
@@ -151,6 +205,7 @@ class Planner:
         )
         if body is not None:
             item["body"] = body
+            item["validators"] = validators
         named = self.named_images(record)
         if not self.wanted.filters.check(record):
             self.stats.inc_value(CollectionStats.RECORDS_FILTERED)

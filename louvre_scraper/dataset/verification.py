@@ -201,6 +201,8 @@ class Verification:
         record, ark_folder = self._patterns
         if record.match(path) or path in self.named or is_change_log(path):
             return None  # a change log is the store's own account of a run, not a stray file
+        if template_regex(STATE_TEMPLATE).match(path):
+            return None  # the store's own state of a record (store.state), not a stray file
         match = ark_folder.match(posixpath.dirname(path)) if ark_folder else None
         if match and ark_number(match["ark"]) in self.seen:
             return None  # judged with its record in the first pass

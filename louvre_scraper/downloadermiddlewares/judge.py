@@ -44,6 +44,8 @@ async def _probe(response: Response, missing: Collection[int], retry: Collection
 
 
 async def _record(response: Response, missing: Collection[int], retry: Collection[int]) -> Verdict:
+    if response.status == 304:  # to a conditional request (If-None-Match, If-Modified-Since)
+        return Verdict.CURRENT
     return classify_record(response.status, _content_type(response), response.body, missing, retry)
 
 

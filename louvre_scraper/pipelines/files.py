@@ -84,6 +84,7 @@ if TYPE_CHECKING:
     from scrapy.pipelines.media import MediaPipeline
     from typing_extensions import Self
 
+    from louvre_scraper.collection.plan import Validators
     from louvre_scraper.contract import Shard
     from louvre_scraper.items import ArtworkZip
     from louvre_scraper.store.inventory import Inventory
@@ -296,11 +297,12 @@ class LouvreFilesPipeline(FilesPipeline):
         body: bytes | None = item.pop("body", None)
         stems: list[str] = getattr(item, "_stems", None) or []
         left_out: list[tuple[str, str, str]] = getattr(item, "_left_out", None) or []
+        validators = item.pop("validators", None)
         if body is not None:
             await self._persist_part(item["arkId"], "record", item["url"], item["path"], body)
             if self.changes is not None:
                 self.changes.record_stored(item["arkId"], item["path"], item["url"], body)
-        await self._store_state(item, body is not None, stems, left_out)
+        await self._store_state(item, body is not None, stems, left_out, validators)
         if item["status"] == Status.FILTERED:  # stored for a later run, but not what was asked for
             raise DropItem(f"{item['arkId']}: filtered out", log_level="DEBUG")
         return item
@@ -311,11 +313,13 @@ class LouvreFilesPipeline(FilesPipeline):
         fetched: bool,
         stems: list[str],
         left_out: list[tuple[str, str, str]],
+        validators: Validators | None = None,
     ) -> None:
         """What the crawl learnt of the record, in the store beside it (:mod:`.state`),
         after its .json; rewritten only when it changed. A state the store did not take is
         said once (as any file) and otherwise left: the record is stored, its next run writes
-        its state again."""
+        its state again. *validators*: those the site sent with a .json fetched now (none:
+        stale ones are dropped), kept for the next run's conditional request."""
         ark = item["arkId"]
         path = state_path(ark)
         stored = await self.inventory.read(path) if self.inventory is not None else None
@@ -329,6 +333,9 @@ class LouvreFilesPipeline(FilesPipeline):
             previous=previous,
             digests=self.fetched,
         )
+        if fetched:
+            state.etag = validators.etag if validators is not None else None
+            state.last_modified = validators.last_modified if validators is not None else None
         data = state.to_bytes()
         if data == stored:
             return

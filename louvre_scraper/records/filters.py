@@ -79,8 +79,8 @@ class FilterTally:
         record kept); a bad ``rights`` value is BadInput (*rights_name* names it)."""
         wanted = {"collection": collection, "type": object_type, "rights": rights}
         given = {name: str(value).strip() for name, value in wanted.items() if value}
-        if "rights" in given:
-            given["rights"] = ",".join(sorted(rights_wanted(given["rights"], rights_name)))
+        if rights is not None:  # given, even empty: a value of VALUES, or refused
+            given["rights"] = ",".join(sorted(rights_wanted(rights, rights_name)))
         return cls(
             {name: value for name, value in given.items() if value}, rights_years=rights_years
         )

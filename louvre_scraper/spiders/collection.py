@@ -32,6 +32,7 @@ from louvre_scraper.collection.plan import (
     ImageFetch,
     Planner,
     RecordPlan,
+    Validators,
     Wanted,
 )
 from louvre_scraper.collection.sitemaps import SitemapWalk, sitemap_slots
@@ -53,7 +54,7 @@ from louvre_scraper.contract import (
     Status,
     Verdict,
 )
-from louvre_scraper.downloadermiddlewares.fetchpolicy import said_refused
+from louvre_scraper.downloadermiddlewares.fetchpolicy import REDIRECTS, said_refused
 from louvre_scraper.downloadermiddlewares.reachability import give_up_if_failing, site_failing
 from louvre_scraper.errors import BadInput, check_arguments
 from louvre_scraper.exitstatus import is_stopping
@@ -112,7 +113,8 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     failed_list_stem = "failed"
     # Records and images are judged from status and body (the judging middleware and the
     # callbacks); redirects are still followed (RedirectMiddleware reads this attribute too).
-    handle_httpstatus_list = SequenceExclude(range(300, 400))
+    # 304 Not Modified reaches the callback too: the answer to a conditional request.
+    handle_httpstatus_list = SequenceExclude(REDIRECTS)
 
     description = (
         "Mirror the museum's documented route: the sitemaps, each record's .json, its full-size"
@@ -306,8 +308,12 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         return self._open(ark, needs)
 
     def _record_request(self, needs: FetchRecord) -> scrapy.Request:
+        """The record's ``.json``; conditional when the site gave validators with the stored
+        one (a 304 then says it is current, in a few hundred bytes)."""
+        validators = needs.validators
         return scrapy.Request(
             self.config.record_url(needs.ark),
+            headers=validators.conditional_headers() if validators else None,
             callback=self.parse_record,
             errback=self.record_failed,
             meta={
@@ -328,6 +334,11 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             self._settle(ark, Outcome.MISSING)
             logger.info("%s: listed, but the record answers %d", ark, response.status)
             return []
+        if verdict is Verdict.CURRENT:
+            current = await self._planner().not_modified(ark, response.meta[OLD_IMAGES_META])
+            if current is not None:
+                self._stats().inc_value(CollectionStats.RECORDS_NOT_MODIFIED)
+                return self._open(ark, current)
         record = parse_record(response.body) if verdict is Verdict.WHOLE else None
         if record is None:
             reason = "not a record" if 200 <= response.status < 300 else f"HTTP {response.status}"
@@ -335,7 +346,11 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             return []
         self._stats().inc_value(CollectionStats.RECORDS_FETCHED)
         plan = await self._planner().plan(
-            ark, record, response.body, response.meta[OLD_IMAGES_META]
+            ark,
+            record,
+            response.body,
+            response.meta[OLD_IMAGES_META],
+            Validators.of(response.headers),
         )
         return self._open(ark, plan)
 

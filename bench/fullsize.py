@@ -1,0 +1,225 @@
+"""``python -m bench.fullsize``: the collection crawl against the fake Louvre at the real size
+(issue 24): 506,207 records, listed as the real site lists them (robots.txt → an index of 26
+sub-sitemaps of ~10 MB each, every record twice, under ``/ark:/…`` and ``/en/ark:/…``, with
+hreflang alternates, no ``<lastmod>``).
+
+Shard 1/25 by default (``--shard K/N``; ``--whole`` for the whole collection). Five crawls
+over one store, the fake server on one port throughout (the records hold absolute URLs, so a
+second server on another port would change every record):
+
+1. ``first``: a fresh store, against a site with ``--gzip --validators``, compression asked;
+2. ``rerun-validators-gzip``: the same again (conditional requests, 304s);
+3. ``rerun-validators-plain``: the same with ``COMPRESSION_ENABLED=False``;
+4. ``rerun-gzip``: a site with ``--gzip`` only (no validators: every record is sent again);
+5. ``rerun-plain``: that site with ``COMPRESSION_ENABLED=False``.
+
+Each crawl's wall time, peak RSS (the crawl's process, sampled), and from the server's request
+log: its requests and bytes by kind, the walk time (from the first request to the end of the
+last sitemap's answer), records/s and images/s (each over the span of its own requests). The
+server builds its whole collection when it starts (about 40 s and 700 MB on a loaded 2-core
+machine): its start-up is reported too. Not a test: numbers for docs/speed.md, printed and,
+with ``--json FILE``, written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from bench.measure import PAGE_SIZE
+from tests.harness import ROOT, crawl_command, start_fake_louvre
+
+WHOLE_COLLECTION = 506_207  # unique arks of the May 2024 pull
+PER_SITEMAP = 19_470  # 26 sub-sitemaps, as the real index lists
+BASELINE_WALK_SECONDS = (14, 17)  # issue 24: the walk of the 26 sub-sitemaps, landed main then
+
+# (name, server options, crawl settings): in order, over one store.
+RUNS: tuple[tuple[str, tuple[str, ...], dict[str, str]], ...] = (
+    ("first", ("--gzip", "--validators"), {}),
+    ("rerun-validators-gzip", ("--gzip", "--validators"), {}),
+    ("rerun-validators-plain", ("--gzip", "--validators"), {"COMPRESSION_ENABLED": "False"}),
+    ("rerun-gzip", ("--gzip",), {}),
+    ("rerun-plain", ("--gzip",), {"COMPRESSION_ENABLED": "False"}),
+)
+
+
+def by_kind(requests: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Requests and bytes sent, per request kind (``robots``, ``sitemap``, ``record``…)."""
+    counts: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    for request in requests:
+        counts[request["kind"]]["requests"] += 1
+        counts[request["kind"]]["bytes"] += request["bytes"] or 0
+        counts[request["kind"]][f"status_{request['status']}"] += 1
+    return {kind: dict(c) for kind, c in sorted(counts.items())}
+
+
+def walk_seconds(requests: list[dict[str, Any]]) -> float | None:
+    """From the run's first request to the end of its last sitemap answer (None: no sitemap)."""
+    ends = [r["end"] for r in requests if r["kind"] == "sitemap"]
+    if not ends:
+        return None
+    return round(max(ends) - min(r["start"] for r in requests), 2)
+
+
+def per_second(requests: list[dict[str, Any]], kind: str) -> float | None:
+    """Answers of ``kind`` a second over the span of those requests (None: fewer than 2)."""
+    chosen = [r for r in requests if r["kind"] == kind]
+    if len(chosen) < 2:
+        return None
+    span = max(r["end"] for r in chosen) - min(r["start"] for r in chosen)
+    return round(len(chosen) / span, 1) if span > 0 else None
+
+
+def sitemaps_fetched_twice(requests: list[dict[str, Any]]) -> list[str]:
+    """Sitemap paths GET more than once in the run (issue 24: each once)."""
+    seen = collections.Counter(
+        r["path"] for r in requests if r["kind"] == "sitemap" and r["method"] == "GET"
+    )
+    return sorted(path for path, n in seen.items() if n > 1)
+
+
+def summary(requests: list[dict[str, Any]], seconds: float, peak_rss: int) -> dict[str, Any]:
+    """One crawl's figures from the server's request log, its wall time and peak RSS."""
+    kinds = by_kind(requests)
+    return {
+        "seconds": round(seconds, 1),
+        "walk_seconds": walk_seconds(requests),
+        "records_per_s": per_second(requests, "record"),
+        "images_per_s": per_second(requests, "image"),
+        "peak_rss_mb": round(peak_rss / 2**20),
+        "requests": sum(c["requests"] for c in kinds.values()),
+        "mb": round(sum(c["bytes"] for c in kinds.values()) / 1e6, 2),
+        "sitemaps_fetched_twice": sitemaps_fetched_twice(requests),
+        "kinds": kinds,
+    }
+
+
+def markdown_table(runs: dict[str, dict[str, Any]]) -> str:
+    """docs/speed.md's table: a row per crawl."""
+    rows = [
+        "| crawl | wall s | walk s | records/s | images/s | peak RSS MB | requests | MB sent"
+        " | records 200 / 304 | images |",
+        "| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |",
+    ]
+    for name, run in runs.items():
+        record = run["kinds"].get("record", {})
+        image = run["kinds"].get("image", {})
+        cells = [
+            name,
+            run["seconds"],
+            run["walk_seconds"],
+            run["records_per_s"] or "-",
+            run["images_per_s"] or "-",
+            run["peak_rss_mb"],
+            f"{run['requests']:,}",
+            f"{run['mb']:,}",
+            f"{record.get('status_200', 0):,} / {record.get('status_304', 0):,}",
+            f"{image.get('requests', 0):,}",
+        ]
+        rows.append("| " + " | ".join(str(c) for c in cells) + " |")
+    return "\n".join(rows)
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * PAGE_SIZE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def run_crawl(
+    store: Path, url: str, settings: dict[str, str], args: list[str]
+) -> tuple[float, int]:
+    """Run one ``scrapy crawl collection``; return its wall time and peak RSS (sampled)."""
+    settings = {"LOUVRE_BASE_URL": url, "LOGSTATS_INTERVAL": "0", **settings}
+    command = [*crawl_command(store, "collection", settings), *args]
+    started = time.monotonic()
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, _rss(process.pid))
+            time.sleep(0.25)
+        seconds = time.monotonic() - started
+        if process.returncode != 0:
+            log.seek(0)
+            tail = log.read()[-3000:].decode(errors="replace")
+            sys.exit(f"the crawl ended {process.returncode}:\n{tail}")
+    return seconds, peak
+
+
+def _get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=600) as answer:
+        return json.loads(answer.read())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.fullsize", description=__doc__)
+    parser.add_argument("--records", type=int, default=WHOLE_COLLECTION)
+    parser.add_argument("--per-sitemap", type=int, default=PER_SITEMAP)
+    parser.add_argument("--shard", default="1/25", help="K/N (default 1/25)")
+    parser.add_argument("--whole", action="store_true", help="the whole collection, no shard")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--setting", action="append", default=[], help="NAME=VALUE, every crawl")
+    parser.add_argument("--first-only", action="store_true", help="no reruns")
+    args = parser.parse_args(argv)
+    common = dict(pair.split("=", 1) for pair in args.setting)
+    crawl_args = [] if args.whole else ["-a", f"shard={args.shard}"]
+    runs = RUNS[:1] if args.first_only else RUNS
+    sizes = ("--records", str(args.records), "--per-sitemap", str(args.per_sitemap))
+    results: dict[str, Any] = {
+        "records": args.records,
+        "per_sitemap": args.per_sitemap,
+        "shard": None if args.whole else args.shard,
+        "settings": common,
+        "machine": {"cpus": os.cpu_count(), "load": os.getloadavg()},
+        "server_start_seconds": {},
+        "runs": {},
+    }
+    port, server, server_args = "0", None, None
+    with tempfile.TemporaryDirectory(prefix="louvre-fullsize-") as tmp:
+        store = Path(tmp) / "store"
+        try:
+            for name, wanted, settings in runs:
+                if wanted != server_args:
+                    if server is not None:
+                        server.stop()
+                    started = time.monotonic()
+                    server = start_fake_louvre(*sizes, "--port", port, *wanted)
+                    results["server_start_seconds"][" ".join(wanted)] = round(
+                        time.monotonic() - started, 1
+                    )
+                    port, server_args = server.url.rsplit(":", 1)[1], wanted
+                assert server is not None
+                urllib.request.urlopen(f"{server.url}/__reset__").close()
+                seconds, peak = run_crawl(store, server.url, {**common, **settings}, crawl_args)
+                requests = _get_json(f"{server.url}/__log__")["requests"]
+                results["runs"][name] = run = summary(requests, seconds, peak)
+                print(
+                    f"{name}: {run['seconds']}s, walk {run['walk_seconds']}s, "
+                    f"{run['records_per_s']} records/s, {run['images_per_s']} images/s, "
+                    f"peak RSS {run['peak_rss_mb']} MB, {run['requests']} requests, "
+                    f"{run['mb']} MB",
+                    flush=True,
+                )
+        finally:
+            if server is not None:
+                server.stop()
+    results["table"] = markdown_table(results["runs"])
+    print(results["table"])
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
