@@ -205,7 +205,7 @@ class Planner:
         )
         if body is not None:
             item["body"] = body
-            item["validators"] = validators
+            item._validators = validators
         named = self.named_images(record)
         if not self.wanted.filters.check(record):
             self.stats.inc_value(CollectionStats.RECORDS_FILTERED)

@@ -297,7 +297,7 @@ class LouvreFilesPipeline(FilesPipeline):
         body: bytes | None = item.pop("body", None)
         stems: list[str] = getattr(item, "_stems", None) or []
         left_out: list[tuple[str, str, str]] = getattr(item, "_left_out", None) or []
-        validators = item.pop("validators", None)
+        validators = getattr(item, "_validators", None)
         if body is not None:
             await self._persist_part(item["arkId"], "record", item["url"], item["path"], body)
             if self.changes is not None:
