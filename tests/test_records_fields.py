@@ -12,6 +12,7 @@ from fakesite.records import REAL_RECORDS as REAL
 from louvre_scraper.bodies.records import classify_record, parse_record
 from louvre_scraper.contract import Verdict
 from louvre_scraper.items import ArtworkRecord
+from louvre_scraper.records.exporters import TRANSIENT_FIELDS
 from louvre_scraper.records.fields import ImageRef, feed_row, image_row, images, record_fields
 
 REAL_FILES = sorted(REAL.glob("cl*.json"))
@@ -41,7 +42,7 @@ def test_every_real_record_gives_a_complete_row(path: Path) -> None:
     record = parse_record(body)
     assert record is not None
     row = feed_row(record, path=f"records/{path.stem}.json", status="downloaded")
-    assert set(row) == set(ArtworkRecord.fields) - {"body"}
+    assert set(row) == set(ArtworkRecord.fields) - TRANSIENT_FIELDS
     assert row["arkId"] == path.stem
     assert row["url"] == f"https://collections.louvre.fr/ark:/53355/{path.stem}"
     assert len(row["modified"]) == 10  # from the key "modified " (with its space)
@@ -268,4 +269,4 @@ def test_the_readme_shows_a_real_records_feed_line_and_every_field() -> None:
     table = text[text.index("| Field | From the record |") : marker]
     rows = [row for row in table.splitlines()[2:] if row.startswith("|")]
     named = {name for row in rows for name in row.split("|")[1].split("`")[1::2]}
-    assert named == set(ArtworkRecord.fields) - {"body"}
+    assert named == set(ArtworkRecord.fields) - TRANSIENT_FIELDS
