@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
 
+logger = logging.getLogger(__name__)
+
 DOWNLOAD_PATH = "/en/artwork/image/download/{id}/0"
 RECORD_PATH = "/ark:/53355/{ark}.json"
 SAMPLE_IMAGE = {"ark": "cl010062370", "position": 0, "ext": ".jpg"}
@@ -74,6 +76,8 @@ class LouvreConfig:
     give_up_failures: int = 30
     give_up_seconds: float = 60.0
     logstats_interval: float = 60.0
+    # A crawl where nothing moved for this long ends (extensions/watchdog.py); 0: never.
+    stall_seconds: float = 300.0
     # The trust boundary (downloadermiddlewares/fetchpolicy.py): which hosts, how large a body.
     allowed_hosts: frozenset[str] = frozenset({"collections.louvre.fr"})  # with the base's
     max_record_bytes: int = 4 * MIB  # real records: 5-10 KB
@@ -129,6 +133,9 @@ class LouvreConfig:
             ),
             logstats_interval=_number(
                 settings, "LOGSTATS_INTERVAL", defaults.logstats_interval, float, 0
+            ),
+            stall_seconds=_number(
+                settings, "LOUVRE_STALL_SECONDS", defaults.stall_seconds, float, 0
             ),
             allowed_hosts=_allowed_hosts(settings, settings.get("LOUVRE_BASE_URL")),
             max_record_bytes=_size(settings, "LOUVRE_MAX_RECORD_BYTES", defaults.max_record_bytes),
@@ -410,3 +417,75 @@ def unwritable_dir(path: Path) -> str | None:
     if not os.access(probe, os.W_OK | os.X_OK):
         return f"{probe} is not writable"
     return None
+
+
+# -- setting names ---------------------------------------------------------------------------
+_SETTING_RE = re.compile(r"[\"'](LOUVRE_[A-Z0-9_]+|RETRY_[A-Z0-9_]+)[\"']")
+
+
+def project_settings() -> frozenset[str]:
+    """The setting names the project reads beyond Scrapy's own: every ``LOUVRE_*`` (and the
+    retry pacing) name its modules spell. Found in the package's source rather than kept in a
+    list here, so that a setting added anywhere is known without a second place to update."""
+    # importlib.resources, not the file system: Scrapyd runs the project from an egg (a zip).
+    from importlib.resources import files
+
+    names: set[str] = set()
+    folders = [files("louvre_scraper")]
+    while folders:
+        for entry in folders.pop().iterdir():
+            if entry.is_dir():
+                folders.append(entry)
+            elif entry.name.endswith(".py"):
+                names.update(_SETTING_RE.findall(entry.read_text(encoding="utf-8")))
+    return frozenset(names)
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """Whether *a* becomes *b* by one insertion, deletion or substitution."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i + (len(a) == len(b)) :] == b[i + 1 :]
+
+
+def check_setting_names(settings: BaseSettings) -> None:
+    """Refuse an unknown ``LOUVRE_*`` setting given with ``-s`` (BadInput, with the closest
+    known one); warn of any other given setting that neither Scrapy nor the project reads and
+    is one edit away from one they do (``FILE_STORE`` → ``FILES_STORE``)."""
+    import difflib
+
+    from scrapy.settings import SETTINGS_PRIORITIES, default_settings
+
+    ours = project_settings()
+    if not ours:  # the package's source cannot be read (compiled only): nothing to tell by
+        return
+    scrapys = {name for name in dir(default_settings) if name.isupper()}
+    for name in sorted(settings.attributes):
+        if settings.getpriority(name) != SETTINGS_PRIORITIES["cmdline"]:
+            continue  # the project's settings.py, Scrapy's defaults: not typed by a user
+        if name in ours or name in scrapys:
+            continue
+        if name.startswith("LOUVRE_"):
+            close = difflib.get_close_matches(name, sorted(ours), n=1, cutoff=0.6)
+            hint = f": did you mean {close[0]}?" if close else " (docs/settings.md lists them)"
+            raise BadInput(f"unknown setting {name}{hint}")
+        near = sorted(known for known in ours | scrapys if one_edit_apart(name, known))
+        if near:
+            logger.warning(
+                "Setting %s is one that neither Scrapy nor this project reads: did you mean %s?",
+                name,
+                " or ".join(near),
+            )
+
+
+def refuse_bad_setting_names(settings: BaseSettings) -> None:
+    """For a command, before it starts: an unknown ``LOUVRE_*`` setting ends it in one line."""
+    try:
+        check_setting_names(settings)
+    except BadInput as error:
+        refuse(error)

@@ -98,6 +98,9 @@ WARNSIZE_META = "download_warnsize"  # Scrapy's, per request
 CUT_META = "louvre_cut"  # True: cut by the in-flight budget
 BUDGET_TRIES_META = "louvre_budget_tries"  # times the request was cut by the budget
 
+# -- JOBDIR ----------------------------------------------------------------------------------
+CLEAN_KEY = "louvre_clean"  # in spider.state: the run that saved it closed (its queue is whole)
+
 # -- crawler stats ---------------------------------------------------------------------------
 FAILED_STAT = "louvre/failed"  # every spider: items that failed for good (exit status 3)
 STOP_STAT = "louvre/stopped"  # the reason given to louvre_scraper.exitstatus.stop_crawl, if any
@@ -142,6 +145,7 @@ class CollectionStats:
     IMAGES_UPTODATE = "collection/images_uptodate"
     IMAGES_MISSING = "collection/images_missing"
     IMAGES_FAILED = "collection/images_failed"
+    IMAGES_REPLACED = "collection/images_replaced"  # stored, then listed with another URL
     BYTES = "collection/bytes"
     OBSOLETE = "collection/obsolete"
     PRUNED = "collection/pruned"
@@ -262,6 +266,11 @@ class ZipReport:
         """The zip route counts the IDs it handed out, not a listing."""
         return None
 
+    @property
+    def earlier(self) -> int:
+        """A resumed zip job counts this run's IDs only."""
+        return 0
+
 
 @dataclass(frozen=True)
 class EmptyFilter:
@@ -280,6 +289,7 @@ class CollectionReport:
     shard: Shard
     walk_complete: bool  # every sitemap was read
     empty_filters: tuple[EmptyFilter, ...] = ()
+    earlier: int = 0  # records settled by earlier runs of the job (JOBDIR): not this run's work
 
 
 RouteReport = ZipReport | CollectionReport
@@ -307,6 +317,11 @@ class MirrorSpider(Protocol):
 
     def report(self) -> RouteReport:
         """What the route did, for the summary."""
+        ...
+
+    def job_state(self) -> dict[str, Any]:
+        """What a resumed job needs (JOBDIR's ``spider.state``), at any instant: saved as the
+        job goes, and as it closes."""
         ...
 
 

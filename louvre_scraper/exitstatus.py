@@ -27,7 +27,8 @@ EXIT_CRASH = 1  # an unexpected error (Python's own status for an uncaught excep
 # EXIT_BAD_INPUT = 2: a bad argument or setting, refused before anything was written
 EXIT_SOME_FAILED = 3  # the run went to the end, but some items failed for good (listed), or
 # some listed ones were left without an outcome (unfinished)
-EXIT_SITE_DOWN = 4  # the site could not be reached, or refused every request
+EXIT_SITE_DOWN = 4  # the site could not be reached, refused every request, or nothing moved
+# for LOUVRE_STALL_SECONDS
 EXIT_STORE_FAILED = 5  # the store is full or cannot be written to
 EXIT_STOPPED = 6  # stopped before the end: Ctrl-C, SIGTERM, Scrapyd cancel, a CLOSESPIDER_* limit
 
@@ -38,12 +39,14 @@ SHUTDOWN = "shutdown"  # Scrapy: Ctrl-C, SIGTERM, Scrapyd's cancel
 START_ERROR = "start_error"  # Scrapy: the spider's start() raised
 UNREACHABLE = "unreachable"  # the site cannot be reached (DNS, refused, TLS, timeouts)
 REFUSED = "refused"  # the site refuses us (401/403, robots.txt)
+STALLED = "stalled"  # nothing moved for LOUVRE_STALL_SECONDS (extensions/watchdog.py)
 STORE_FULL = "store_full"  # the store is full, read-only or not ours to write
 BAD_INPUT = "bad_input"  # bad input found once the crawl had started
 
 _STATUS_OF_REASON = {
     UNREACHABLE: EXIT_SITE_DOWN,
     REFUSED: EXIT_SITE_DOWN,
+    STALLED: EXIT_SITE_DOWN,
     STORE_FULL: EXIT_STORE_FAILED,
     BAD_INPUT: EXIT_BAD_INPUT,
     START_ERROR: EXIT_CRASH,

@@ -47,5 +47,8 @@ class ArtworkRecord(scrapy.Item):
     status = scrapy.Field()  # a Status: DOWNLOADED, or UPTODATE when the stored record was current
     # The record's .json as served, from the spider to the pipeline only: the pipeline removes it.
     body = scrapy.Field()
-    # The validators the site sent with it (Validators), spider to pipeline only, as body.
-    validators = scrapy.Field()
+    # ``_validators``: the validators the site sent with it (Validators), planner to pipeline,
+    # a private attribute, not a field (no feed or export lists it).
+    # Not fields (no feed or export lists them), set by the planner for the store's state
+    # (store/state.py), read by the pipeline: ``_stems``, each image's file stem by index in
+    # ``images``; ``_left_out``, the images left out on purpose, ``(stem, url, argument)``.

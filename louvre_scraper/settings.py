@@ -101,7 +101,16 @@ EXTENSIONS = {
     "louvre_scraper.extensions.redact.RedactSecrets": 0,
     # No traceback for a network failure, no advice to accept cut downloads.
     "louvre_scraper.extensions.quietlog.QuietLog": 0,
+    # JOBDIR's spider.state saved as the job goes, atomically, and read back safely.
+    "scrapy.extensions.spiderstate.SpiderState": None,
+    "louvre_scraper.extensions.jobstate.JobState": 0,
+    # A run where nothing moves for LOUVRE_STALL_SECONDS ends; a stop that does not end is forced.
+    "louvre_scraper.extensions.watchdog.Watchdog": 0,
 }
+# JOBDIR's queues in SQLite (Scrapy's own, in WAL mode): each request its own transaction, so a
+# kill -9 never leaves a queue file cut mid-record (queuelib's file queues then fail every later
+# run).
+SCHEDULER_DISK_QUEUE = "louvre_scraper.extensions.jobstate.SQLiteQueue"
 
 # Services a download job does not need: the telnet console and the RemoteControl HTTP
 # endpoint (which executes code). Turn them back on with -s TELNETCONSOLE_ENABLED=True or

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+STATE_DIR = "state"  # louvre_scraper.store.layout.STATE_TEMPLATE's folder
 # Extra settings for every crawl the tests start (``scrapy crawl`` here, test_shards' runs and
 # Scrapyd jobs), to run the whole suite in another mode, e.g.
 # ``LOUVRE_TEST_SETTINGS='TWISTED_REACTOR_ENABLED=False' .venv/bin/python -m pytest``.
@@ -90,11 +91,13 @@ class Crawl:
 
     def files(self) -> dict[str, bytes]:
         """The mirror in the store: every file but the runs' change logs (``changes/``, one
-        per collection crawl, named by its start: see :meth:`change_logs`)."""
+        per collection crawl, named by its start: see :meth:`change_logs`) and the store's own
+        state (``state/``, what the crawl learnt: louvre_scraper/store/state.py; see
+        :meth:`state`)."""
         return {
             path: body
             for path, body in self.all_files().items()
-            if not path.startswith(f"{CHANGES_DIR}/")
+            if not path.startswith((f"{CHANGES_DIR}/", f"{STATE_DIR}/"))
         }
 
     def change_logs(self) -> dict[str, bytes]:
@@ -113,6 +116,11 @@ class Crawl:
             for p in sorted(self.store.rglob("*"))
             if p.is_file()
         }
+
+    def state(self) -> dict[str, dict[str, Any]]:
+        """The store's state of each record, by ark."""
+        folder = self.store / STATE_DIR
+        return {p.stem: json.loads(p.read_bytes()) for p in sorted(folder.glob("*.json"))}
 
     def lines(self, level: str) -> list[str]:
         return [line for line in self.stderr.splitlines() if f"] {level}: " in line]

@@ -66,8 +66,12 @@ class Mirror:
         images = self.fake.record_images(ark, self.edition(ark))
         return [image for image in images if image.path not in gone]
 
-    def copy(self, to: Path) -> Path:
+    def copy(self, to: Path, *, state: bool = False) -> Path:
+        """A copy of the store; without the store's own state (``state/``) unless asked: a
+        store as versions before it kept one left it, whose gaps verify cannot explain."""
         shutil.copytree(self.store, to)
+        if not state:
+            shutil.rmtree(to / "state", ignore_errors=True)
         return to
 
 

@@ -46,13 +46,15 @@ class S3:
         self.client.create_bucket(Bucket=name)
         return name
 
-    def objects(self, bucket: str) -> dict[str, bytes]:
-        """Every object in *bucket*, key to body (one listing page is plenty here)."""
+    def objects(self, bucket: str, *, state: bool = False) -> dict[str, bytes]:
+        """Every object in *bucket*, key to body (one listing page is plenty here); the
+        mirror's, without the store's own state (``…/state/``) unless asked."""
         listing = self.client.list_objects_v2(Bucket=bucket, MaxKeys=1000)
         assert not listing["IsTruncated"]
         return {
             obj["Key"]: self.client.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
             for obj in listing.get("Contents", ())
+            if state or "state" not in obj["Key"].split("/")[:-1]
         }
 
     def content_type(self, bucket: str, key: str) -> str:
@@ -328,6 +330,8 @@ def test_the_collection_mirrors_into_s3_and_updates_only_what_changed(
         fake.served_arks(1)
     )
     assert_quiet(first)
+    kept = [key for key in s3.objects(bucket, state=True) if key.startswith("m/state/")]
+    assert sorted(kept) == sorted(f"m/state/{ark}.json" for ark in fake.served_arks(1))
 
     urllib.request.urlopen(f"{server.url}/__edition__?n=2").close()
     urllib.request.urlopen(f"{server.url}/__reset__").close()

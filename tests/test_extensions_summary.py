@@ -104,3 +104,35 @@ def test_the_collection_summary_counts_records_images_and_changes() -> None:
         "  failed:  https://x/ark:/53355/cl010000001.json; all of them in"
         " /data/m.failed.shard-1-of-2.txt (the next run tries them again)",
     ]
+
+
+def test_a_resumed_job_counts_this_run_s_rate_and_says_when_it_was_complete() -> None:
+    report = CollectionReport(listed=40, shard=Shard(), walk_complete=True, earlier=40)
+    lines = summary_lines(
+        Counts(ids=40, stored=30, skipped=10),
+        elapsed=10,
+        reason="finished",
+        report=report,
+        failed=[],
+        failed_file=None,
+        store="/data/m",
+        stats={"collection/sitemaps": 5},
+    )
+    assert (
+        "  job:     already complete: its earlier runs settled all 40 listed records (JOBDIR);"
+        " this run had nothing to do"
+    ) in lines
+    assert "  rate:    0.0 records/s, 0.00 MB/s" in lines  # not 40 records over this run's 10 s
+    resumed = CollectionReport(listed=40, shard=Shard(), walk_complete=True, earlier=20)
+    lines = summary_lines(
+        Counts(ids=40, stored=30, skipped=10),
+        elapsed=10,
+        reason="finished",
+        report=resumed,
+        failed=[],
+        failed_file=None,
+        store="/data/m",
+        stats={},
+    )
+    assert "  rate:    2.0 records/s, 0.00 MB/s" in lines
+    assert not [line for line in lines if line.startswith("  job:")]

@@ -90,8 +90,8 @@ def test_items_already_stored_pass_through(tmp_path: Path) -> None:
 
 
 def test_a_store_failure_is_a_named_failure(tmp_path: Path) -> None:
-    pipe = pipeline(tmp_path / "zips")  # the store creates its directory
-    (tmp_path / "zips" / "7.zip").mkdir()  # a directory where the zip should go
+    pipe = pipeline(tmp_path / "zips")  # the store's folder is made by its first write
+    (tmp_path / "zips" / "7.zip").mkdir(parents=True)  # a directory where the zip should go
 
     with pytest.raises(DropItem):
         asyncio.run(pipe.process_item(ArtworkZip(id=7, url="u", body=zip_bytes(7))))

@@ -118,7 +118,8 @@ def test_requests_restored_from_jobdir_count_as_handed_out(tmp_path: Path) -> No
             "highest_zip": 6,
             "pending": [5, 7],
             "failed": [2],
-        }
+        },
+        "louvre_clean": True,  # saved as the run closed (JobState): its queue is whole
     }
     built.crawler.stats.set_value("louvre/ids", 0)
 
@@ -126,3 +127,26 @@ def test_requests_restored_from_jobdir_count_as_handed_out(tmp_path: Path) -> No
 
     assert built.crawler.stats.get_value("louvre/ids") == 2
     assert built.crawler.stats.get_value("louvre/restored") == 2
+
+
+def test_after_a_killed_run_its_pending_ids_are_handed_out_again(tmp_path: Path) -> None:
+    built = spider(tmp_path, end="10")
+    built.state = {
+        "louvre": {
+            "range": repr(built.id_range),
+            "bound": 10,
+            "cursor": 8,
+            "highest_zip": 6,
+            "pending": [5, 7],
+            "failed": [2],
+        },
+        "louvre_clean": False,  # saved while it ran: its queue was dropped (JobState)
+    }
+    built.crawler.stats.set_value("louvre/ids", 0)
+
+    resumed = built._resume_state()
+
+    assert resumed is not None
+    assert resumed["again"] == [5, 7]
+    assert built.crawler.stats.get_value("louvre/ids") == 0  # counted as they are handed out
+    assert built.crawler.stats.get_value("louvre/restored") is None

@@ -13,6 +13,7 @@ headers of untrusted bytes; five signatures are all a name needs.) Plain functio
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import TYPE_CHECKING
 
 from louvre_scraper.bodies.ends import Ends
@@ -120,3 +121,10 @@ def image_stems(positions: Iterable[int]) -> list[str]:
         taken.add(stem)
         stems.append(stem)
     return stems
+
+
+def image_identity(url: str) -> str:
+    """What makes two image URLs the same image: their path and query, not the scheme, host
+    or port (a mirror of a server moved to another port, as the demo's, is the same mirror)."""
+    parts = urllib.parse.urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")

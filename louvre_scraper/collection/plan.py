@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from louvre_scraper.bodies.images import EXTENSIONS, IMAGE_ENDS, image_stems
+from louvre_scraper.bodies.images import EXTENSIONS, IMAGE_ENDS, image_identity, image_stems
 from louvre_scraper.bodies.records import parse_record, prop
 from louvre_scraper.collection.arks import day_of, parse_lastmod
 from louvre_scraper.contract import CollectionStats, Status
@@ -205,21 +205,29 @@ class Planner:
         )
         if body is not None:
             item["body"] = body
-            item["validators"] = validators
+            item._validators = validators
+        named = self.named_images(record)
         if not self.wanted.filters.check(record):
             self.stats.inc_value(CollectionStats.RECORDS_FILTERED)
             # The pipeline stores a fetched .json, the feed skips it.
             item["status"] = Status.FILTERED
+            arguments = ", ".join(f"{k}={v}" for k, v in self.wanted.filters.wanted.items())
+            item._stems = []
+            item._left_out = [(stem, ref.url, arguments) for ref, stem in named]
             return RecordPlan(item if body is not None else None)
         plan = RecordPlan(item)
-        named = self.named_images(record)
+        wanted = self.wanted.of(named)
+        item._stems = [stem for _, stem in wanted]
+        item._left_out = [
+            (stem, ref.url, f"images={self.wanted.images}") for ref, stem in named[len(wanted) :]
+        ]
         if any(stem != str(ref.position) for ref, stem in named):
             logger.info(
                 "%s: images share a position; stored as %s",
                 ark,
                 ", ".join(f"{ref.position} → {stem}" for ref, stem in named),
             )
-        for ref, stem in self.wanted.of(named):
+        for ref, stem in wanted:
             entry = image_row(ref)  # path: None until the file is in the store
             item["images"].append(entry)
             why = refusal(ref.url, self.config.allowed_hosts)
@@ -228,7 +236,10 @@ class Planner:
                 plan.refused.append((ref.url, f"image {ark}/{stem}: refused {ref.url} — {why}"))
                 continue
             found = await self.stored_image(ark, stem)
-            if found is not None and old_images.get(stem) in (None, ref.url):
+            old_url = old_images.get(stem)
+            if found is not None and (
+                old_url is None or image_identity(old_url) == image_identity(ref.url)
+            ):
                 path, stored_file = found
                 self.stats.inc_value(CollectionStats.IMAGES_UPTODATE)
                 entry.update(path=path, size=stored_file.size, status=Status.UPTODATE)
@@ -237,6 +248,7 @@ class Planner:
                 continue
             if found is not None:
                 self.obsolete.replaced(found[0])
+                self.stats.inc_value(CollectionStats.IMAGES_REPLACED)
             index = len(item["images"]) - 1
             plan.fetch.append(ImageFetch(index, ref, stem, found[0] if found else None))
         listed = {stem for _, stem in named}

@@ -12,6 +12,7 @@ Scrapy's start-up listing (versions, settings, components) is logged at DEBUG
 
 from __future__ import annotations
 
+import difflib
 import textwrap
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +20,9 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
-from louvre_scraper.config import refuse_bad_log_level
+from louvre_scraper.config import refuse_bad_log_level, refuse_bad_setting_names
 from louvre_scraper.contract import FAILED_STAT, STOP_STAT, UNFINISHED_STAT
+from louvre_scraper.errors import BadInput, refuse
 from louvre_scraper.exitstatus import EXIT_CRASH, exit_status
 from louvre_scraper.extensions.quietlog import quiet_startup
 
@@ -60,6 +62,7 @@ class Command(ScrapyCrawlCommand):
         super().process_options(args, opts)
         assert self.settings is not None
         refuse_bad_log_level(self.settings)
+        refuse_bad_setting_names(self.settings)
         quiet_startup()
 
     def spiders_help(self, args: list[str]) -> str:
@@ -76,13 +79,25 @@ class Command(ScrapyCrawlCommand):
         if len(args) > 1:
             raise UsageError("running 'scrapy crawl' with more than one spider is not supported")
         assert self.crawler_process is not None
-        crawler = self._create_crawler(args[0])
+        crawler = self._create_crawler(spider_of(self.crawler_process.spider_loader, args[0]))
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = EXIT_CRASH
         else:
             self.exitcode = crawl_exit_status(crawler)
+
+
+def spider_of(loader: Any, name: str) -> str:
+    """*name* if the project has that spider; else one line with the closest, exit 2
+    (Scrapy's own KeyError would end in a traceback)."""
+    names = sorted(loader.list())
+    if name in names:
+        return name
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    hint = f": did you mean {close[0]}?" if close else ""
+    refuse(BadInput(f"unknown spider {name!r}{hint} (the spiders: {', '.join(names)})"))
+    raise AssertionError  # refuse() does not return
 
 
 def crawl_exit_status(crawler: Crawler) -> int:

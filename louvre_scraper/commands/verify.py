@@ -17,7 +17,13 @@ import sys
 from typing import TYPE_CHECKING
 
 from louvre_scraper.dataset.command import StoreCommand, Ticker
-from louvre_scraper.dataset.verification import MANIFEST, PROBLEMS, Verification
+from louvre_scraper.dataset.verification import (
+    GONE_KIND,
+    LEFT_OUT_KIND,
+    MANIFEST,
+    PROBLEMS,
+    Verification,
+)
 from louvre_scraper.errors import BadInput, refuse
 from louvre_scraper.exitstatus import EXIT_SOME_FAILED, EXIT_STOPPED
 
@@ -106,6 +112,8 @@ def summary(verification: Verification, where: str) -> str:
         for k, what in (
             ("unreferenced", "files no record names"),
             ("unlisted", f"new since {MANIFEST}"),
+            (GONE_KIND, "images gone from the site"),
+            (LEFT_OUT_KIND, "images left out on purpose"),
         )
         if counts.get(k)
     ]

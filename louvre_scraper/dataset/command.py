@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NoReturn
 from scrapy.commands import ScrapyCommand
 from scrapy.utils.log import configure_logging
 
-from louvre_scraper.config import refuse_bad_log_level
+from louvre_scraper.config import refuse_bad_log_level, refuse_bad_setting_names
 from louvre_scraper.dataset.reader import open_store
 from louvre_scraper.errors import BadInput, refuse
 from louvre_scraper.utils.display import format_duration
@@ -37,6 +37,7 @@ class StoreCommand(ScrapyCommand):
         assert self.settings is not None
         refuse_bad_log_level(self.settings)
         configure_logging(self.settings)
+        refuse_bad_setting_names(self.settings)
 
     def bad_input(self, message: str) -> NoReturn:
         refuse(BadInput(message))

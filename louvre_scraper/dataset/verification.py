@@ -14,16 +14,22 @@ from __future__ import annotations
 import functools
 import hashlib
 import posixpath
-import string
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from louvre_scraper.bodies.images import IMAGE_ENDS
+from louvre_scraper.bodies.images import IMAGE_ENDS, image_identity
 from louvre_scraper.collection.arks import ark_number
 from louvre_scraper.dataset.reader import image_stem, read_records
-from louvre_scraper.errors import BadInput
 from louvre_scraper.store.changes import is_change_log
-from louvre_scraper.store.layout import STATE_TEMPLATE, path_order, template_regex
+from louvre_scraper.store.layout import STATE_TEMPLATE, path_order, state_path, template_regex
+from louvre_scraper.store.manifest import (  # noqa: F401 - decode/encode: the format's, here too
+    MANIFEST,
+    decode_path,
+    encode_path,
+    manifest_lines,
+    parse,
+)
+from louvre_scraper.store.state import GONE, LEFT_OUT, STORED, RecordState
 
 if TYPE_CHECKING:
     import re
@@ -33,13 +39,16 @@ if TYPE_CHECKING:
 
     from louvre_scraper.dataset.reader import Store
 
-MANIFEST = "manifest-sha256.txt"
 PROBLEMS = ("damaged", "missing", "differs")  # what makes a mirror not whole
+# What the store's state (store/state.py) says was not stored, and why: told apart, not errors.
+GONE_KIND = "gone"  # the site no longer serves it (404/410)
+LEFT_OUT_KIND = "left out"  # left out on purpose (-a images=first, a filter)
+STATE_FOLDER = STATE_TEMPLATE.partition("/")[0] + "/"  # the store's own state, not its payload
 
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # one of PROBLEMS, or "unreferenced" / "unlisted" (told apart, not errors)
+    kind: str  # one of PROBLEMS, or "unreferenced", "unlisted", "gone", "left out" (told apart)
     path: str  # in the store
     why: str
 
@@ -89,28 +98,65 @@ class Verification:
             if stored.record is None:
                 yield tally.add(Finding("damaged", stored.path, "not a record"))
                 continue
+            state = self._state(stored.ark)
             for image in stored.images:
                 tally.images += 1
+                known = state.image(image.stem) if state is not None else None
                 if image.path is None:
                     where = image_stem(store.config, stored.ark, image.stem) + ".*"
                     why = f"image {image.ref.position} of {stored.path}, {image.ref.url}"
+                    if known is not None and image_identity(known.url) == image_identity(
+                        image.ref.url
+                    ):
+                        if known.status == GONE:
+                            why += f": the site no longer serves it (since {known.gone_since})"
+                            yield tally.add(Finding(GONE_KIND, where, why))
+                            continue
+                        if known.status == LEFT_OUT:
+                            why += f": left out on purpose ({known.left_out})"
+                            yield tally.add(Finding(LEFT_OUT_KIND, where, why))
+                            continue
                     yield tally.add(Finding("missing", where, why))
                     continue
                 if shared_folder:
                     self.named.add(image.path)
-                if not store.inventory.looks_whole(image.path, IMAGE_ENDS):
+                if (
+                    known is not None
+                    and known.status == STORED
+                    and known.path == image.path
+                    and known.size is not None
+                    and image.size is not None
+                    and known.size != image.size
+                ):
+                    why = f"{image.size} bytes, the crawl stored {known.size}"
+                    yield tally.add(Finding("damaged", image.path, why))
+                elif not store.inventory.looks_whole(image.path, IMAGE_ENDS):
                     why = "its bytes are not a whole image"
                     yield tally.add(Finding("damaged", image.path, why))
             for path in stored.unnamed:
                 yield tally.add(Finding("unreferenced", path, f"in the folder of {stored.path}"))
 
+    def _state(self, ark: str) -> RecordState | None:
+        """What the crawl learnt of the record (None: no state, e.g. a store built before the
+        store kept one: then an image not in the store is missing)."""
+        path = state_path(ark)
+        inventory = self.store.inventory
+        return (
+            RecordState.from_bytes(inventory.read_bytes(path), ark)
+            if inventory.exists(path)
+            else None
+        )
+
     def files(self, tick: Callable[[int], None] = lambda done: None) -> Iterator[Finding]:
         """Second pass: files that no record names; with checksums, the manifest: written
         when there is none and the mirror is whole, else compared."""
         tally = self.tally
-        if not self.checksums or (self.listed is None and not tally.whole):
+        # Fixity apart from completeness: a manifest of what is there, gaps or not, unless a
+        # file is damaged (its checksum would vouch for bad bytes).
+        damaged = tally.counts.get("damaged", 0)
+        if not self.checksums or (self.listed is None and damaged):
             if self.checksums:
-                tally.manifest = f"{MANIFEST} not written: the mirror is not whole"
+                tally.manifest = f"{MANIFEST} not written: {damaged} files are damaged"
             for path in self._paths(tick):
                 finding = self._told_apart(path)
                 if finding:
@@ -139,7 +185,8 @@ class Verification:
 
     def _paths(self, tick: Callable[[int], None]) -> Iterator[str]:
         for path in self.store.inventory.paths() or ():
-            if path != MANIFEST:
+            # The store's own state is not its payload: neither judged nor in the manifest.
+            if path != MANIFEST and not path.startswith(STATE_FOLDER):
                 self.tally.files += 1
                 tick(self.tally.files)
                 yield path
@@ -174,29 +221,18 @@ def sha256(store: Store, path: str) -> str:
 
 # -- the manifest ----------------------------------------------------------------------------
 
-# BagIt 1.0 (RFC 8493, 2.1.3): CR, LF and % in a path are percent-encoded.
-_ENCODE = {"%": "%25", "\n": "%0A", "\r": "%0D"}
-
-
-def encode_path(path: str) -> str:
-    return "".join(_ENCODE.get(c, c) for c in path)
-
-
-def decode_path(text: str) -> str:
-    return text.replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%")
-
 
 def write_manifest(store: Store, entries: Iterable[tuple[str, str]]) -> int:
     """Write ``manifest-sha256.txt`` in the store (atomically); the number of files in it."""
     count = 0
 
-    def lines() -> Iterator[bytes]:
+    def counted() -> Iterator[tuple[str, str]]:
         nonlocal count
-        for path, digest in entries:
+        for entry in entries:
             count += 1
-            yield f"{digest}  {encode_path(path)}\n".encode()
+            yield entry
 
-    store.inventory.write_chunks(MANIFEST, lines())
+    store.inventory.write_chunks(MANIFEST, manifest_lines(counted()))
     return count
 
 
@@ -207,14 +243,7 @@ def manifest_entries(store: Store) -> Entries | None:
         return None
 
     def entries() -> Iterator[tuple[str, str]]:
-        for number, line in enumerate(_lines(store.inventory.chunks(MANIFEST)), 1):
-            if not line.strip():
-                continue
-            digest, _, path = line.strip().partition(" ")
-            path = path.strip()
-            if len(digest) != 64 or not set(digest) <= HEX or not path:
-                raise BadInput(f"{MANIFEST} line {number} is not 'sha256  path': {line[:80]!r}")
-            yield decode_path(path), digest.lower()
+        return parse(store.inventory.chunks(MANIFEST))
 
     previous: list[str] = []
     for path, _ in entries():  # one pass to check the order; ours is always sorted
@@ -224,19 +253,6 @@ def manifest_entries(store: Store) -> Entries | None:
             return lambda: iter(ordered)
         previous = key
     return entries
-
-
-HEX = frozenset(string.hexdigits)
-
-
-def _lines(chunks: Iterable[bytes]) -> Iterator[str]:
-    rest = b""
-    for chunk in chunks:
-        *lines, rest = (rest + chunk).split(b"\n")
-        for line in lines:
-            yield line.decode("utf-8", "replace")
-    if rest.strip():
-        yield rest.decode("utf-8", "replace")
 
 
 def compare(

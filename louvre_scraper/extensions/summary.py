@@ -97,6 +97,11 @@ def record_lines(
         f" there, {get(done.IMAGES_MISSING)} gone from the site, {get(done.IMAGES_FAILED)}"
         f" failed ({counts.bytes / MB:.1f} MB in all)",
     ]
+    if get(done.IMAGES_REPLACED):
+        lines.append(
+            f"  replaced: {get(done.IMAGES_REPLACED)} stored images the records now list with"
+            " another URL"
+        )
     if filtered:
         lines.append(f"  filter:  {filtered} records did not match: stored, not in the feed")
     lines += filter_lines(report.empty_filters)
@@ -114,6 +119,11 @@ def record_lines(
         lines.append(
             f"  changes: {withdrawn} records withdrawn; {obsolete} stored files"
             f" the collection no longer lists{where} (kept; -s LOUVRE_PRUNE=True removes them)"
+        )
+    if report.earlier and report.earlier == report.listed:
+        lines.append(
+            f"  job:     already complete: its earlier runs settled all {report.listed} listed"
+            " records (JOBDIR); this run had nothing to do"
         )
     if not report.walk_complete and report.listed is not None:
         lines.append("  sitemaps: not all could be read: withdrawn records were not looked for")
@@ -162,7 +172,9 @@ def summary_lines(
         lines += record_lines(counts, report, stats or {}, store, obsolete_file)
     lines.insert(
         -1,
-        f"  rate:    {counts.done / seconds:.1f} {unit}/s, {counts.bytes / MB / seconds:.2f} MB/s",
+        # This run's work over this run's time (a resumed job's earlier records are not).
+        f"  rate:    {(counts.done - report.earlier) / seconds:.1f} {unit}/s,"
+        f" {counts.bytes / MB / seconds:.2f} MB/s",
     )
     if failed:
         shown = ", ".join(map(str, failed[:FIRST_FAILED_SHOWN]))
@@ -175,7 +187,12 @@ def summary_lines(
         if failed_file_error:
             where = f"; could not list them all in {failed_file}: {failed_file_error}"
         lines.append(f"  failed:  {shown}{more}{where} (the next run tries them again)")
-    if reason != FINISHED:
+    if reason == UNREACHABLE:
+        lines.append(
+            "  next:    check the network (and LOUVRE_BASE_URL: the line above says what failed),"
+            " then run the same command again"
+        )
+    elif reason != FINISHED:
         how = (
             "run the same command again (same JOBDIR) to go on where it stopped"
             if resumable

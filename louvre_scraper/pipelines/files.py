@@ -29,9 +29,17 @@ from scrapy.exceptions import DropItem
 from scrapy.pipelines.files import FilesPipeline, FilesStoreProtocol
 from scrapy.utils.defer import ensure_awaitable
 
+from louvre_scraper.bodies.images import image_identity
 from louvre_scraper.config import LouvreConfig, config_of
-from louvre_scraper.contract import ID_META, CollectionStats, Status, ZipStats, file_not_stored
-from louvre_scraper.exitstatus import STORE_FULL, stop_crawl
+from louvre_scraper.contract import (
+    ID_META,
+    STOP_STAT,
+    CollectionStats,
+    Status,
+    ZipStats,
+    file_not_stored,
+)
+from louvre_scraper.exitstatus import STORE_FULL, UNREACHABLE, stop_crawl
 from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.store.changes import (
     ADDED,
@@ -48,12 +56,22 @@ from louvre_scraper.store.layout import (
     changes_path,
     contained,
     file_path,
+    path_order,
     state_path,
     template_regex,
 )
 from louvre_scraper.store.local import AtomicFSFilesStore
+from louvre_scraper.store.manifest import MANIFEST, manifest_lines, parse, updated
 from louvre_scraper.store.obsolete import Obsolete, obsolete_list_path
-from louvre_scraper.store.state import RecordState, now
+from louvre_scraper.store.state import (
+    FAILED,
+    LEFT_OUT,
+    STORED,
+    ImageState,
+    RecordState,
+    now,
+)
+from louvre_scraper.store.state import GONE as IMAGE_GONE
 from louvre_scraper.utils.offload import offload
 
 if TYPE_CHECKING:
@@ -89,6 +107,10 @@ def md5_hex(data: bytes) -> str:
     return hashlib.md5(data).hexdigest()  # noqa: S324 - the checksum FilesPipeline reports
 
 
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 class LouvreFilesPipeline(FilesPipeline):
     STORE_SCHEMES: ClassVar[dict[str, type[FilesStoreProtocol]]] = {
         **FilesPipeline.STORE_SCHEMES,
@@ -101,6 +123,11 @@ class LouvreFilesPipeline(FilesPipeline):
     inventory: Inventory | None = None  # what the store holds: open_inventory
     failed_list: FailedList | None = None  # where this run's failed list went
     obsolete: Obsolete  # what this run found the collection no longer lists
+    fetched: dict[str, tuple[str, str]]
+    # With a manifest in the store (scrapy verify --checksums): what this run wrote, path →
+    # sha256, put in it as the run closes (keep_manifest_current).
+    keeps_manifest: bool = False
+    manifest_written: dict[str, str]
     obsolete_file: Path | None = None  # where the obsolete list is (a local store)
     changes: ChangeLog | None = None  # the collection crawl's change log (log_changes)
     changes_file: str | None = None  # where it goes in the store
@@ -113,6 +140,9 @@ class LouvreFilesPipeline(FilesPipeline):
         pipeline = cls(config.files_store, crawler=crawler)
         pipeline.config = config
         pipeline.obsolete = Obsolete()
+        # Images stored this run, until their record's state is written: {path: (sha256, when)}
+        pipeline.fetched = {}
+        pipeline.manifest_written = {}
         pipeline.started = datetime.datetime.now(datetime.timezone.utc)
         return pipeline
 
@@ -136,11 +166,14 @@ class LouvreFilesPipeline(FilesPipeline):
         if not self.changes.lines:
             stats.set_value(CollectionStats.CHANGES, "nothing")
             return
+        data = self.changes.to_bytes()
         try:
-            await self.persist(self.changes_file, self.changes.to_bytes(), JSONL_HEADERS)
+            await self.persist(self.changes_file, data, JSONL_HEADERS)
         except Exception as exc:  # noqa: BLE001 - any store's failure (OSError, botocore's): one line
             logger.error("Could not store the change log %s: %s", self.changes_file, exc)
             return
+        if self.keeps_manifest:  # a file of the store this run wrote: in the manifest too
+            self.manifest_written[self.changes_file] = sha256_hex(data)
         stats.set_value(CollectionStats.CHANGES_FILE, self.changes_file)
         stats.set_value(CollectionStats.CHANGES, self.changes.summary())
 
@@ -153,6 +186,8 @@ class LouvreFilesPipeline(FilesPipeline):
             inventory = inventory_of(self.config, self.store, self.spiderinfo)
             await inventory.load()
             self.inventory = inventory
+            folder = getattr(inventory, "folder", None)  # gs://, ftp:// cannot list
+            self.keeps_manifest = folder is not None and MANIFEST in folder("")
         return self.inventory
 
     async def find_withdrawn(self, withdrawn: Callable[[str], bool]) -> int:
@@ -193,8 +228,36 @@ class LouvreFilesPipeline(FilesPipeline):
             stats.set_value(CollectionStats.PRUNE_REFUSED, self.obsolete.prune_refused)
         self.obsolete_file = obsolete_list_path(self.config, shard)
 
+    def keep_manifest_current(self) -> None:
+        """Put the files this run wrote (and pruned) in the store's manifest, if it has one:
+        after an incremental run, only a file changed behind the crawl's back differs."""
+        deleted = self.obsolete.deleted
+        if not self.keeps_manifest or not (self.manifest_written or deleted):
+            return
+        assert self.inventory is not None
+        inventory: Any = self.inventory
+        try:
+            previous: list[str] = []
+            for path, _ in parse(inventory.chunks(MANIFEST)):  # ours is sorted: checked
+                if path_order(path) < previous:
+                    raise ValueError("its lines are not in the store's order")
+                previous = path_order(path)
+            entries = updated(parse(inventory.chunks(MANIFEST)), self.manifest_written, deleted)
+            inventory.write_chunks(MANIFEST, manifest_lines(entries))
+        except (ValueError, OSError) as error:  # BadInput is a ValueError
+            logger.warning(
+                "%s not kept current (%s): scrapy verify --checksums will report the files"
+                " this run wrote as differing",
+                MANIFEST,
+                error,
+            )
+
     def list_failed(self, shard: Shard, stem: str, failed: list[Any]) -> None:
-        """Rewrite the failed list beside the store (``stem``: ``failed-ids``, ``failed``)."""
+        """Rewrite the failed list beside the store (``stem``: ``failed-ids``, ``failed``);
+        not after a run that could not reach the site: it leaves nothing behind."""
+        if self.crawler.stats.get_value(STOP_STAT) == UNREACHABLE:
+            self.failed_list = FailedList()
+            return
         self.failed_list = write_failed_list(self.config, shard, stem, failed)
 
     def file_path(
@@ -232,36 +295,53 @@ class LouvreFilesPipeline(FilesPipeline):
         (:meth:`store_image`), so a stored record means its images were done.
         DropItem when the store did not take it (told by :data:`file_not_stored`)."""
         body: bytes | None = item.pop("body", None)
-        validators = item.pop("validators", None)
+        stems: list[str] = getattr(item, "_stems", None) or []
+        left_out: list[tuple[str, str, str]] = getattr(item, "_left_out", None) or []
+        validators = getattr(item, "_validators", None)
         if body is not None:
             await self._persist_part(item["arkId"], "record", item["url"], item["path"], body)
             if self.changes is not None:
                 self.changes.record_stored(item["arkId"], item["path"], item["url"], body)
-            await self._store_validators(item["arkId"], validators)
+        await self._store_state(item, body is not None, stems, left_out, validators)
         if item["status"] == Status.FILTERED:  # stored for a later run, but not what was asked for
             raise DropItem(f"{item['arkId']}: filtered out", log_level="DEBUG")
         return item
 
-    async def _store_validators(self, ark: str, validators: Validators | None) -> None:
-        """The validators the site sent with the record's .json just stored, kept in the
-        store's state of the record (:mod:`louvre_scraper.store.state`), for the next run's
-        conditional request; stale ones dropped when the site sent none. Only the validators
-        are written here: the state's other fields are kept as they were."""
+    async def _store_state(
+        self,
+        item: ArtworkRecord,
+        fetched: bool,
+        stems: list[str],
+        left_out: list[tuple[str, str, str]],
+        validators: Validators | None = None,
+    ) -> None:
+        """What the crawl learnt of the record, in the store beside it (:mod:`.state`),
+        after its .json; rewritten only when it changed. A state the store did not take is
+        said once (as any file) and otherwise left: the record is stored, its next run writes
+        its state again. *validators*: those the site sent with a .json fetched now (none:
+        stale ones are dropped), kept for the next run's conditional request."""
+        ark = item["arkId"]
         path = state_path(ark)
         stored = await self.inventory.read(path) if self.inventory is not None else None
         previous = RecordState.from_bytes(stored, ark)
-        etag = validators.etag if validators is not None else None
-        last_modified = validators.last_modified if validators is not None else None
-        kept = (previous.etag, previous.last_modified) if previous else (None, None)
-        if (etag, last_modified) == kept:
-            return  # nothing new to keep (a site without validators: no state written)
-        state = previous or RecordState(ark)
-        state.url = self.config.record_url(ark)
-        state.fetched = now()
-        state.etag, state.last_modified = etag, last_modified
+        state = record_state(
+            self.config.record_url(ark),
+            item,
+            fetched=fetched,
+            stems=stems,
+            left_out=left_out,
+            previous=previous,
+            digests=self.fetched,
+        )
+        if fetched:
+            state.etag = validators.etag if validators is not None else None
+            state.last_modified = validators.last_modified if validators is not None else None
+        data = state.to_bytes()
+        if data == stored:
+            return
         try:
-            await self.persist(path, state.to_bytes(), JSON_HEADERS)
-        except Exception as exc:  # noqa: BLE001 - said once; the next run asks unconditionally
+            await self.persist(path, data, JSON_HEADERS)
+        except Exception as exc:  # noqa: BLE001 - said once, as any file the store did not take
             self._store_failed(f"Record {ark}", path, exc)
 
     async def store_image(
@@ -293,6 +373,12 @@ class LouvreFilesPipeline(FilesPipeline):
         except Exception as exc:
             self._not_stored(ark, url, kind)
             raise self._store_failed(f"Record {ark}", path, exc) from exc
+        if kind == "image" or self.keeps_manifest:
+            digest = await offload(len(data), sha256_hex, data)
+            if kind == "image":  # for the store's state, written with the record's
+                self.fetched[path] = (digest, now())
+            if self.keeps_manifest:
+                self.manifest_written[path] = digest
         if kind == "image":  # a record is counted once its fate is known (the spider's ledger)
             self.crawler.stats.inc_value(CollectionStats.IMAGES_STORED)
         self.crawler.stats.inc_value(CollectionStats.BYTES, len(data))
@@ -311,6 +397,8 @@ class LouvreFilesPipeline(FilesPipeline):
             self._not_stored(item["id"], item["url"], "zip")
             raise self._store_failed(f"ID {item['id']}", path, exc) from exc
         item.update(path=path, checksum=checksum, size=len(body), status=Status.DOWNLOADED)
+        if self.keeps_manifest:
+            self.manifest_written[path] = await offload(len(body), sha256_hex, body)
         stats.inc_value(ZipStats.STORED)
         stats.inc_value(ZipStats.BYTES, len(body))
         logger.debug("ID %s: stored %s (%d bytes)", item["id"], path, len(body))
@@ -336,3 +424,52 @@ class LouvreFilesPipeline(FilesPipeline):
             logger.error("%s: could not store %s: %s", what, path, exc)
         # Scrapy's "Dropped:" WARNING would repeat the line above.
         return DropItem(f"store failed for {path}", log_level="DEBUG")
+
+
+def record_state(
+    url: str,
+    item: ArtworkRecord,
+    *,
+    fetched: bool,
+    stems: list[str],
+    left_out: list[tuple[str, str, str]],
+    previous: RecordState | None,
+    digests: dict[str, tuple[str, str]],
+) -> RecordState:
+    """The record's state from its item (each image's fate), what this run stored of it
+    (*digests*, popped) and the *previous* state (what an image still in the store was)."""
+    ark = item["arkId"]
+    images: dict[str, ImageState] = {}
+    for index, entry in enumerate(item["images"]):
+        stem = stems[index] if index < len(stems) else str(entry["position"])
+        was = previous.image(stem) if previous is not None else None
+        status, image_url, path = entry.get("status"), entry["url"], entry.get("path")
+        if status == "downloaded" and path:
+            sha256, when = digests.pop(path, (None, now()))
+            images[stem] = ImageState.stored(image_url, path, entry["size"], sha256, when)
+        elif status == "uptodate" and path:
+            same = (
+                was is not None
+                and was.status == STORED
+                and was.path == path
+                and image_identity(was.url) == image_identity(image_url)
+            )
+            sha256, when = (was.sha256, was.fetched) if same and was else (None, None)
+            images[stem] = ImageState(
+                image_url, STORED, path=path, size=entry["size"], sha256=sha256, fetched=when
+            )
+        elif status == "missing":
+            since = was.gone_since if was is not None and was.status == IMAGE_GONE else None
+            images[stem] = ImageState(image_url, IMAGE_GONE, gone_since=since or now())
+        else:
+            images[stem] = ImageState(image_url, FAILED)
+    for stem, image_url, argument in left_out:
+        images[stem] = ImageState(image_url, LEFT_OUT, left_out=argument)
+    return RecordState(
+        ark,
+        url=url,
+        fetched=now() if fetched else (previous.fetched if previous else None),
+        etag=previous.etag if previous else None,
+        last_modified=previous.last_modified if previous else None,
+        images=images,
+    )

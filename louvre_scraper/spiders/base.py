@@ -58,11 +58,12 @@ class StoreSpiderMixin:
 
     def close_store(self, failed: list[Any]) -> None:
         """As the spider closes: its unfinished units noted (the exit status reads them), its
-        failed list handed to the store's owner."""
+        failed list handed to the store's owner, which keeps the manifest current."""
         self.crawler.stats.set_value(UNFINISHED_STAT, self.unfinished())
         pipeline = self.crawler.get_item_pipeline(LouvreFilesPipeline)
         if pipeline is not None:
             pipeline.list_failed(self.shard, self.failed_list_stem, failed)
+            pipeline.keep_manifest_current()
 
     async def open_store(self) -> None:
         """Look at what FILES_STORE holds (one listing for S3), or refuse in one line.

@@ -185,6 +185,8 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         self._run_id = uuid.uuid4().hex
         self.walk: SitemapWalk  # built in from_crawler, with the crawler's settings
         self._plan: Planner | None = None
+        self._fingerprint: str | None = None  # of the listing, once walked
+        self.earlier = 0  # records settled by earlier runs of the job
 
     @property
     def shard(self) -> Shard:
@@ -243,7 +245,9 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             if not filters.kept and filters.seen
             else ()
         )
-        return CollectionReport(self.planned, self.shard, self.walk_complete, empty)
+        return CollectionReport(
+            self.planned, self.shard, self.walk_complete, empty, earlier=self.earlier
+        )
 
     def finding_total(self) -> str:
         """The progress line while the sitemaps are read."""
@@ -484,13 +488,14 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     def _resume_ledger(self) -> Ledger:
         """With JOBDIR, the stopped run's ledger if it kept this very listing (a fresh one
         otherwise: stored records are then skipped by their dates); its counts go on."""
-        state = getattr(self, "state", None)  # set by Scrapy's SpiderState with JOBDIR
+        state = getattr(self, "state", None)  # set by JobState with JOBDIR
         saved = (state or {}).get(STATE_KEY)
-        fingerprint = listing_fingerprint(self.listing)
+        fingerprint = self._fingerprint = listing_fingerprint(self.listing)
         if saved and saved.get("shard") != str(self.shard):
             saved = None
         ledger = Ledger.resume(self.listing, fingerprint, saved)
         settled = {outcome: ledger.count(outcome) for outcome in SETTLED}
+        self.earlier = sum(settled.values())
         if any(settled.values()):
             stats = self._stats()
             for outcome, count in settled.items():
@@ -537,9 +542,14 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             prune = self.config.prune and self.walk_complete and reason == "finished"
             self.pipeline.settle_obsolete(self.shard, prune)
         self.close_store(self.failed_for_good)
-        state = getattr(self, "state", None)  # set by Scrapy's SpiderState with JOBDIR
-        if state is not None and self.ledger is not None:
-            state[STATE_KEY] = {
-                "shard": str(self.shard),
-                **self.ledger.state(listing_fingerprint(self.listing)),
-            }
+        state = getattr(self, "state", None)  # set by JobState with JOBDIR
+        if state is not None:
+            state.update(self.job_state())
+
+    def job_state(self) -> dict[str, Any]:
+        """The ledger, for a resumed job (saved as the job goes: JobState)."""
+        if self.ledger is None:
+            return {}
+        if self._fingerprint is None:  # the listing is fixed once the ledger is made
+            self._fingerprint = listing_fingerprint(self.listing)
+        return {STATE_KEY: {"shard": str(self.shard), **self.ledger.state(self._fingerprint)}}

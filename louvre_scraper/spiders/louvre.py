@@ -11,6 +11,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
 from louvre_scraper.contract import (
+    CLEAN_KEY,
     FAILED_STAT,
     ID_META,
     KIND_META,
@@ -127,7 +128,10 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
         self.walks_tail = self.id_range.end is None
         self._log_plan(ids)
         if resumed is not None:
-            for artwork_id in resumed["failed"]:  # failures are tried again by the next run
+            # Failures are tried again by the next run; after a killed run, so are the IDs it
+            # had handed out whose fate it did not learn (its queue is gone: JobState).
+            again = sorted({*resumed["failed"], *resumed["again"]})
+            for artwork_id in again:
                 yield await self._hand_out(artwork_id, move_cursor=False)
             ids = (
                 ids[ids.index(resumed["cursor"]) :] if resumed["cursor"] in ids else ids[len(ids) :]
@@ -163,13 +167,24 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
         """With JOBDIR, where the previous run of the same job stopped (None: start afresh).
 
         Requests that run had queued are restored by Scrapy's scheduler; this only restores
-        the position in the ID sequence and the IDs whose fate was not known yet.
+        the position in the ID sequence and the IDs whose fate was not known yet. After a run
+        that did not close (killed), its queue is gone: those IDs are handed out again.
         """
         state = getattr(self, "state", None)
         saved = (state or {}).get("louvre")
         if not saved or saved.get("range") != repr(self.id_range):
             return None
         self.highest_zip = saved["highest_zip"]
+        saved = {**saved, "again": []}
+        if not state.get(CLEAN_KEY):  # killed: the queue was dropped (JobState)
+            saved["again"] = saved["pending"]
+            logger.info(
+                "Resuming the job from ID %d (JOBDIR) after a run that did not close:"
+                " asking again %d IDs it had handed out",
+                saved["cursor"],
+                len(saved["pending"]),
+            )
+            return saved
         self._pending.update(saved["pending"])
         # Their requests come back from JOBDIR's queue, not from _hand_out: count them here,
         # so that the IDs handed out add up to the outcomes.
@@ -183,11 +198,11 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
         )
         return saved
 
-    def closed(self, reason: str) -> None:
-        self.close_store(self.failed_for_good)
-        state = getattr(self, "state", None)
-        if state is not None and self.planned is not None:
-            state["louvre"] = {
+    def job_state(self) -> dict[str, Any]:
+        if self.planned is None:
+            return {}
+        return {
+            "louvre": {
                 "range": repr(self.id_range),
                 "bound": self.bound,
                 "cursor": self._cursor,
@@ -195,6 +210,13 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
                 "pending": sorted(self._pending),
                 "failed": sorted(self.failed_ids),
             }
+        }
+
+    def closed(self, reason: str) -> None:
+        self.close_store(self.failed_for_good)
+        state = getattr(self, "state", None)
+        if state is not None:
+            state.update(self.job_state())
 
     async def _walk_tail(self, artwork_id: int) -> AsyncIterator[Any]:
         """Go on past the bound until ``tail_misses`` IDs above the highest zip are missing."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from scrapy.pipelines.files import FSFilesStore
@@ -41,6 +42,13 @@ class AtomicFSFilesStore(FSFilesStore):
     """``FSFilesStore`` that writes through a temporary name and a rename, in a thread: the
     writer's fsyncs are a wait of about a millisecond even for a small file, longer than the
     thread hop (:mod:`louvre_scraper.store.atomic`)."""
+
+    def __init__(self, basedir: str | os.PathLike[str]):
+        # FSFilesStore's, but for the folder it creates at once: a crawl that stores nothing
+        # (the site cannot be reached) leaves nothing behind; the first write creates it.
+        basedir = str(basedir)
+        self.basedir = basedir.split("://", 1)[1] if "://" in basedir else basedir
+        self.created_directories = defaultdict(set)
 
     async def persist_file(  # type: ignore[override]
         self,

@@ -60,6 +60,7 @@ class Obsolete:
     def __init__(self) -> None:
         self.found: dict[str, str] = {}  # path -> why ("superseded", "withdrawn")
         self.pruned = 0
+        self.deleted: list[str] = []  # what the prune deleted (the manifest drops them)
         self.prune_refused = 0  # files a prune would have deleted, over LOUVRE_PRUNE_MAX
         self.store_files = 0  # files of the store seen while looking for withdrawn records
 
@@ -68,8 +69,9 @@ class Obsolete:
         self.found[path] = "superseded"
 
     def replaced(self, path: str) -> None:
-        """An image whose URL changed at the same path: the new one replaces it."""
-        logger.info("%s: the record now lists another image here; replacing it", path)
+        """An image whose URL changed at the same path: the new one replaces it (one DEBUG
+        line each: an edition change replaces hundreds; the summary counts them)."""
+        logger.debug("%s: the record now lists another image here; replacing it", path)
 
     async def find_withdrawn(
         self, inventory: Inventory, config: LouvreConfig, withdrawn: Callable[[str], bool]
@@ -115,6 +117,7 @@ class Obsolete:
         elif prune:
             for path in sorted(entries):
                 inventory.delete(path)
+                self.deleted.append(path)
                 logger.info("Pruned %s (%s)", path, entries[path])
             self.pruned = len(entries)
             entries = {}

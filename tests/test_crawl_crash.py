@@ -1,0 +1,169 @@
+"""A crash is survivable at any instant, and a crawl never hangs (issue 23): ``kill -9`` of a
+real ``scrapy crawl`` with ``JOBDIR`` at seeded instants, then the same command again; a job
+folder that cannot be read; a site that answers nothing; a stop that would not end."""
+
+from __future__ import annotations
+
+import pickle
+import random
+import signal
+import subprocess
+import time
+from typing import TYPE_CHECKING
+
+from fakesite.collection import FakeCollection
+from louvre_scraper.exitstatus import EXIT_COMPLETE, EXIT_SITE_DOWN, EXIT_STOPPED
+from tests.harness import Crawl, crawl, start_crawl
+from tests.test_crawl_collection import FAST, SERVER, expected_files, gets
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def no_traceback(stderr: str) -> None:
+    assert "Traceback" not in stderr, stderr
+    assert "struct.error" not in stderr, stderr
+
+
+def run_to_the_end(process: subprocess.Popen[str], timeout: float = 180) -> tuple[int, str]:
+    try:
+        _, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+    return process.returncode, stderr
+
+
+def kill_at(process: subprocess.Popen[str], started: float, after: float) -> str:
+    """SIGKILL *process* *after* seconds past *started* (or when it ends first); its log."""
+    while process.poll() is None and time.monotonic() - started < after:
+        time.sleep(0.01)
+    if process.poll() is None:
+        process.send_signal(signal.SIGKILL)
+    return run_to_the_end(process)[1]
+
+
+def test_a_collection_job_killed_at_many_instants_ends_as_one_run(tmp_path: Path, fake_louvre):
+    args = (*SERVER, "--records", "60", "--missing-records", "2", "--gone-images", "2")
+    server = fake_louvre(*args)
+    truth = expected_files(FakeCollection.from_args(list(args)), server.url)
+    store, jobdir = tmp_path / "store", tmp_path / "job"
+    settings = {
+        "LOUVRE_BASE_URL": server.url,
+        **FAST,
+        "JOBDIR": str(jobdir),
+        "CONCURRENT_REQUESTS": "4",
+        "DOWNLOAD_DELAY": "0.01",
+    }
+    rng = random.Random(23)
+    kills = 0
+    for attempt in range(14):
+        robots = gets(server, "robots")["/robots.txt"]
+        images = len(list(store.glob("images/*/*")))
+        process = start_crawl(store, settings=settings, spider="collection")
+        if attempt >= 10:  # then let it run to the end
+            status, stderr = run_to_the_end(process)
+            no_traceback(stderr)
+            assert status in (EXIT_COMPLETE, EXIT_STOPPED), stderr
+            if status == EXIT_COMPLETE:
+                break
+            continue
+        while gets(server, "robots")["/robots.txt"] == robots and process.poll() is None:
+            time.sleep(0.01)
+        if attempt % 2:  # during the sitemap walk, or just after it
+            stderr = kill_at(process, time.monotonic(), rng.uniform(0, 0.6))
+        else:  # while images are being written
+            wanted = images + rng.randint(1, 6)
+            while len(list(store.glob("images/*/*"))) < wanted and process.poll() is None:
+                time.sleep(0.005)
+            stderr = kill_at(process, time.monotonic(), rng.uniform(0, 0.05))
+        kills += process.returncode == -signal.SIGKILL
+        no_traceback(stderr)
+    assert kills >= 6
+    assert status == EXIT_COMPLETE, stderr
+    assert Crawl(status, stderr, store).files() == truth
+
+
+def test_a_zip_job_killed_at_many_instants_ends_as_one_run(tmp_path: Path, fake_louvre):
+    server = fake_louvre("--max-id", "120", "--seed", "3")
+    reference = crawl(
+        tmp_path / "reference", "-a", "end=120", settings={"LOUVRE_BASE_URL": server.url, **FAST}
+    )
+    assert reference.returncode == EXIT_COMPLETE, reference.stderr
+    store, jobdir = tmp_path / "store", tmp_path / "job"
+    settings = {
+        "LOUVRE_BASE_URL": server.url,
+        **FAST,
+        "JOBDIR": str(jobdir),
+        "CONCURRENT_REQUESTS": "4",
+        "DOWNLOAD_DELAY": "0.02",
+    }
+    rng = random.Random(7)
+    for attempt in range(10):
+        process = start_crawl(store, "-a", "end=120", settings=settings)
+        if attempt >= 6:
+            status, stderr = run_to_the_end(process)
+            no_traceback(stderr)
+            if status == EXIT_COMPLETE:
+                break
+            continue
+        zips = len(list(store.glob("*.zip")))
+        while len(list(store.glob("*.zip"))) <= zips and process.poll() is None:
+            time.sleep(0.005)
+        no_traceback(kill_at(process, time.monotonic(), rng.uniform(0, 0.8)))
+    assert status == EXIT_COMPLETE, stderr
+    assert Crawl(status, stderr, store).files() == reference.files()
+
+
+def test_a_job_folder_that_cannot_be_read_is_named_and_the_job_goes_on(tmp_path: Path, fake_louvre):
+    server = fake_louvre("--max-id", "30")
+    jobdir = tmp_path / "job"
+    jobdir.mkdir()
+    state = pickle.dumps({"louvre": {"range": "x"}}, protocol=4)
+    (jobdir / "spider.state").write_bytes(state[: len(state) // 2])  # cut mid-write
+    settings = {"LOUVRE_BASE_URL": server.url, **FAST, "JOBDIR": str(jobdir)}
+
+    run = crawl(tmp_path / "store", "-a", "end=30", settings=settings)
+
+    no_traceback(run.stderr)
+    assert run.returncode == EXIT_COMPLETE, run.stderr
+    (line,) = [line for line in run.lines("WARNING") if "spider.state" in line]
+    assert f"JOBDIR {jobdir}: spider.state cannot be read" in line
+    assert "set aside as spider.state.unreadable" in line
+    assert (jobdir / "spider.state.unreadable").read_bytes() == state[: len(state) // 2]
+    assert pickle.loads((jobdir / "spider.state").read_bytes())["louvre_clean"] is True
+
+
+def test_a_site_that_answers_nothing_ends_the_run_in_bounded_time(tmp_path: Path, fake_louvre):
+    # Every zip request is held open, unanswered, for far longer than the test.
+    server = fake_louvre("--max-id", "20", "--fault", "slow:1-20", "--slow-seconds", "600")
+    settings = {"LOUVRE_BASE_URL": server.url, **FAST, "LOUVRE_STALL_SECONDS": "2"}
+    started = time.monotonic()
+
+    run = crawl(tmp_path / "store", "-a", "end=20", settings=settings, timeout=90)
+
+    assert time.monotonic() - started < 60
+    assert run.returncode == EXIT_SITE_DOWN, run.stderr
+    no_traceback(run.stderr)
+    (stalled,) = [line for line in run.lines("ERROR") if "Nothing moved" in line]
+    assert "Nothing moved for 0:00:02: waited for 20 requests in flight (" in stalled
+    assert "/en/artwork/image/download/1/0 and 19 more) to answer" in stalled
+
+
+def test_sigterm_ends_a_wedged_run_within_seconds(tmp_path: Path, fake_louvre):
+    server = fake_louvre("--max-id", "20", "--fault", "slow:1-20", "--slow-seconds", "600")
+    settings = {"LOUVRE_BASE_URL": server.url, **FAST, "LOUVRE_STALL_SECONDS": "0"}
+    process = start_crawl(tmp_path / "store", "-a", "end=20", settings=settings)
+    while not gets(server, "robots")["/robots.txt"]:  # the crawl runs: zips are asked next
+        assert process.poll() is None
+        time.sleep(0.05)
+    time.sleep(1)
+    process.send_signal(signal.SIGTERM)  # what Scrapyd's cancel sends
+    started = time.monotonic()
+
+    status, stderr = run_to_the_end(process, timeout=60)
+
+    assert time.monotonic() - started < 30
+    assert status == EXIT_STOPPED, stderr
+    no_traceback(stderr)
+    assert "forcing the end" in stderr
