@@ -15,12 +15,12 @@ import pytest
 from louvre_scraper.dataset import writers
 from louvre_scraper.dataset.reader import Tally, image_rows, open_store, record_rows
 from louvre_scraper.dataset.writers import (
-    PARQUET_TYPES,
     CsvWriter,
     ImageFolderWriter,
     JsonlWriter,
     ParquetWriter,
     parquet_schema,
+    parquet_types,
 )
 from tests.test_dataset_reader import real_store, settings
 
@@ -69,7 +69,7 @@ def test_every_feed_field_has_a_declared_type_or_is_a_string(store: Path) -> Non
         schema = parquet_schema(sample)
         assert schema.names == list(sample[0])
         for field in schema:
-            assert field.type == PARQUET_TYPES.get(field.name, pa.string()), field.name
+            assert field.type == parquet_types().get(field.name, pa.string()), field.name
     # A field the schema does not know yet is typed from its values, not forced to a string.
     assert parquet_schema([{"new": None}, {"new": 3}]).field("new").type == pa.int64()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import errno
+import functools
 import json
 import os
 import posixpath
@@ -19,8 +20,6 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from scrapy.exporters import JsonLinesItemExporter
 
 from louvre_scraper.config import unwritable_dir
@@ -36,6 +35,8 @@ from louvre_scraper.store.atomic import (
 )
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
     import webdataset as wds
 
     from louvre_scraper.dataset.reader import Store, Tally
@@ -87,39 +88,49 @@ class CsvWriter(JsonlWriter):
         self.exporter.start_exporting()
 
 
-IMAGE_STRUCT = pa.struct(
-    [
-        ("url", pa.string()),
-        ("path", pa.string()),  # null: listed by the record, not in the store
-        ("size", pa.int64()),
-        ("checksum", pa.string()),
-        ("copyright", pa.string()),
-        ("position", pa.int64()),
-        ("type", pa.string()),
-        ("status", pa.string()),
-    ]
-)
-CREATOR_STRUCT = pa.struct(
-    [(name, pa.string()) for name in ("name", "role", "qualifier", "wikidata")]
-)
-# The feed fields that are not strings; any other field is a string, unless it is new here and
-# its first values say otherwise (then pyarrow infers its type from them).
-PARQUET_TYPES: dict[str, pa.DataType] = {
-    "creators": pa.list_(CREATOR_STRUCT),
-    "startYear": pa.int64(),
-    "endYear": pa.int64(),
-    "onDisplay": pa.bool_(),
-    "images": pa.list_(IMAGE_STRUCT),
-    "imageSize": pa.int64(),
-    "imagePosition": pa.int64(),
-}
+# pyarrow (and numpy under it) is imported by the functions that write Parquet or type a card,
+# not by this module: Scrapy imports every command module, this one's through export.py, at
+# the start of every `scrapy crawl`, where pyarrow was a fifth of the project's import time.
+@functools.cache
+def parquet_types() -> dict[str, pa.DataType]:
+    """The feed fields that are not strings; any other field is a string, unless it is new
+    here and its first values say otherwise (then pyarrow infers its type from them)."""
+    import pyarrow as pa
+
+    image_struct = pa.struct(
+        [
+            ("url", pa.string()),
+            ("path", pa.string()),  # null: listed by the record, not in the store
+            ("size", pa.int64()),
+            ("checksum", pa.string()),
+            ("copyright", pa.string()),
+            ("position", pa.int64()),
+            ("type", pa.string()),
+            ("status", pa.string()),
+        ]
+    )
+    creator_struct = pa.struct(
+        [(name, pa.string()) for name in ("name", "role", "qualifier", "wikidata")]
+    )
+    return {
+        "creators": pa.list_(creator_struct),
+        "startYear": pa.int64(),
+        "endYear": pa.int64(),
+        "onDisplay": pa.bool_(),
+        "images": pa.list_(image_struct),
+        "imageSize": pa.int64(),
+        "imagePosition": pa.int64(),
+    }
 
 
 def parquet_schema(rows: list[dict[str, Any]]) -> pa.Schema:
     """The schema of an export, from its first rows' field names (declared types first)."""
+    import pyarrow as pa
+
+    declared = parquet_types()
     fields = []
     for name in rows[0]:
-        kind = PARQUET_TYPES.get(name)
+        kind = declared.get(name)
         if kind is None:
             values = [row.get(name) for row in rows if row.get(name) is not None]
             kind = pa.string() if not values or isinstance(values[0], str) else None
@@ -144,6 +155,9 @@ class ParquetWriter:
     def _flush(self) -> None:
         if not self.rows:
             return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         if self.writer is None:
             self.schema = parquet_schema(self.rows)
             self.target.parent.mkdir(parents=True, exist_ok=True)
@@ -231,11 +245,13 @@ def sample_key(image_path: str, image_template: str) -> str:
     return stem.replace("/", "_").replace(".", "_")
 
 
-SCHEMA_ROWS = 100  # rows whose values give the types of fields not declared in PARQUET_TYPES
+SCHEMA_ROWS = 100  # rows whose values give the types of fields not declared in parquet_types()
 
 
 def _yaml_type(kind: pa.DataType, indent: str) -> str:
     """A column type in the YAML of a Hugging Face card (``Features._to_yaml_list``'s form)."""
+    import pyarrow as pa
+
     if pa.types.is_list(kind) and pa.types.is_struct(kind.value_type):
         return f"\n{indent}list:" + _yaml_fields(kind.value_type, indent)
     if pa.types.is_struct(kind):
@@ -256,6 +272,8 @@ def webdataset_features(rows: list[dict[str, Any]], extensions: list[str]) -> st
     holds as an image column (a sample has one of them, the others null) and ``json`` with
     the fields' types. Hugging Face otherwise infers them from the first few samples, and
     drops the columns those lack: the PNG images of a mostly JPEG export, say."""
+    import pyarrow as pa
+
     columns = "".join(f"\n  - name: {ext}\n    dtype: image" for ext in extensions)
     json_type = pa.struct(list(parquet_schema(rows))) if rows else pa.struct([])
     return (
