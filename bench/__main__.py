@@ -150,6 +150,15 @@ def bench(ctx: Context, plan: Plan, results: dict[str, Any]) -> None:
             results["profiles"] = profiles(ctx, corpora[args.profile_corpus])
     finally:
         nginx.stop()
+    if "environment" in results:  # the machine is shared: how busy it was, beside the ratios
+        results["environment"]["loadavg_at_end"] = os.getloadavg()
+        start, end = results["environment"]["loadavg_at_start"], os.getloadavg()
+        log(
+            "load average (1, 5, 15 min) at the start "
+            + ", ".join(f"{x:.2f}" for x in start)
+            + "; at the end "
+            + ", ".join(f"{x:.2f}" for x in end)
+        )
     if summaries:
         print_table(summaries, corpora)
         results["markdown"] = markdown(summaries, corpora)

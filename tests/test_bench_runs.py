@@ -78,6 +78,8 @@ def test_scrapy_runs_the_spider_of_the_corpus(tmp_path: Path) -> None:
     assert command[:5] == ["scrapy", "crawl", "louvre", "-a", "end=9"]
     assert "LOUVRE_BASE_URL=http://127.0.0.1:5" in command
     assert "CONCURRENT_REQUESTS=50" in command
+    # Tuned for speed as a user would against a fast site of their own (docs/speed.md).
+    assert command[command.index("AUTOTHROTTLE_ENABLED=False") - 1] == "-s"
     assert command[-4:] == ["-s", "LOG_LEVEL=WARNING", "-a", "shard=0/2"]
     command = ctx.scrapy_command(collection(tmp_path), tmp_path / "o", 0, 100)
     assert command[:4] == ["scrapy", "crawl", "collection", "-s"]
