@@ -1,5 +1,9 @@
 """What a mirror run leaves behind: images a record no longer lists, records withdrawn.
 
+A withdrawn record's files are its ``.json``, its images and its state (``state/{ark}.json``,
+:mod:`.state`): all three are listed and pruned alike, so the store's state holds only what the
+store holds.
+
 Nothing is deleted silently. Files that the current collection no longer lists are counted,
 and listed in ``<store>.obsolete.txt`` beside a local store (kept across runs: an entry stays
 while its file exists); ``-s LOUVRE_PRUNE=True`` deletes them, and only after a run that read
@@ -17,7 +21,7 @@ from typing import TYPE_CHECKING
 from scrapy.utils.asyncio import run_in_thread
 
 from louvre_scraper.store.atomic import write_atomically
-from louvre_scraper.store.layout import beside_store, template_regex
+from louvre_scraper.store.layout import STATE_TEMPLATE, beside_store, template_regex
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -32,8 +36,9 @@ logger = logging.getLogger(__name__)
 def withdrawn_paths(
     paths: Iterable[str], templates: list[str], withdrawn: Callable[[str], bool]
 ) -> list[str]:
-    """Stored records and images whose ark is *withdrawn* (e.g. of this shard, and listed by
-    no sitemap any more: :meth:`~louvre_scraper.collection.arks.ArkListing.withdrawn`)."""
+    """Stored files (of *templates*: records, images, states) whose ark is *withdrawn* (e.g. of
+    this shard, and listed by no sitemap any more:
+    :meth:`~louvre_scraper.collection.arks.ArkListing.withdrawn`)."""
     patterns = [template_regex(t) for t in templates]
     out = []
     for path in paths:
@@ -80,7 +85,8 @@ class Obsolete:
         if paths is None:
             logger.info("This store cannot be listed: withdrawn records are not looked for")
             return 0
-        templates = [config.record_template, config.image_template]
+        # A withdrawn record's state goes with its record and images (listed, pruned alike).
+        templates = [config.record_template, config.image_template, STATE_TEMPLATE]
         # A walk of a large local store takes a while: off the event loop.
         found = await run_in_thread(withdrawn_paths, self._counted(paths), templates, withdrawn)
         for path in found:
