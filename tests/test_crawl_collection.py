@@ -336,9 +336,13 @@ def test_a_changed_collection_updates_only_what_changed(tmp_path: Path, fake_lou
     assert update.stats["collection/records_withdrawn"] == len(changes.withdrawn)
     assert str(len(obsolete)) in update.stderr.split("Dumping Scrapy stats")[0]
 
+    stored = len(update.all_files())
     pruned = collect(store, server, LOUVRE_PRUNE="True", LOUVRE_PRUNE_MAX=str(len(obsolete)))
 
     assert pruned.returncode == 0, pruned.stderr
+    # The store walked twice, each file told to the stall watchdog: at start, then for the
+    # withdrawn records (the run changed nothing before the prune).
+    assert pruned.stats["louvre/store_walked"] == 2 * stored
     assert pruned.files() == now
     assert sorted(pruned.state()) == sorted(fake.served_arks(2))  # only what the store holds
     assert not (tmp_path / "store.obsolete.txt").exists()

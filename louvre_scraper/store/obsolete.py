@@ -22,6 +22,7 @@ from scrapy.utils.asyncio import run_in_thread
 
 from louvre_scraper.store.atomic import write_atomically
 from louvre_scraper.store.layout import STATE_TEMPLATE, beside_store, template_regex
+from louvre_scraper.utils.heartbeat import beating
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from louvre_scraper.config import LouvreConfig
     from louvre_scraper.contract import Shard
     from louvre_scraper.store.inventory import Inventory
+    from louvre_scraper.utils.heartbeat import Beat
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +81,15 @@ class Obsolete:
         logger.debug("%s: the record now lists another image here; replacing it", path)
 
     async def find_withdrawn(
-        self, inventory: Inventory, config: LouvreConfig, withdrawn: Callable[[str], bool]
+        self,
+        inventory: Inventory,
+        config: LouvreConfig,
+        withdrawn: Callable[[str], bool],
+        beat: Beat | None = None,
     ) -> int:
+        """Note the stored files of *withdrawn* arks; the records' count. The walk of every
+        file runs in a thread; *beat* is told as it goes (:mod:`~louvre_scraper.utils.heartbeat`:
+        a walk of a million files moves no other counter)."""
         paths = inventory.paths()
         if paths is None:
             logger.info("This store cannot be listed: withdrawn records are not looked for")
@@ -88,7 +97,8 @@ class Obsolete:
         # A withdrawn record's state goes with its record and images (listed, pruned alike).
         templates = [config.record_template, config.image_template, STATE_TEMPLATE]
         # A walk of a large local store takes a while: off the event loop.
-        found = await run_in_thread(withdrawn_paths, self._counted(paths), templates, withdrawn)
+        walked = beating(self._counted(paths), beat)
+        found = await run_in_thread(withdrawn_paths, walked, templates, withdrawn)
         for path in found:
             self.found[path] = "withdrawn"
         return sum(1 for p in found if template_regex(config.record_template).match(p))
