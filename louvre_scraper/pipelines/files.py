@@ -192,7 +192,8 @@ class LouvreFilesPipeline(FilesPipeline):
         return self.inventory
 
     async def find_withdrawn(self, withdrawn: Callable[[str], bool]) -> int:
-        """Note the stored records and images whose ark is *withdrawn*; the records' count."""
+        """Note the stored records, images and states whose ark is *withdrawn*; the records'
+        count."""
         assert self.inventory is not None
         known = self._known_withdrawn() if self.changes is not None else set()
         found = await self.obsolete.find_withdrawn(
