@@ -16,9 +16,10 @@ second server on another port would change every record):
 Each crawl's wall time, peak RSS (the crawl's process, sampled), and from the server's request
 log: its requests and bytes by kind, the walk time (from the first request to the end of the
 last sitemap's answer), records/s and images/s (each over the span of its own requests). The
-server builds its whole collection when it starts (about 40 s and 700 MB on a loaded 2-core
-machine): its start-up is reported too. Not a test: numbers for docs/speed.md, printed and,
-with ``--json FILE``, written.
+server draws its collection when it starts (each record's ark, dates and images' numbers, kept
+in arrays; records, images and sitemaps are made on request): its start-up is reported too;
+``--server-only`` reports only that, and the server's RSS. Not a test: numbers for
+docs/speed.md, printed and, with ``--json FILE``, written.
 """
 
 from __future__ import annotations
@@ -158,6 +159,53 @@ def run_crawl(
     return seconds, peak
 
 
+def _status_kb(pid: int, field: str) -> int:
+    """A ``/proc/PID/status`` field in kB (``VmRSS``, ``VmHWM``: the peak), 0 if gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(f"{field}:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def server_start(sizes: tuple[str, ...], wanted: tuple[str, ...], cwd: Path = ROOT) -> dict:
+    """Start the fake server alone: seconds until it serves, its RSS then and its peak so
+    far, and its RSS and peak once it has served the index, a sub-sitemap, a record and an
+    image (each made on request)."""
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fakesite", *sizes, *wanted], cwd=cwd, stdout=subprocess.PIPE
+    )
+    assert process.stdout is not None
+    url = process.stdout.readline().decode().strip()
+    seconds = time.monotonic() - started
+    try:
+        figures = {
+            "start_seconds": round(seconds, 1),
+            "rss_mb": round(_status_kb(process.pid, "VmRSS") / 1024),
+            "peak_rss_mb": round(_status_kb(process.pid, "VmHWM") / 1024),
+        }
+        robots = urllib.request.urlopen(f"{url}/robots.txt", timeout=600).read()
+        assert robots.startswith(b"Sitemap: "), robots[:80]
+        sitemap = urllib.request.urlopen(f"{url}/media/sitemap/sitemap0.xml", timeout=600).read()
+        ark = sitemap.split(b"/ark:/53355/", 1)[1][:11].decode()
+        record = _get_json(f"{url}/ark:/53355/{ark}.json")
+        images = [i["urlImage"] for i in record["image"]]
+        for image in images[:1]:
+            urllib.request.urlopen(image, timeout=600).read()
+        figures.update(
+            served_rss_mb=round(_status_kb(process.pid, "VmRSS") / 1024),
+            served_peak_rss_mb=round(_status_kb(process.pid, "VmHWM") / 1024),
+        )
+    finally:
+        process.terminate()
+        process.wait()
+    return figures
+
+
 def _get_json(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=600) as answer:
         return json.loads(answer.read())
@@ -172,11 +220,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--setting", action="append", default=[], help="NAME=VALUE, every crawl")
     parser.add_argument("--first-only", action="store_true", help="no reruns")
+    parser.add_argument(
+        "--server-only",
+        action="store_true",
+        help="no crawl: the fake server's start-up time and RSS at this size",
+    )
     args = parser.parse_args(argv)
+    sizes = ("--records", str(args.records), "--per-sitemap", str(args.per_sitemap))
+    if args.server_only:
+        figures = server_start(sizes, RUNS[0][1])
+        print(json.dumps(figures))
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+        return
     common = dict(pair.split("=", 1) for pair in args.setting)
     crawl_args = [] if args.whole else ["-a", f"shard={args.shard}"]
     runs = RUNS[:1] if args.first_only else RUNS
-    sizes = ("--records", str(args.records), "--per-sitemap", str(args.per_sitemap))
     results: dict[str, Any] = {
         "records": args.records,
         "per_sitemap": args.per_sitemap,
