@@ -114,7 +114,7 @@ def read_sitemap(body: bytes) -> SitemapPage:
             if entry is not None:
                 entries.append(entry)
     except lxml.etree.XMLSyntaxError as error:
-        if events.root is None:  # not even a first element
+        if error.code == lxml.etree.ErrorTypes.ERR_DOCUMENT_EMPTY:  # not even an element
             raise NotASitemap(f"not XML ({error})") from None
         raise NotASitemap(f"XML error at line {error.lineno}: {error.msg.strip()}") from None
     except lxml.etree.LxmlError as error:
