@@ -110,6 +110,7 @@ from fakesite.records import (
     record_paths,
     record_title,
 )
+from fakesite.sending import Sending
 from fakesite.sitemaps import SITEMAP_RE, robots_body, sitemap_body, sitemap_index_body
 
 
@@ -458,31 +459,12 @@ def request_kind(path: str) -> str:
 GZIP_KINDS = frozenset({"robots", "sitemap", "record"})
 
 
-class CollectionRoutes:
+class CollectionRoutes(Sending):
     """Mixin for ``fakesite.server.Handler``: serves the documented route and its faults."""
 
     if TYPE_CHECKING:
-        server: Any
-        command: str
         path: str
-        close_connection: bool
-        _status: int
-        _sent: int
-        wfile: Any
         headers: Any  # the request's
-
-        def send_response(self, code: int, message: str | None = None) -> None: ...
-        def send_header(self, keyword: str, value: str) -> None: ...
-        def end_headers(self) -> None: ...
-        def _send(
-            self,
-            status: int,
-            ctype: str,
-            body: bytes,
-            headers: dict[str, str] | None = None,
-            limit: int | None = None,
-        ) -> None: ...
-        def _fault_status(self, kind: str) -> None: ...
 
     def _serve_documented(self, path: str) -> bool:
         """Answer ``path`` if it is robots.txt or the documented route's; else return False."""
@@ -561,17 +543,6 @@ class CollectionRoutes:
             return None
         hits = self.server.request_log.count_get(urllib.parse.unquote(path))
         return kind if hits <= self.server.config.fault_times else None
-
-    def _send_unsized(self, status: int, ctype: str, payload: bytes) -> None:
-        """Send without Content-Length and close: the client cannot tell the body is short."""
-        self._status = status
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(payload)
-        self._sent = len(payload)
-        self.close_connection = True
 
     def _edition_admin(self) -> tuple[int, dict[str, Any]]:
         """``/__edition__?n=N``: switch editions; answer the status and the JSON payload."""
