@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 import signal
 import socket
-import subprocess
 import time
 from typing import TYPE_CHECKING
 
@@ -18,8 +17,8 @@ from louvre_scraper.exitstatus import (
     EXIT_SOME_FAILED,
     EXIT_STOPPED,
 )
-from tests.harness import Crawl, parse_stats, start_crawl
-from tests.test_crawl_collection import FAST, SERVER, collect, expected_files, gets
+from tests.harness import Crawl, finish, job_settings, parse_stats, start_crawl
+from tests.test_crawl_collection import SERVER, collect, expected_files, gets
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -222,13 +221,7 @@ def test_a_job_interrupted_at_random_instants_ends_complete(tmp_path: Path, fake
     server = fake_louvre(*args)
     truth = expected_files(FakeCollection.from_args(list(args)), server.url)
     store, jobdir = tmp_path / "store", tmp_path / "job"
-    settings = {
-        "LOUVRE_BASE_URL": server.url,
-        **FAST,
-        "JOBDIR": str(jobdir),
-        "CONCURRENT_REQUESTS": "4",
-        "DOWNLOAD_DELAY": "0.01",
-    }
+    settings = job_settings(server.url, jobdir, 4, DOWNLOAD_DELAY="0.01")
     rng = random.Random(15)
     statuses = []
     for attempt in range(12):
@@ -241,13 +234,9 @@ def test_a_job_interrupted_at_random_instants_ends_complete(tmp_path: Path, fake
                 time.sleep(0.02)
             time.sleep(rng.uniform(0, 2.0))
             process.send_signal(signal.SIGINT)
-        try:
-            _, stderr = process.communicate(timeout=120)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
-        statuses.append(process.returncode)
-        files = Crawl(process.returncode, stderr, store).files()
+        status, stderr = finish(process, 120)
+        statuses.append(status)
+        files = Crawl(status, stderr, store).files()
         # -SIGINT: the signal came as the process was leaving, after the crawl had closed.
         assert process.returncode in (EXIT_COMPLETE, EXIT_STOPPED, -signal.SIGINT), stderr
         if process.returncode == EXIT_COMPLETE:

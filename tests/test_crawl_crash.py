@@ -7,14 +7,13 @@ from __future__ import annotations
 import pickle
 import random
 import signal
-import subprocess
 import time
 from typing import TYPE_CHECKING
 
 from fakesite.collection import FakeCollection
 from louvre_scraper.exitstatus import EXIT_COMPLETE, EXIT_SITE_DOWN, EXIT_STOPPED
-from tests.harness import Crawl, crawl, start_crawl
-from tests.test_crawl_collection import FAST, SERVER, expected_files, gets
+from tests.harness import FAST, Crawl, crawl, finish, job_settings, kill_at, start_crawl
+from tests.test_crawl_collection import SERVER, expected_files, gets
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -25,36 +24,12 @@ def no_traceback(stderr: str) -> None:
     assert "struct.error" not in stderr, stderr
 
 
-def run_to_the_end(process: subprocess.Popen[str], timeout: float = 180) -> tuple[int, str]:
-    try:
-        _, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        raise
-    return process.returncode, stderr
-
-
-def kill_at(process: subprocess.Popen[str], started: float, after: float) -> str:
-    """SIGKILL *process* *after* seconds past *started* (or when it ends first); its log."""
-    while process.poll() is None and time.monotonic() - started < after:
-        time.sleep(0.01)
-    if process.poll() is None:
-        process.send_signal(signal.SIGKILL)
-    return run_to_the_end(process)[1]
-
-
 def test_a_collection_job_killed_at_many_instants_ends_as_one_run(tmp_path: Path, fake_louvre):
     args = (*SERVER, "--records", "60", "--missing-records", "2", "--gone-images", "2")
     server = fake_louvre(*args)
     truth = expected_files(FakeCollection.from_args(list(args)), server.url)
     store, jobdir = tmp_path / "store", tmp_path / "job"
-    settings = {
-        "LOUVRE_BASE_URL": server.url,
-        **FAST,
-        "JOBDIR": str(jobdir),
-        "CONCURRENT_REQUESTS": "4",
-        "DOWNLOAD_DELAY": "0.01",
-    }
+    settings = job_settings(server.url, jobdir, 4, DOWNLOAD_DELAY="0.01")
     rng = random.Random(23)
     kills = 0
     for attempt in range(14):
@@ -62,7 +37,7 @@ def test_a_collection_job_killed_at_many_instants_ends_as_one_run(tmp_path: Path
         images = len(list(store.glob("images/*/*")))
         process = start_crawl(store, settings=settings, spider="collection")
         if attempt >= 10:  # then let it run to the end
-            status, stderr = run_to_the_end(process)
+            status, stderr = finish(process)
             no_traceback(stderr)
             assert status in (EXIT_COMPLETE, EXIT_STOPPED), stderr
             if status == EXIT_COMPLETE:
@@ -91,18 +66,12 @@ def test_a_zip_job_killed_at_many_instants_ends_as_one_run(tmp_path: Path, fake_
     )
     assert reference.returncode == EXIT_COMPLETE, reference.stderr
     store, jobdir = tmp_path / "store", tmp_path / "job"
-    settings = {
-        "LOUVRE_BASE_URL": server.url,
-        **FAST,
-        "JOBDIR": str(jobdir),
-        "CONCURRENT_REQUESTS": "4",
-        "DOWNLOAD_DELAY": "0.02",
-    }
+    settings = job_settings(server.url, jobdir, 4, DOWNLOAD_DELAY="0.02")
     rng = random.Random(7)
     for attempt in range(10):
         process = start_crawl(store, "-a", "end=120", settings=settings)
         if attempt >= 6:
-            status, stderr = run_to_the_end(process)
+            status, stderr = finish(process)
             no_traceback(stderr)
             if status == EXIT_COMPLETE:
                 break
@@ -161,7 +130,7 @@ def test_sigterm_ends_a_wedged_run_within_seconds(tmp_path: Path, fake_louvre):
     process.send_signal(signal.SIGTERM)  # what Scrapyd's cancel sends
     started = time.monotonic()
 
-    status, stderr = run_to_the_end(process, timeout=60)
+    status, stderr = finish(process, timeout=60)
 
     assert time.monotonic() - started < 30
     assert status == EXIT_STOPPED, stderr
