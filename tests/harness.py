@@ -138,6 +138,17 @@ def parse_stats(log: str) -> dict[str, Any]:
     return ast.literal_eval(text)
 
 
+def run_scrapy(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``scrapy ARGS...`` in a subprocess from the root, as typed (no settings added)."""
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def crawl_command(store: Path, spider: str, settings: dict[str, Any] | None) -> list[str]:
     command = [sys.executable, "-m", "scrapy", "crawl", spider, "-s", f"FILES_STORE={store}"]
     for name, value in {**extra_settings(), **(settings or {})}.items():
