@@ -25,6 +25,7 @@ from tests.harness import (
     crawl,
     extra_settings,
     launch_chromium,
+    run_scrapy,
     start_fake_louvre,
 )
 
@@ -198,13 +199,7 @@ def test_bad_input_is_one_line_and_exit_2_and_nothing_written(mirror, tmp_path, 
     ids=["none", "two"],
 )
 def test_no_dest_or_two_is_one_line_and_exit_2(mirror, dests, line):
-    run = subprocess.run(
-        [sys.executable, "-m", "scrapy", "catalogue", *dests, "-s", f"FILES_STORE={mirror}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    run = run_scrapy("catalogue", *dests, "-s", f"FILES_STORE={mirror}", timeout=60)
     assert run.returncode == 2
     assert run.stderr.strip().endswith(line)
     assert len(run.stderr.strip().splitlines()) == 1
