@@ -9,10 +9,12 @@ import random
 import signal
 import subprocess
 import time
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from fakesite.collection import FakeCollection
 from louvre_scraper.exitstatus import EXIT_COMPLETE, EXIT_SITE_DOWN, EXIT_STOPPED
+from louvre_scraper.store.changes import parse_lines
 from tests.harness import Crawl, crawl, start_crawl
 from tests.test_crawl_collection import FAST, SERVER, expected_files, gets
 
@@ -81,7 +83,17 @@ def test_a_collection_job_killed_at_many_instants_ends_as_one_run(tmp_path: Path
         no_traceback(stderr)
     assert kills >= 6
     assert status == EXIT_COMPLETE, stderr
-    assert Crawl(status, stderr, store).files() == truth
+    done = Crawl(status, stderr, store)
+    assert done.files() == truth
+    # The union of the job's change logs lists every stored file as added, exactly once,
+    # and nothing else: the killed runs' logs too (written by the next run from JOBDIR).
+    told = Counter(
+        (line["change"], line["path"])
+        for body in done.change_logs().values()
+        for line in parse_lines(body)
+    )
+    assert told == Counter(("added", path) for path in truth)
+    assert not (jobdir / "changes.jsonl").exists()  # the job is over
 
 
 def test_a_zip_job_killed_at_many_instants_ends_as_one_run(tmp_path: Path, fake_louvre):

@@ -264,7 +264,8 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         await self.open_store()
-        self.pipeline.log_changes(self.shard)  # this run's change log, written at its close
+        # This run's change log, written at its close (and the logs of the job's killed runs).
+        await self.pipeline.open_changes(self.shard)
         first = self.config.sitemap_url or f"{self.config.base_url}/robots.txt"
         logger.info("Reading the sitemaps from %s", first)
         yield self.walk.first_request(first)
@@ -277,6 +278,8 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         shard = f" (shard {self.shard})" if self.shard.count > 1 else ""
         self.walk.log_result(shard, self.config.files_store)
         self.ledger = self._resume_ledger()
+        assert self._fingerprint is not None
+        self.pipeline.job_changes(self._fingerprint)
         for index in self.ledger.to_do():
             if is_stopping(self.crawler):
                 break
