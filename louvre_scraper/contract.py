@@ -111,6 +111,9 @@ UNFINISHED_STAT = "louvre/unfinished"  # units listed whose outcome the run did 
 # The pipeline could not store a file; sent with ``key`` (an ID, an ark), ``url`` and ``kind``
 # ("zip", "record", "image"). The pipeline says why, once; the spider counts it as failed.
 file_not_stored = object()
+# The spider's job state (MirrorSpider.job_state) took a step worth saving at once (a sitemap
+# read): JOBDIR's state is saved then, not only every few seconds.
+job_state_changed = object()
 
 
 class ZipStats:

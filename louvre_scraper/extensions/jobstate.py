@@ -6,7 +6,9 @@ OOM killer, an evicted container) forgets its work, and one killed while that fi
 leaves one that cannot be read, which the next run dies on. This extension replaces it, with the
 same file and format:
 
-* the state is saved every :data:`SAVE_EVERY` seconds while the job runs, and as it closes,
+* the state is saved every :data:`SAVE_EVERY` seconds while the job runs, when the spider
+  says it took a step worth saving at once (:data:`~louvre_scraper.contract.job_state_changed`:
+  a sitemap read), and as it closes,
   atomically (:mod:`louvre_scraper.store.atomic`): the spiders give theirs on demand
   (``MirrorSpider.job_state``: the zip route's position, the collection's ledger);
 * it says whether the run that saved it closed cleanly (:data:`CLEAN_KEY`). Requests in
@@ -40,7 +42,7 @@ from scrapy.squeues import PickleLifoSQLiteQueue
 from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
 from scrapy.utils.job import job_dir
 
-from louvre_scraper.contract import CLEAN_KEY, MirrorSpider
+from louvre_scraper.contract import CLEAN_KEY, MirrorSpider, job_state_changed
 from louvre_scraper.store.atomic import write_atomically
 from louvre_scraper.store.changes import journal_bytes
 
@@ -109,6 +111,7 @@ class JobState:
         extension = cls(crawler, Path(jobdir))
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.step, signal=job_state_changed)
         return extension
 
     @property
@@ -149,6 +152,11 @@ class JobState:
         self.task = create_looping_call(self.save, clean=False)
         self.task.start(SAVE_EVERY, now=False)
 
+    def step(self) -> None:
+        """The spider's state took a step worth saving at once (:data:`job_state_changed`)."""
+        if self.task is not None:  # opened: a save in a run that has not opened is none
+            self.save(clean=False)
+
     def spider_closed(self, spider: Spider) -> None:
         if self.task is not None and self.task.running:
             self.task.stop()
@@ -160,6 +168,7 @@ class JobState:
         state: dict[str, Any] = dict(getattr(spider, "state", self.state))
         if isinstance(spider, MirrorSpider):
             state.update(spider.job_state())
+        state = {key: value for key, value in state.items() if value is not None}  # None: gone
         state[CLEAN_KEY] = clean
         try:
             write_atomically(self.path, pickle.dumps(state, protocol=4))

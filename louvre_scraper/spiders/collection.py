@@ -79,7 +79,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 IMAGE_PRIORITY = 10  # a record's images before further records: few records open at once
-STATE_KEY = "collection"  # the spider's entry in JOBDIR's spider.state
+STATE_KEY = "collection"  # the spider's entry in JOBDIR's spider.state: the ledger
+WALK_KEY = "collection_walk"  # and the walk's progress, while the job is not over
 OUTCOME_STATS = {
     Outcome.STORED: CollectionStats.RECORDS_STORED,
     Outcome.CURRENT: CollectionStats.RECORDS_UPTODATE,
@@ -268,8 +269,16 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         await self.pipeline.open_changes(self.shard)
         first = self.config.sitemap_url or f"{self.config.base_url}/robots.txt"
         logger.info("Reading the sitemaps from %s", first)
+        saved = (getattr(self, "state", None) or {}).get(WALK_KEY)  # set by JobState
+        if isinstance(saved, dict) and saved.get("shard") == str(self.shard):
+            self.walk.restore(saved.get("sitemaps"))
         yield self.walk.first_request(first)
         await maybe_deferred_to_future(self.walk.done)
+        if self.walk.restored:
+            logger.info(
+                "Resuming the job (JOBDIR): %d sitemaps read by an earlier run, not asked again",
+                self.walk.restored,
+            )
         # Nothing listed because the site fails as a whole: say so in one line, exit 4.
         if is_stopping(self.crawler) or (not self.listing and give_up_if_failing(self.crawler)):
             return
@@ -548,11 +557,19 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         state = getattr(self, "state", None)  # set by JobState with JOBDIR
         if state is not None:
             state.update(self.job_state())
+            if state.get(WALK_KEY) is None:
+                state.pop(WALK_KEY, None)
 
     def job_state(self) -> dict[str, Any]:
-        """The ledger, for a resumed job (saved as the job goes: JobState)."""
+        """The walk's progress and the ledger, for a resumed job (saved as the job goes:
+        JobState). Once the ledger knows every record's fate, the walk's progress is dropped
+        (None): the job's next run reads the sitemaps afresh."""
+        walk = {"shard": str(self.shard), "sitemaps": self.walk.state()}
         if self.ledger is None:
-            return {}
+            return {WALK_KEY: walk}
         if self._fingerprint is None:  # the listing is fixed once the ledger is made
             self._fingerprint = listing_fingerprint(self.listing)
-        return {STATE_KEY: {"shard": str(self.shard), **self.ledger.state(self._fingerprint)}}
+        return {
+            STATE_KEY: {"shard": str(self.shard), **self.ledger.state(self._fingerprint)},
+            WALK_KEY: walk if self.ledger.open else None,
+        }
