@@ -274,6 +274,10 @@ class ZipReport:
         """A resumed zip job counts this run's IDs only."""
         return 0
 
+    @property
+    def earlier_bytes(self) -> int:
+        return 0
+
 
 @dataclass(frozen=True)
 class EmptyFilter:
@@ -293,6 +297,7 @@ class CollectionReport:
     walk_complete: bool  # every sitemap was read
     empty_filters: tuple[EmptyFilter, ...] = ()
     earlier: int = 0  # records settled by earlier runs of the job (JOBDIR): not this run's work
+    earlier_bytes: int = 0  # the bytes they stored (in the counts, not in this run's rate)
 
 
 RouteReport = ZipReport | CollectionReport

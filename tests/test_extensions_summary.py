@@ -123,9 +123,11 @@ def test_a_resumed_job_counts_this_run_s_rate_and_says_when_it_was_complete() ->
         " this run had nothing to do"
     ) in lines
     assert "  rate:    0.0 records/s, 0.00 MB/s" in lines  # not 40 records over this run's 10 s
-    resumed = CollectionReport(listed=40, shard=Shard(), walk_complete=True, earlier=20)
+    resumed = CollectionReport(
+        listed=40, shard=Shard(), walk_complete=True, earlier=20, earlier_bytes=3_000_000
+    )
     lines = summary_lines(
-        Counts(ids=40, stored=30, skipped=10),
+        Counts(ids=40, stored=30, skipped=10, bytes=5_000_000),
         elapsed=10,
         reason="finished",
         report=resumed,
@@ -134,5 +136,6 @@ def test_a_resumed_job_counts_this_run_s_rate_and_says_when_it_was_complete() ->
         store="/data/m",
         stats={},
     )
-    assert "  rate:    2.0 records/s, 0.00 MB/s" in lines
+    assert "  rate:    2.0 records/s, 0.20 MB/s" in lines  # this run's 2 MB, not the job's 5
+    assert "(5.0 MB in all)" in next(line for line in lines if line.startswith("  images:"))
     assert not [line for line in lines if line.startswith("  job:")]

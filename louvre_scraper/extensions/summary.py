@@ -174,7 +174,7 @@ def summary_lines(
         -1,
         # This run's work over this run's time (a resumed job's earlier records are not).
         f"  rate:    {(counts.done - report.earlier) / seconds:.1f} {unit}/s,"
-        f" {counts.bytes / MB / seconds:.2f} MB/s",
+        f" {(counts.bytes - report.earlier_bytes) / MB / seconds:.2f} MB/s",
     )
     if failed:
         shown = ", ".join(map(str, failed[:FIRST_FAILED_SHOWN]))
