@@ -114,6 +114,9 @@ file_not_stored = object()
 # The spider's job state (MirrorSpider.job_state) took a step worth saving at once (a sitemap
 # read): JOBDIR's state is saved then, not only every few seconds.
 job_state_changed = object()
+# A stop that did not end is being forced (the watchdog): no spider_closed will follow, so what
+# closing says (the summary) is said now.
+stop_forced = object()
 
 
 class ZipStats:

@@ -234,3 +234,7 @@ def test_sigterm_ends_a_wedged_run_within_seconds(tmp_path: Path, fake_louvre):
     assert status == EXIT_STOPPED, stderr
     no_traceback(stderr)
     assert "forcing the end" in stderr
+    # Forced, the spider never closes: the summary is said all the same, once.
+    assert stderr.count("Louvre crawl stopped before the end (Ctrl-C or cancel) after") == 1
+    assert "  IDs:     20 handed out: 0 zips stored" in stderr
+    assert "  next:    run the same command again: what is already stored is skipped" in stderr

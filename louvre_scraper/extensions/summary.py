@@ -24,6 +24,7 @@ from louvre_scraper.contract import (
     MirrorSpider,
     RouteReport,
     ZipReport,
+    stop_forced,
 )
 from louvre_scraper.exitstatus import FINISHED, REFUSED, SHUTDOWN, STORE_FULL, UNREACHABLE
 from louvre_scraper.pipelines.files import LouvreFilesPipeline
@@ -206,16 +207,25 @@ class Summary:
     def __init__(self, crawler: Crawler, config: LouvreConfig):
         self.crawler = crawler
         self.config = config
+        self.said = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         extension = cls(crawler, config_of(crawler))
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.stop_forced, signal=stop_forced)
         return extension
 
+    def stop_forced(self) -> None:
+        """A stop the watchdog forces: the spider will not close, the summary is said now
+        (the lists beside the store are as the last clean close left them)."""
+        if self.crawler.spider is not None:
+            self.spider_closed(self.crawler.spider, SHUTDOWN)
+
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if not isinstance(spider, MirrorSpider):
+        if not isinstance(spider, MirrorSpider) or self.said:
             return
+        self.said = True
         stats = self.crawler.stats
         assert stats is not None
         failed = spider.failed_for_good
