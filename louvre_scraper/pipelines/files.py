@@ -54,6 +54,7 @@ from louvre_scraper.store.changes import (
     WITHDRAWN,
     ChangeLog,
     JournalRun,
+    is_change_log,
     lines_bytes,
     read_journal,
     run_name,
@@ -62,6 +63,7 @@ from louvre_scraper.store.failed import FailedList, write_failed_list
 from louvre_scraper.store.failure import store_failure
 from louvre_scraper.store.inventory import inventory_of
 from louvre_scraper.store.layout import (
+    UnsafePath,
     changes_path,
     contained,
     file_path,
@@ -109,6 +111,14 @@ class Stored:
     """A file the store took: its MD5 when checksums are on."""
 
     checksum: str | None
+
+
+def is_contained(path: str) -> bool:
+    try:
+        contained(path)
+    except UnsafePath:
+        return False
+    return True
 
 
 def md5_hex(data: bytes) -> str:
@@ -182,10 +192,18 @@ class LouvreFilesPipeline(FilesPipeline):
         if self.jobdir is None or self.journal is not None:
             return changes
         self.journal = ChangeJournal(self.jobdir)
-        runs = read_journal(self.journal.read())
+        try:
+            journal = self.journal.read()
+        except OSError as error:
+            self._journal_failed(error)
+            return changes
+        # Only change logs, and paths in the store: the journal is read as data, never trusted.
+        runs = [run for run in read_journal(journal) if is_change_log(run.log)]
         for run in runs:
             for path in list(run.pending):
-                body = await self.inventory.read(path) if self.inventory is not None else None
+                body = None
+                if self.inventory is not None and is_contained(path):
+                    body = await self.inventory.read(path)
                 run.confirm(path, sha256_hex(body) if body is not None else None)
             if run.log == self.changes_file:  # started in the same second: one log
                 changes.lines = list(run.lines)
