@@ -106,6 +106,9 @@ FAILED_STAT = "louvre/failed"  # every spider: items that failed for good (exit 
 STOP_STAT = "louvre/stopped"  # the reason given to louvre_scraper.exitstatus.stop_crawl, if any
 UNFINISHED_STAT = "louvre/unfinished"  # units listed whose outcome the run did not learn:
 # Counts.unfinished, noted as the spider closes; the exit status reads it
+# Entries of the store walked by a long store operation (the listing at start, the look for
+# withdrawn records), counted as they go (utils/heartbeat.py): movement, for the stall watchdog
+STORE_WALKED_STAT = "louvre/store_walked"
 
 # -- signals ---------------------------------------------------------------------------------
 # The pipeline could not store a file; sent with ``key`` (an ID, an ark), ``url`` and ``kind``

@@ -6,6 +6,7 @@ written whatever the gaps, and a flipped byte is then found."""
 from __future__ import annotations
 
 import json
+import subprocess
 import urllib.request
 from typing import TYPE_CHECKING
 
@@ -91,19 +92,63 @@ def test_checksums_are_written_with_gaps_and_find_a_flipped_byte(tmp_path, fake_
     assert apart(checked)  # the gone images, told apart
 
 
-def test_a_file_cut_to_another_size_is_damaged(tmp_path: Path, fake_louvre) -> None:
+def test_a_file_cut_or_flipped_is_damaged_and_no_manifest_vouches_for_it(
+    tmp_path: Path, fake_louvre
+) -> None:
     server = fake_louvre(*SERVER)
     store = tmp_path / "store"
     assert collect(store, server).returncode == 0
-    image = sorted(store.glob("images/*/*"))[2]
-    data = image.read_bytes()
-    image.write_bytes(data[:100] + data[-200:])  # its ends are an image's ends still
+    assert not (store / "manifest-sha256.txt").exists()
+    images = sorted(store.glob("images/*/*"))
+    cut, flipped = images[2], images[5]
+    name = lambda p: str(p.relative_to(store))  # noqa: E731
+    whole = {p: p.read_bytes() for p in (cut, flipped)}
+    data = bytearray(whole[flipped])
+    data[len(data) // 2] ^= 0xFF  # its size and ends are as the crawl stored them
+    flipped.write_bytes(bytes(data))
 
-    verified = scrapy("verify", store=store)
+    # No manifest to compare with: the state's sha256 (the crawl's) names it.
+    first = scrapy("verify", "--checksums", store=store)
 
-    assert verified.returncode == 3
-    (line,) = [line for line in verified.stdout.splitlines() if line.startswith("images/")]
-    assert line.endswith(f"damaged (300 bytes, the crawl stored {len(data)})")
+    assert first.returncode == 3, first.stdout + first.stderr
+    ark = name(flipped).split("/")[1]
+    assert first.stdout.splitlines()[0] == (
+        f"{name(flipped)}: damaged (its sha256 is not the one the crawl stored, in"
+        f" state/{ark}.json)"
+    )
+    assert problems(first) == [name(flipped)]
+    assert "manifest-sha256.txt not written: 1 files are damaged" in first.lines("ERROR")[-1]
+    assert sorted(p.name for p in store.iterdir()) == ["changes", "images", "records", "state"]
+
+    cut.write_bytes(whole[cut][:100] + whole[cut][-200:])  # its ends are an image's ends still
+    plain = scrapy("verify", store=store)
+    checked = scrapy("verify", "--checksums", store=store)
+
+    assert plain.returncode == 3
+    (line,) = plain.stdout.splitlines()  # sizes only: the flipped byte is not seen
+    assert line == f"{name(cut)}: damaged (300 bytes, the crawl stored {len(whole[cut])})"
+    assert checked.returncode == 3
+    assert sorted(problems(checked)) == sorted([name(cut), name(flipped)])  # each once
+    assert not (store / "manifest-sha256.txt").exists()
+
+    for path, body in whole.items():
+        path.write_bytes(body)
+    intact = scrapy("verify", "--checksums", store=store)
+
+    assert intact.returncode == 0, intact.stdout + intact.stderr
+    assert "manifest-sha256.txt written:" in intact.lines("INFO")[-1]
+    sums = subprocess.run(
+        ["sha256sum", "--check", "--strict", "manifest-sha256.txt"],
+        cwd=store,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert sums.returncode == 0, sums.stdout + sums.stderr
+    assert (
+        sums.stdout.count(": OK\n")
+        == len([p for p in store.rglob("*") if p.is_file() and "state" not in p.parts]) - 1
+    )  # every file but the manifest itself
 
 
 def test_an_incremental_run_keeps_the_manifest_current(tmp_path: Path, fake_louvre) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from fakesite.collection import FakeCollection
 from louvre_scraper.collection.arks import ark_number
 from tests.harness import Crawl, crawl, parse_stats, start_crawl, wait_for_files
+from tests.store_commands import scrapy
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -325,18 +326,27 @@ def test_a_changed_collection_updates_only_what_changed(tmp_path: Path, fake_lou
     assert {p: files[p] for p in now} == now
     leftover = sorted(set(files) - set(now))
     assert leftover and all(first[p] == files[p] for p in leftover)
+    # A withdrawn record's state goes with its record and images: listed with them.
+    states = sorted(f"state/{ark}.json" for ark in changes.withdrawn)
+    assert set(states) <= set(update.all_files())
     obsolete = (tmp_path / "store.obsolete.txt").read_text().splitlines()
-    assert sorted(line.split("\t")[1] for line in obsolete) == leftover
+    assert sorted(line.split("\t")[1] for line in obsolete) == sorted(leftover + states)
     withdrawn = [f"records/{ark}.json" for ark in changes.withdrawn]
     assert set(withdrawn) <= set(leftover)
     assert update.stats["collection/records_withdrawn"] == len(changes.withdrawn)
-    assert str(len(leftover)) in update.stderr.split("Dumping Scrapy stats")[0]
+    assert str(len(obsolete)) in update.stderr.split("Dumping Scrapy stats")[0]
 
-    pruned = collect(store, server, LOUVRE_PRUNE="True", LOUVRE_PRUNE_MAX=str(len(leftover)))
+    stored = len(update.all_files())
+    pruned = collect(store, server, LOUVRE_PRUNE="True", LOUVRE_PRUNE_MAX=str(len(obsolete)))
 
     assert pruned.returncode == 0, pruned.stderr
+    # The store walked twice, each file told to the stall watchdog: at start, then for the
+    # withdrawn records (the run changed nothing before the prune).
+    assert pruned.stats["louvre/store_walked"] == 2 * stored
     assert pruned.files() == now
+    assert sorted(pruned.state()) == sorted(fake.served_arks(2))  # only what the store holds
     assert not (tmp_path / "store.obsolete.txt").exists()
+    assert scrapy("verify", store=store).returncode == 0
 
 
 def test_filters_store_every_record_but_list_only_the_wanted(tmp_path: Path, fake_louvre) -> None:

@@ -358,3 +358,5 @@ def test_the_collection_mirrors_into_s3_and_updates_only_what_changed(
     assert pruned.returncode == 0, pruned.stderr
     objects, logs = split_change_logs(s3.objects(bucket))
     assert objects == mirror(2) and len(logs) == 2  # the prune changed no record: no log
+    kept = [key for key in s3.objects(bucket, state=True) if key.startswith("m/state/")]
+    assert sorted(kept) == sorted(f"m/state/{ark}.json" for ark in fake.served_arks(2))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from louvre_scraper.collection.arks import ArkListing
 from louvre_scraper.contract import Shard
+from louvre_scraper.store.layout import STATE_TEMPLATE
 from louvre_scraper.store.obsolete import withdrawn_paths
 
 TEMPLATES = ["records/{ark}.json", "images/{ark}/{position}{ext}"]
@@ -27,6 +28,24 @@ def test_withdrawn_are_the_stored_files_of_arks_no_longer_listed() -> None:
     assert withdrawn_paths(paths, TEMPLATES, listing("cl010000001").withdrawn) == [
         "records/cl010000002.json",
         "images/cl010000002/0.jpg",
+    ]
+
+
+def test_a_withdrawn_records_state_goes_with_it() -> None:
+    paths = [
+        "images/cl010000002/0.jpg",
+        "records/cl010000001.json",
+        "records/cl010000002.json",
+        "state/cl010000001.json",
+        "state/cl010000002.json",
+        "state/cl010000003.json",  # its record already pruned by an earlier version
+    ]
+    found = withdrawn_paths(paths, [*TEMPLATES, STATE_TEMPLATE], listing("cl010000001").withdrawn)
+    assert found == [
+        "images/cl010000002/0.jpg",
+        "records/cl010000002.json",
+        "state/cl010000002.json",
+        "state/cl010000003.json",
     ]
 
 

@@ -2,11 +2,12 @@
 
 Every stored record parses; every image a record lists is in the store and looks whole by its
 ends (an image's first and last bytes, as a crawl judges a stored image: a byte changed in the
-middle is not seen); files that no record names are listed apart (not an error). With
-``--checksums``, every byte of every file is read too: the store's
-``manifest-sha256.txt`` (BagIt's format) is written when there is none and the mirror is
-whole, and compared with every file after. Each problem is one line on stdout, the file's path
-in the store first. Exit status: 0 whole, 3 not whole, 2 bad input.
+middle is not seen; an image of another size than the crawl stored is damaged); files that no
+record names are listed apart (not an error). With ``--checksums``, every byte of every file is
+read too: each image is compared with the sha256 the crawl stored in the store's state, and the
+store's ``manifest-sha256.txt`` (BagIt's format) is written when there is none and no file is
+damaged, and compared with every file after. Each problem is one line on stdout, the file's
+path in the store first. Exit status: 0 whole, 3 not whole, 2 bad input.
 """
 
 from __future__ import annotations
@@ -47,9 +48,11 @@ class Command(StoreCommand):
             "Walk FILES_STORE (a local folder or s3://). Plain verify: every record parses,"
             " every image its record lists is there and looks whole by its ends (its first and"
             " last bytes, as a crawl judges a stored image; a byte changed in the middle is not"
-            " seen); files no record names are listed apart (not an error). --checksums also"
-            f" reads every byte of every file: it writes {MANIFEST} (BagIt: 'sha256  path')"
-            " the first time, when the mirror is whole, and compares every file with it after."
+            " seen) and of the size the crawl stored; files no record names are listed apart"
+            " (not an error). --checksums also reads every byte of every file: each image is"
+            " compared with the sha256 the crawl stored (the store's state/), and it writes"
+            f" {MANIFEST} (BagIt: 'sha256  path') the first time, when no file is damaged"
+            " (gaps or not), and compares every file with it after."
             " Each problem is one line on stdout: the file's path in the store, then what is"
             " wrong. Exit status: 0 whole, 3 not whole, 2 bad input, 6 interrupted."
         )
@@ -60,8 +63,9 @@ class Command(StoreCommand):
         group.add_argument(
             "--checksums",
             action="store_true",
-            help=f"read every byte too: write {MANIFEST} in the store if there is none (the"
-            " mirror being whole), else compare every file's sha256 with it",
+            help="read every byte too: compare each image with the sha256 the crawl stored;"
+            f" write {MANIFEST} in the store if there is none (no file being damaged), else"
+            " compare every file's sha256 with it",
         )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:

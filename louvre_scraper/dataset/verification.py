@@ -1,5 +1,7 @@
 """Is the mirror whole? Every record parses, every image its record lists is there and whole by
-its ends (first and last bytes), and (with a manifest) every file, byte for byte, is what it was.
+its ends (first and last bytes) and of the size the crawl stored, and (with checksums) every
+image, byte for byte, is what the crawl stored (the sha256 in the store's state) and every file
+what the manifest says it was.
 
 Two passes, both streaming, so memory stays flat in the size of the store (but for the arks
 seen, one small int each): the records, each with its images' files (as
@@ -7,6 +9,10 @@ seen, one small int each): the records, each with its images' files (as
 order (:func:`~louvre_scraper.store.layout.path_order`), for the files no record names and for the
 checksums. The manifest is BagIt's (``manifest-sha256.txt``, ``sha256  path`` a line, paths
 relative to the store, sorted the same way), so the comparison is a merge of two sorted lists.
+Each file is hashed once, in the second pass, and compared there with its record's state too
+(read again, one record at a time: the store's order keeps a record's images together); a
+manifest is written only from files that agree with the state, and is not written at all (the
+partial one dropped) when one does not.
 """
 
 from __future__ import annotations
@@ -84,6 +90,8 @@ class Verification:
         # and the images found in a folder shared by all arks (if the template makes one).
         self.seen: set[int] = set()
         self.named: set[str] = set()
+        self.damaged: set[str] = set()  # the files named damaged (few): named once
+        self._sha256s: tuple[str, dict[str, str]] | None = None  # one record's, from its state
         # Read (and checked) before anything else: a bad manifest is bad input.
         self.listed = manifest_entries(store) if checksums else None
 
@@ -129,12 +137,15 @@ class Verification:
                     and known.size != image.size
                 ):
                     why = f"{image.size} bytes, the crawl stored {known.size}"
-                    yield tally.add(Finding("damaged", image.path, why))
+                    yield self._damaged(image.path, why)
                 elif not store.inventory.looks_whole(image.path, IMAGE_ENDS):
-                    why = "its bytes are not a whole image"
-                    yield tally.add(Finding("damaged", image.path, why))
+                    yield self._damaged(image.path, "its bytes are not a whole image")
             for path in stored.unnamed:
                 yield tally.add(Finding("unreferenced", path, f"in the folder of {stored.path}"))
+
+    def _damaged(self, path: str, why: str) -> Finding:
+        self.damaged.add(path)
+        return self.tally.add(Finding("damaged", path, why))
 
     def _state(self, ark: str) -> RecordState | None:
         """What the crawl learnt of the record (None: no state, e.g. a store built before the
@@ -148,40 +159,83 @@ class Verification:
         )
 
     def files(self, tick: Callable[[int], None] = lambda done: None) -> Iterator[Finding]:
-        """Second pass: files that no record names; with checksums, the manifest: written
-        when there is none and the mirror is whole, else compared."""
+        """Second pass: files that no record names; with checksums, every file's bytes against
+        the sha256 its record's state holds (the crawl's) and the manifest: written when there
+        is none and no file is damaged, else compared."""
         tally = self.tally
-        # Fixity apart from completeness: a manifest of what is there, gaps or not, unless a
-        # file is damaged (its checksum would vouch for bad bytes).
-        damaged = tally.counts.get("damaged", 0)
-        if not self.checksums or (self.listed is None and damaged):
-            if self.checksums:
-                tally.manifest = f"{MANIFEST} not written: {damaged} files are damaged"
+        if not self.checksums:
             for path in self._paths(tick):
                 finding = self._told_apart(path)
                 if finding:
                     yield finding
             return
-        pending: list[Finding] = []  # files no record names, met while hashing
+        pending: list[Finding] = []  # met while hashing: files no record names, damaged ones
 
         def hashed() -> Iterator[tuple[str, str]]:
             for path in self._paths(tick):
                 finding = self._told_apart(path)
                 if finding:
                     pending.append(finding)
-                yield path, sha256(self.store, path)
+                digest = sha256(self.store, path)
+                stored = self._stored_sha256(path) if path not in self.damaged else None
+                if stored is not None and digest != stored[1]:
+                    why = f"its sha256 is not the one the crawl stored, in {stored[0]}"
+                    pending.append(self._damaged(path, why))
+                yield path, digest
 
         if self.listed is None:
-            written = write_manifest(self.store, hashed())
+            # Fixity apart from completeness: a manifest of what is there, gaps or not, unless
+            # a file is damaged (its checksum would vouch for bad bytes).
+            try:
+                if tally.counts.get("damaged"):
+                    for _ in hashed():  # every byte read still: each damaged file named
+                        yield from pending
+                        pending.clear()
+                    raise _Damaged
+                written = write_manifest(self.store, self._unless_damaged(hashed()))
+            except _Damaged:
+                damaged = tally.counts.get("damaged", 0)
+                tally.manifest = f"{MANIFEST} not written: {damaged} files are damaged"
+                yield from pending
+                return
             yield from pending
             tally.manifest = f"{MANIFEST} written: {written} files"
             return
         for finding in compare(hashed(), self.listed()):
             yield from pending
             pending.clear()
-            yield tally.add(finding)
+            if finding.kind != "differs" or finding.path not in self.damaged:  # named once
+                yield tally.add(finding)
         yield from pending
         tally.manifest = f"compared with {MANIFEST}"
+
+    def _unless_damaged(self, entries: Iterator[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+        """*entries*, then :class:`_Damaged` if a file was found damaged meanwhile: the
+        manifest being written from them is dropped before it is put in the store."""
+        yield from entries
+        if self.tally.counts.get("damaged"):
+            raise _Damaged
+
+    def _stored_sha256(self, path: str) -> tuple[str, str] | None:
+        """The state that holds the sha256 the crawl stored for the image file *path*, and
+        that sha256 (None: not an image of a stored record, or its state does not say)."""
+        match = self._image_pattern.match(path)
+        if match is None or ark_number(match["ark"]) not in self.seen:
+            return None
+        ark = match["ark"]
+        if self._sha256s is None or self._sha256s[0] != ark:  # one record's at a time
+            state = self._state(ark)
+            images = state.images.values() if state is not None else ()
+            self._sha256s = (
+                ark,
+                {i.path: i.sha256 for i in images if i.status == STORED and i.path and i.sha256},
+            )
+        digest = self._sha256s[1].get(path)
+        return (state_path(ark), digest) if digest else None
+
+    @functools.cached_property
+    def _image_pattern(self) -> re.Pattern[str]:
+        return template_regex(self.store.config.image_template)
 
     def _paths(self, tick: Callable[[int], None]) -> Iterator[str]:
         for path in self.store.inventory.paths() or ():
@@ -207,6 +261,10 @@ class Verification:
         if match and ark_number(match["ark"]) in self.seen:
             return None  # judged with its record in the first pass
         return self.tally.add(Finding("unreferenced", path, "no record names it"))
+
+
+class _Damaged(Exception):
+    """A file was found damaged while the manifest was being written: it is not."""
 
 
 def sha256(store: Store, path: str) -> str:

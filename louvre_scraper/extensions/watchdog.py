@@ -1,7 +1,9 @@
 """A crawl never hangs: a run where nothing moves ends, and a stop that does not end is forced.
 
 * **Stall**: when nothing has moved for ``LOUVRE_STALL_SECONDS`` (no byte received, no answer,
-  no item, no file stored, no unit settled, no sitemap read, no retry), the crawl ends through
+  no item, no file stored, no unit settled, no sitemap read, no retry, no entry of the store
+  walked by a long store operation: :data:`~louvre_scraper.contract.STORE_WALKED_STAT`, and
+  the event loop not held by one long operation: :class:`Movement`), the crawl ends through
   :func:`~louvre_scraper.exitstatus.stop_crawl` with the reason ``stalled`` (exit status 4) and
   one line naming what it waited for: the requests in flight, the walk, or the spider's next
   request. DOWNLOAD_TIMEOUT (3 minutes) covers one request, not a wedge of the crawl itself.
@@ -19,13 +21,14 @@ from __future__ import annotations
 import logging
 import signal
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
 
 from louvre_scraper.config import config_of
-from louvre_scraper.contract import MirrorSpider, stop_forced
+from louvre_scraper.contract import STORE_WALKED_STAT, MirrorSpider, stop_forced
 from louvre_scraper.exitstatus import STALLED, is_stopping, stop_crawl
 from louvre_scraper.utils.display import format_duration
 
@@ -57,7 +60,40 @@ MOVING_STATS = (
     "collection/images_stored",
     "collection/images_missing",
     "collection/images_failed",
+    STORE_WALKED_STAT,  # a long walk of the store, in a thread, beating as it goes
 )
+LATE_LOOKS = 4  # a look this many intervals late: the event loop was held, and is free again
+
+
+@dataclass
+class Movement:
+    """When the crawl last moved, from what the watchdog sees at each look (plain logic, the
+    time given): the stats of :data:`MOVING_STATS` changed, or the look came late.
+
+    A late look means the event loop was held by one long operation (a large read or write on
+    a slow disk, a long synchronous walk): it moved no stat, but it ran, and it has ended, for
+    the watchdog runs again. A wedge, a site that holds its connections or a walk that waits
+    forever, leaves the loop idle: the looks come on time and see nothing move."""
+
+    stall_seconds: float  # 0: never stalls
+    interval: float  # seconds between two looks
+    moved_at: float
+    signature: tuple[Any, ...] = ()
+    looked_at: float | None = None
+
+    def moved(self, now: float) -> None:
+        self.moved_at = now
+
+    def stalled(self, signature: tuple[Any, ...], now: float) -> bool:
+        """Whether nothing has moved for ``stall_seconds``, as of this look at *now*."""
+        late = self.looked_at is not None and now - self.looked_at >= max(
+            LATE_LOOKS * self.interval, 1.0
+        )
+        self.looked_at = now
+        if signature != self.signature or late:
+            self.signature, self.moved_at = signature, now
+            return False
+        return bool(self.stall_seconds) and now - self.moved_at >= self.stall_seconds
 
 
 def waited_for(in_flight: list[str], finding_total: str | None) -> str:
@@ -75,8 +111,8 @@ class Watchdog:
         self.crawler = crawler
         self.stall_seconds = stall_seconds
         self.task: AsyncioLoopingCall | LoopingCall | None = None
-        self.last: tuple[Any, ...] = ()
-        self.moved_at = time.monotonic()
+        self.interval = max(min(TICK, stall_seconds / 4) if stall_seconds else TICK, 0.05)
+        self.movement = Movement(stall_seconds, self.interval, time.monotonic())
         self.stopping_since: float | None = None
         self.forced = False
 
@@ -91,13 +127,12 @@ class Watchdog:
         return extension
 
     def moved(self, **kwargs: Any) -> None:
-        self.moved_at = time.monotonic()
+        self.movement.moved(time.monotonic())
 
     def spider_opened(self, spider: Spider) -> None:
-        self.moved_at = time.monotonic()
-        interval = min(TICK, self.stall_seconds / 4) if self.stall_seconds else TICK
+        self.movement.moved(time.monotonic())
         self.task = create_looping_call(self.look)
-        self.task.start(max(interval, 0.05), now=False)
+        self.task.start(self.interval, now=False)
 
     def spider_closed(self, spider: Spider) -> None:
         if self.task is not None and self.task.running:
@@ -110,10 +145,7 @@ class Watchdog:
             return
         stats = self.crawler.stats
         signature = tuple(stats.get_value(key) for key in MOVING_STATS)
-        if signature != self.last:
-            self.last, self.moved_at = signature, now
-            return
-        if self.stall_seconds and now - self.moved_at >= self.stall_seconds:
+        if self.movement.stalled(signature, now):
             stop_crawl(
                 self.crawler,
                 STALLED,

@@ -39,6 +39,7 @@ from louvre_scraper.config import LouvreConfig, config_of
 from louvre_scraper.contract import (
     ID_META,
     STOP_STAT,
+    STORE_WALKED_STAT,
     CollectionStats,
     Status,
     ZipStats,
@@ -318,17 +319,20 @@ class LouvreFilesPipeline(FilesPipeline):
         when it cannot be (e.g. an S3 bucket that does not exist)."""
         if self.inventory is None:
             inventory = inventory_of(self.config, self.store, self.spiderinfo)
-            await inventory.load()
+            await inventory.load(self.heartbeat())
             self.inventory = inventory
             folder = getattr(inventory, "folder", None)  # gs://, ftp:// cannot list
             self.keeps_manifest = folder is not None and MANIFEST in folder("")
         return self.inventory
 
     async def find_withdrawn(self, withdrawn: Callable[[str], bool]) -> int:
-        """Note the stored records and images whose ark is *withdrawn*; the records' count."""
+        """Note the stored records, images and states whose ark is *withdrawn*; the records'
+        count."""
         assert self.inventory is not None
         known = self._known_withdrawn() if self.changes is not None else set()
-        found = await self.obsolete.find_withdrawn(self.inventory, self.config, withdrawn)
+        found = await self.obsolete.find_withdrawn(
+            self.inventory, self.config, withdrawn, self.heartbeat()
+        )
         if self.changes is not None:
             record, image = (
                 template_regex(t) for t in (self.config.record_template, self.config.image_template)
@@ -341,6 +345,19 @@ class LouvreFilesPipeline(FilesPipeline):
                 elif match := image.match(path):
                     self.changes.image(GONE, match["ark"], path)
         return found
+
+    def heartbeat(self) -> Callable[[int], None]:
+        """What a long walk of the store (in a thread) tells as it goes: the entries walked,
+        in a stat the stall watchdog watches. The stat is made here, on the reactor's thread,
+        so that the walk's thread only replaces the value of a key it alone writes (the
+        reactor only reads it): the stats' dict never changes size under a reader."""
+        stats = self.crawler.stats
+        stats.set_value(STORE_WALKED_STAT, stats.get_value(STORE_WALKED_STAT, 0))
+
+        def beat(entries: int) -> None:
+            stats.inc_value(STORE_WALKED_STAT, entries)
+
+        return beat
 
     def _known_withdrawn(self) -> set[str]:
         """What earlier runs found withdrawn, still stored (the obsolete list, a local store's

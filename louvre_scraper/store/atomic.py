@@ -31,8 +31,12 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from louvre_scraper.utils.heartbeat import beating
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    from louvre_scraper.utils.heartbeat import Beat
 
 PARTIAL_SUFFIX = ".part"
 
@@ -158,13 +162,14 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def remove_partials(basedir: Path) -> int:
-    """Delete temporary files left by killed runs (not those of live processes, e.g. shards)."""
+def remove_partials(basedir: Path, beat: Beat | None = None) -> int:
+    """Delete temporary files left by killed runs (not those of live processes, e.g. shards);
+    *beat*: told every so many files walked (:mod:`~louvre_scraper.utils.heartbeat`)."""
     removed = 0
-    for dirpath, _, filenames in os.walk(basedir):
-        for name in filenames:
-            match = _PARTIAL_RE.match(name)
-            if match and not _pid_alive(int(match[1])):
-                Path(dirpath, name).unlink(missing_ok=True)
-                removed += 1
+    files = ((folder, name) for folder, _, names in os.walk(basedir) for name in names)
+    for dirpath, name in beating(files, beat):
+        match = _PARTIAL_RE.match(name)
+        if match and not _pid_alive(int(match[1])):
+            Path(dirpath, name).unlink(missing_ok=True)
+            removed += 1
     return removed

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from scrapy.pipelines.media import MediaPipeline
 
     from louvre_scraper.bodies.ends import Ends
+    from louvre_scraper.utils.heartbeat import Beat
 
 
 logger = logging.getLogger(__name__)
@@ -68,8 +69,12 @@ class LocalInventory:
     def __init__(self, basedir: Path):
         self.basedir = basedir
 
-    async def load(self) -> None:
-        removed = await run_in_thread(remove_partials, self.basedir) if self.basedir.is_dir() else 0
+    async def load(self, beat: Beat | None = None) -> None:
+        """Remove what killed runs left (a walk of the whole store, in a thread; *beat*: told
+        as it goes, :mod:`~louvre_scraper.utils.heartbeat`)."""
+        if not self.basedir.is_dir():
+            return
+        removed = await run_in_thread(remove_partials, self.basedir, beat)
         if removed:
             logger.info("Removed %d partial files left by an interrupted run", removed)
 

@@ -1,5 +1,9 @@
 """What a mirror run leaves behind: images a record no longer lists, records withdrawn.
 
+A withdrawn record's files are its ``.json``, its images and its state (``state/{ark}.json``,
+:mod:`.state`): all three are listed and pruned alike, so the store's state holds only what the
+store holds.
+
 Nothing is deleted silently. Files that the current collection no longer lists are counted,
 and listed in ``<store>.obsolete.txt`` beside a local store (kept across runs: an entry stays
 while its file exists); ``-s LOUVRE_PRUNE=True`` deletes them, and only after a run that read
@@ -17,7 +21,8 @@ from typing import TYPE_CHECKING
 from scrapy.utils.asyncio import run_in_thread
 
 from louvre_scraper.store.atomic import write_atomically
-from louvre_scraper.store.layout import beside_store, template_regex
+from louvre_scraper.store.layout import STATE_TEMPLATE, beside_store, template_regex
+from louvre_scraper.utils.heartbeat import beating
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -25,6 +30,7 @@ if TYPE_CHECKING:
     from louvre_scraper.config import LouvreConfig
     from louvre_scraper.contract import Shard
     from louvre_scraper.store.inventory import Inventory
+    from louvre_scraper.utils.heartbeat import Beat
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +38,9 @@ logger = logging.getLogger(__name__)
 def withdrawn_paths(
     paths: Iterable[str], templates: list[str], withdrawn: Callable[[str], bool]
 ) -> list[str]:
-    """Stored records and images whose ark is *withdrawn* (e.g. of this shard, and listed by
-    no sitemap any more: :meth:`~louvre_scraper.collection.arks.ArkListing.withdrawn`)."""
+    """Stored files (of *templates*: records, images, states) whose ark is *withdrawn* (e.g. of
+    this shard, and listed by no sitemap any more:
+    :meth:`~louvre_scraper.collection.arks.ArkListing.withdrawn`)."""
     patterns = [template_regex(t) for t in templates]
     out = []
     for path in paths:
@@ -74,15 +81,24 @@ class Obsolete:
         logger.debug("%s: the record now lists another image here; replacing it", path)
 
     async def find_withdrawn(
-        self, inventory: Inventory, config: LouvreConfig, withdrawn: Callable[[str], bool]
+        self,
+        inventory: Inventory,
+        config: LouvreConfig,
+        withdrawn: Callable[[str], bool],
+        beat: Beat | None = None,
     ) -> int:
+        """Note the stored files of *withdrawn* arks; the records' count. The walk of every
+        file runs in a thread; *beat* is told as it goes (:mod:`~louvre_scraper.utils.heartbeat`:
+        a walk of a million files moves no other counter)."""
         paths = inventory.paths()
         if paths is None:
             logger.info("This store cannot be listed: withdrawn records are not looked for")
             return 0
-        templates = [config.record_template, config.image_template]
+        # A withdrawn record's state goes with its record and images (listed, pruned alike).
+        templates = [config.record_template, config.image_template, STATE_TEMPLATE]
         # A walk of a large local store takes a while: off the event loop.
-        found = await run_in_thread(withdrawn_paths, self._counted(paths), templates, withdrawn)
+        walked = beating(self._counted(paths), beat)
+        found = await run_in_thread(withdrawn_paths, walked, templates, withdrawn)
         for path in found:
             self.found[path] = "withdrawn"
         return sum(1 for p in found if template_regex(config.record_template).match(p))

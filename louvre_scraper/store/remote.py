@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from scrapy.pipelines.media import MediaPipeline
 
     from louvre_scraper.bodies.ends import Ends
+    from louvre_scraper.utils.heartbeat import Beat
 
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ class StatInventory(RemoteInventory):
         self.store = store
         self.info = info
 
-    async def load(self) -> None:
+    async def load(self, beat: Beat | None = None) -> None:
         pass
 
     async def read(self, path: str) -> bytes | None:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from scrapy.pipelines.files import S3FilesStore
 
     from louvre_scraper.bodies.ends import Ends
+    from louvre_scraper.utils.heartbeat import Beat
 
 
 logger = logging.getLogger(__name__)
@@ -39,21 +40,25 @@ class S3Inventory(RemoteInventory):
     def client(self) -> Any:
         return self.store.s3_client  # type: ignore[attr-defined]
 
-    def _list(self) -> dict[str, StoredZip]:
+    def _list(self, beat: Beat | None = None) -> dict[str, StoredZip]:
         paginator = self.client.get_paginator("list_objects_v2")
         objects = {}
         for page in paginator.paginate(Bucket=self.store.bucket, Prefix=self.store.prefix):
-            for obj in page.get("Contents", ()):
+            contents = page.get("Contents", ())
+            for obj in contents:
                 objects[obj["Key"]] = StoredZip(
                     obj["Size"], obj["ETag"].strip('"'), obj["LastModified"].timestamp()
                 )
+            if beat is not None:  # a page (1,000 keys) at a time: a million keys take minutes
+                beat(len(contents))
         return objects
 
-    def list_now(self) -> None:
-        """List the prefix (in this thread), or refuse the store in one line."""
+    def list_now(self, beat: Beat | None = None) -> None:
+        """List the prefix (in this thread), or refuse the store in one line; *beat*: told
+        the keys of each page as it comes (:mod:`~louvre_scraper.utils.heartbeat`)."""
         start = time.monotonic()
         try:
-            self.objects = self._list()
+            self.objects = self._list(beat)
         except (BotoCoreError, ClientError) as error:
             uri = f"s3://{self.store.bucket}/{self.store.prefix}"
             raise BadInput(f"bad setting FILES_STORE={uri!r}: cannot list it: {error}") from None
@@ -65,8 +70,8 @@ class S3Inventory(RemoteInventory):
             time.monotonic() - start,
         )
 
-    async def load(self) -> None:
-        await run_in_thread(self.list_now)
+    async def load(self, beat: Beat | None = None) -> None:
+        await run_in_thread(self.list_now, beat)
 
     def _key(self, path: str) -> str:
         return f"{self.store.prefix}{path}"
