@@ -185,37 +185,44 @@ def assert_one_line_and_no_flood(result: Crawl, line: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("base_url", "args", "line"),
+    ("base_url", "args", "give_up", "line"),
     [
         pytest.param(
             "http://127.0.0.1:1",
+            [],
+            None,
+            "cannot reach 127.0.0.1:1: connection refused",
+            id="nothing-listens-probing-defaults",
+        ),
+        # The same give-up, sooner: only the default's one minute of waiting is left out.
+        pytest.param(
+            "http://127.0.0.1:1",
             ["-a", "end=400"],
+            "5",
             "cannot reach 127.0.0.1:1: connection refused",
             id="nothing-listens-with-end",
         ),
         pytest.param(
-            "http://127.0.0.1:1",
-            [],
-            "cannot reach 127.0.0.1:1: connection refused",
-            id="nothing-listens-probing",
-        ),
-        pytest.param(
             "http://collections.louvre.invalid",
             [],
+            "5",
             "cannot reach collections.louvre.invalid: DNS lookup failed",
             id="dns-fails-probing",
         ),
     ],
 )
-def test_a_site_that_cannot_be_reached_stops_the_crawl_with_defaults(
-    tmp_path: Path, base_url: str, args: list[str], line: str
+def test_a_site_that_cannot_be_reached_stops_the_crawl(
+    tmp_path: Path, base_url: str, args: list[str], give_up: str | None, line: str
 ) -> None:
+    settings = {"LOUVRE_BASE_URL": base_url}
+    if give_up is not None:
+        settings["LOUVRE_GIVE_UP_SECONDS"] = give_up
     began = time.monotonic()
-    result = crawl(tmp_path / "zips", *args, settings={"LOUVRE_BASE_URL": base_url}, timeout=150)
+    result = crawl(tmp_path / "zips", *args, settings=settings, timeout=150)
     took = time.monotonic() - began
 
     assert result.returncode == EXIT_SITE_DOWN, result.stderr
-    assert took < 120, "stops within a minute or two"
+    assert took < (120 if give_up is None else 60), "stops within a minute or two"
     assert result.stats["finish_reason"] == "unreachable"
     assert_one_line_and_no_flood(result, line)
     assert "Louvre crawl stopped: the site cannot be reached" in result.stderr
