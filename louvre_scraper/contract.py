@@ -144,7 +144,8 @@ class CollectionStats:
     RECORDS = "collection/records"  # handed out
     RECORDS_FETCHED = "collection/records_fetched"
     RECORDS_NOT_MODIFIED = "collection/records_not_modified"  # 304 to a conditional request
-    RECORDS_STORED = "collection/records_stored"
+    RECORDS_STORED = "collection/records_stored"  # fetched (the summary's word), settled
+    RECORDS_UNCHANGED = "collection/records_unchanged"  # fetched, the same bytes: not rewritten
     RECORDS_UPTODATE = "collection/records_uptodate"
     RECORDS_MISSING = "collection/records_missing"
     RECORDS_FAILED = "collection/records_failed"

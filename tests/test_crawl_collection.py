@@ -488,7 +488,7 @@ def job_counts(summary: str) -> tuple[int, int, int, int, int]:
     """The summary's records stored and already current, images stored or already there,
     gone and failed; records missing and failed must be none."""
     (records,) = re.findall(
-        r"records: \d+ listed in \d+ sitemaps: (\d+) stored, (\d+) already"
+        r"records: \d+ listed in \d+ sitemaps: (\d+) fetched, (\d+) already"
         r" current, 0 missing, 0 failed\n",
         summary,
     )

@@ -266,7 +266,7 @@ def test_a_job_interrupted_at_random_instants_ends_complete(tmp_path: Path, fake
     assert EXIT_STOPPED in statuses
     # The last summary counts the whole job: each stored file once, the 2 gone images.
     (counts,) = re.findall(
-        r"records: 60 listed in \d+ sitemaps: (\d+) stored, (\d+) already current, 2 missing,"
+        r"records: 60 listed in \d+ sitemaps: (\d+) fetched, (\d+) already current, 2 missing,"
         r" 0 failed\n  images:  (\d+) stored, (\d+) already there, 2 gone from the site,"
         r" 0 failed",
         stderr,

@@ -94,7 +94,7 @@ def test_the_collection_summary_counts_records_images_and_changes() -> None:
     )
     assert lines == [
         "Louvre collection mirror finished after 0:00:10",
-        "  records: 40 listed in 6 sitemaps (shard 1/2): 30 stored, 7 already current,"
+        "  records: 40 listed in 6 sitemaps (shard 1/2): 30 fetched, 7 already current,"
         " 2 missing, 1 failed",
         "  images:  51 stored, 3 already there, 2 gone from the site, 0 failed (2.5 MB in all)",
         "  changes: 2 records withdrawn; 5 stored files the collection no longer lists,"

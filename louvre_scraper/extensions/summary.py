@@ -92,7 +92,7 @@ def record_lines(
     filtered = get(done.RECORDS_FILTERED)
     lines = [
         f"  records: {report.listed or 0} listed in {get(done.SITEMAPS)} sitemaps{shard}:"
-        f" {counts.stored} stored, {counts.skipped} already current, {counts.missing} missing,"
+        f" {counts.stored} fetched, {counts.skipped} already current, {counts.missing} missing,"
         f" {counts.failed} failed" + _unfinished(counts, report),
         f"  images:  {get(done.IMAGES_STORED)} stored, {get(done.IMAGES_UPTODATE)} already"
         f" there, {get(done.IMAGES_MISSING)} gone from the site, {get(done.IMAGES_FAILED)}"

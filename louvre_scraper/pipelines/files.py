@@ -450,11 +450,17 @@ class LouvreFilesPipeline(FilesPipeline):
         left_out: list[tuple[str, str, str]] = getattr(item, "_left_out", None) or []
         validators = getattr(item, "_validators", None)
         if body is not None:
+            changing = True
             if self.changes is not None:  # journaled before the write: see store.changes
-                self.changes.storing_record(item["arkId"], item["path"], item["url"], body)
-            await self._persist_part(item["arkId"], "record", item["url"], item["path"], body)
-            if self.changes is not None:
-                self.changes.stored(item["path"])
+                changing = self.changes.storing_record(
+                    item["arkId"], item["path"], item["url"], body
+                )
+            if changing:
+                await self._persist_part(item["arkId"], "record", item["url"], item["path"], body)
+                if self.changes is not None:
+                    self.changes.stored(item["path"])
+            else:  # the store holds these very bytes (read when the record was planned)
+                self.crawler.stats.inc_value(CollectionStats.RECORDS_UNCHANGED)
         await self._store_state(item, body is not None, stems, left_out, validators)
         if item["status"] == Status.FILTERED:  # stored for a later run, but not what was asked for
             raise DropItem(f"{item['arkId']}: filtered out", log_level="DEBUG")

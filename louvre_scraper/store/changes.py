@@ -108,17 +108,19 @@ class ChangeLog:
         """The ``.json`` of *ark* is asked again; *stored*: the one in the store (None: none)."""
         self._expected[ark] = sha256_of(stored) if stored is not None else None
 
-    def storing_record(self, ark: str, path: str, url: str | None, body: bytes) -> None:
+    def storing_record(self, ark: str, path: str, url: str | None, body: bytes) -> bool:
         """The ``.json`` of *ark* is about to be stored: ``added`` (none was), ``modified``
         (its bytes differ from the stored one's), or no change, said once it is
-        (:meth:`stored`)."""
+        (:meth:`stored`). False when the store already holds these very bytes (the write
+        would change nothing); True otherwise, or when nothing is known to compare with."""
         if ark not in self._expected:
-            return  # not asked through expect_record: nothing known to compare with
+            return True  # not asked through expect_record: nothing known to compare with
         before, digest = self._expected.pop(ark), sha256_of(body)
         if before is None:
             self.intend(self._line(RECORD, ADDED, ark, path, url=url), path, digest)
         elif before != digest:
             self.intend(self._line(RECORD, MODIFIED, ark, path, url=url), path, digest)
+        return before != digest
 
     def record_stored(self, ark: str, path: str, url: str | None, body: bytes) -> None:
         """The ``.json`` of *ark* is in the store (:meth:`storing_record`, then :meth:`stored`)."""
