@@ -4,9 +4,11 @@ records, interruptions and settings that once made it lie (issue 15)."""
 from __future__ import annotations
 
 import random
+import re
 import signal
 import socket
 import time
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from fakesite.collection import FakeCollection
@@ -17,6 +19,7 @@ from louvre_scraper.exitstatus import (
     EXIT_SOME_FAILED,
     EXIT_STOPPED,
 )
+from louvre_scraper.store.changes import parse_lines
 from tests.harness import Crawl, finish, job_settings, parse_stats, start_crawl
 from tests.test_crawl_collection import SERVER, collect, expected_files, gets
 
@@ -250,3 +253,20 @@ def test_a_job_interrupted_at_random_instants_ends_complete(tmp_path: Path, fake
             break
     assert statuses[-1] == EXIT_COMPLETE
     assert EXIT_STOPPED in statuses
+    # The last summary counts the whole job: each stored file once, the 2 gone images.
+    (counts,) = re.findall(
+        r"records: 60 listed in \d+ sitemaps: (\d+) fetched, (\d+) already current, 2 missing,"
+        r" 0 failed\n  images:  (\d+) stored, (\d+) already there, 2 gone from the site,"
+        r" 0 failed",
+        stderr,
+    )
+    stored, current, images, there = map(int, counts)
+    assert stored + current == len([p for p in truth if p.startswith("records/")])
+    assert images + there == len([p for p in truth if p.startswith("images/")])
+    # Every change is in one of the job's change logs, once.
+    told = Counter(
+        (line["change"], line["path"])
+        for body in Crawl(0, "", store).change_logs().values()
+        for line in parse_lines(body)
+    )
+    assert told == Counter(("added", path) for path in truth)

@@ -15,6 +15,14 @@ read by Scrapy's :func:`~scrapy.utils.sitemap.sitemap_urls_from_robots`. Each si
 asked at most once per run (an index that lists itself, or two indexes listing each other,
 end), and no more than ``LOUVRE_MAX_SITEMAPS`` in all.
 
+A job resumed with ``JOBDIR`` does not ask again the sub-sitemaps its earlier runs read: the
+walk's progress (each ``<urlset>`` sitemap read, by URL, and the arks it added to the listing)
+is in the job's state (:meth:`SitemapWalk.state`, saved as each one is read), and when the
+resumed walk meets that URL again (robots.txt and the indexes are read afresh: a small cost, and
+the sitemaps the site lists now) it takes the saved arks instead of a request
+(:meth:`SitemapWalk.restore`). The listing is the one the whole walk gives, so the records of a
+sitemap read earlier are still known (withdrawn records are still told right).
+
 Sitemaps are asked only as many at a time as can arrive whole within the body budget
 (:func:`sitemap_slots`: ``LOUVRE_MAX_BYTES_IN_FLIGHT`` // ``LOUVRE_MAX_SITEMAP_BYTES``, at least
 one); the others wait in the walk's queue. Asked all at once, the real site's 26 sitemaps of
@@ -37,7 +45,14 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.internet.defer import Deferred
 
-from louvre_scraper.contract import FAILED_STAT, KIND_META, RUN_META, CollectionStats, RequestKind
+from louvre_scraper.contract import (
+    FAILED_STAT,
+    KIND_META,
+    RUN_META,
+    CollectionStats,
+    RequestKind,
+    job_state_changed,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -177,6 +192,25 @@ class SitemapWalk:
     pending: int = 0  # requests sent and not yet answered
     waiting: deque[scrapy.Request] = field(default_factory=deque)  # not sent yet: no slot
     done: Deferred[None] = field(default_factory=Deferred)
+    # The <urlset> sitemaps read, this run or an earlier one of the job: {url: the arks
+    # they added to the listing, as ArkListing.since gives them}.
+    read_pages: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
+    saved: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # an earlier run's
+    restored: int = 0  # sitemaps taken from the saved walk, not asked
+
+    def restore(self, saved: Any) -> None:
+        """The progress an earlier run of the job saved (:meth:`state`): its sitemaps are
+        not asked again."""
+        if isinstance(saved, dict):
+            self.saved = {
+                url: (numbers, lastmods)
+                for url, (numbers, lastmods) in saved.items()
+                if isinstance(numbers, bytes) and isinstance(lastmods, bytes)
+            }
+
+    def state(self) -> dict[str, tuple[bytes, bytes]]:
+        """The walk's progress, for a resumed job (JOBDIR's spider.state)."""
+        return dict(self.read_pages)
 
     @property
     def stats(self) -> StatsCollector:
@@ -193,15 +227,16 @@ class SitemapWalk:
         return int(self.stats.get_value(CollectionStats.SITEMAPS, 0))
 
     def first_request(self, url: str) -> scrapy.Request:
-        self._request(url)
+        self._request(url, restore=False)
         (request,) = self._next_requests()
         return request
 
     def is_ours(self, request: scrapy.Request) -> bool:
         return request.meta.get(RUN_META) == self.run_id
 
-    def _request(self, url: str) -> scrapy.Request | None:
-        """A request for *url*, or None when it was asked already or the limit is reached."""
+    def _request(self, url: str, *, restore: bool = True) -> scrapy.Request | None:
+        """A request for *url*, or None when it was asked already, the limit is reached, or
+        an earlier run of the job read it (*restore*: its saved arks are taken instead)."""
         if url in self.asked:
             logger.debug("Sitemap %s listed again: read once", url)
             return None
@@ -210,6 +245,13 @@ class SitemapWalk:
             return None
         self.asked.add(url)
         self.sitemaps_asked += not url.endswith("/robots.txt")
+        if restore and url in self.saved:
+            numbers, lastmods = self.read_pages[url] = self.saved[url]
+            self.listing.take_saved(numbers, lastmods)
+            self.stats.inc_value(CollectionStats.SITEMAPS)
+            self.restored += 1
+            logger.debug("Sitemap %s read by an earlier run of the job: not asked", url)
+            return None
         request = scrapy.Request(
             url,
             callback=self.callback,
@@ -266,8 +308,12 @@ class SitemapWalk:
         self.stats.inc_value(CollectionStats.SITEMAPS)
         if page.kind == "sitemapindex":
             return [loc for entry in page.entries if (loc := entry.get("loc"))]
+        start = len(self.listing)
         for entry in page.entries:
             self.listing.add(entry.get("loc") or "", entry.get("lastmod"))
+        self.read_pages[response.url] = self.listing.since(start)
+        # Saved now (JobState), not in the next few seconds: a kill loses no sitemap read.
+        self.crawler.signals.send_catch_log(job_state_changed)
         logger.debug("Sitemap %s read: %d records listed so far", response.url, len(self.listing))
         return []
 
