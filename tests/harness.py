@@ -11,11 +11,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from louvre_scraper.store.changes import CHANGES_DIR
+from louvre_scraper.store.changes import CHANGES_DIR, parse_lines
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
@@ -109,6 +110,14 @@ class Crawl:
             for path, body in self.all_files().items()
             if path.startswith(f"{CHANGES_DIR}/")
         }
+
+    def changes_told(self) -> Counter[tuple[str, str]]:
+        """Each ``(change, path)`` the store's change logs tell, and how many times."""
+        return Counter(
+            (line["change"], line["path"])
+            for body in self.change_logs().values()
+            for line in parse_lines(body)
+        )
 
     def all_files(self) -> dict[str, bytes]:
         if not self.store.exists():

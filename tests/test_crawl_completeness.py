@@ -19,7 +19,6 @@ from louvre_scraper.exitstatus import (
     EXIT_SOME_FAILED,
     EXIT_STOPPED,
 )
-from louvre_scraper.store.changes import parse_lines
 from tests.harness import Crawl, finish, job_settings, parse_stats, start_crawl
 from tests.test_crawl_collection import SERVER, collect, expected_files, gets
 
@@ -264,9 +263,5 @@ def test_a_job_interrupted_at_random_instants_ends_complete(tmp_path: Path, fake
     assert stored + current == len([p for p in truth if p.startswith("records/")])
     assert images + there == len([p for p in truth if p.startswith("images/")])
     # Every change is in one of the job's change logs, once.
-    told = Counter(
-        (line["change"], line["path"])
-        for body in Crawl(0, "", store).change_logs().values()
-        for line in parse_lines(body)
-    )
+    told = Crawl(0, "", store).changes_told()
     assert told == Counter(("added", path) for path in truth)

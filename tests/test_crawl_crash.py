@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from fakesite.collection import FakeCollection
 from louvre_scraper.exitstatus import EXIT_COMPLETE, EXIT_SITE_DOWN, EXIT_STOPPED
-from louvre_scraper.store.changes import parse_lines
 from tests.harness import FAST, Crawl, crawl, finish, job_settings, kill_at, start_crawl
 from tests.test_crawl_collection import SERVER, expected_files, gets, switch_edition
 
@@ -62,12 +61,7 @@ def test_a_collection_job_killed_at_many_instants_ends_as_one_run(tmp_path: Path
     assert done.files() == truth
     # The union of the job's change logs lists every stored file as added, exactly once,
     # and nothing else: the killed runs' logs too (written by the next run from JOBDIR).
-    told = Counter(
-        (line["change"], line["path"])
-        for body in done.change_logs().values()
-        for line in parse_lines(body)
-    )
-    assert told == Counter(("added", path) for path in truth)
+    assert done.changes_told() == Counter(("added", path) for path in truth)
     assert not (jobdir / "changes.jsonl").exists()  # the job is over
 
 
