@@ -16,9 +16,10 @@ second server on another port would change every record):
 Each crawl's wall time, peak RSS (the crawl's process, sampled), and from the server's request
 log: its requests and bytes by kind, the walk time (from the first request to the end of the
 last sitemap's answer), records/s and images/s (each over the span of its own requests). The
-server builds its whole collection when it starts (about 40 s and 700 MB on a loaded 2-core
-machine): its start-up is reported too. Not a test: numbers for docs/speed.md, printed and,
-with ``--json FILE``, written.
+server draws its collection when it starts (each record's ark, dates and images' numbers, kept
+in arrays; records, images and sitemaps are made on request): its start-up is reported too;
+``--server-only`` reports only that, and the server's RSS. Not a test: numbers for
+docs/speed.md, printed and, with ``--json FILE``, written.
 """
 
 from __future__ import annotations
@@ -27,9 +28,13 @@ import argparse
 import collections
 import json
 import os
+import re
+import signal
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -158,6 +163,150 @@ def run_crawl(
     return seconds, peak
 
 
+def _status_kb(pid: int, field: str) -> int:
+    """A ``/proc/PID/status`` field in kB (``VmRSS``, ``VmHWM``: the peak), 0 if gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(f"{field}:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def server_start(sizes: tuple[str, ...], wanted: tuple[str, ...], cwd: Path = ROOT) -> dict:
+    """Start the fake server alone: seconds until it serves, its RSS then and its peak so
+    far, and its RSS and peak once it has served the index, a sub-sitemap, a record and an
+    image (each made on request)."""
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fakesite", *sizes, *wanted], cwd=cwd, stdout=subprocess.PIPE
+    )
+    assert process.stdout is not None
+    url = process.stdout.readline().decode().strip()
+    seconds = time.monotonic() - started
+    try:
+        figures = {
+            "start_seconds": round(seconds, 1),
+            "rss_mb": round(_status_kb(process.pid, "VmRSS") / 1024),
+            "peak_rss_mb": round(_status_kb(process.pid, "VmHWM") / 1024),
+        }
+        robots = urllib.request.urlopen(f"{url}/robots.txt", timeout=600).read()
+        assert robots.startswith(b"Sitemap: "), robots[:80]
+        sitemap = urllib.request.urlopen(f"{url}/media/sitemap/sitemap0.xml", timeout=600).read()
+        ark = sitemap.split(b"/ark:/53355/", 1)[1][:11].decode()
+        record = _get_json(f"{url}/ark:/53355/{ark}.json")
+        images = [i["urlImage"] for i in record["image"]]
+        for image in images[:1]:
+            urllib.request.urlopen(image, timeout=600).read()
+        figures.update(
+            served_rss_mb=round(_status_kb(process.pid, "VmRSS") / 1024),
+            served_peak_rss_mb=round(_status_kb(process.pid, "VmHWM") / 1024),
+        )
+    finally:
+        process.terminate()
+        process.wait()
+    return figures
+
+
+class _PeakRss:
+    """The peak RSS of a running process, sampled every 0.25 s in a thread."""
+
+    def __init__(self, process: subprocess.Popen[Any]) -> None:
+        self.process, self.peak = process, 0
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while self.process.poll() is None:
+            self.peak = max(self.peak, _rss(self.process.pid))
+            time.sleep(0.25)
+
+    def join(self) -> int:
+        self._thread.join()
+        return self.peak
+
+
+def walk_figures(requests: list[dict[str, Any]], done: float, peak: int) -> dict[str, Any]:
+    """One walk's figures: the server's walk (first request → last sitemap answered), the
+    client's (first request → the walker says it is done: the last sitemap parsed too), the
+    sitemaps' requests and bytes, and the walker's peak RSS."""
+    sitemaps = [r for r in requests if r["kind"] in ("robots", "sitemap")]
+    first = min(r["start"] for r in requests)
+    return {
+        "walk_seconds": walk_seconds(requests),
+        "done_seconds": round(done - first, 2),
+        "sitemap_requests": len(sitemaps),
+        "sitemap_mb": round(sum(r["bytes"] or 0 for r in sitemaps) / 1e6, 2),
+        "sitemaps_fetched_twice": sitemaps_fetched_twice(requests),
+        "peak_rss_mb": round(peak / 2**20),
+    }
+
+
+def plain_walk(url: str) -> dict[str, Any]:
+    """Scrapy's own SitemapSpider over the site's sitemaps (``bench.plainwalk``)."""
+    urllib.request.urlopen(f"{url}/__reset__").close()
+    command = [sys.executable, "-m", "bench.plainwalk", f"{url}/robots.txt"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    peak = _PeakRss(process)
+    out, _ = process.communicate()
+    said = re.search(r"walk done at ([\d.]+)", out)
+    if process.returncode != 0 or said is None:
+        sys.exit(f"the plain walk ended {process.returncode}: {out[-2000:]}")
+    requests = _get_json(f"{url}/__log__")["requests"]
+    return walk_figures(requests, float(said[1]), peak.join())
+
+
+def project_walk(store: Path, url: str, settings: dict[str, str], args: list[str]) -> dict:
+    """``scrapy crawl collection``'s walk: the crawl is stopped (SIGINT) as soon as its log
+    says the sitemaps are read, before its records."""
+    urllib.request.urlopen(f"{url}/__reset__").close()
+    settings = {"LOUVRE_BASE_URL": url, "LOGSTATS_INTERVAL": "0", "LOG_LEVEL": "INFO", **settings}
+    command = [*crawl_command(store, "collection", settings), *args]
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    peak, done = _PeakRss(process), None
+    for line in process.stderr:
+        if done is None and "Sitemaps read:" in line:
+            done = time.time()
+            process.send_signal(signal.SIGINT)
+    process.wait()
+    if done is None:
+        sys.exit(f"the crawl ended {process.returncode} before it had read the sitemaps")
+    requests = _get_json(f"{url}/__log__")["requests"]
+    walk = [r for r in requests if r["start"] <= done]
+    return walk_figures(walk, done, peak.join())
+
+
+def walks(url: str, store: Path, settings: dict[str, str], args: list[str], rounds: int) -> dict:
+    """``rounds`` times the plain walk then the project's, side by side against one server;
+    each's median and the ratio of the project's to the plain one's (in each round, and of
+    the medians): the machine's load weighs on both alike."""
+    results: dict[str, Any] = {"plain": [], "project": []}
+    for i in range(rounds):
+        for name, walk in (
+            ("plain", lambda: plain_walk(url)),
+            ("project", lambda: project_walk(store, url, settings, args)),
+        ):
+            figures = walk()
+            figures["load"] = os.getloadavg()[0]
+            results[name].append(figures)
+            print(f"walk {i + 1}/{rounds} {name}: {json.dumps(figures)}", flush=True)
+    for measure in ("walk_seconds", "done_seconds"):
+        plain = [w[measure] for w in results["plain"]]
+        ours = [w[measure] for w in results["project"]]
+        results[f"median_{measure}"] = {
+            "plain": statistics.median(plain),
+            "project": statistics.median(ours),
+            "ratio_of_medians": round(statistics.median(ours) / statistics.median(plain), 2),
+            "median_ratio": round(
+                statistics.median(o / p for o, p in zip(ours, plain, strict=True)), 2
+            ),
+        }
+    return results
+
+
 def _get_json(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=600) as answer:
         return json.loads(answer.read())
@@ -172,11 +321,42 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--setting", action="append", default=[], help="NAME=VALUE, every crawl")
     parser.add_argument("--first-only", action="store_true", help="no reruns")
+    parser.add_argument(
+        "--server-only",
+        action="store_true",
+        help="no crawl: the fake server's start-up time and RSS at this size",
+    )
+    parser.add_argument(
+        "--walk",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="no crawl of the records: ROUNDS times the plain walk of the sitemaps (Scrapy's "
+        "SitemapSpider) and the project's, side by side",
+    )
     args = parser.parse_args(argv)
+    sizes = ("--records", str(args.records), "--per-sitemap", str(args.per_sitemap))
+    if args.server_only:
+        figures = server_start(sizes, RUNS[0][1])
+        print(json.dumps(figures))
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+        return
     common = dict(pair.split("=", 1) for pair in args.setting)
     crawl_args = [] if args.whole else ["-a", f"shard={args.shard}"]
     runs = RUNS[:1] if args.first_only else RUNS
-    sizes = ("--records", str(args.records), "--per-sitemap", str(args.per_sitemap))
+    if args.walk:
+        server = start_fake_louvre(*sizes, *RUNS[0][1])
+        try:
+            with tempfile.TemporaryDirectory(prefix="louvre-walk-") as tmp:
+                found = walks(server.url, Path(tmp) / "store", common, crawl_args, args.walk)
+        finally:
+            server.stop()
+        found.update(shard=None if args.whole else args.shard, settings=common)
+        print(json.dumps({k: v for k, v in found.items() if k.startswith("median")}))
+        if args.json:
+            args.json.write_text(json.dumps(found, indent=1) + "\n", encoding="utf-8")
+        return
     results: dict[str, Any] = {
         "records": args.records,
         "per_sitemap": args.per_sitemap,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 JSON_TYPE = "application/json"
 XML_TYPE = "application/xml"
 HTML_TYPE = "text/html; charset=utf-8"
+TEXT_TYPE = "text/plain; charset=utf-8"
 JPEG_TYPE = "image/jpeg"
 PNG_TYPE = "image/png"
 NOT_FOUND_PAGE = (

@@ -73,15 +73,17 @@ a record, an image, an edition, a sitemap and a fault are is in the module of th
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import email.utils
-import functools
 import gzip
 import hashlib
+import itertools
 import math
 import random
 import time
 import urllib.parse
+from array import array
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -95,9 +97,9 @@ from fakesite.answers import (
     XML_TYPE,
     Answer,
 )
-from fakesite.editions import EDITIONS, EditionChanges, generate
+from fakesite.editions import EDITIONS, EditionChanges, Version, ark_of, generate
 from fakesite.faults import ODD_IMAGE_ENTRIES, Breaks
-from fakesite.images import FakeImage, image_bytes, is_thumbnail
+from fakesite.images import FakeImage, image_bytes, is_thumbnail, make_image
 from fakesite.records import (
     ARK_PREFIX,
     MODIFIED_KEY,
@@ -108,6 +110,7 @@ from fakesite.records import (
     record_paths,
     record_title,
 )
+from fakesite.sending import Sending
 from fakesite.sitemaps import SITEMAP_RE, robots_body, sitemap_body, sitemap_index_body
 
 
@@ -134,10 +137,12 @@ class CollectionConfig:
 
 
 class FakeCollection:
-    """The documented route's data, both editions, computed once from a ``CollectionConfig``.
+    """The documented route's data, both editions, drawn once from a ``CollectionConfig``.
 
     Arks, dates and images depend only on ``records`` and ``seed``; which records and images
-    are missing, gone or faulted depends on the fault options too (and on ``seed``).
+    are missing, gone or faulted depends on the fault options too (and on ``seed``). What is
+    drawn is kept small (``fakesite.editions.Editions``); records, images and sitemaps are made
+    from it when they are asked for.
     """
 
     def __init__(self, config: CollectionConfig | None = None) -> None:
@@ -146,13 +151,7 @@ class FakeCollection:
             raise ValueError(f"edition must be one of {EDITIONS}")
         if config.per_sitemap < 1:
             raise ValueError("per_sitemap must be at least 1")
-        self._versions, self._stable = generate(config.records, config.seed)
-        self._sorted = {e: sorted(versions) for e, versions in self._versions.items()}
-        self._image_arks: dict[str, str] = {}  # image and thumbnail path → ark
-        for versions in self._versions.values():
-            for ark, version in versions.items():
-                for image in version.images:
-                    self._image_arks[image.path] = self._image_arks[image.thumbnail] = ark
+        self._editions = generate(config.records, config.seed)
         self._choose_faults()
         self._breaks = Breaks(self, dict(config.breaks))
 
@@ -168,31 +167,52 @@ class FakeCollection:
         """Tell whether the documented route is on (``records > 0``)."""
         return self.config.records > 0
 
+    @property
+    def _stable(self) -> list[str]:
+        """The arks that are the same in both editions, in edition 1's order."""
+        return [ark_of(code) for code in self._editions.stable]
+
     def _choose_faults(self) -> None:
         cfg = self.config
         rng = random.Random(f"faults:{cfg.seed}")
-        records = list(self._stable)
+        records = list(self._editions.stable)  # ark codes: sorted and shuffled as the arks
         rng.shuffle(records)
         wanted = cfg.missing_records + sum(n for _, n in cfg.record_faults)
         if wanted > len(records):
             raise ValueError(f"{wanted} missing/faulted records asked, {len(records)} available")
-        self._missing = sorted(records[: cfg.missing_records])
+        self._missing = [ark_of(code) for code in sorted(records[: cfg.missing_records])]
         self._missing_set = frozenset(self._missing)
         taken = cfg.missing_records
         self._record_faults: dict[str, str] = {}
         for kind, n in cfg.record_faults:
-            self._record_faults.update((ark, kind) for ark in records[taken : taken + n])
+            self._record_faults.update((ark_of(c), kind) for c in records[taken : taken + n])
             taken += n
-        pool = [i.path for a in sorted(records[taken:]) for i in self._versions[1][a].images]
-        rng.shuffle(pool)
+        # The images of the other records, in ark order, shuffled: only the first ``wanted``
+        # are made into paths (the shuffle of their positions draws as that of the paths would).
+        editions = self._editions
+        rest = [editions.record_at(code) for code in sorted(records[taken:])]
+        ends = list(itertools.accumulate(editions.counts[1][r] for r in rest if r is not None))
+        pool = array("l", range(ends[-1] if ends else 0))
         wanted = cfg.gone_images + sum(n for _, n in cfg.image_faults)
+        if wanted or (cfg.sitemap_fault and self.enabled):  # else nothing draws after this
+            rng.shuffle(pool)
         if wanted > len(pool):
             raise ValueError(f"{wanted} gone/faulted images asked, {len(pool)} available")
-        self._gone = sorted(pool[: cfg.gone_images])
+
+        def path(k: int) -> str:
+            at = bisect.bisect_right(ends, k)
+            record, position = rest[at], k - (ends[at - 1] if at else 0)
+            assert record is not None
+            i = editions.image_ids(record, 1)[position]
+            return make_image(ark_of(editions.codes[record]), position, editions.parts(i)).path
+
+        chosen = [path(k) for k in pool[:wanted]]
+        self._gone = sorted(chosen[: cfg.gone_images])
+        self._gone_set = frozenset(self._gone)
         taken = cfg.gone_images
         self._image_faults: dict[str, str] = {}
         for kind, n in cfg.image_faults:
-            self._image_faults.update((path, kind) for path in pool[taken : taken + n])
+            self._image_faults.update((p, kind) for p in chosen[taken : taken + n])
             taken += n
         self._sitemap_fault: tuple[str, str] | None = None
         if cfg.sitemap_fault and self.enabled:
@@ -215,7 +235,8 @@ class FakeCollection:
 
     def arks(self, edition: int | None = None) -> list[str]:
         """Arks listed in the edition's sitemaps, in sitemap order (sorted; missing included)."""
-        return list(self._sorted[self._edition(edition)]) if self.enabled else []
+        codes = self._editions.sorted[self._edition(edition)] if self.enabled else ()
+        return [ark_of(code) for code in codes]
 
     def served_arks(self, edition: int | None = None) -> list[str]:
         """Listed arks whose JSON answers 200 (``arks`` minus ``missing_records``)."""
@@ -223,8 +244,7 @@ class FakeCollection:
 
     def modified(self, ark: str, edition: int | None = None) -> str | None:
         """The record's ``modified`` date in the edition (also for missing ones), or ``None``."""
-        version = self._versions[self._edition(edition)].get(ark)
-        return version.modified if version and self.enabled else None
+        return self._editions.date(ark, self._edition(edition)) if self.enabled else None
 
     def modified_key(self, ark: str) -> str:
         """``"modified "``, with its trailing space, as in every real record."""
@@ -232,8 +252,8 @@ class FakeCollection:
 
     def record(self, ark: str, base: str, edition: int | None = None) -> dict[str, Any] | None:
         """The record as served with ``base`` as the server URL, or ``None`` when it is 404."""
-        version = self._versions[self._edition(edition)].get(ark)
-        if version is None or not self.enabled or ark in self._missing_set:
+        version = self._version(ark, edition)
+        if version is None or ark in self._missing_set:
             return None
         values = _fields(ark, self.config.seed)
         values.update(
@@ -252,19 +272,22 @@ class FakeCollection:
 
     def record_images(self, ark: str, edition: int | None = None) -> list[FakeImage]:
         """The record's images in the edition, as in its JSON (gone ones included)."""
-        version = self._versions[self._edition(edition)].get(ark)
-        return list(version.images) if version and self.enabled else []
+        version = self._version(ark, edition)
+        return list(version.images) if version else []
+
+    def _version(self, ark: str, edition: int | None) -> Version | None:
+        edition = self._edition(edition)
+        return self._editions.version(ark, edition) if self.enabled else None
 
     def _served_images(self, edition: int | None) -> list[FakeImage]:
         return [i for a in self.served_arks(edition) for i in self.record_images(a, edition)]
 
     def images(self, edition: int | None = None) -> dict[str, bytes]:
         """Every ``urlImage`` path of a served record that answers 200 → its bytes."""
-        gone = set(self._gone)
         return {
             i.path: self.image_bytes(i.path)
             for i in self._served_images(edition)
-            if i.path not in gone
+            if i.path not in self._gone_set
         }
 
     def thumbnails(self, edition: int | None = None) -> dict[str, bytes]:
@@ -274,7 +297,7 @@ class FakeCollection:
     def image_bytes(self, path: str, *, cached: bool = True) -> bytes:
         """The bytes of any image or thumbnail path (or URL), served or not; an image of a
         record shows the record's title. ``cached=False``: made afresh, not kept."""
-        ark = self._image_arks.get(urllib.parse.urlsplit(path).path or path)
+        ark = self._editions.image_owner(urllib.parse.urlsplit(path).path or path)
         title = record_title(ark, self.config.seed) if ark else ""
         make = image_bytes if cached else image_bytes.__wrapped__
         return make(path, self.config.image_size, title)
@@ -283,9 +306,9 @@ class FakeCollection:
         """What ``new`` changed against ``old``: arks added, withdrawn, modified (listed in
         both, date or images differ); urlImage paths of served records added or removed, and
         ``images_replaced`` {old path: new path} for the same ark and position."""
-        before, after = self._versions[old], self._versions[new]
         if not self.enabled:
             return EditionChanges()
+        before, after = self._versions(old), self._versions(new)
         both = sorted(set(before) & set(after))
         replaced = {
             a.path: b.path
@@ -303,6 +326,11 @@ class FakeCollection:
             images_removed=sorted(old_paths - new_paths),
             images_replaced=replaced,
         )
+
+    def _versions(self, edition: int) -> dict[str, Version]:
+        """Every ark listed in the edition → its record there (all made: for small ones)."""
+        versions = {ark: self._editions.version(ark, edition) for ark in self.arks(edition)}
+        return {ark: version for ark, version in versions.items() if version is not None}
 
     # -- special cases
 
@@ -338,15 +366,16 @@ class FakeCollection:
 
     def sitemap_paths(self, edition: int | None = None) -> list[str]:
         """Paths of the edition's sub-sitemaps, in index order."""
-        count = math.ceil(len(self._sorted[self._edition(edition)]) / self.config.per_sitemap)
+        listed = len(self._editions.sorted[self._edition(edition)])
+        count = math.ceil(listed / self.config.per_sitemap)
         count = count if self.enabled else 0
         return [f"/media/sitemap/sitemap{i}.xml" for i in range(count)]
 
     def sitemap_arks(self, i: int, edition: int | None = None) -> list[str]:
         """Arks listed by sub-sitemap ``i``."""
         per = self.config.per_sitemap
-        arks = self._sorted[self._edition(edition)] if self.enabled else []
-        return arks[i * per : (i + 1) * per]
+        codes = self._editions.sorted[self._edition(edition)] if self.enabled else array("l")
+        return [ark_of(code) for code in codes[i * per : (i + 1) * per]]
 
     def sitemap_index_bytes(self, base: str, edition: int | None = None) -> bytes:
         """The ``/sitemap.xml`` body: one ``<sitemap>`` per sub-sitemap (with the latest
@@ -392,7 +421,7 @@ class FakeCollection:
             body, ctype = self.sitemap_bytes(int(match[1]), base, edition), XML_TYPE
         elif match := RECORD_RE.fullmatch(path):
             body, ctype = self.record_bytes(match[1], base, edition), JSON_TYPE
-        elif path in self._served_paths[self._edition(edition)]:
+        elif self._serves_image(path, edition):
             body = self.image_bytes(path)
         if body is None:
             return Answer(404, HTML_TYPE, NOT_FOUND_PAGE)
@@ -400,14 +429,13 @@ class FakeCollection:
             ctype = PNG_TYPE if path.endswith(".png") else JPEG_TYPE
         return Answer(200, ctype, body)
 
-    @functools.cached_property
-    def _served_paths(self) -> dict[int, frozenset[str]]:
-        """Per edition, every image and thumbnail path that answers 200."""
-        gone = frozenset(self._gone)
-        return {
-            e: frozenset(p for i in self._served_images(e) for p in (i.path, i.thumbnail)) - gone
-            for e in EDITIONS
-        }
+    def _serves_image(self, path: str, edition: int | None) -> bool:
+        """Whether an image or thumbnail path answers 200: one of a served record's in the
+        edition, not gone."""
+        ark = self._editions.image_owner(path)
+        if ark is None or ark in self._missing_set or path in self._gone_set:
+            return False
+        return any(path in (i.path, i.thumbnail) for i in self.record_images(ark, edition))
 
 
 def request_kind(path: str) -> str:
@@ -431,31 +459,12 @@ def request_kind(path: str) -> str:
 GZIP_KINDS = frozenset({"robots", "sitemap", "record"})
 
 
-class CollectionRoutes:
+class CollectionRoutes(Sending):
     """Mixin for ``fakesite.server.Handler``: serves the documented route and its faults."""
 
     if TYPE_CHECKING:
-        server: Any
-        command: str
         path: str
-        close_connection: bool
-        _status: int
-        _sent: int
-        wfile: Any
         headers: Any  # the request's
-
-        def send_response(self, code: int, message: str | None = None) -> None: ...
-        def send_header(self, keyword: str, value: str) -> None: ...
-        def end_headers(self) -> None: ...
-        def _send(
-            self,
-            status: int,
-            ctype: str,
-            body: bytes,
-            headers: dict[str, str] | None = None,
-            limit: int | None = None,
-        ) -> None: ...
-        def _fault_status(self, kind: str) -> None: ...
 
     def _serve_documented(self, path: str) -> bool:
         """Answer ``path`` if it is robots.txt or the documented route's; else return False."""
@@ -534,17 +543,6 @@ class CollectionRoutes:
             return None
         hits = self.server.request_log.count_get(urllib.parse.unquote(path))
         return kind if hits <= self.server.config.fault_times else None
-
-    def _send_unsized(self, status: int, ctype: str, payload: bytes) -> None:
-        """Send without Content-Length and close: the client cannot tell the body is short."""
-        self._status = status
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(payload)
-        self._sent = len(payload)
-        self.close_connection = True
 
     def _edition_admin(self) -> tuple[int, dict[str, Any]]:
         """``/__edition__?n=N``: switch editions; answer the status and the JSON payload."""

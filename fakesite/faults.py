@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import functools
 import gzip
+import itertools
 import urllib.parse
 from typing import TYPE_CHECKING, Any
 
@@ -113,15 +114,16 @@ class Breaks:
 
     def __init__(self, site: FakeCollection, breaks: dict[str, int]) -> None:
         self.kinds = breaks
-        stable = sorted(site._stable)
+        wanted = ("odd-images", "refuse-images", "record-bomb")
+        stable = sorted(site._stable) if any(breaks.get(k) for k in wanted) else []
         odd = breaks.get("odd-images", 0)
         self.odd_arks = frozenset(stable[:odd])
-        refused = [a for a in reversed(stable) if site.record_images(a, 1)]
-        refused = refused[: breaks.get("refuse-images", 0)]
-        self.refused_arks = frozenset(refused)
-        self.refused_images = frozenset(i.path for a in refused for i in site.record_images(a, 1))
-        bombs = [a for a in stable if a not in self.odd_arks and a not in self.refused_arks]
-        self.bomb_arks = frozenset(bombs[: breaks.get("record-bomb", 0)])
+        refused = (a for a in reversed(stable) if site.record_images(a, 1))
+        chosen = list(itertools.islice(refused, breaks.get("refuse-images", 0)))
+        self.refused_arks = frozenset(chosen)
+        self.refused_images = frozenset(i.path for a in chosen for i in site.record_images(a, 1))
+        bombs = (a for a in stable if a not in self.odd_arks and a not in self.refused_arks)
+        self.bomb_arks = frozenset(itertools.islice(bombs, breaks.get("record-bomb", 0)))
 
     def answer(self, path: str, answer: Answer) -> tuple[Any, ...] | None:
         """The broken answer for ``path``, or None."""

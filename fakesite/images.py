@@ -156,6 +156,16 @@ def _pad_png(data: bytes, target: int) -> bytes:
     return data[:ihdr_end] + chunk + data[ihdr_end:]
 
 
+# What an image's URL and entry are made of, as ``ImageUrls.draw`` hands it out and
+# ``make_image`` turns it into a ``FakeImage``: its number (an AGO number for prints and
+# drawings, else the image number), ``PNG_BIT`` | ``ORIGINAL_BIT``, the index of its ``type``
+# (-1: "") and of its copyright.
+PNG_BIT, ORIGINAL_BIT = 1, 2
+ImageParts = tuple[int, int, int, int]
+_TYPE_INDEX = {kind: i for i, kind in enumerate(IMAGE_TYPES)}
+_COPYRIGHT_INDEX = {text: i for i, text in enumerate(COPYRIGHTS)}
+
+
 class ImageUrls:
     """Hands out image URLs that are unique across both editions."""
 
@@ -170,27 +180,51 @@ class ImageUrls:
                 self.used.add(n)
                 return n
 
+    def draw(self, prints: bool, group: int | None = None) -> ImageParts:
+        """A new image's parts (see ``make_image``) for a record of prints and drawings (a
+        cl02 ark) or not; ``group`` reuses a prints-and-drawings AGO number."""
+        rng = self.rng
+        bits = PNG_BIT if rng.random() < 0.1 else 0
+        if prints:
+            number = group if group is not None else self.number(AGO_TOP)
+            bits |= ORIGINAL_BIT
+        else:
+            number = self.number(10_000_000)
+            # ordinary records also use /media/cache/original/ (55 of 2,116 real images).
+            bits |= ORIGINAL_BIT if rng.random() < 0.1 else 0
+        kind = _TYPE_INDEX[rng.choice(IMAGE_TYPES)] if rng.random() < 0.3 else -1
+        return number, bits, kind, _COPYRIGHT_INDEX[rng.choice(COPYRIGHTS)]
+
     def make(self, ark: str, position: int, group: int | None = None) -> FakeImage:
         """A new image for ``ark``, at a real-shaped URL; ``group`` reuses a prints-and-
         drawings AGO number."""
-        rng = self.rng
-        png = rng.random() < 0.1
-        if ark.startswith("cl02"):
-            digits = f"{group if group is not None else self.number(AGO_TOP):06d}"
-            folder = f"{digits[0:2]}/{digits[2:4]}/{digits[4:6]}/00"
-            name = f"{folder}/AGO{digits}-{position:03d}_PE.{'png' if png else 'jpg'}"
-            path, thumbnail = f"/media/cache/original/{name}", f"/media/cache/small/{name}"
-        else:
-            # /media/cache/large/0000000021/{ark number, 10 digits}/{image number}_OG.JPG;
-            # ordinary records also use /media/cache/original/ (55 of 2,116 real images).
-            tail = (
-                f"0000000021/{int(ark[4:]):010d}/"
-                f"{self.number(10_000_000):010d}_OG.{'png' if png else 'JPG'}"
-            )
-            cache = "original" if rng.random() < 0.1 else "large"
-            path, thumbnail = f"/media/cache/{cache}/{tail}", f"/media/cache/small/{tail}"
-        kind = rng.choice(IMAGE_TYPES) if rng.random() < 0.3 else ""
-        return FakeImage(path, thumbnail, rng.choice(COPYRIGHTS), kind, position)
+        return make_image(ark, position, self.draw(ark.startswith("cl02"), group))
+
+
+def make_image(ark: str, position: int, parts: ImageParts) -> FakeImage:
+    """The image ``ImageUrls.draw`` handed out as ``parts``, at ``position`` of ``ark``."""
+    number, bits, kind, copyright = parts
+    ext = "png" if bits & PNG_BIT else None
+    if ark.startswith("cl02"):
+        digits = f"{number:06d}"
+        folder = f"{digits[0:2]}/{digits[2:4]}/{digits[4:6]}/00"
+        name = f"{folder}/AGO{digits}-{position:03d}_PE.{ext or 'jpg'}"
+        path, thumbnail = f"/media/cache/original/{name}", f"/media/cache/small/{name}"
+    else:
+        # /media/cache/large/0000000021/{ark number, 10 digits}/{image number}_OG.JPG
+        tail = f"0000000021/{int(ark[4:]):010d}/{number:010d}_OG.{ext or 'JPG'}"
+        cache = "original" if bits & ORIGINAL_BIT else "large"
+        path, thumbnail = f"/media/cache/{cache}/{tail}", f"/media/cache/small/{tail}"
+    kind_text = IMAGE_TYPES[kind] if kind >= 0 else ""
+    return FakeImage(path, thumbnail, COPYRIGHTS[copyright], kind_text, position)
+
+
+# Any path ``make_image`` makes: group 1, the ark number of an ordinary record's image; group
+# 2, the AGO number of a print's or drawing's.
+IMAGE_PATH_RE = re.compile(
+    r"/media/cache/(?:small|large|original)/(?:0000000021/(\d{10})/\d{10}_OG\.(?:png|JPG)"
+    r"|\d\d/\d\d/\d\d/00/AGO(\d{6})-\d{3}_PE\.(?:png|jpg))"
+)
 
 
 def ago_group(image: FakeImage) -> int | None:

@@ -16,12 +16,12 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from fakesite.answers import HTML_TYPE, NOT_FOUND_PAGE, TEXT_TYPE
 from fakesite.collection import CollectionRoutes, FakeCollection, request_kind
 from fakesite.editions import EDITION_PATH
-from fakesite.faults import STATUS_FAULTS
 from fakesite.options import Config, parse_args
 from fakesite.sitemaps import ROBOTS_FORBID
-from fakesite.zips import CDN_RE, DOWNLOAD_RE, HTML, NOT_FOUND_HTML, TEXT, ZipRoutes, path_id
+from fakesite.zips import CDN_RE, DOWNLOAD_RE, ZipRoutes, path_id
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -89,8 +89,6 @@ class Handler(CollectionRoutes, ZipRoutes, http.server.BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     server: FakeLouvreServer
-    _status: int = 0
-    _sent: int = 0
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence the default per-request stderr logging."""
@@ -134,46 +132,19 @@ class Handler(CollectionRoutes, ZipRoutes, http.server.BaseHTTPRequestHandler):
         download = DOWNLOAD_RE.fullmatch(path)
         match = download or (CDN_RE.fullmatch(path) if cfg.redirect else None)
         if cfg.refuse is not None:
-            self._send(cfg.refuse, HTML, NOT_FOUND_HTML.replace(b"Not Found", b"Refused"))
+            self._send(cfg.refuse, HTML_TYPE, NOT_FOUND_PAGE.replace(b"Not Found", b"Refused"))
         elif path == "/robots.txt" and cfg.robots_forbid:
-            self._send(200, TEXT, ROBOTS_FORBID)
+            self._send(200, TEXT_TYPE, ROBOTS_FORBID)
         elif match is None and self._serve_documented(path):
             return  # robots.txt and the documented route
         elif match is None:
-            self._send(404, HTML, NOT_FOUND_HTML)
+            self._send(404, HTML_TYPE, NOT_FOUND_PAGE)
         elif self.command == "HEAD" and cfg.no_head:
-            self._send(405, TEXT, b"Method Not Allowed\n", {"Allow": "GET"})
+            self._send(405, TEXT_TYPE, b"Method Not Allowed\n", {"Allow": "GET"})
         elif download is not None and cfg.redirect:
-            self._send(302, HTML, b"", {"Location": f"/cdn/{match[1]}.zip"})
+            self._send(302, HTML_TYPE, b"", {"Location": f"/cdn/{match[1]}.zip"})
         else:
             self._serve_id(int(match[1]))
-
-    def _fault_status(self, kind: str) -> None:
-        status, body = STATUS_FAULTS[kind]
-        cfg = self.server.config
-        wants_retry = kind == "429" or (kind == "503" and cfg.retry_after_503)
-        headers = {"Retry-After": str(cfg.retry_after)} if wants_retry else {}
-        self._send(status, TEXT, body, headers)
-
-    def _send(
-        self,
-        status: int,
-        ctype: str,
-        body: bytes,
-        headers: dict[str, str] | None = None,
-        limit: int | None = None,
-    ) -> None:
-        self._status = status
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            payload = body if limit is None else body[:limit]
-            self.wfile.write(payload)
-            self._sent = len(payload)
 
 
 class FakeLouvreServer(http.server.ThreadingHTTPServer):

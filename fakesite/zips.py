@@ -15,18 +15,15 @@ import zipfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from fakesite.answers import HTML_TYPE, NOT_FOUND_PAGE
 from fakesite.faults import STATUS_FAULTS
+from fakesite.sending import Sending
 
 DOWNLOAD_RE = re.compile(r"/en/artwork/image/download/(\d+)/0")
 CDN_RE = re.compile(r"/cdn/(\d+)\.zip")
 MISSING_STYLES = ("404", "410", "html200", "html500")
 ZIP_DATE = (2021, 3, 1, 0, 0, 0)
-HTML = "text/html; charset=utf-8"
-TEXT = "text/plain; charset=utf-8"
 ZIP = "application/zip"
-NOT_FOUND_HTML = (
-    b"<!DOCTYPE html><html><head><title>Not Found</title></head><body>Not Found</body></html>"
-)
 ERROR_PAGE = (
     b'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Error | Louvre</title>'
     b'</head>\n<body><main class="error-page"><h1>Server error. Continue to search the Louvre '
@@ -98,25 +95,12 @@ def path_id(path: str) -> int | None:
     return int(match[1]) if match else None
 
 
-class ZipRoutes:
+class ZipRoutes(Sending):
     """Mixin for ``fakesite.server.Handler``: serves the zip route's ids and their faults."""
 
     if TYPE_CHECKING:
-        server: Any
-        command: str
         connection: Any
         rfile: Any
-        close_connection: bool
-
-        def _send(
-            self,
-            status: int,
-            ctype: str,
-            body: bytes,
-            headers: dict[str, str] | None = None,
-            limit: int | None = None,
-        ) -> None: ...
-        def _fault_status(self, kind: str) -> None: ...
 
     def _serve_id(self, i: int) -> None:
         kind = self._fault_for(i) if self.command == "GET" else None
@@ -144,9 +128,9 @@ class ZipRoutes:
     def _send_missing(self) -> None:
         style = self.server.config.missing
         if style in ("404", "410"):
-            self._send(int(style), HTML, NOT_FOUND_HTML)
+            self._send(int(style), HTML_TYPE, NOT_FOUND_PAGE)
         else:
-            self._send(200 if style == "html200" else 500, HTML, ERROR_PAGE)
+            self._send(200 if style == "html200" else 500, HTML_TYPE, ERROR_PAGE)
 
     def _zip(self, i: int) -> bytes:
         return zip_bytes(i, self.server.config.collection.zip_size)

@@ -114,6 +114,12 @@ STORE_WALKED_STAT = "louvre/store_walked"
 # The pipeline could not store a file; sent with ``key`` (an ID, an ark), ``url`` and ``kind``
 # ("zip", "record", "image"). The pipeline says why, once; the spider counts it as failed.
 file_not_stored = object()
+# The spider's job state (MirrorSpider.job_state) took a step worth saving at once (a sitemap
+# read): JOBDIR's state is saved then, not only every few seconds.
+job_state_changed = object()
+# A stop that did not end is being forced (the watchdog): no spider_closed will follow, so what
+# closing says (the summary) is said now.
+stop_forced = object()
 
 
 class ZipStats:
@@ -138,7 +144,8 @@ class CollectionStats:
     RECORDS = "collection/records"  # handed out
     RECORDS_FETCHED = "collection/records_fetched"
     RECORDS_NOT_MODIFIED = "collection/records_not_modified"  # 304 to a conditional request
-    RECORDS_STORED = "collection/records_stored"
+    RECORDS_STORED = "collection/records_stored"  # fetched (the summary's word), settled
+    RECORDS_UNCHANGED = "collection/records_unchanged"  # fetched, the same bytes: not rewritten
     RECORDS_UPTODATE = "collection/records_uptodate"
     RECORDS_MISSING = "collection/records_missing"
     RECORDS_FAILED = "collection/records_failed"
@@ -274,6 +281,10 @@ class ZipReport:
         """A resumed zip job counts this run's IDs only."""
         return 0
 
+    @property
+    def earlier_bytes(self) -> int:
+        return 0
+
 
 @dataclass(frozen=True)
 class EmptyFilter:
@@ -293,6 +304,7 @@ class CollectionReport:
     walk_complete: bool  # every sitemap was read
     empty_filters: tuple[EmptyFilter, ...] = ()
     earlier: int = 0  # records settled by earlier runs of the job (JOBDIR): not this run's work
+    earlier_bytes: int = 0  # the bytes they stored (in the counts, not in this run's rate)
 
 
 RouteReport = ZipReport | CollectionReport

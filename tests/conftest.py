@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import pytest
@@ -26,3 +27,17 @@ def fake_louvre() -> Iterator[Callable[..., FakeLouvre]]:
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def refusal(caplog: pytest.LogCaptureFixture) -> Callable[[Callable[[], object]], list[str]]:
+    """``refusal(lambda: spider(tmp_path, start="ten"))``: the lines logged by a call that must
+    end the process with exit status 2 (bad input)."""
+
+    def refused(call: Callable[[], object]) -> list[str]:
+        with pytest.raises(SystemExit) as exit_, caplog.at_level(logging.CRITICAL):
+            call()
+        assert exit_.value.code == 2
+        return [r.getMessage() for r in caplog.records]
+
+    return refused

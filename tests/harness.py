@@ -11,11 +11,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from louvre_scraper.store.changes import CHANGES_DIR
+from louvre_scraper.store.changes import CHANGES_DIR, parse_lines
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
@@ -34,6 +35,8 @@ SETTINGS_ENV = "LOUVRE_TEST_SETTINGS"
 # fraction of its speed. Test crawls are unthrottled unless they ask for it (a test's own
 # settings, or $LOUVRE_TEST_SETTINGS, win); tests/test_crawl_politeness.py runs the defaults.
 TEST_DEFAULTS = {"AUTOTHROTTLE_ENABLED": "False"}
+# Retries that wait a twentieth of a second rather than Scrapy's backoff, and no stats line.
+FAST = {"RETRY_BACKOFF_BASE": "0.05", "LOGSTATS_INTERVAL": "0"}
 
 
 def extra_settings() -> dict[str, str]:
@@ -108,6 +111,14 @@ class Crawl:
             if path.startswith(f"{CHANGES_DIR}/")
         }
 
+    def changes_told(self) -> Counter[tuple[str, str]]:
+        """Each ``(change, path)`` the store's change logs tell, and how many times."""
+        return Counter(
+            (line["change"], line["path"])
+            for body in self.change_logs().values()
+            for line in parse_lines(body)
+        )
+
     def all_files(self) -> dict[str, bytes]:
         if not self.store.exists():
             return {}
@@ -136,6 +147,17 @@ def parse_stats(log: str) -> dict[str, Any]:
     return ast.literal_eval(text)
 
 
+def run_scrapy(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``scrapy ARGS...`` in a subprocess from the root, as typed (no settings added)."""
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def crawl_command(store: Path, spider: str, settings: dict[str, Any] | None) -> list[str]:
     command = [sys.executable, "-m", "scrapy", "crawl", spider, "-s", f"FILES_STORE={store}"]
     for name, value in {**extra_settings(), **(settings or {})}.items():
@@ -162,6 +184,50 @@ def wait_for_files(store: Path, pattern: str, count: int, deadline: float = 60) 
     while len(list(store.glob(pattern))) < count:
         assert time.monotonic() < end, "the crawl stored too little in time"
         time.sleep(0.05)
+
+
+def job_settings(url: str, jobdir: Path, concurrent: int, **more: str) -> dict[str, str]:
+    """A crawl that can be stopped and resumed: the site at *url*, :data:`FAST` retries,
+    *jobdir* as its JOBDIR, *concurrent* requests at a time, and *more* settings."""
+    return {
+        "LOUVRE_BASE_URL": url,
+        **FAST,
+        "JOBDIR": str(jobdir),
+        "CONCURRENT_REQUESTS": str(concurrent),
+        **more,
+    }
+
+
+def finish(process: subprocess.Popen[str], timeout: float = 180) -> tuple[int, str]:
+    """Wait for a crawl :func:`start_crawl` started (killed if it outlasts *timeout*): its exit
+    status and log."""
+    try:
+        _, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+    return process.returncode, stderr
+
+
+def kill_at(process: subprocess.Popen[str], started: float, after: float) -> str:
+    """SIGKILL *process* *after* seconds past *started* (or when it ends first); its log."""
+    while process.poll() is None and time.monotonic() - started < after:
+        time.sleep(0.01)
+    if process.poll() is None:
+        process.send_signal(signal.SIGKILL)
+    return finish(process)[1]
+
+
+def ctrl_c_once_stored(
+    process: subprocess.Popen[str], store: Path, pattern: str, count: int
+) -> tuple[str, float]:
+    """Ctrl-C a running crawl once it has stored *count* files matching *pattern*: its log, and
+    the seconds it took to stop."""
+    wait_for_files(store, pattern, count)
+    process.send_signal(signal.SIGINT)
+    began = time.monotonic()
+    _, log = process.communicate(timeout=30)
+    return log, time.monotonic() - began
 
 
 def crawl(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import urllib.request
@@ -22,13 +21,15 @@ import pytest
 
 from fakesite.collection import FakeCollection
 from tests.harness import (
+    FAST,
     ROOT,
     crawl,
+    ctrl_c_once_stored,
     extra_settings,
+    job_settings,
     parse_stats,
     start_crawl,
     start_fake_louvre,
-    wait_for_files,
 )
 
 if TYPE_CHECKING:
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 
 
 SERVER = ("--records", "40", "--per-sitemap", "8", "--retry-after", "0", "--gone-images", "2")
-FAST = {"RETRY_BACKOFF_BASE": "0.05", "LOGSTATS_INTERVAL": "0"}
 
 
 @dataclass
@@ -81,18 +81,10 @@ def mirror(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mirror]:
     server = start_fake_louvre(*SERVER)
     fake = FakeCollection.from_args(list(SERVER))
     store = tmp / "store"
-    settings = {
-        "LOUVRE_BASE_URL": server.url,
-        "JOBDIR": str(tmp / "job"),
-        "CONCURRENT_REQUESTS": "2",
-        "DOWNLOAD_DELAY": "0.05",
-        **FAST,
-    }
+    settings = job_settings(server.url, tmp / "job", 2, DOWNLOAD_DELAY="0.05")
     try:
         stopped = start_crawl(store, settings=settings, spider="collection")
-        wait_for_files(store, "records/*.json", 8)
-        stopped.send_signal(signal.SIGINT)
-        _, log = stopped.communicate(timeout=30)
+        log, _ = ctrl_c_once_stored(stopped, store, "records/*.json", 8)
         assert parse_stats(log)["finish_reason"] == "shutdown"
         resumed = crawl(store, settings=settings, spider="collection")
         assert resumed.returncode == 0, resumed.stderr

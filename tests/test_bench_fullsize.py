@@ -11,6 +11,7 @@ from bench.fullsize import (
     per_second,
     sitemaps_fetched_twice,
     summary,
+    walk_figures,
     walk_seconds,
 )
 from fakesite.options import parse_args
@@ -82,3 +83,15 @@ def test_the_runs_cover_validators_and_compression_on_and_off() -> None:
 def test_the_fake_server_takes_a_port() -> None:
     assert parse_args(["--port", "8123"]).port == 8123
     assert parse_args([]).port == 0
+
+
+def test_a_walks_figures_run_from_its_first_request_to_the_last_sitemap_and_to_done() -> None:
+    figures = walk_figures(LOG[:4], done=15.5, peak=200 * 2**20)
+    assert figures == {
+        "walk_seconds": 4.0,  # 10.0 → 14.0, the last sitemap's end
+        "done_seconds": 5.5,  # 10.0 → 15.5, the last one parsed
+        "sitemap_requests": 4,
+        "sitemap_mb": 0.0,
+        "sitemaps_fetched_twice": [],
+        "peak_rss_mb": 200,
+    }

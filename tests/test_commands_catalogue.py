@@ -25,6 +25,7 @@ from tests.harness import (
     crawl,
     extra_settings,
     launch_chromium,
+    run_scrapy,
     start_fake_louvre,
 )
 
@@ -189,18 +190,18 @@ def test_bad_input_is_one_line_and_exit_2_and_nothing_written(mirror, tmp_path, 
     assert not target.exists()
 
 
-def test_no_dest_is_one_line_and_exit_2(mirror):
-    run = subprocess.run(
-        [sys.executable, "-m", "scrapy", "catalogue", "-s", f"FILES_STORE={mirror}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+@pytest.mark.parametrize(
+    ("dests", "line"),
+    [
+        ((), "scrapy catalogue needs a DEST directory: scrapy catalogue DEST"),
+        (("a", "b"), "scrapy catalogue takes one DEST, got 2: a b"),
+    ],
+    ids=["none", "two"],
+)
+def test_no_dest_or_two_is_one_line_and_exit_2(mirror, dests, line):
+    run = run_scrapy("catalogue", *dests, "-s", f"FILES_STORE={mirror}", timeout=60)
     assert run.returncode == 2
-    assert run.stderr.strip().endswith(
-        "scrapy catalogue needs a DEST directory: scrapy catalogue DEST"
-    )
+    assert run.stderr.strip().endswith(line)
     assert len(run.stderr.strip().splitlines()) == 1
 
 

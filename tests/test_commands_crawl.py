@@ -13,7 +13,7 @@ import pytest
 
 from louvre_scraper.spiders.collection import CollectionSpider
 from louvre_scraper.spiders.louvre import LouvreSpider
-from tests.harness import ROOT, crawl
+from tests.harness import ROOT, crawl, run_scrapy
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -25,16 +25,6 @@ LISTING = re.compile(
     r"|item pipelines):|Overridden settings:)|^ ?\['scrapy\.|^ 'scrapy\.|^\{'lxml'|^\{'BOT_NAME'",
     re.M,
 )
-
-
-def scrapy(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "scrapy", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def words(text: str) -> str:
@@ -55,7 +45,7 @@ def test_a_spiders_help_lists_the_arguments_it_declares(name: str) -> None:
     spider = SPIDERS[name]
     other = next(s for n, s in SPIDERS.items() if n != name)
 
-    run = scrapy("crawl", name, "--help")
+    run = run_scrapy("crawl", name, "--help")
 
     assert run.returncode == 0, run.stderr
     assert "Exit status" in run.stdout and "-a NAME=VALUE" in run.stdout  # Scrapy's help too
@@ -69,7 +59,7 @@ def test_a_spiders_help_lists_the_arguments_it_declares(name: str) -> None:
 
 
 def test_crawl_help_without_a_spider_lists_every_spiders_arguments() -> None:
-    run = scrapy("crawl", "--help")
+    run = run_scrapy("crawl", "--help")
 
     assert run.returncode == 0, run.stderr
     assert all(told(run.stdout, spider) for spider in SPIDERS.values())
@@ -122,7 +112,7 @@ def test_list_shows_each_spiders_description_on_a_terminal() -> None:
 
 
 def test_list_piped_is_one_name_a_line_as_scrapyd_reads_it() -> None:
-    run = scrapy("list")
+    run = run_scrapy("list")
 
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines() == sorted(SPIDERS)

@@ -25,6 +25,7 @@ from PIL import Image
 
 from tests.harness import (
     ROOT,
+    run_scrapy,
 )
 from tests.store_commands import Mirror, assert_one_line_refusal, scrapy
 
@@ -254,13 +255,7 @@ def test_help_lists_the_options_and_exit_statuses() -> None:
         ("verify", ("--checksums", "Exit status", "3 not whole", "Plain verify", "by its ends")),
         ("verify", ("--checksums also reads every byte", "read every byte too")),
     ):
-        run = subprocess.run(
-            [sys.executable, "-m", "scrapy", command, "--help"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        run = run_scrapy(command, "--help", timeout=60)
         assert run.returncode == 0
         text = " ".join(run.stdout.split())
         assert all(word in text for word in words), text

@@ -15,7 +15,7 @@ import pytest
 
 from fakesite.collection import FakeCollection
 from louvre_scraper.store.changes import changed_since, is_change_log, run_start, since_start
-from tests.harness import crawl, start_fake_louvre
+from tests.harness import FAST, crawl, start_fake_louvre
 from tests.store_commands import assert_one_line_refusal, scrapy
 from tests.test_crawl_collection import switch_edition
 
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from tests.harness import Crawl, FakeLouvre
 
 SERVER = ("--records", "40", "--per-sitemap", "8", "--retry-after", "0")
-FAST = {"RETRY_BACKOFF_BASE": "0.05", "LOGSTATS_INTERVAL": "0"}
 
 
 class Runs:

@@ -8,14 +8,21 @@ import hashlib
 import json
 import posixpath
 import re
-import signal
 import time
 import urllib.request
 from typing import TYPE_CHECKING
 
 from fakesite.collection import FakeCollection
 from louvre_scraper.collection.arks import ark_number
-from tests.harness import Crawl, crawl, parse_stats, start_crawl, wait_for_files
+from tests.harness import (
+    FAST,
+    Crawl,
+    crawl,
+    ctrl_c_once_stored,
+    job_settings,
+    parse_stats,
+    start_crawl,
+)
 from tests.store_commands import scrapy
 
 if TYPE_CHECKING:
@@ -24,7 +31,6 @@ if TYPE_CHECKING:
 
     from tests.harness import FakeLouvre
 
-FAST = {"RETRY_BACKOFF_BASE": "0.05", "LOGSTATS_INTERVAL": "0"}
 SERVER = ("--records", "40", "--per-sitemap", "8", "--retry-after", "0")
 
 
@@ -440,18 +446,10 @@ def test_ctrl_c_then_the_same_jobdir_completes_the_mirror(tmp_path: Path, fake_l
     server = fake_louvre(*SERVER)
     fake = FakeCollection.from_args(list(SERVER))
     store = tmp_path / "store"
-    settings = {
-        "LOUVRE_BASE_URL": server.url,
-        "JOBDIR": str(tmp_path / "job"),
-        "CONCURRENT_REQUESTS": "2",
-        "DOWNLOAD_DELAY": "0.05",
-        **FAST,
-    }
+    settings = job_settings(server.url, tmp_path / "job", 2, DOWNLOAD_DELAY="0.05")
 
     crawler = start_crawl(store, settings=settings, spider="collection")
-    wait_for_files(store, "records/*.json", 8)
-    crawler.send_signal(signal.SIGINT)
-    _, log = crawler.communicate(timeout=30)
+    log, _ = ctrl_c_once_stored(crawler, store, "records/*.json", 8)
     assert parse_stats(log)["finish_reason"] == "shutdown"
     stored_before = len(list(store.glob("records/*.json")))
     assert stored_before < len(fake.served_arks()), "stopped before the end"
@@ -467,6 +465,38 @@ def test_ctrl_c_then_the_same_jobdir_completes_the_mirror(tmp_path: Path, fake_l
     assert sorted(p.rsplit("/", 1)[1][:-5] for p in records) == sorted(fake.arks())
     assert sum(records.values()) <= len(fake.arks()) + 2
     assert not list(store.rglob("*.part"))
+    # The summary counts the job, both runs: what it says is what the store holds.
+    record_files = len(list(store.glob("records/*.json")))
+    image_files = len(list(store.glob("images/*/*")))
+    assert job_counts(resumed.stderr) == (record_files, 0, image_files, 0, 0)
+    assert "  job:     already complete" not in resumed.stderr
+
+    again = crawl(store, settings=settings, spider="collection")  # nothing left to do
+
+    assert again.returncode == 0, again.stderr
+    assert job_counts(again.stderr) == (record_files, 0, image_files, 0, 0)
+    assert (
+        f"  job:     already complete: its earlier runs settled all {record_files} listed"
+        " records (JOBDIR); this run had nothing to do"
+    ) in again.stderr
+    assert "  rate:    0.0 records/s, 0.00 MB/s" in again.stderr
+
+
+def job_counts(summary: str) -> tuple[int, int, int, int, int]:
+    """The summary's records stored and already current, images stored or already there,
+    gone and failed; records missing and failed must be none."""
+    (records,) = re.findall(
+        r"records: \d+ listed in \d+ sitemaps: (\d+) fetched, (\d+) already"
+        r" current, 0 missing, 0 failed\n",
+        summary,
+    )
+    (images,) = re.findall(
+        r"images:  (\d+) stored, (\d+) already there, (\d+) gone from the"
+        r" site, (\d+) failed",
+        summary,
+    )
+    stored, there, gone, failed = map(int, images)
+    return int(records[0]), int(records[1]), stored + there, gone, failed
 
 
 def one_line_and_status(run: Crawl, status: int, text: str) -> None:

@@ -4,10 +4,11 @@ records, interruptions and settings that once made it lie (issue 15)."""
 from __future__ import annotations
 
 import random
+import re
 import signal
 import socket
-import subprocess
 import time
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from fakesite.collection import FakeCollection
@@ -18,8 +19,8 @@ from louvre_scraper.exitstatus import (
     EXIT_SOME_FAILED,
     EXIT_STOPPED,
 )
-from tests.harness import Crawl, parse_stats, start_crawl
-from tests.test_crawl_collection import FAST, SERVER, collect, expected_files, gets
+from tests.harness import Crawl, finish, job_settings, parse_stats, start_crawl
+from tests.test_crawl_collection import SERVER, collect, expected_files, gets
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -222,13 +223,7 @@ def test_a_job_interrupted_at_random_instants_ends_complete(tmp_path: Path, fake
     server = fake_louvre(*args)
     truth = expected_files(FakeCollection.from_args(list(args)), server.url)
     store, jobdir = tmp_path / "store", tmp_path / "job"
-    settings = {
-        "LOUVRE_BASE_URL": server.url,
-        **FAST,
-        "JOBDIR": str(jobdir),
-        "CONCURRENT_REQUESTS": "4",
-        "DOWNLOAD_DELAY": "0.01",
-    }
+    settings = job_settings(server.url, jobdir, 4, DOWNLOAD_DELAY="0.01")
     rng = random.Random(15)
     statuses = []
     for attempt in range(12):
@@ -241,13 +236,9 @@ def test_a_job_interrupted_at_random_instants_ends_complete(tmp_path: Path, fake
                 time.sleep(0.02)
             time.sleep(rng.uniform(0, 2.0))
             process.send_signal(signal.SIGINT)
-        try:
-            _, stderr = process.communicate(timeout=120)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
-        statuses.append(process.returncode)
-        files = Crawl(process.returncode, stderr, store).files()
+        status, stderr = finish(process, 120)
+        statuses.append(status)
+        files = Crawl(status, stderr, store).files()
         # -SIGINT: the signal came as the process was leaving, after the crawl had closed.
         assert process.returncode in (EXIT_COMPLETE, EXIT_STOPPED, -signal.SIGINT), stderr
         if process.returncode == EXIT_COMPLETE:
@@ -261,3 +252,16 @@ def test_a_job_interrupted_at_random_instants_ends_complete(tmp_path: Path, fake
             break
     assert statuses[-1] == EXIT_COMPLETE
     assert EXIT_STOPPED in statuses
+    # The last summary counts the whole job: each stored file once, the 2 gone images.
+    (counts,) = re.findall(
+        r"records: 60 listed in \d+ sitemaps: (\d+) fetched, (\d+) already current, 2 missing,"
+        r" 0 failed\n  images:  (\d+) stored, (\d+) already there, 2 gone from the site,"
+        r" 0 failed",
+        stderr,
+    )
+    stored, current, images, there = map(int, counts)
+    assert stored + current == len([p for p in truth if p.startswith("records/")])
+    assert images + there == len([p for p in truth if p.startswith("images/")])
+    # Every change is in one of the job's change logs, once.
+    told = Crawl(0, "", store).changes_told()
+    assert told == Counter(("added", path) for path in truth)

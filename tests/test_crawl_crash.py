@@ -7,14 +7,14 @@ from __future__ import annotations
 import pickle
 import random
 import signal
-import subprocess
 import time
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from fakesite.collection import FakeCollection
 from louvre_scraper.exitstatus import EXIT_COMPLETE, EXIT_SITE_DOWN, EXIT_STOPPED
-from tests.harness import Crawl, crawl, start_crawl
-from tests.test_crawl_collection import FAST, SERVER, expected_files, gets
+from tests.harness import FAST, Crawl, crawl, finish, job_settings, kill_at, start_crawl
+from tests.test_crawl_collection import SERVER, expected_files, gets, switch_edition
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -25,36 +25,12 @@ def no_traceback(stderr: str) -> None:
     assert "struct.error" not in stderr, stderr
 
 
-def run_to_the_end(process: subprocess.Popen[str], timeout: float = 180) -> tuple[int, str]:
-    try:
-        _, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        raise
-    return process.returncode, stderr
-
-
-def kill_at(process: subprocess.Popen[str], started: float, after: float) -> str:
-    """SIGKILL *process* *after* seconds past *started* (or when it ends first); its log."""
-    while process.poll() is None and time.monotonic() - started < after:
-        time.sleep(0.01)
-    if process.poll() is None:
-        process.send_signal(signal.SIGKILL)
-    return run_to_the_end(process)[1]
-
-
 def test_a_collection_job_killed_at_many_instants_ends_as_one_run(tmp_path: Path, fake_louvre):
     args = (*SERVER, "--records", "60", "--missing-records", "2", "--gone-images", "2")
     server = fake_louvre(*args)
     truth = expected_files(FakeCollection.from_args(list(args)), server.url)
     store, jobdir = tmp_path / "store", tmp_path / "job"
-    settings = {
-        "LOUVRE_BASE_URL": server.url,
-        **FAST,
-        "JOBDIR": str(jobdir),
-        "CONCURRENT_REQUESTS": "4",
-        "DOWNLOAD_DELAY": "0.01",
-    }
+    settings = job_settings(server.url, jobdir, 4, DOWNLOAD_DELAY="0.01")
     rng = random.Random(23)
     kills = 0
     for attempt in range(14):
@@ -62,7 +38,7 @@ def test_a_collection_job_killed_at_many_instants_ends_as_one_run(tmp_path: Path
         images = len(list(store.glob("images/*/*")))
         process = start_crawl(store, settings=settings, spider="collection")
         if attempt >= 10:  # then let it run to the end
-            status, stderr = run_to_the_end(process)
+            status, stderr = finish(process)
             no_traceback(stderr)
             assert status in (EXIT_COMPLETE, EXIT_STOPPED), stderr
             if status == EXIT_COMPLETE:
@@ -81,7 +57,67 @@ def test_a_collection_job_killed_at_many_instants_ends_as_one_run(tmp_path: Path
         no_traceback(stderr)
     assert kills >= 6
     assert status == EXIT_COMPLETE, stderr
-    assert Crawl(status, stderr, store).files() == truth
+    done = Crawl(status, stderr, store)
+    assert done.files() == truth
+    # The union of the job's change logs lists every stored file as added, exactly once,
+    # and nothing else: the killed runs' logs too (written by the next run from JOBDIR).
+    assert done.changes_told() == Counter(("added", path) for path in truth)
+    assert not (jobdir / "changes.jsonl").exists()  # the job is over
+
+
+def test_a_resumed_job_does_not_ask_again_the_sitemaps_it_read(tmp_path: Path, fake_louvre):
+    # 40 records, 8 a sitemap: 5 sub-sitemaps, each answer 0.1 s late.
+    server = fake_louvre(*SERVER, "--latency", "0.1")
+    fake = FakeCollection.from_args(list(SERVER))
+    store, jobdir = tmp_path / "store", tmp_path / "job"
+    base = {"LOUVRE_BASE_URL": server.url, **FAST}
+    assert crawl(store, settings=base, spider="collection").returncode == EXIT_COMPLETE
+    switch_edition(server, 2)  # the job mirrors edition 2 into edition 1's mirror
+    diff = fake.changes(1, 2)
+    # One sitemap at a time: the k-th is asked once the ones before it are read (and saved).
+    one_at_a_time = {"LOUVRE_MAX_SITEMAP_BYTES": "1000000", "LOUVRE_MAX_BYTES_IN_FLIGHT": "1000000"}
+    settings = {**base, **one_at_a_time, "JOBDIR": str(jobdir)}
+    subs = {f"{server.url}{path}" for path in fake.sitemap_paths(2)}
+
+    def asked_since(before: Counter[str]) -> list[str]:
+        return sorted(f"{server.url}{p}" for p in gets(server, "sitemap") - before)
+
+    def saved_sitemaps() -> set[str]:
+        state = pickle.loads((jobdir / "spider.state").read_bytes())
+        return set(state["collection_walk"]["sitemaps"])
+
+    before = gets(server, "sitemap")
+    walking = start_crawl(store, settings=settings, spider="collection")
+    while len(set(asked_since(before)) & subs) < 3 and walking.poll() is None:
+        time.sleep(0.005)
+    no_traceback(kill_at(walking, time.monotonic(), 0))  # killed in the middle of the walk
+    read = saved_sitemaps()
+    assert len(read) >= 2 and read < subs, read
+    before = gets(server, "sitemap")
+    records = gets(server, "record")
+    resumed = start_crawl(store, settings=settings, spider="collection")
+    while gets(server, "record") == records and resumed.poll() is None:
+        time.sleep(0.005)
+    no_traceback(kill_at(resumed, time.monotonic(), 0))  # killed just after the walk
+    # It asked only the sitemaps the killed run had not read (and robots.txt's index).
+    assert set(asked_since(before)) & subs == subs - read
+    assert saved_sitemaps() == subs
+    before = gets(server, "sitemap")
+
+    last = crawl(store, settings=settings, spider="collection")
+
+    assert last.returncode == EXIT_COMPLETE, last.stderr
+    no_traceback(last.stderr)
+    assert set(asked_since(before)) & subs == set()  # every sub-sitemap was read already
+    assert "Resuming the job (JOBDIR): 5 sitemaps read by an earlier run, not asked" in last.stderr
+    assert "records: 40 listed in 6 sitemaps" in last.stderr
+    # The store is edition 2's, and the records of the sitemaps read earlier are known: the
+    # withdrawn ones are exactly edition 2's.
+    now = expected_files(fake, server.url, 2)
+    files = last.files()
+    assert {p: files.get(p) for p in now} == now
+    assert last.stats["collection/records_withdrawn"] == len(diff.withdrawn) > 0
+    assert "collection_walk" not in pickle.loads((jobdir / "spider.state").read_bytes())
 
 
 def test_a_zip_job_killed_at_many_instants_ends_as_one_run(tmp_path: Path, fake_louvre):
@@ -91,18 +127,12 @@ def test_a_zip_job_killed_at_many_instants_ends_as_one_run(tmp_path: Path, fake_
     )
     assert reference.returncode == EXIT_COMPLETE, reference.stderr
     store, jobdir = tmp_path / "store", tmp_path / "job"
-    settings = {
-        "LOUVRE_BASE_URL": server.url,
-        **FAST,
-        "JOBDIR": str(jobdir),
-        "CONCURRENT_REQUESTS": "4",
-        "DOWNLOAD_DELAY": "0.02",
-    }
+    settings = job_settings(server.url, jobdir, 4, DOWNLOAD_DELAY="0.02")
     rng = random.Random(7)
     for attempt in range(10):
         process = start_crawl(store, "-a", "end=120", settings=settings)
         if attempt >= 6:
-            status, stderr = run_to_the_end(process)
+            status, stderr = finish(process)
             no_traceback(stderr)
             if status == EXIT_COMPLETE:
                 break
@@ -161,9 +191,13 @@ def test_sigterm_ends_a_wedged_run_within_seconds(tmp_path: Path, fake_louvre):
     process.send_signal(signal.SIGTERM)  # what Scrapyd's cancel sends
     started = time.monotonic()
 
-    status, stderr = run_to_the_end(process, timeout=60)
+    status, stderr = finish(process, timeout=60)
 
     assert time.monotonic() - started < 30
     assert status == EXIT_STOPPED, stderr
     no_traceback(stderr)
     assert "forcing the end" in stderr
+    # Forced, the spider never closes: the summary is said all the same, once.
+    assert stderr.count("Louvre crawl stopped before the end (Ctrl-C or cancel) after") == 1
+    assert "  IDs:     20 handed out: 0 zips stored" in stderr
+    assert "  next:    run the same command again: what is already stored is skipped" in stderr

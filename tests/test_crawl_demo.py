@@ -45,12 +45,20 @@ def test_the_demo_run_twice_downloads_no_image_the_second_time(tmp_path: Path) -
     port = free_port()
 
     first = demo_crawl(tmp_path / "demo-mirror", port)
+    records = sorted((tmp_path / "demo-mirror" / "records").glob("*.json"))
+    written = {path.name: path.stat().st_ino for path in records}  # an atomic write: a new inode
     second = demo_crawl(tmp_path / "demo-mirror", port)
 
     assert first.returncode == 0, first.stderr
     assert second.returncode == 0, second.stderr
     assert images_line(second.stderr).startswith("  images:  0 stored,")
     assert "replacing it" not in second.stderr
+    # Each record's .json was fetched again (the demo gives no dates, no validators), found to
+    # be the very bytes stored, and not written again.
+    assert len(records) == 40
+    assert "records: 40 listed in 5 sitemaps: 40 fetched, 0 already current" in second.stderr
+    assert "  changed: nothing in the store" in second.stderr
+    assert {path.name: path.stat().st_ino for path in records} == written
 
 
 def test_the_same_mirror_from_a_server_on_another_port(tmp_path: Path, fake_louvre) -> None:

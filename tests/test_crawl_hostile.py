@@ -19,7 +19,7 @@ from fakesite.hostile import BODIES, FLOOD, HostileCollection
 from fakesite.options import parse_args
 from louvre_scraper.bodies.images import image_extension
 from louvre_scraper.downloadermiddlewares.fetchpolicy import NOT_HTTP, OTHER_HOST
-from tests.harness import ROOT, Crawl, crawl, crawl_command, parse_stats, start_fake_louvre
+from tests.harness import FAST, ROOT, Crawl, crawl, crawl_command, parse_stats, start_fake_louvre
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
     from tests.harness import FakeLouvre
 
-FAST = {"RETRY_BACKOFF_BASE": "0.05", "LOGSTATS_INTERVAL": "0"}
 SERVER = ("--records", "10", "--per-sitemap", "5", "--retry-after", "0")
 PEAK_RSS_BOUND = 512 * 1024 * 1024  # the bound for a crawl at default concurrency
 JPEG_SECRET = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00SECRET\xff\xd9"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import time
 import zipfile
 from pathlib import Path
 
@@ -11,7 +10,14 @@ import pytest
 
 from fakesite.zips import Collection, zip_bytes
 from louvre_scraper.exitstatus import EXIT_SOME_FAILED, EXIT_STOPPED
-from tests.harness import crawl, parse_stats, start_crawl, wait_for_files
+from tests.harness import (
+    crawl,
+    ctrl_c_once_stored,
+    job_settings,
+    parse_stats,
+    start_crawl,
+    wait_for_files,
+)
 
 FAST = {"RETRY_BACKOFF_BASE": "0.01", "RETRY_BACKOFF_MAX": "0.05", "LOGSTATS_INTERVAL": "0"}
 
@@ -176,20 +182,12 @@ def test_ctrl_c_then_the_same_jobdir_goes_on(tmp_path: Path, fake_louvre) -> Non
         "fail:3",
     )
     store = tmp_path / "zips"
-    settings = {
-        "LOUVRE_BASE_URL": server.url,
-        "JOBDIR": str(tmp_path / "job"),
-        "CONCURRENT_REQUESTS": "4",
-        "CONCURRENT_REQUESTS_PER_DOMAIN": "4",
-        **FAST,
-    }
+    settings = job_settings(
+        server.url, tmp_path / "job", 4, CONCURRENT_REQUESTS_PER_DOMAIN="4", **FAST
+    )
 
     crawler = start_crawl(store, "-a", "end=150", settings=settings)
-    wait_for_files(store, "*.zip", 10)
-    crawler.send_signal(signal.SIGINT)
-    began = time.monotonic()
-    _, log = crawler.communicate(timeout=30)
-    stopped_in = time.monotonic() - began
+    log, stopped_in = ctrl_c_once_stored(crawler, store, "*.zip", 10)
 
     assert crawler.returncode == EXIT_STOPPED, log
     assert stopped_in < 10

@@ -20,7 +20,7 @@ import pytest
 
 from fakesite.collection import FakeCollection
 from louvre_scraper.records.rights import IN_COPYRIGHT, PUBLIC_DOMAIN, UNKNOWN, estimate
-from tests.harness import crawl, start_fake_louvre
+from tests.harness import FAST, crawl, start_fake_louvre
 from tests.store_commands import assert_one_line_refusal, scrapy
 
 if TYPE_CHECKING:
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from tests.harness import Crawl, FakeLouvre
 
 SERVER = ("--records", "40", "--per-sitemap", "8", "--retry-after", "0")
-FAST = {"RETRY_BACKOFF_BASE": "0.05", "LOGSTATS_INTERVAL": "0"}
 YEARS = {"LOUVRE_RIGHTS_YEARS": "300"}
 
 

@@ -4,26 +4,15 @@ the real ``scrapy crawl`` and ``scrapy export``, as a user types them."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from typing import TYPE_CHECKING
 
 from louvre_scraper.config import one_edit_apart
 from louvre_scraper.errors import EXIT_BAD_INPUT
 from louvre_scraper.exitstatus import EXIT_COMPLETE
-from tests.harness import ROOT, crawl
+from tests.harness import crawl, run_scrapy
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-
-def scrapy(*argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "scrapy", *argv],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def one_critical_line(run: subprocess.CompletedProcess[str]) -> str:
@@ -36,7 +25,7 @@ def one_critical_line(run: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_an_unknown_spider_is_named_with_the_closest(tmp_path: Path) -> None:
-    run = scrapy("crawl", "colection", "-s", f"FILES_STORE={tmp_path / 'store'}")
+    run = run_scrapy("crawl", "colection", "-s", f"FILES_STORE={tmp_path / 'store'}")
 
     line = one_critical_line(run)
     assert "unknown spider 'colection': did you mean collection?" in line
@@ -49,7 +38,7 @@ def test_an_unknown_louvre_setting_is_refused_with_the_closest(tmp_path: Path) -
         ("crawl", "collection", "-s", "LOUVRE_PRUNEMAX=5"),
         ("export", str(tmp_path / "out.jsonl"), "-s", "LOUVRE_PRUNEMAX=5"),
     ):
-        run = scrapy(*argv, "-s", f"FILES_STORE={store}")
+        run = run_scrapy(*argv, "-s", f"FILES_STORE={store}")
         line = one_critical_line(run)
         assert "unknown setting LOUVRE_PRUNEMAX: did you mean LOUVRE_PRUNE_MAX?" in line
     assert not store.exists()

@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from louvre_scraper.dataset.writers import sample_key
-from tests.harness import crawl, start_fake_louvre
+from tests.harness import FAST, crawl, start_fake_louvre
 from tests.store_commands import assert_one_line_refusal, scrapy
 
 if TYPE_CHECKING:
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 SERVER = ("--records", "40", "--per-sitemap", "8", "--retry-after", "0", "--gone-images", "2")
-FAST = {"RETRY_BACKOFF_BASE": "0.05", "LOGSTATS_INTERVAL": "0"}
 TEMPLATE = "images/{ark}/{position}{ext}"
 
 

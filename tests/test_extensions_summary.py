@@ -94,7 +94,7 @@ def test_the_collection_summary_counts_records_images_and_changes() -> None:
     )
     assert lines == [
         "Louvre collection mirror finished after 0:00:10",
-        "  records: 40 listed in 6 sitemaps (shard 1/2): 30 stored, 7 already current,"
+        "  records: 40 listed in 6 sitemaps (shard 1/2): 30 fetched, 7 already current,"
         " 2 missing, 1 failed",
         "  images:  51 stored, 3 already there, 2 gone from the site, 0 failed (2.5 MB in all)",
         "  changes: 2 records withdrawn; 5 stored files the collection no longer lists,"
@@ -123,9 +123,11 @@ def test_a_resumed_job_counts_this_run_s_rate_and_says_when_it_was_complete() ->
         " this run had nothing to do"
     ) in lines
     assert "  rate:    0.0 records/s, 0.00 MB/s" in lines  # not 40 records over this run's 10 s
-    resumed = CollectionReport(listed=40, shard=Shard(), walk_complete=True, earlier=20)
+    resumed = CollectionReport(
+        listed=40, shard=Shard(), walk_complete=True, earlier=20, earlier_bytes=3_000_000
+    )
     lines = summary_lines(
-        Counts(ids=40, stored=30, skipped=10),
+        Counts(ids=40, stored=30, skipped=10, bytes=5_000_000),
         elapsed=10,
         reason="finished",
         report=resumed,
@@ -134,5 +136,6 @@ def test_a_resumed_job_counts_this_run_s_rate_and_says_when_it_was_complete() ->
         store="/data/m",
         stats={},
     )
-    assert "  rate:    2.0 records/s, 0.00 MB/s" in lines
+    assert "  rate:    2.0 records/s, 0.20 MB/s" in lines  # this run's 2 MB, not the job's 5
+    assert "(5.0 MB in all)" in next(line for line in lines if line.startswith("  images:"))
     assert not [line for line in lines if line.startswith("  job:")]

@@ -161,13 +161,8 @@ def test_images_first_and_none(tmp_path: Path) -> None:
     assert isinstance(out[0], ArtworkRecord) and out[0]["images"] == []
 
 
-def test_bad_images_argument_ends_the_process_with_one_line(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    with pytest.raises(SystemExit) as exit_, caplog.at_level(logging.CRITICAL):
-        spider(tmp_path, images="some")
-    assert exit_.value.code == 2
-    assert [r.getMessage() for r in caplog.records] == [
+def test_bad_images_argument_ends_the_process_with_one_line(tmp_path: Path, refusal) -> None:
+    assert refusal(lambda: spider(tmp_path, images="some")) == [
         "bad argument images='some': expected all, first, none"
     ]
 

@@ -37,13 +37,10 @@ def test_arguments(tmp_path: Path) -> None:
     assert list(built.id_range.ids()) == [7, 10, 13, 16, 19]
 
 
-def test_bad_arguments_end_the_process_with_one_line(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    with pytest.raises(SystemExit) as exit_, caplog.at_level(logging.CRITICAL):
-        spider(tmp_path, start="ten", end="20")
-    assert exit_.value.code == 2
-    assert [r.getMessage() for r in caplog.records] == ["bad argument start='ten': not an integer"]
+def test_bad_arguments_end_the_process_with_one_line(tmp_path: Path, refusal) -> None:
+    assert refusal(lambda: spider(tmp_path, start="ten", end="20")) == [
+        "bad argument start='ten': not an integer"
+    ]
 
 
 def response(status: int, body: bytes, content_type: str) -> Response:
@@ -92,13 +89,8 @@ def test_a_forbidden_answer_is_a_named_failure(
     assert [r.getMessage() for r in caplog.records] == ["ID 5 failed after retries: HTTP 403"]
 
 
-def test_an_unknown_argument_is_refused_naming_the_closest(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    with pytest.raises(SystemExit) as exit_, caplog.at_level(logging.CRITICAL):
-        spider(tmp_path, strat="5")
-    assert exit_.value.code == 2
-    assert [r.getMessage() for r in caplog.records] == [
+def test_an_unknown_argument_is_refused_naming_the_closest(tmp_path: Path, refusal) -> None:
+    assert refusal(lambda: spider(tmp_path, strat="5")) == [
         "unknown argument strat — did you mean start?"
     ]
 
@@ -108,7 +100,8 @@ def test_the_arguments_scrapyd_adds_are_accepted(tmp_path: Path) -> None:
     assert list(built.id_range.ids()) == list(range(1, 11))
 
 
-def test_requests_restored_from_jobdir_count_as_handed_out(tmp_path: Path) -> None:
+def saved(tmp_path: Path, *, clean: bool) -> LouvreSpider:
+    """A spider whose JOBDIR state says IDs 5 and 7 were pending, 2 failed, 8 the cursor."""
     built = spider(tmp_path, end="10")
     built.state = {
         "louvre": {
@@ -119,9 +112,14 @@ def test_requests_restored_from_jobdir_count_as_handed_out(tmp_path: Path) -> No
             "pending": [5, 7],
             "failed": [2],
         },
-        "louvre_clean": True,  # saved as the run closed (JobState): its queue is whole
+        "louvre_clean": clean,
     }
     built.crawler.stats.set_value("louvre/ids", 0)
+    return built
+
+
+def test_requests_restored_from_jobdir_count_as_handed_out(tmp_path: Path) -> None:
+    built = saved(tmp_path, clean=True)  # saved as the run closed (JobState): its queue is whole
 
     assert built._resume_state() is not None
 
@@ -130,19 +128,7 @@ def test_requests_restored_from_jobdir_count_as_handed_out(tmp_path: Path) -> No
 
 
 def test_after_a_killed_run_its_pending_ids_are_handed_out_again(tmp_path: Path) -> None:
-    built = spider(tmp_path, end="10")
-    built.state = {
-        "louvre": {
-            "range": repr(built.id_range),
-            "bound": 10,
-            "cursor": 8,
-            "highest_zip": 6,
-            "pending": [5, 7],
-            "failed": [2],
-        },
-        "louvre_clean": False,  # saved while it ran: its queue was dropped (JobState)
-    }
-    built.crawler.stats.set_value("louvre/ids", 0)
+    built = saved(tmp_path, clean=False)  # saved while it ran: its queue was dropped (JobState)
 
     resumed = built._resume_state()
 

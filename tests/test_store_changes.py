@@ -15,8 +15,11 @@ from louvre_scraper.store.changes import (
     WITHDRAWN,
     ChangeLog,
     is_change_log,
+    journal_bytes,
+    read_journal,
     run_name,
     run_start,
+    sha256_of,
 )
 from louvre_scraper.store.layout import changes_path
 
@@ -72,3 +75,67 @@ def test_a_run_is_named_by_its_utc_start() -> None:
     assert not is_change_log("records/20261201T224819Z.jsonl")
     with pytest.raises(ValueError, match="not a run's name"):
         changes_path("../x", Shard(0, 1))
+
+
+def test_a_change_with_a_write_is_journaled_before_it_and_said_after_it() -> None:
+    journal: list[dict] = []
+    log = ChangeLog(journal=journal.append)
+    log.expect_record("cl010000001", None)
+    log.storing_record("cl010000001", "records/cl010000001.json", "u1", b"{}")
+    log.image(GONE, "cl010000001", "images/cl010000001/1.jpg", on=("records/cl010000001.json", "x"))
+    assert log.lines == []  # not stored yet: nothing said
+    assert [event.get("on") for event in journal] == ["records/cl010000001.json"] * 2
+    assert journal[0]["sha256"] == sha256_of(b"{}")
+    log.stored("records/cl010000001.json")
+    assert [(line["kind"], line["change"]) for line in log.lines] == [
+        ("record", "added"),
+        ("image", "gone"),
+    ]
+    assert journal[-1] == {"done": "records/cl010000001.json"}
+    log.record(WITHDRAWN, "cl010000002", "records/cl010000002.json")
+    assert journal[-1] == {"line": log.lines[-1]}
+
+
+def test_the_journal_tells_a_killed_run_s_changes_and_what_its_last_intents_became() -> None:
+    journal: list[dict] = [{"run": "changes/20261201T000000Z.jsonl"}, {"job": "f"}]
+    log = ChangeLog(journal=journal.append)
+    log.image(
+        ADDED, "cl010000001", "images/cl010000001/0.jpg", on=("images/cl010000001/0.jpg", "a")
+    )
+    log.stored("images/cl010000001/0.jpg")
+    log.image(
+        ADDED, "cl010000002", "images/cl010000002/0.jpg", on=("images/cl010000002/0.jpg", "b")
+    )
+    log.image(
+        ADDED, "cl010000003", "images/cl010000003/0.jpg", on=("images/cl010000003/0.jpg", "c")
+    )
+    log.record(WITHDRAWN, "cl010000004", "records/cl010000004.json")
+    body = journal_bytes(journal) + b'{"done": "images/cl0100'  # killed mid-line
+    (run,) = read_journal(body)
+    assert (run.log, run.job, run.written) == ("changes/20261201T000000Z.jsonl", "f", False)
+    assert [line["ark"] for line in run.lines] == ["cl010000001", "cl010000004"]
+    assert sorted(run.pending) == ["images/cl010000002/0.jpg", "images/cl010000003/0.jpg"]
+    # The store holds the bytes the first intent waited for (the write happened), not the
+    # second's (it did not): only the first is a change.
+    run.confirm("images/cl010000002/0.jpg", "b")
+    run.confirm("images/cl010000003/0.jpg", None)
+    assert [line["ark"] for line in run.lines] == ["cl010000001", "cl010000004", "cl010000002"]
+    again = read_journal(journal_bytes([*run.events(), {"written": run.log}]))
+    assert [(r.lines, r.pending, r.written) for r in again] == [(run.lines, {}, True)]
+
+
+def test_a_run_named_twice_in_the_journal_is_one_run_and_each_change_is_said_once() -> None:
+    line = {"kind": "record", "change": "added", "ark": "cl010000001", "path": "p"}
+    events = [
+        {"run": "changes/a.jsonl"},
+        {"line": line},
+        {"written": "changes/a.jsonl"},
+        {"run": "changes/b.jsonl"},
+        {"run": "changes/a.jsonl"},
+        {"line": line},
+        {"line": {**line, "path": "q"}},
+    ]
+    a, b = read_journal(journal_bytes(events))
+    assert (a.log, b.log) == ("changes/a.jsonl", "changes/b.jsonl")
+    assert [entry["path"] for entry in a.lines] == ["p", "q"]
+    assert not a.written  # taken on by a later run, whose log is not written yet

@@ -117,6 +117,23 @@ class ArkListing:
         self._lastmods.append(parse_lastmod(lastmod))
         return True
 
+    def add_number(self, number: int, lastmod: int) -> bool:
+        """Take an ark by its number, with its lastmod as an ordinal day (a saved walk's)."""
+        if not self.seen.add(number) or number % self.shard.count != self.shard.index:
+            return False
+        self._numbers.append(number)
+        self._lastmods.append(lastmod)
+        return True
+
+    def since(self, start: int) -> tuple[bytes, bytes]:
+        """The arks taken since the listing held *start* (numbers, lastmods), to save."""
+        return self._numbers[start:].tobytes(), self._lastmods[start:].tobytes()
+
+    def take_saved(self, numbers: bytes, lastmods: bytes) -> None:
+        """Take again the arks :meth:`since` gave."""
+        for number, lastmod in zip(array("I", numbers), array("I", lastmods), strict=True):
+            self.add_number(number, lastmod)
+
     def __len__(self) -> int:
         return len(self._numbers)
 

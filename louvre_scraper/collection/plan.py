@@ -26,7 +26,7 @@ from louvre_scraper.contract import CollectionStats, Status
 from louvre_scraper.downloadermiddlewares.fetchpolicy import refusal
 from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.records.fields import ImageRef, feed_row, image_row, images
-from louvre_scraper.store.changes import GONE
+from louvre_scraper.store.changes import GONE, sha256_of
 from louvre_scraper.store.inventory import find_first
 from louvre_scraper.store.layout import image_path, record_path, state_path
 from louvre_scraper.store.state import RecordState
@@ -256,6 +256,7 @@ class Planner:
             gone = await self.stored_image(ark, stem) if stem not in listed else None
             if gone is not None:
                 self.obsolete.superseded(gone[0])
-                if self.changes is not None:
-                    self.changes.image(GONE, ark, gone[0], old_url)
+                if self.changes is not None:  # said once the new .json is stored
+                    on = (record_path(self.config, ark), sha256_of(body)) if body else None
+                    self.changes.image(GONE, ark, gone[0], old_url, on=on)
         return plan

@@ -71,13 +71,10 @@ class Command(StoreCommand):
         )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if not args:
-            self.bad_input("scrapy catalogue needs a DEST directory: scrapy catalogue DEST")
-        if len(args) > 1:
-            self.bad_input(f"scrapy catalogue takes one DEST, got {len(args)}: {' '.join(args)}")
+        dest = self.dest(args, "scrapy catalogue needs a DEST directory: scrapy catalogue DEST")
         store = self.open_store()
         try:
-            options = catalogue_options(store, args[0], opts)
+            options = catalogue_options(store, dest, opts)
         except BadInput as error:
             self.bad_input(str(error))
         try:

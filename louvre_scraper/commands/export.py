@@ -111,14 +111,11 @@ class Command(StoreCommand):
         )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if not args:
-            self.bad_input(
-                "scrapy export needs a DEST (a .jsonl, .csv or .parquet file, or a folder with"
-                " --format imagefolder or webdataset): scrapy export DEST"
-            )
-        if len(args) > 1:
-            self.bad_input(f"scrapy export takes one DEST, got {len(args)}: {' '.join(args)}")
-        dest = args[0]
+        dest = self.dest(
+            args,
+            "scrapy export needs a DEST (a .jsonl, .csv or .parquet file, or a folder with"
+            " --format imagefolder or webdataset): scrapy export DEST",
+        )
         fmt = format_of(dest, opts.format)
         if fmt is None:
             self.bad_input(

@@ -43,6 +43,15 @@ class StoreCommand(ScrapyCommand):
         refuse(BadInput(message))
         raise AssertionError  # refuse() does not return
 
+    def dest(self, args: list[str], missing: str) -> str:
+        """The command's one DEST argument, or a refusal in one line (*missing* if none)."""
+        if not args:
+            self.bad_input(missing)
+        if len(args) > 1:
+            name = type(self).__module__.rsplit(".", 1)[-1]  # as Scrapy names its commands
+            self.bad_input(f"scrapy {name} takes one DEST, got {len(args)}: {' '.join(args)}")
+        return args[0]
+
     def open_store(self) -> Store:
         """FILES_STORE, opened for reading, or a refusal in one line."""
         assert self.settings is not None

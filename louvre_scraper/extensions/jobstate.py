@@ -6,7 +6,9 @@ OOM killer, an evicted container) forgets its work, and one killed while that fi
 leaves one that cannot be read, which the next run dies on. This extension replaces it, with the
 same file and format:
 
-* the state is saved every :data:`SAVE_EVERY` seconds while the job runs, and as it closes,
+* the state is saved every :data:`SAVE_EVERY` seconds while the job runs, when the spider
+  says it took a step worth saving at once (:data:`~louvre_scraper.contract.job_state_changed`:
+  a sitemap read), and as it closes,
   atomically (:mod:`louvre_scraper.store.atomic`): the spiders give theirs on demand
   (``MirrorSpider.job_state``: the zip route's position, the collection's ledger);
 * it says whether the run that saved it closed cleanly (:data:`CLEAN_KEY`). Requests in
@@ -17,6 +19,9 @@ same file and format:
 * a state file that cannot be read is set aside (``spider.state.unreadable``), named in one
   line, and the job goes on from the store, rather than ending in a traceback.
 
+The collection crawl's change log has its own file in ``JOBDIR``, the pipeline's journal of
+changes (:class:`ChangeJournal`; what it holds and why: :mod:`louvre_scraper.store.changes`).
+
 The scheduler's queues themselves are Scrapy's SQLite ones (:class:`SQLiteQueue`, the
 ``SCHEDULER_DISK_QUEUE`` of ``settings.py``): each push and pop is a transaction, so a kill
 never leaves a queue file cut mid-record, as queuelib's file queues did.
@@ -24,6 +29,7 @@ never leaves a queue file cut mid-record, as queuelib's file queues did.
 
 from __future__ import annotations
 
+import json
 import logging
 import pickle
 import shutil
@@ -36,10 +42,13 @@ from scrapy.squeues import PickleLifoSQLiteQueue
 from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
 from scrapy.utils.job import job_dir
 
-from louvre_scraper.contract import CLEAN_KEY, MirrorSpider
+from louvre_scraper.contract import CLEAN_KEY, MirrorSpider, job_state_changed
 from louvre_scraper.store.atomic import write_atomically
+from louvre_scraper.store.changes import journal_bytes
 
 if TYPE_CHECKING:
+    from typing import BinaryIO
+
     from scrapy import Spider
     from scrapy.crawler import Crawler
     from twisted.internet.task import LoopingCall
@@ -50,6 +59,7 @@ logger = logging.getLogger(__name__)
 SAVE_EVERY = 5.0  # seconds between saves: what a kill can lose, at ~1 ms per save
 STATE_FILE = "spider.state"  # Scrapy's own name and format (a pickled dict)
 QUEUE_DIR = "requests.queue"  # Scrapy's scheduler's queues
+JOURNAL_FILE = "changes.jsonl"  # the pipeline's journal of changes (store.changes)
 
 
 class SQLiteQueue(PickleLifoSQLiteQueue):  # type: ignore[misc,valid-type]
@@ -101,6 +111,7 @@ class JobState:
         extension = cls(crawler, Path(jobdir))
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.step, signal=job_state_changed)
         return extension
 
     @property
@@ -141,6 +152,11 @@ class JobState:
         self.task = create_looping_call(self.save, clean=False)
         self.task.start(SAVE_EVERY, now=False)
 
+    def step(self) -> None:
+        """The spider's state took a step worth saving at once (:data:`job_state_changed`)."""
+        if self.task is not None:  # opened: a save in a run that has not opened is none
+            self.save(clean=False)
+
     def spider_closed(self, spider: Spider) -> None:
         if self.task is not None and self.task.running:
             self.task.stop()
@@ -152,8 +168,46 @@ class JobState:
         state: dict[str, Any] = dict(getattr(spider, "state", self.state))
         if isinstance(spider, MirrorSpider):
             state.update(spider.job_state())
+        state = {key: value for key, value in state.items() if value is not None}  # None: gone
         state[CLEAN_KEY] = clean
         try:
             write_atomically(self.path, pickle.dumps(state, protocol=4))
         except OSError as error:
             logger.warning("JOBDIR %s: cannot save the job's state: %s", self.jobdir, error)
+
+
+class ChangeJournal:
+    """The pipeline's journal of changes in ``JOBDIR`` (:mod:`louvre_scraper.store.changes`),
+    its one writer: rewritten whole and atomically (:meth:`rewrite`), then appended one whole
+    line per :meth:`append`, each one ``write`` flushed at once, so that a kill leaves at most a
+    cut last line (which the next run's reading skips and its rewrite drops). Not fsynced: a
+    process killed loses nothing the kernel has; a power cut may lose the last lines, as the
+    queue's last pushes (:class:`SQLiteQueue`)."""
+
+    def __init__(self, jobdir: Path):
+        self.path = jobdir / JOURNAL_FILE
+        self._file: BinaryIO | None = None
+
+    def read(self) -> bytes:
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return b""
+
+    def rewrite(self, events: list[dict[str, Any]]) -> None:
+        self.close()
+        write_atomically(self.path, journal_bytes(events))
+
+    def append(self, event: dict[str, Any]) -> None:
+        if self._file is None:
+            self._file = self.path.open("ab", buffering=0)  # each line one write(2)
+        self._file.write((json.dumps(event, ensure_ascii=False) + "\n").encode())
+
+    def delete(self) -> None:
+        self.close()
+        self.path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None

@@ -24,6 +24,7 @@ from louvre_scraper.contract import (
     MirrorSpider,
     RouteReport,
     ZipReport,
+    stop_forced,
 )
 from louvre_scraper.exitstatus import FINISHED, REFUSED, SHUTDOWN, STORE_FULL, UNREACHABLE
 from louvre_scraper.pipelines.files import LouvreFilesPipeline
@@ -91,7 +92,7 @@ def record_lines(
     filtered = get(done.RECORDS_FILTERED)
     lines = [
         f"  records: {report.listed or 0} listed in {get(done.SITEMAPS)} sitemaps{shard}:"
-        f" {counts.stored} stored, {counts.skipped} already current, {counts.missing} missing,"
+        f" {counts.stored} fetched, {counts.skipped} already current, {counts.missing} missing,"
         f" {counts.failed} failed" + _unfinished(counts, report),
         f"  images:  {get(done.IMAGES_STORED)} stored, {get(done.IMAGES_UPTODATE)} already"
         f" there, {get(done.IMAGES_MISSING)} gone from the site, {get(done.IMAGES_FAILED)}"
@@ -174,7 +175,7 @@ def summary_lines(
         -1,
         # This run's work over this run's time (a resumed job's earlier records are not).
         f"  rate:    {(counts.done - report.earlier) / seconds:.1f} {unit}/s,"
-        f" {counts.bytes / MB / seconds:.2f} MB/s",
+        f" {(counts.bytes - report.earlier_bytes) / MB / seconds:.2f} MB/s",
     )
     if failed:
         shown = ", ".join(map(str, failed[:FIRST_FAILED_SHOWN]))
@@ -206,16 +207,25 @@ class Summary:
     def __init__(self, crawler: Crawler, config: LouvreConfig):
         self.crawler = crawler
         self.config = config
+        self.said = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         extension = cls(crawler, config_of(crawler))
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.stop_forced, signal=stop_forced)
         return extension
 
+    def stop_forced(self) -> None:
+        """A stop the watchdog forces: the spider will not close, the summary is said now
+        (the lists beside the store are as the last clean close left them)."""
+        if self.crawler.spider is not None:
+            self.spider_closed(self.crawler.spider, SHUTDOWN)
+
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if not isinstance(spider, MirrorSpider):
+        if not isinstance(spider, MirrorSpider) or self.said:
             return
+        self.said = True
         stats = self.crawler.stats
         assert stats is not None
         failed = spider.failed_for_good

@@ -11,7 +11,9 @@
   site), Scrapy waits for the requests in flight to end before it closes, which may be never.
   :data:`FORCE_AFTER` seconds into a stop that has not ended, the extension says so in one line
   and sends the process the second SIGINT with which Scrapy forces its own shutdown: the job's
-  saved state (JobState) then tells the next run to ask again what was in flight.
+  saved state (JobState) then tells the next run to ask again what was in flight. Scrapy's
+  forced shutdown stops the reactor without closing the spider, so the extension first sends
+  :data:`~louvre_scraper.contract.stop_forced`: the summary is printed all the same.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from scrapy import signals
 from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
 
 from louvre_scraper.config import config_of
-from louvre_scraper.contract import STORE_WALKED_STAT, MirrorSpider
+from louvre_scraper.contract import STORE_WALKED_STAT, MirrorSpider, stop_forced
 from louvre_scraper.exitstatus import STALLED, is_stopping, stop_crawl
 from louvre_scraper.utils.display import format_duration
 
@@ -178,6 +180,7 @@ class Watchdog:
                 format_duration(FORCE_AFTER),
                 in_flight,
             )
+            self.crawler.signals.send_catch_log(stop_forced)  # the summary, said now
         # Scrapy's own forced shutdown: the second SIGINT (the first, if Scrapy has not seen
         # one yet, starts its graceful stop, which is under way already).
         signal.raise_signal(signal.SIGINT)

@@ -10,7 +10,9 @@ the scheduler, keep a result per URL in memory forever and log each 404 three ti
 It is the store's one owner (found with ``crawler.get_item_pipeline``): it opens the look-up
 of what the store holds (:meth:`open_inventory`), writes every file in it, and the lists
 beside it (failed, obsolete), and prunes; it keeps the collection crawl's change log
-(:mod:`louvre_scraper.store.changes`) and writes it in the store at the close. A file it
+(:mod:`louvre_scraper.store.changes`) and writes it in the store at the close, and, with
+``JOBDIR``, its journal there as the run goes, so that a run killed at any instant loses no
+change: the next run writes the killed run's log from it (:meth:`open_changes`). A file it
 could not store is told by the
 :data:`~louvre_scraper.contract.file_not_stored` signal, or, when the whole store is broken,
 by :func:`~louvre_scraper.exitstatus.stop_crawl`; nothing calls back into the spider.
@@ -23,11 +25,14 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from io import BytesIO
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.pipelines.files import FilesPipeline, FilesStoreProtocol
 from scrapy.utils.defer import ensure_awaitable
+from scrapy.utils.job import job_dir
 
 from louvre_scraper.bodies.images import image_identity
 from louvre_scraper.config import LouvreConfig, config_of
@@ -40,7 +45,8 @@ from louvre_scraper.contract import (
     ZipStats,
     file_not_stored,
 )
-from louvre_scraper.exitstatus import STORE_FULL, UNREACHABLE, stop_crawl
+from louvre_scraper.exitstatus import FINISHED, STORE_FULL, UNREACHABLE, stop_crawl
+from louvre_scraper.extensions.jobstate import ChangeJournal
 from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.store.changes import (
     ADDED,
@@ -48,12 +54,17 @@ from louvre_scraper.store.changes import (
     REPLACED,
     WITHDRAWN,
     ChangeLog,
+    JournalRun,
+    is_change_log,
+    lines_bytes,
+    read_journal,
     run_name,
 )
 from louvre_scraper.store.failed import FailedList, write_failed_list
 from louvre_scraper.store.failure import store_failure
 from louvre_scraper.store.inventory import inventory_of
 from louvre_scraper.store.layout import (
+    UnsafePath,
     changes_path,
     contained,
     file_path,
@@ -77,7 +88,6 @@ from louvre_scraper.utils.offload import offload
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
 
     from scrapy import Request
     from scrapy.crawler import Crawler
@@ -102,6 +112,14 @@ class Stored:
     """A file the store took: its MD5 when checksums are on."""
 
     checksum: str | None
+
+
+def is_contained(path: str) -> bool:
+    try:
+        contained(path)
+    except UnsafePath:
+        return False
+    return True
 
 
 def md5_hex(data: bytes) -> str:
@@ -133,6 +151,10 @@ class LouvreFilesPipeline(FilesPipeline):
     changes: ChangeLog | None = None  # the collection crawl's change log (log_changes)
     changes_file: str | None = None  # where it goes in the store
     changes_shard: Shard  # the run's shard (its change log and obsolete list are its own)
+    jobdir: Path | None = None  # JOBDIR, if the job has one
+    journal: ChangeJournal | None = None  # the change log's journal in JOBDIR (open_changes)
+    earlier_runs: list[JournalRun]  # the job's earlier runs, as the journal told them
+    changes_written: bool = False  # this run's change log is in the store
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -145,6 +167,10 @@ class LouvreFilesPipeline(FilesPipeline):
         pipeline.fetched = {}
         pipeline.manifest_written = {}
         pipeline.started = datetime.datetime.now(datetime.timezone.utc)
+        pipeline.earlier_runs = []
+        jobdir = job_dir(crawler.settings)
+        pipeline.jobdir = Path(jobdir) if jobdir else None
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
     # -- the change log ----------------------------------------------------------------------
@@ -158,6 +184,102 @@ class LouvreFilesPipeline(FilesPipeline):
             self.changes_shard = shard
         return self.changes
 
+    async def open_changes(self, shard: Shard) -> ChangeLog:
+        """This run's change log (:meth:`log_changes`), after the logs of the job's earlier
+        runs that did not write theirs (killed) are written from JOBDIR's journal, what their
+        last intents became read from the store; from now on, each change is journaled as
+        it is met (:mod:`louvre_scraper.store.changes`)."""
+        changes = self.log_changes(shard)
+        if self.jobdir is None or self.journal is not None:
+            return changes
+        self.journal = ChangeJournal(self.jobdir)
+        try:
+            journal = self.journal.read()
+        except OSError as error:
+            self._journal_failed(error)
+            return changes
+        # Only change logs, and paths in the store: the journal is read as data, never trusted.
+        runs = [run for run in read_journal(journal) if is_change_log(run.log)]
+        for run in runs:
+            for path in list(run.pending):
+                body = None
+                if self.inventory is not None and is_contained(path):
+                    body = await self.inventory.read(path)
+                run.confirm(path, sha256_hex(body) if body is not None else None)
+            if run.log == self.changes_file:  # started in the same second: one log
+                changes.lines = list(run.lines)
+                changes.take_as_said(run.lines)
+            elif not run.written and run.lines and await self._write_log(run.log, run.lines):
+                run.written = True
+                logger.info(
+                    "JOBDIR %s: the change log of a run that did not close, %d changes,"
+                    " written in %s",
+                    self.jobdir,
+                    len(run.lines),
+                    run.log,
+                )
+        self.earlier_runs = [run for run in runs if run.log != self.changes_file]
+        self._rewrite_journal(self.earlier_runs)
+        changes.journal = self._journal
+        return changes
+
+    def job_changes(self, fingerprint: str) -> None:
+        """The walk's listing is *fingerprint*'s: if the earlier runs in the journal walked
+        it too, this run goes on with their job, and what they logged is said (their logs
+        hold it); otherwise a new job starts, and the journal with it."""
+        if self.journal is None or self.changes is None:
+            return
+        earlier = self.earlier_runs
+        if earlier and earlier[-1].job in (None, fingerprint):
+            for run in earlier:
+                if run.job in (None, fingerprint):
+                    self.changes.take_as_said(run.lines)
+        elif earlier:  # another job: keep only the logs the store did not take yet
+            self.earlier_runs = [run for run in earlier if not run.written]
+            self._rewrite_journal(self.earlier_runs)
+        self._journal({"job": fingerprint})
+
+    def _rewrite_journal(self, earlier: list[JournalRun]) -> None:
+        assert self.journal is not None and self.changes is not None
+        assert self.changes_file is not None
+        mine = JournalRun(self.changes_file, lines=list(self.changes.lines))
+        try:
+            self.journal.rewrite([event for run in [*earlier, mine] for event in run.events()])
+        except OSError as error:
+            self._journal_failed(error)
+
+    def _journal(self, event: dict[str, Any]) -> None:
+        if self.journal is None:
+            return
+        try:
+            self.journal.append(event)
+        except OSError as error:
+            self._journal_failed(error)
+
+    def _journal_failed(self, error: OSError) -> None:
+        logger.warning(
+            "JOBDIR %s: cannot keep the journal of changes (%s): a kill of this run would"
+            " lose its change log",
+            self.jobdir,
+            error,
+        )
+        self.journal = None
+        if self.changes is not None:
+            self.changes.journal = None
+
+    async def _write_log(self, path: str, lines: list[dict[str, Any]]) -> bool:
+        """One run's change log in the store, atomically; False (said) if the store did not
+        take it."""
+        data = lines_bytes(lines)
+        try:
+            await self.persist(path, data, JSONL_HEADERS)
+        except Exception as exc:  # noqa: BLE001 - any store's failure (OSError, botocore's): one line
+            logger.error("Could not store the change log %s: %s", path, exc)
+            return False
+        if self.keeps_manifest:  # a file of the store this run wrote: in the manifest too
+            self.manifest_written[path] = sha256_hex(data)
+        return True
+
     async def close_spider(self) -> None:
         """Write this run's change log in the store, if the run changed anything (a run that
         changed nothing leaves the store as it was)."""
@@ -166,17 +288,29 @@ class LouvreFilesPipeline(FilesPipeline):
         stats = self.crawler.stats
         if not self.changes.lines:
             stats.set_value(CollectionStats.CHANGES, "nothing")
+            self.changes_written = True
             return
-        data = self.changes.to_bytes()
-        try:
-            await self.persist(self.changes_file, data, JSONL_HEADERS)
-        except Exception as exc:  # noqa: BLE001 - any store's failure (OSError, botocore's): one line
-            logger.error("Could not store the change log %s: %s", self.changes_file, exc)
+        if not await self._write_log(self.changes_file, self.changes.lines):
             return
-        if self.keeps_manifest:  # a file of the store this run wrote: in the manifest too
-            self.manifest_written[self.changes_file] = sha256_hex(data)
+        self.changes_written = True
         stats.set_value(CollectionStats.CHANGES_FILE, self.changes_file)
         stats.set_value(CollectionStats.CHANGES, self.changes.summary())
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        """The journal, once this run's log is in the store: deleted when the job is over
+        (finished), else told that the log is written (the next run goes on with the job)."""
+        if self.journal is None:
+            return
+        reason = self.crawler.stats.get_value(STOP_STAT) or reason
+        try:
+            if reason == FINISHED and self.changes_written:
+                self.journal.delete()
+            elif self.changes_written:
+                self.journal.append({"written": self.changes_file})
+        except OSError as error:
+            self._journal_failed(error)
+        if self.journal is not None:
+            self.journal.close()
 
     # -- what the store holds, and the lists beside it ---------------------------------------
 
@@ -316,9 +450,17 @@ class LouvreFilesPipeline(FilesPipeline):
         left_out: list[tuple[str, str, str]] = getattr(item, "_left_out", None) or []
         validators = getattr(item, "_validators", None)
         if body is not None:
-            await self._persist_part(item["arkId"], "record", item["url"], item["path"], body)
-            if self.changes is not None:
-                self.changes.record_stored(item["arkId"], item["path"], item["url"], body)
+            changing = True
+            if self.changes is not None:  # journaled before the write: see store.changes
+                changing = self.changes.storing_record(
+                    item["arkId"], item["path"], item["url"], body
+                )
+            if changing:
+                await self._persist_part(item["arkId"], "record", item["url"], item["path"], body)
+                if self.changes is not None:
+                    self.changes.stored(item["path"])
+            else:  # the store holds these very bytes (read when the record was planned)
+                self.crawler.stats.inc_value(CollectionStats.RECORDS_UNCHANGED)
         await self._store_state(item, body is not None, stems, left_out, validators)
         if item["status"] == Status.FILTERED:  # stored for a later run, but not what was asked for
             raise DropItem(f"{item['arkId']}: filtered out", log_level="DEBUG")
@@ -368,30 +510,34 @@ class LouvreFilesPipeline(FilesPipeline):
         record's item waits for its last image); None when the store did not take it (told
         by :data:`file_not_stored`, said once here). *replaces*: the stored file of the image
         it takes the place of (None: a new image)."""
+        digest = await offload(len(data), sha256_hex, data)
+        if self.changes is not None:  # journaled before the write: see store.changes
+            if replaces is None:
+                self.changes.image(ADDED, ark, path, url, on=(path, digest))
+            else:
+                old = replaces if replaces != path else None
+                self.changes.image(REPLACED, ark, path, url, old_path=old, on=(path, digest))
         try:
-            stored = Stored(await self._persist_part(ark, "image", url, path, data))
+            stored = Stored(await self._persist_part(ark, "image", url, path, data, digest=digest))
         except DropItem:
             return None
         if self.changes is not None:
-            if replaces is None:
-                self.changes.image(ADDED, ark, path, url)
-            else:
-                old = replaces if replaces != path else None
-                self.changes.image(REPLACED, ark, path, url, old_path=old)
+            self.changes.stored(path)
         return stored
 
     async def _persist_part(
-        self, ark: str, kind: str, url: str, path: str, data: bytes
+        self, ark: str, kind: str, url: str, path: str, data: bytes, *, digest: str | None = None
     ) -> str | None:
-        """Store one image or a record's .json; a failure (DropItem) is told by
-        :data:`file_not_stored`, said once here."""
+        """Store one image or a record's .json (*digest*: its SHA-256, when known); a failure
+        (DropItem) is told by :data:`file_not_stored`, said once here."""
         try:
             checksum = await self.persist(path, data, JSON_HEADERS if kind == "record" else {})
         except Exception as exc:
             self._not_stored(ark, url, kind)
             raise self._store_failed(f"Record {ark}", path, exc) from exc
         if kind == "image" or self.keeps_manifest:
-            digest = await offload(len(data), sha256_hex, data)
+            if digest is None:
+                digest = await offload(len(data), sha256_hex, data)
             if kind == "image":  # for the store's state, written with the record's
                 self.fetched[path] = (digest, now())
             if self.keeps_manifest:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -79,7 +80,20 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 IMAGE_PRIORITY = 10  # a record's images before further records: few records open at once
-STATE_KEY = "collection"  # the spider's entry in JOBDIR's spider.state
+STATE_KEY = "collection"  # the spider's entry in JOBDIR's spider.state: the ledger
+WALK_KEY = "collection_walk"  # and the walk's progress, while the job is not over
+# What the summary counts besides the records: the job's, summed over its runs. Each record's
+# counts join the job's when its fate is settled for good (the ledger's SETTLED), saved with
+# the ledger; a record whose fate a stopped run did not learn is counted by the run that does.
+JOB_COUNTS = (
+    CollectionStats.IMAGES_STORED,
+    CollectionStats.IMAGES_UPTODATE,
+    CollectionStats.IMAGES_MISSING,
+    CollectionStats.IMAGES_FAILED,
+    CollectionStats.IMAGES_REPLACED,
+    CollectionStats.RECORDS_FILTERED,
+    CollectionStats.BYTES,
+)
 OUTCOME_STATS = {
     Outcome.STORED: CollectionStats.RECORDS_STORED,
     Outcome.CURRENT: CollectionStats.RECORDS_UPTODATE,
@@ -179,7 +193,10 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         self.failed_arks: set[str] = set()  # records with a failure in this run
         self.planned: int | None = None  # records listed for this shard; None while walking
         self.ledger: Ledger | None = None  # what became of each listed record (this job)
-        self._leaving: dict[int, str] = {}  # id(item) -> ark of the items sent to the pipeline
+        # id(item) -> (ark, bytes of its .json) of the items sent to the pipeline
+        self._leaving: dict[int, tuple[str, int]] = {}
+        self._counts: dict[str, Counter[str]] = {}  # JOB_COUNTS of each record not settled
+        self.job_counts: Counter[str] = Counter()  # JOB_COUNTS of the settled ones, this job
         # Requests a stopped run left in JOBDIR's queue belong to its walk and its records,
         # not to this run's: the ledger hands those records out again, and the walk is redone.
         self._run_id = uuid.uuid4().hex
@@ -187,6 +204,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         self._plan: Planner | None = None
         self._fingerprint: str | None = None  # of the listing, once walked
         self.earlier = 0  # records settled by earlier runs of the job
+        self.earlier_bytes = 0  # the bytes they stored
 
     @property
     def shard(self) -> Shard:
@@ -246,7 +264,12 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             else ()
         )
         return CollectionReport(
-            self.planned, self.shard, self.walk_complete, empty, earlier=self.earlier
+            self.planned,
+            self.shard,
+            self.walk_complete,
+            empty,
+            earlier=self.earlier,
+            earlier_bytes=self.earlier_bytes,
         )
 
     def finding_total(self) -> str:
@@ -264,11 +287,20 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         await self.open_store()
-        self.pipeline.log_changes(self.shard)  # this run's change log, written at its close
+        # This run's change log, written at its close (and the logs of the job's killed runs).
+        await self.pipeline.open_changes(self.shard)
         first = self.config.sitemap_url or f"{self.config.base_url}/robots.txt"
         logger.info("Reading the sitemaps from %s", first)
+        saved = (getattr(self, "state", None) or {}).get(WALK_KEY)  # set by JobState
+        if isinstance(saved, dict) and saved.get("shard") == str(self.shard):
+            self.walk.restore(saved.get("sitemaps"))
         yield self.walk.first_request(first)
         await maybe_deferred_to_future(self.walk.done)
+        if self.walk.restored:
+            logger.info(
+                "Resuming the job (JOBDIR): %d sitemaps read by an earlier run, not asked again",
+                self.walk.restored,
+            )
         # Nothing listed because the site fails as a whole: say so in one line, exit 4.
         if is_stopping(self.crawler) or (not self.listing and give_up_if_failing(self.crawler)):
             return
@@ -277,6 +309,8 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         shard = f" (shard {self.shard})" if self.shard.count > 1 else ""
         self.walk.log_result(shard, self.config.files_store)
         self.ledger = self._resume_ledger()
+        assert self._fingerprint is not None
+        self.pipeline.job_changes(self._fingerprint)
         for index in self.ledger.to_do():
             if is_stopping(self.crawler):
                 break
@@ -366,11 +400,20 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     def _open(self, ark: str, plan: RecordPlan) -> list[Any]:
         """The record's item, or the requests for its images (the item leaves with the last)."""
         if plan.item is None:  # filtered out, and its stored .json is current
+            self._count(ark, CollectionStats.RECORDS_FILTERED)
             self._settle(ark, Outcome.CURRENT)
             return []
         for url, line in plan.refused:  # the fetch policy's: named once, never asked
             logger.warning("%s", line)
             self.record_failure(url, "", ark, kind="image", log=False)
+        if ark not in self.open_records:  # what the planner counted of it
+            images = plan.item["images"]
+            filtered = int(plan.item["status"] == Status.FILTERED)
+            self._count(ark, CollectionStats.RECORDS_FILTERED, filtered)
+            uptodate = sum(entry.get("status") == Status.UPTODATE for entry in images)
+            self._count(ark, CollectionStats.IMAGES_UPTODATE, uptodate)
+            replaced = sum(fetch.replaces is not None for fetch in plan.fetch)
+            self._count(ark, CollectionStats.IMAGES_REPLACED, replaced)
         if not plan.fetch:
             return [self._leave(ark, plan.item)]
         if ark in self.open_records:  # asked twice: the first one finishes it
@@ -405,6 +448,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             return await self._store_image(ark, response.meta[IMAGE_META], response.body)
         if verdict is Verdict.MISSING:
             self._stats().inc_value(CollectionStats.IMAGES_MISSING)
+            self._count(ark, CollectionStats.IMAGES_MISSING)
             logger.info("%s: image %s answers %d", ark, response.url, response.status)
             return self._image_done(ark, response.meta[IMAGE_META], status=Status.MISSING)
         reason = f"HTTP {response.status}"
@@ -443,6 +487,8 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             return self._image_done(ark, index, status=Status.FAILED)
         entry = record.item["images"][index]
         entry.update(path=path, size=len(body), checksum=stored.checksum, status=Status.DOWNLOADED)
+        self._count(ark, CollectionStats.IMAGES_STORED)
+        self._count(ark, CollectionStats.BYTES, len(body))
         if fetch.replaces is not None and fetch.replaces != path:
             self.pipeline.obsolete.superseded(fetch.replaces)  # the older image had another kind
         return self._image_done(ark, index)
@@ -464,26 +510,41 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
 
     def _leave(self, ark: str, item: ArtworkRecord) -> ArtworkRecord:
         """*item* goes to the pipeline: its record is settled when it comes out."""
-        self._leaving[id(item)] = ark
+        body = item.get("body")
+        self._leaving[id(item)] = (ark, len(body) if body is not None else 0)
         return item
 
     def _item_stored(self, item: Any, **kwargs: Any) -> None:
-        ark = self._leaving.pop(id(item), None)
-        if ark is not None:
+        leaving = self._leaving.pop(id(item), None)
+        if leaving is not None:
+            ark, size = leaving
+            self._count(ark, CollectionStats.BYTES, size)
             stored = Outcome.STORED if item.get("status") == Status.DOWNLOADED else Outcome.CURRENT
             self._settle(ark, Outcome.FAILED if ark in self.failed_arks else stored)
 
     def _item_dropped(self, item: Any, **kwargs: Any) -> None:
         """A filtered record (its .json stored), or one the store did not take (failed)."""
-        ark = self._leaving.pop(id(item), None)
-        if ark is not None:
+        leaving = self._leaving.pop(id(item), None)
+        if leaving is not None:
+            ark, size = leaving
             filtered = item.get("status") == Status.FILTERED and ark not in self.failed_arks
+            if filtered:
+                self._count(ark, CollectionStats.BYTES, size)
             self._settle(ark, Outcome.STORED if filtered else Outcome.FAILED)
 
+    def _count(self, ark: str, stat: str, n: int = 1) -> None:
+        """What this run counted of record *ark* (its JOB_COUNTS), until its fate is known."""
+        if n:
+            self._counts.setdefault(ark, Counter())[stat] += n
+
     def _settle(self, ark: str, outcome: Outcome) -> None:
-        """Note a record's outcome, counted once in the job."""
+        """Note a record's outcome, counted once in the job; its counts join the job's when
+        the outcome is for good (a failed record is asked again by a resumed job)."""
+        counts = self._counts.pop(ark, None)
         if self.ledger is not None and self.ledger.settle(ark, outcome):
             self._stats().inc_value(OUTCOME_STATS[outcome])
+            if counts and outcome in SETTLED:
+                self.job_counts.update(counts)
 
     def _resume_ledger(self) -> Ledger:
         """With JOBDIR, the stopped run's ledger if it kept this very listing (a fresh one
@@ -501,6 +562,15 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             for outcome, count in settled.items():
                 stats.inc_value(OUTCOME_STATS[outcome], count)
             stats.inc_value(CollectionStats.RECORDS, sum(settled.values()))
+            # The images, bytes, … of the records settled earlier: the summary's are the job's.
+            counts = (saved or {}).get("counts")
+            if isinstance(counts, dict):
+                self.job_counts.update(
+                    {k: v for k, v in counts.items() if k in JOB_COUNTS and isinstance(v, int)}
+                )
+            for stat, count in self.job_counts.items():
+                stats.inc_value(stat, count)
+            self.earlier_bytes = self.job_counts[CollectionStats.BYTES]
             logger.info(
                 "Resuming the job (JOBDIR): %d of %d records settled, asking the %d others",
                 sum(settled.values()),
@@ -527,6 +597,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         self.failed_arks.add(ark)
         if kind == "image":  # the record is settled (failed) when its item comes back
             self._stats().inc_value(CollectionStats.IMAGES_FAILED)
+            self._count(ark, CollectionStats.IMAGES_FAILED)
         else:
             self._settle(ark, Outcome.FAILED)
         if not log:
@@ -545,11 +616,23 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         state = getattr(self, "state", None)  # set by JobState with JOBDIR
         if state is not None:
             state.update(self.job_state())
+            if state.get(WALK_KEY) is None:
+                state.pop(WALK_KEY, None)
 
     def job_state(self) -> dict[str, Any]:
-        """The ledger, for a resumed job (saved as the job goes: JobState)."""
+        """The walk's progress and the ledger, for a resumed job (saved as the job goes:
+        JobState). Once the ledger knows every record's fate, the walk's progress is dropped
+        (None): the job's next run reads the sitemaps afresh."""
+        walk = {"shard": str(self.shard), "sitemaps": self.walk.state()}
         if self.ledger is None:
-            return {}
+            return {WALK_KEY: walk}
         if self._fingerprint is None:  # the listing is fixed once the ledger is made
             self._fingerprint = listing_fingerprint(self.listing)
-        return {STATE_KEY: {"shard": str(self.shard), **self.ledger.state(self._fingerprint)}}
+        return {
+            STATE_KEY: {
+                "shard": str(self.shard),
+                **self.ledger.state(self._fingerprint),
+                "counts": dict(self.job_counts),
+            },
+            WALK_KEY: walk if self.ledger.open else None,
+        }

@@ -18,6 +18,24 @@ path (``old_path`` too for a replaced image whose file changed name) and the URL
 Lines in the order the run met the changes; a change said once per run. Downstream copies (a
 database, a dataset on a hub) apply them instead of diffing the whole store; ``scrapy export
 --since DATE|RUN`` reads them back (:func:`changed_since`). Plain data, no I/O.
+
+**A kill at any instant** (issue 23). The store's log is one atomic write at the run's close
+(one PUT on S3), so a run killed with ``kill -9`` writes none; and its changes cannot be told
+afterwards from the store alone (a record the killed run added is, to the next run, a stored
+record that is current). With ``JOBDIR``, the pipeline therefore also keeps the *journal* of
+its changes there (``JOBDIR/changes.jsonl``, local whatever the store), a write-ahead log: a
+change that comes with a write in the store (a record added or modified, an image added or
+replaced, an image gone, said once its record's new ``.json`` is stored) is journaled as an
+*intent* (the line, the path it waits for and the SHA-256 of the bytes about to be written
+there) **before** the write, and *done* after it; other changes (withdrawn records) are
+journaled as said. Each journal line is one ``write`` of a whole line, flushed: a kill leaves
+at most a cut last line, which :func:`read_journal` skips. The next run (the pipeline, the
+store's one owner) reads the journal before anything else: an intent without its *done* is a
+change exactly when the store now holds those very bytes at that path (the write happened,
+the kill came before the *done*); it writes each earlier run's log into the store (atomically,
+as at a close), and, when its walk finds the listing of the same job, takes the earlier runs'
+changes as said, so that the union of the job's change logs lists every change exactly once.
+A run that ends ``finished`` deletes the journal: the job is over.
 """
 
 from __future__ import annotations
@@ -27,7 +45,10 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 CHANGES_DIR = "changes"
 RECORD, IMAGE = "record", "image"
@@ -56,37 +77,100 @@ def run_start(name: str) -> datetime.datetime | None:
     return datetime.datetime.strptime(match[0], RUN_FORMAT).replace(tzinfo=datetime.timezone.utc)
 
 
+Key = tuple[str, str, str]  # (kind, change, path): a change is said once
+Intent = tuple[dict[str, Any], str]  # a line, and the SHA-256 of the bytes it waits for
+
+
+def key_of(line: dict[str, Any]) -> Key:
+    return (str(line.get("kind")), str(line.get("change")), str(line.get("path")))
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 @dataclass
 class ChangeLog:
-    """This run's changes, gathered as they happen."""
+    """This run's changes, gathered as they happen.
+
+    *journal*: where each change goes as it is met (the pipeline's journal in JOBDIR), as
+    ``{"line": …}``, ``{"intent": …, "on": path, "sha256": …}`` and ``{"done": path}``."""
 
     lines: list[dict[str, Any]] = field(default_factory=list)
-    _said: set[tuple[str, str, str]] = field(default_factory=set)
+    journal: Callable[[dict[str, Any]], None] | None = None
+    _said: set[Key] = field(default_factory=set)
     # Records whose .json is being fetched: the SHA-256 of the stored one (None: none stored).
     _expected: dict[str, str | None] = field(default_factory=dict)
+    # Changes waiting for a write in the store: {path: [(line, sha256 of the bytes)]}.
+    _pending: dict[str, list[Intent]] = field(default_factory=dict)
 
     def expect_record(self, ark: str, stored: bytes | None) -> None:
         """The ``.json`` of *ark* is asked again; *stored*: the one in the store (None: none)."""
-        self._expected[ark] = hashlib.sha256(stored).hexdigest() if stored is not None else None
+        self._expected[ark] = sha256_of(stored) if stored is not None else None
+
+    def storing_record(self, ark: str, path: str, url: str | None, body: bytes) -> bool:
+        """The ``.json`` of *ark* is about to be stored: ``added`` (none was), ``modified``
+        (its bytes differ from the stored one's), or no change, said once it is
+        (:meth:`stored`). False when the store already holds these very bytes (the write
+        would change nothing); True otherwise, or when nothing is known to compare with."""
+        if ark not in self._expected:
+            return True  # not asked through expect_record: nothing known to compare with
+        before, digest = self._expected.pop(ark), sha256_of(body)
+        if before is None:
+            self.intend(self._line(RECORD, ADDED, ark, path, url=url), path, digest)
+        elif before != digest:
+            self.intend(self._line(RECORD, MODIFIED, ark, path, url=url), path, digest)
+        return before != digest
 
     def record_stored(self, ark: str, path: str, url: str | None, body: bytes) -> None:
-        """The ``.json`` of *ark* is in the store: ``added`` (none was), ``modified`` (its bytes
-        differ from the stored one's), or no change."""
-        if ark not in self._expected:
-            return  # not asked through expect_record: nothing known to compare with
-        before = self._expected.pop(ark)
-        if before is None:
-            self.record(ADDED, ark, path, url)
-        elif before != hashlib.sha256(body).hexdigest():
-            self.record(MODIFIED, ark, path, url)
+        """The ``.json`` of *ark* is in the store (:meth:`storing_record`, then :meth:`stored`)."""
+        self.storing_record(ark, path, url, body)
+        self.stored(path)
 
-    def _add(self, kind: str, change: str, ark: str, path: str, **more: Any) -> None:
-        if (kind, change, path) in self._said:
-            return
-        self._said.add((kind, change, path))
+    @staticmethod
+    def _line(kind: str, change: str, ark: str, path: str, **more: Any) -> dict[str, Any]:
         line = {"kind": kind, "change": change, "ark": ark, "path": path}
         line.update({k: v for k, v in more.items() if v is not None})
+        return line
+
+    def say(self, line: dict[str, Any]) -> None:
+        """A change that happened: in the log, once."""
+        key = key_of(line)
+        if key in self._said:
+            return
+        self._said.add(key)
         self.lines.append(line)
+        if self.journal is not None:
+            self.journal({"line": line})
+
+    def intend(self, line: dict[str, Any], on: str, sha256: str) -> None:
+        """A change that happens when *on* is written with the bytes of *sha256*: said then
+        (:meth:`stored`), journaled before the write."""
+        if key_of(line) in self._said:
+            return
+        self._pending.setdefault(on, []).append((line, sha256))
+        if self.journal is not None:
+            self.journal({"intent": line, "on": on, "sha256": sha256})
+
+    def stored(self, path: str) -> None:
+        """*path* is written in the store: the changes waiting for it happened."""
+        intents = self._pending.pop(path, None)
+        if not intents:
+            return
+        if self.journal is not None:
+            self.journal({"done": path})
+        for line, _ in intents:
+            key = key_of(line)
+            if key not in self._said:
+                self._said.add(key)
+                self.lines.append(line)
+
+    def take_as_said(self, lines: list[dict[str, Any]]) -> None:
+        """Changes an earlier run of the job logged: not said again."""
+        self._said.update(key_of(line) for line in lines)
+
+    def _add(self, kind: str, change: str, ark: str, path: str, **more: Any) -> None:
+        self.say(self._line(kind, change, ark, path, **more))
 
     def record(self, change: str, ark: str, path: str, url: str | None = None) -> None:
         self._add(RECORD, change, ark, path, url=url)
@@ -98,8 +182,16 @@ class ChangeLog:
         path: str,
         url: str | None = None,
         old_path: str | None = None,
+        *,
+        on: tuple[str, str] | None = None,
     ) -> None:
-        self._add(IMAGE, change, ark, path, url=url, old_path=old_path)
+        """An image's change; *on*: ``(path, sha256)`` of the write it waits for (None: it
+        happened)."""
+        line = self._line(IMAGE, change, ark, path, url=url, old_path=old_path)
+        if on is None:
+            self.say(line)
+        else:
+            self.intend(line, *on)
 
     def count(self, kind: str, change: str) -> int:
         return sum(1 for line in self.lines if line["kind"] == kind and line["change"] == change)
@@ -115,7 +207,98 @@ class ChangeLog:
         return f"records {records}; images {images}"
 
     def to_bytes(self) -> bytes:
-        return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in self.lines).encode()
+        return lines_bytes(self.lines)
+
+
+def lines_bytes(lines: list[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode()
+
+
+# -- the journal in JOBDIR ------------------------------------------------------------------
+
+
+@dataclass
+class JournalRun:
+    """One run of the job, as its journal tells it: where its log goes in the store, the
+    listing it walked (its fingerprint), its changes said, those waiting for a write, and
+    whether its log is in the store."""
+
+    log: str
+    job: str | None = None
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    pending: dict[str, list[Intent]] = field(default_factory=dict)
+    written: bool = False
+
+    def confirm(self, path: str, digest: str | None) -> None:
+        """The store holds the bytes of *digest* at *path* (None: nothing): the intents on
+        it that waited for those bytes happened, the others did not."""
+        done = [line for line, sha256 in self.pending.pop(path, []) if sha256 == digest]
+        self.lines = once(self.lines + done)
+
+    def events(self) -> list[dict[str, Any]]:
+        """The run in its shortest journal form (its intents settled)."""
+        out: list[dict[str, Any]] = [{"run": self.log}]
+        if self.job is not None:
+            out.append({"job": self.job})
+        out += [{"line": line} for line in self.lines]
+        for path, intents in self.pending.items():
+            out += [{"intent": line, "on": path, "sha256": sha} for line, sha in intents]
+        if self.written:
+            out.append({"written": self.log})
+        return out
+
+
+def journal_bytes(events: list[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(event, ensure_ascii=False) + "\n" for event in events).encode()
+
+
+def read_journal(body: bytes) -> list[JournalRun]:
+    """The runs a journal tells, in order (a run named twice is one run: the later one took
+    its log on). A line that is not whole (the last one, cut by a kill) is skipped."""
+    runs: dict[str, JournalRun] = {}
+    run: JournalRun | None = None
+    for text in body.decode("utf-8", "replace").splitlines():
+        try:
+            event = json.loads(text)
+        except ValueError:
+            continue
+        if not isinstance(event, dict):
+            continue
+        if isinstance(log := event.get("run"), str):
+            run = runs.setdefault(log, JournalRun(log))
+            run.written = False
+        elif run is not None:
+            _take(run, event)
+    for each in runs.values():  # a change said once, whatever the journal repeats
+        each.lines = once(each.lines)
+    return list(runs.values())
+
+
+def _take(run: JournalRun, event: dict[str, Any]) -> None:
+    """One journal line of *run*."""
+    if isinstance(job := event.get("job"), str):
+        run.job = job
+    elif isinstance(line := event.get("line"), dict):
+        run.lines.append(line)
+    elif isinstance(line := event.get("intent"), dict):
+        on, sha256 = event.get("on"), event.get("sha256")
+        if isinstance(on, str) and isinstance(sha256, str):
+            run.pending.setdefault(on, []).append((line, sha256))
+    elif isinstance(path := event.get("done"), str):
+        run.lines += [line for line, _ in run.pending.pop(path, [])]
+    elif event.get("written") == run.log:
+        run.written = True
+
+
+def once(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """*lines* with each change once (its first line), in their order."""
+    seen: set[Key] = set()
+    out = []
+    for line in lines:
+        if (key := key_of(line)) not in seen:
+            seen.add(key)
+            out.append(line)
+    return out
 
 
 def parse_lines(body: bytes) -> list[dict[str, Any]]:
