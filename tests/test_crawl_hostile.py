@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
+import sys
 import threading
 import urllib.parse
 import urllib.request
@@ -64,24 +66,47 @@ def other_host_requests(server: FakeLouvre) -> list[dict]:
         return json.load(answer)["requests"]
 
 
+# Starts the crawl and writes its peak RSS (kB) in argv[1]: the crawl must be a child of a small
+# process. Linux counts in a child's ru_maxrss the image it ran before exec, which for a child
+# of the test process is the test process itself (a pytest worker: hundreds of MB after many
+# tests), so measured from here the crawl would seem to weigh what the worker weighs.
+MEASURE = """
+import os, subprocess, sys
+process = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(process.pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def collect_measured(store: Path, server: FakeLouvre, *args: str) -> tuple[Crawl, int]:
-    """``scrapy crawl collection`` and its own peak RSS in bytes (``os.wait4`` on its pid:
-    ``RUSAGE_CHILDREN`` would be the largest of every child the test process waited for)."""
+    """``scrapy crawl collection`` and its own peak RSS in bytes (``os.wait4`` on its pid, in
+    a small launcher: see :data:`MEASURE`)."""
     settings = {"LOUVRE_BASE_URL": server.url, **FAST}
-    command = [*crawl_command(store, "collection", settings), *args]
+    peak = store.parent / f"{store.name}.maxrss"
+    command = [
+        sys.executable, "-c", MEASURE, str(peak),
+        *crawl_command(store, "collection", settings), *args,
+    ]  # fmt: skip
     process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        command,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # the launcher and the crawl: killed together if need be
     )
-    timer = threading.Timer(300, process.kill)
+    timer = threading.Timer(300, os.killpg, (process.pid, signal.SIGKILL))
     timer.start()
     try:
         assert process.stderr is not None
         stderr = process.stderr.read()
     finally:
         timer.cancel()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return Crawl(process.returncode, stderr, store, parse_stats(stderr)), usage.ru_maxrss * 1024
+    process.wait()
+    kilobytes = int(peak.read_text())
+    return Crawl(process.returncode, stderr, store, parse_stats(stderr)), kilobytes * 1024
 
 
 def collect(store: Path, server: FakeLouvre, *args: str, **settings: str) -> Crawl:
