@@ -174,20 +174,14 @@
     render();
   }
 
-  // Keystrokes and choices are applied once per frame; a browser that draws no frame (a tab
-  // in the background, a headless one on a busy machine) runs no animation frame, so a timer
-  // applies them too: whichever comes first.
   let scheduled = false;
-  function apply() {
-    if (!scheduled) return;
-    scheduled = false;
-    setQuery(search.value, select.value === '' ? -1 : +select.value, rightsSelect.value);
-  }
   function onInput() {
     if (scheduled) return;
     scheduled = true;
-    requestAnimationFrame(apply);
-    setTimeout(apply, 100);
+    requestAnimationFrame(() => {
+      scheduled = false;
+      setQuery(search.value, select.value === '' ? -1 : +select.value, rightsSelect.value);
+    });
   }
 
   // -- the grid -----------------------------------------------------------------------------
