@@ -5,6 +5,8 @@ The LOUVRE_* settings and the retry pacing settings have their defaults in
 No side effects at import time: Scrapyd imports this module to build the egg.
 """
 
+from scrapy.settings import default_settings
+
 BOT_NAME = "louvre_scraper"
 SPIDER_MODULES = ["louvre_scraper.spiders"]
 NEWSPIDER_MODULE = "louvre_scraper.spiders"
@@ -52,9 +54,8 @@ DOWNLOADER_MIDDLEWARES = {
     # and images do not compress, and are asked without Accept-Encoding as they always were.
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "louvre_scraper.downloadermiddlewares.compression.TextCompression": 590,
-    # What a download job of one site's zips has no use for: cookies, HTTP auth, an offsite
-    # filter, <meta refresh> in HTML.
-    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    # What a download job of one site's zips has no use for: cookies (below), HTTP auth, an
+    # offsite filter, <meta refresh> in HTML.
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
@@ -117,3 +118,23 @@ SCHEDULER_DISK_QUEUE = "louvre_scraper.extensions.jobstate.SQLiteQueue"
 # -s REMOTE_CONTROL_ENABLED=True.
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
+
+# Scrapy imports every component its settings name, enabled or not (it loads each key of
+# EXTENSIONS and the like to compare them with the _BASE ones), and two of them cost every
+# start more than the rest of this project: Scrapy's RemoteControl module imports aiohttp's
+# web server (0.26 s), the cookies middleware tldextract (0.08 s); a 1-ID crawl takes ~1.8 s.
+# So the cookies middleware is left out of the base list (this project sends no cookies), and
+# RemoteControl is there as louvre_scraper/extensions/remote_control.py, which imports
+# Scrapy's only when REMOTE_CONTROL_ENABLED asks for it.
+_REMOTE_CONTROL = "scrapy.extensions.remote_control.RemoteControl"
+EXTENSIONS_BASE = {
+    **{k: v for k, v in default_settings.EXTENSIONS_BASE.items() if k != _REMOTE_CONTROL},
+    "louvre_scraper.extensions.remote_control.RemoteControl": (
+        default_settings.EXTENSIONS_BASE[_REMOTE_CONTROL]
+    ),
+}
+DOWNLOADER_MIDDLEWARES_BASE = {
+    k: v
+    for k, v in default_settings.DOWNLOADER_MIDDLEWARES_BASE.items()
+    if k != "scrapy.downloadermiddlewares.cookies.CookiesMiddleware"
+}

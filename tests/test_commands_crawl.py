@@ -13,7 +13,7 @@ import pytest
 
 from louvre_scraper.spiders.collection import CollectionSpider
 from louvre_scraper.spiders.louvre import LouvreSpider
-from tests.harness import ROOT, crawl, run_scrapy
+from tests.harness import ROOT, crawl, extra_settings, run_scrapy
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -133,3 +133,41 @@ def test_a_default_crawl_shows_our_lines_not_scrapys_listing(tmp_path: Path, fak
     assert debug.returncode == 0, debug.stderr
     for part in ("Versions:", "Enabled extensions:", "Overridden settings:", "Enabled item"):
         assert f"] DEBUG: {part}" in debug.stderr, part
+
+
+def test_a_crawl_imports_none_of_the_components_it_leaves_off(tmp_path: Path, fake_louvre) -> None:
+    """Scrapy imports every component its settings name, off or not: Scrapy's RemoteControl
+    (aiohttp's web server) and the cookies middleware (tldextract) are a third of a crawl's
+    start. They are not imported; aiohttp only by Scrapy's handler without the reactor."""
+    server = fake_louvre("--max-id", "3")
+
+    result = crawl(
+        tmp_path / "zips",
+        "-a",
+        "end=3",
+        settings={"LOUVRE_BASE_URL": server.url},
+        env={"PYTHONPROFILEIMPORTTIME": "1"},  # each module imported, one line on stderr
+    )
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    imported = set(re.findall(r"^import time: .*\| +(\S+)$", result.stderr, re.M))
+    assert "scrapy.core.engine" in imported  # the lines are there to read
+    assert "tldextract" not in imported
+    assert "aiohttp.web" not in imported
+    assert "scrapy.extensions.remote_control" not in imported
+    if extra_settings().get("TWISTED_REACTOR_ENABLED") != "False":
+        assert "aiohttp" not in imported
+
+
+def test_remote_control_turns_on_as_in_scrapy(tmp_path: Path, fake_louvre) -> None:
+    server = fake_louvre("--max-id", "3")
+
+    result = crawl(
+        tmp_path / "zips",
+        "-a",
+        "end=3",
+        settings={"LOUVRE_BASE_URL": server.url, "REMOTE_CONTROL_ENABLED": "True"},
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Remote control HTTP server listening on" in result.stderr

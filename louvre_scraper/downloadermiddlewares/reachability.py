@@ -20,12 +20,12 @@ plain functions and a small state object, tested without Twisted.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
-import aiohttp
 from scrapy import signals
 from scrapy.exceptions import (
     CannotResolveHostError,
@@ -131,10 +131,20 @@ def _unreachable_detail(exception: BaseException) -> str | None:
         return f"cannot connect ({exception}) — check the network"
     # Twisted's client, and aiohttp's (the handler without the reactor: a reset is an OSError
     # there, a cut body a ClientPayloadError, which is not the site failing).
-    closed = (ResponseNeverReceived, aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
-    if isinstance(exception, closed):
+    if isinstance(exception, (ResponseNeverReceived, *_aiohttp_closed())):
         return "connection closed before any answer — check the network"
     return None
+
+
+def _aiohttp_closed() -> tuple[type[BaseException], ...]:
+    """aiohttp's "connection closed" errors, if aiohttp is loaded: only Scrapy's download
+    handler without the reactor loads it, and an error of a module never loaded cannot occur.
+    Importing aiohttp costs ~0.2 s of every start (it builds an SSL context at import), which
+    the reactor mode, the default, has no use for."""
+    aiohttp = sys.modules.get("aiohttp")
+    if aiohttp is None:
+        return ()
+    return (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
 
 
 def classify_status(status: int, missing_statuses: Collection[int] = ()) -> Problem | None:
