@@ -1,19 +1,32 @@
-"""Twisted's socket reads made larger (louvre_scraper/utils/reads.py): fewer trips through the
-HTTP/1.1 client and fewer bytes_received signals for the same body."""
+"""How bodies are read with the reactor (louvre_scraper/utils/reads.py): larger socket reads
+(fewer trips through the HTTP/1.1 client and fewer bytes_received signals for the same body),
+and Scrapy's body reader writing into a buffer of the declared length."""
 
 from __future__ import annotations
 
 import socket
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from scrapy import Request
+from scrapy.core.downloader.handlers import http11
 from scrapy.settings import Settings
 from scrapy.signalmanager import SignalManager
 from twisted.internet import tcp
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
+from twisted.web.http import PotentialDataLoss
 
 from louvre_scraper.downloadermiddlewares.fetchpolicy import FetchPolicy
-from louvre_scraper.utils.reads import READ_SIZE, read_larger_chunks
+from louvre_scraper.utils.reads import (
+    READ_SIZE,
+    SizedBody,
+    _sized_reader,
+    read_larger_chunks,
+    size_body_buffers,
+)
 
 TWISTED_READ = 64 * 1024  # Twisted's own bufferSize
 
@@ -74,8 +87,87 @@ def test_a_larger_read_size_is_never_lowered(monkeypatch: pytest.MonkeyPatch) ->
 
 @pytest.mark.parametrize(("reactor", "size"), [(True, READ_SIZE), (False, TWISTED_READ)])
 def test_the_fetch_policy_sets_it_only_with_the_reactor(
-    twisted_reads: None, tmp_path: Path, reactor: bool, size: int
+    twisted_reads: None, scrapys_reader: type, tmp_path: Path, reactor: bool, size: int
 ) -> None:
     settings = {"FILES_STORE": str(tmp_path / "s"), "TWISTED_REACTOR_ENABLED": reactor}
     FetchPolicy.from_crawler(Crawler(settings))  # type: ignore[arg-type]
     assert tcp.Connection.bufferSize == size
+
+
+def test_a_sized_body_returns_what_was_written_never_padded() -> None:
+    whole = SizedBody(10)
+    whole.write(b"0123456789")
+    assert whole.getvalue() == b"0123456789"
+
+    short = SizedBody(10)  # a body that ends before its declared length (cut, data loss)
+    short.write(b"012")
+    short.write(b"34")
+    assert short.getvalue() == b"01234"
+
+    longer = SizedBody(4)  # more than declared: it grows as a BytesIO does
+    longer.write(b"0123")
+    longer.write(b"456")
+    assert longer.getvalue() == b"0123456"
+
+    emptied = SizedBody(10)  # Scrapy empties the buffer of a body over download_maxsize
+    emptied.write(b"0123")
+    emptied.truncate(0)
+    assert emptied.getvalue() == b""
+    assert SizedBody(0).getvalue() == b""
+
+
+@pytest.fixture
+def scrapys_reader(monkeypatch: pytest.MonkeyPatch) -> type:
+    """Scrapy's HTTP/1.1 body reader as it ships (the base of the sized one, whichever a test
+    before this one left in place), put back after the test."""
+    shipped = _sized_reader().__bases__[0]
+    monkeypatch.setattr(http11, "_ResponseReader", shipped)
+    return shipped
+
+
+@pytest.mark.parametrize("reactor", [True, False])
+def test_the_fetch_policy_sizes_body_buffers_only_with_the_reactor(
+    twisted_reads: None, scrapys_reader: type, tmp_path: Path, reactor: bool
+) -> None:
+    settings = {"FILES_STORE": str(tmp_path / "s"), "TWISTED_REACTOR_ENABLED": reactor}
+    FetchPolicy.from_crawler(Crawler(settings))  # type: ignore[arg-type]
+    FetchPolicy.from_crawler(Crawler(settings))  # type: ignore[arg-type]  # a second crawler
+    if reactor:
+        assert http11._ResponseReader.__bases__ == (scrapys_reader,)
+    else:
+        assert http11._ResponseReader is scrapys_reader
+
+
+class Transport:
+    """What the reader touches of a Twisted response's transport."""
+
+    def stopProducing(self) -> None: ...
+
+    def loseConnection(self) -> None: ...
+
+
+def test_scrapys_reader_then_gives_the_body_that_arrived_in_a_buffer_of_its_length(
+    scrapys_reader: type,
+) -> None:
+    size_body_buffers()
+    finished: Deferred[dict[str, object]] = Deferred()
+    response = SimpleNamespace(length=6)
+    signals = SignalManager()
+    reader = http11._ResponseReader(
+        finished=finished,
+        txresponse=response,
+        request=Request("http://127.0.0.1/x"),
+        maxsize=0,
+        warnsize=0,
+        fail_on_dataloss=False,
+        crawler=SimpleNamespace(signals=signals, spider=None),
+    )
+    reader.transport = Transport()
+    assert isinstance(reader._bodybuf, SizedBody)
+    reader.dataReceived(b"abc")
+    reader.dataReceived(b"de")  # one byte short of the declared 6
+    reader.connectionLost(Failure(PotentialDataLoss()))
+    result: list[dict[str, object]] = []
+    finished.addCallback(result.append)
+    assert result[0]["body"] == b"abcde"
+    assert result[0]["flags"] == ["partial"]

@@ -52,7 +52,7 @@ from louvre_scraper.contract import (
     RequestKind,
     kind_of,
 )
-from louvre_scraper.utils.reads import read_larger_chunks
+from louvre_scraper.utils.reads import read_larger_chunks, size_body_buffers
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -200,9 +200,11 @@ class FetchPolicy:
     def from_crawler(cls, crawler: Crawler) -> Self:
         policy = cls(config_of(crawler))
         # Every read of a body is one bytes_received signal and one InFlight count: fewer,
-        # larger reads with the reactor (louvre_scraper/utils/reads.py says what it saves).
+        # larger reads with the reactor, each copied once into a buffer of the declared length
+        # (louvre_scraper/utils/reads.py says what each saves).
         if crawler.settings.getbool("TWISTED_REACTOR_ENABLED", True):
             read_larger_chunks()
+            size_body_buffers()
         crawler.signals.connect(policy.bytes_received, signal=signals.bytes_received)
         crawler.signals.connect(policy.request_left, signal=signals.request_left_downloader)
         return policy
