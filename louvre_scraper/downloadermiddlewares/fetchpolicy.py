@@ -52,7 +52,7 @@ from louvre_scraper.contract import (
     RequestKind,
     kind_of,
 )
-from louvre_scraper.utils.reads import read_larger_chunks, size_body_buffers
+from louvre_scraper.utils.reads import keep_body_memory, read_larger_chunks, size_body_buffers
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -205,6 +205,8 @@ class FetchPolicy:
         if crawler.settings.getbool("TWISTED_REACTOR_ENABLED", True):
             read_larger_chunks()
             size_body_buffers()
+        # The memory of a body received is the next one's (in both modes).
+        keep_body_memory(policy.in_flight.budget)
         crawler.signals.connect(policy.bytes_received, signal=signals.bytes_received)
         crawler.signals.connect(policy.request_left, signal=signals.request_left_downloader)
         return policy

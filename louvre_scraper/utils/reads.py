@@ -1,4 +1,4 @@
-"""How response bodies are read with the reactor: larger socket reads, a buffer sized once.
+"""How response bodies are read: larger socket reads, a buffer sized once, memory kept.
 
 With the reactor (the default mode), every read of a response body is one trip through
 Twisted's HTTP/1.1 client (the parser, the transfer decoder, Scrapy's body reader) and one
@@ -38,11 +38,16 @@ handler reads bodies its own way).
 
 from __future__ import annotations
 
+import ctypes
 import functools
 from io import BytesIO
 from typing import Any
 
 READ_SIZE = 128 * 1024
+MIB = 1024 * 1024
+# glibc's mallopt parameters (malloc.h) and the largest mmap threshold it takes on 64 bits.
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+MMAP_THRESHOLD_MAX = 32 * MIB
 
 
 def read_larger_chunks(size: int = READ_SIZE) -> None:
@@ -52,6 +57,28 @@ def read_larger_chunks(size: int = READ_SIZE) -> None:
 
     if getattr(tcp.Connection, "bufferSize", 0) < size:
         tcp.Connection.bufferSize = size
+
+
+def keep_body_memory(keep: int) -> bool:
+    """Let the C allocator keep up to *keep* bytes of freed memory for the next bodies, and
+    take buffers of up to 32 MiB from its heap rather than from fresh pages (glibc only; False
+    where there is no ``mallopt``).
+
+    glibc gives every buffer over its threshold (128 KiB, raised only as such buffers are
+    freed) fresh pages from ``mmap`` and hands back the top of its heap once 2x that is free:
+    each 4 MiB body then costs 1,024 page faults, the kernel zeroing each page, however many
+    bodies came before it. Kept, the freed buffer of one body is the next one's, already
+    resident. The fetch policy keeps ``LOUVRE_MAX_BYTES_IN_FLIGHT``: the bodies in flight
+    together never hold more, so that is the most that is worth keeping. Bench, 860 MiB of
+    4 MiB zips: 0.3 s less system CPU and 7% less wall time, the same peak memory
+    (docs/speed.md). Python has no binding for it, hence ctypes (the process' own C library).
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc (macOS, a static build): leave it be
+        return False
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_MAX) and mallopt(M_TRIM_THRESHOLD, keep))
 
 
 class SizedBody(BytesIO):
