@@ -126,11 +126,11 @@ REMOTE_CONTROL_ENABLED = False
 # So the cookies middleware is left out of the base list (this project sends no cookies), and
 # RemoteControl is there as louvre_scraper/extensions/remote_control.py, which imports
 # Scrapy's only when REMOTE_CONTROL_ENABLED asks for it.
-_REMOTE_CONTROL = "scrapy.extensions.remote_control.RemoteControl"
+_remote_control = "scrapy.extensions.remote_control.RemoteControl"
 EXTENSIONS_BASE = {
-    **{k: v for k, v in default_settings.EXTENSIONS_BASE.items() if k != _REMOTE_CONTROL},
+    **{k: v for k, v in default_settings.EXTENSIONS_BASE.items() if k != _remote_control},
     "louvre_scraper.extensions.remote_control.RemoteControl": (
-        default_settings.EXTENSIONS_BASE[_REMOTE_CONTROL]
+        default_settings.EXTENSIONS_BASE[_remote_control]
     ),
 }
 DOWNLOADER_MIDDLEWARES_BASE = {
