@@ -17,7 +17,14 @@ if TYPE_CHECKING:
 
 from bench import MIB
 from bench.corpora import COLLECTION
-from bench.tools import COLLECTION_TOOLS, IMG2DATASET, ONELINER, TOOLS
+from bench.tools import (
+    ARIA2C_SYNCED,
+    COLLECTION_TOOLS,
+    IMG2DATASET,
+    ONELINER,
+    ONELINER_SYNCED,
+    TOOLS,
+)
 
 RATES = ("ids_per_s", "mib_per_s", "images_per_s", "records_per_s")
 
@@ -174,6 +181,8 @@ LABELS = {
     IMG2DATASET: "img2dataset",
     "scrapy": "scrapy, 1 process",
     "scrapy-shards": "scrapy, 1 shard per core",
+    ONELINER_SYNCED: "one-liner, then sync",
+    ARIA2C_SYNCED: "aria2c, then sync",
 }
 
 
@@ -266,7 +275,8 @@ def print_memory(runs: Sequence[MemoryRun]) -> dict[str, dict[str, Any]]:
 
 
 def targets(summaries: Sequence[Summary], mem: dict[str, dict[str, Any]]) -> list[str]:
-    """Issue 12's targets, for each mode: plain scrapy and every ``--variant``."""
+    """Issue 12's and issue 24's targets, for each mode: plain scrapy and every ``--variant``;
+    and the same against the peers followed by ``sync`` (the project fsyncs what it stores)."""
 
     def get(tool: str, corpus: str, key: str) -> float | None:
         found = next((s for s in summaries if s.tool == tool and s.corpus == corpus), None)
@@ -299,6 +309,18 @@ def targets(summaries: Sequence[Summary], mem: dict[str, dict[str, Any]]) -> lis
                 get(ONELINER, "large", "mib_per_s"),
             ),
             line(
+                f"{one} MiB/s >= 0.75x one-liner (large; issue 24)",
+                get(one, "large", "mib_per_s"),
+                get(ONELINER, "large", "mib_per_s"),
+                0.75,
+            ),
+            line(
+                f"{one} MiB/s >= 0.75x one-liner then sync (large; both durable at the end)",
+                get(one, "large", "mib_per_s"),
+                get(ONELINER_SYNCED, "large", "mib_per_s"),
+                0.75,
+            ),
+            line(
                 f"{shards} IDs/s >= aria2c (small)",
                 get(shards, "small", "ids_per_s"),
                 get("aria2c", "small", "ids_per_s"),
@@ -307,6 +329,11 @@ def targets(summaries: Sequence[Summary], mem: dict[str, dict[str, Any]]) -> lis
                 f"{shards} MiB/s >= aria2c (large)",
                 get(shards, "large", "mib_per_s"),
                 get("aria2c", "large", "mib_per_s"),
+            ),
+            line(
+                f"{shards} MiB/s >= aria2c then sync (large; both durable at the end)",
+                get(shards, "large", "mib_per_s"),
+                get(ARIA2C_SYNCED, "large", "mib_per_s"),
             ),
             line(
                 f"{shards} images/s >= img2dataset (collection)",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
+import shlex
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +19,7 @@ from bench import MIB, log
 from bench.checks import StoreCheck, check_collection_store, check_store, scrapy_stats
 from bench.corpora import COLLECTION, DOWNLOAD_DIR, CollectionCorpus, Corpus
 from bench.measure import Measure, run_measured
-from bench.tools import IMG2DATASET, ONELINER
+from bench.tools import ARIA2C_SYNCED, IMG2DATASET, ONELINER, ONELINER_SYNCED
 
 AnyCorpus = Corpus | CollectionCorpus
 
@@ -83,13 +85,23 @@ class Context:
         ]
 
 
-def run_oneliner(ctx: Context, corpus: Corpus, out: Path, label: str) -> Measure:
+def run_oneliner(
+    ctx: Context, corpus: Corpus, out: Path, label: str, *, synced: bool = False
+) -> Measure:
     # The origin's command, verbatim but for the URL and --will-cite (silences the citation
     # notice; it changes nothing else).
     url = f"{corpus.base_url}/{DOWNLOAD_DIR}/{{}}/0"
     jobs = ctx.args.concurrency
     script = f"seq {corpus.ids} | parallel --will-cite -j{jobs} wget -q {url} -O {{}}.zip"
-    return ctx.measure([["bash", "-c", script]], label, cwd=out)
+    return ctx.measure([then_sync(["bash", "-c", script], out, synced)], label, cwd=out)
+
+
+def then_sync(command: list[str], out: Path, synced: bool) -> list[str]:
+    """*command*, followed (when *synced*) by ``sync -f OUT``: the one measure then ends when
+    the files are on the disk, as the project's (fsync-ed) files are when it ends."""
+    if not synced:
+        return command
+    return ["bash", "-c", f"{shlex.join(command)} && sync -f {shlex.quote(str(out))}"]
 
 
 def aria2_input(corpus: AnyCorpus) -> str:
@@ -102,7 +114,9 @@ def aria2_input(corpus: AnyCorpus) -> str:
     return "".join(f"{corpus.url(i)}\n  out={i}.zip\n" for i in range(1, corpus.ids + 1))
 
 
-def run_aria2c(ctx: Context, corpus: AnyCorpus, out: Path, label: str) -> Measure:
+def run_aria2c(
+    ctx: Context, corpus: AnyCorpus, out: Path, label: str, *, synced: bool = False
+) -> Measure:
     listing = ctx.workdir / f"{label}.aria2-input"
     listing.write_text(aria2_input(corpus))
     jobs = ctx.args.concurrency
@@ -123,7 +137,7 @@ def run_aria2c(ctx: Context, corpus: AnyCorpus, out: Path, label: str) -> Measur
         "--quiet=true",
     ]
     try:
-        return ctx.measure([command], label)
+        return ctx.measure([then_sync(command, out, synced)], label)
     finally:
         listing.unlink(missing_ok=True)
 
@@ -227,6 +241,8 @@ RUNNERS: dict[str, Callable[[Context, AnyCorpus, Path, str], Measure]] = {
     IMG2DATASET: run_img2dataset,
     "scrapy": run_scrapy,
     "scrapy-shards": run_scrapy_shards,
+    ONELINER_SYNCED: functools.partial(run_oneliner, synced=True),
+    ARIA2C_SYNCED: functools.partial(run_aria2c, synced=True),
 }
 
 

@@ -14,7 +14,13 @@ from bench import ROOT, BenchError, log
 
 ONELINER = "parallel+wget"
 IMG2DATASET = "img2dataset"
-TOOLS = (ONELINER, "aria2c", "scrapy", "scrapy-shards")  # on the zip corpora
+# The peers again, each followed by ``sync -f`` of its output: the wall time until their files
+# are on the disk, as the project's own are when it ends (it fsyncs every file; wget and
+# aria2c leave theirs to the kernel's writeback, up to 30 s after they exit).
+ONELINER_SYNCED = "parallel+wget+sync"
+ARIA2C_SYNCED = "aria2c+sync"
+SYNCED_PEERS = {ONELINER_SYNCED: ONELINER, ARIA2C_SYNCED: "aria2c"}
+TOOLS = (ONELINER, "aria2c", "scrapy", "scrapy-shards", *SYNCED_PEERS)  # on the zip corpora
 COLLECTION_TOOLS = (IMG2DATASET, "aria2c", "scrapy", "scrapy-shards")  # on the collection
 # img2dataset comes from PyPI, in a venv of its own (its dependencies are not the project's)
 IMG2DATASET_VENV = ROOT / ".venv-img2dataset"
@@ -27,6 +33,7 @@ APT_PACKAGES = {
     "time": "time",
 }
 TOOL_NEEDS = {ONELINER: ("parallel", "wget"), "aria2c": ("aria2c",)}
+TOOL_NEEDS.update({synced: TOOL_NEEDS[peer] for synced, peer in SYNCED_PEERS.items()})
 
 
 def find_exe(name: str) -> str | None:

@@ -51,7 +51,9 @@ def test_the_one_liner_must_leave_one_empty_file_per_absent_id(
     (out / "2.zip").touch()
     (out / "4.zip").touch()
     assert check_store(out, zips, "parallel+wget").ok
+    assert check_store(out, zips, "parallel+wget+sync").ok
     assert not check_store(out, zips, "aria2c").ok
+    assert not check_store(out, zips, "aria2c+sync").ok
 
 
 def test_a_wrong_missing_or_stray_file_fails_the_check(zips: Corpus, tmp_path: Path) -> None:

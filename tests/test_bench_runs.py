@@ -15,6 +15,7 @@ from bench.runs import (
     img2dataset_command,
     make_run,
     memory_plans,
+    then_sync,
     tools_for,
     variant_of,
 )
@@ -56,6 +57,17 @@ def test_aria2c_gets_every_zip_url_or_every_image_at_its_store_path(tmp_path: Pa
         "http://127.0.0.1:7/a/1_OG.JPG\n  out=images/cl010000001/0.jpg\n"
         "http://127.0.0.1:7/b/2.png\n  out=images/cl010000002/0.png\n"
     )
+
+
+def test_a_synced_peer_ends_when_its_files_are_on_the_disk(tmp_path: Path) -> None:
+    out = tmp_path / "out dir"
+    command = ["aria2c", "-i", "list", "-d", str(out)]
+    assert then_sync(command, out, synced=False) == command
+    assert then_sync(command, out, synced=True) == [
+        "bash",
+        "-c",
+        f"aria2c -i list -d '{out}' && sync -f '{out}'",
+    ]
 
 
 def test_img2dataset_keeps_the_bytes_and_gives_each_process_one_shard() -> None:
