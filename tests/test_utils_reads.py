@@ -1,7 +1,8 @@
 """How bodies are read (louvre_scraper/utils/reads.py): with the reactor, larger socket reads
 (fewer trips through the HTTP/1.1 client and fewer bytes_received signals for the same body)
-and Scrapy's body reader writing into a buffer of the declared length; in both modes, the
-memory of a body freed kept for the next."""
+and Scrapy's body reader writing into a buffer sized ahead towards the declared length, within
+a share of the in-flight budget; in both modes, the memory of a body freed kept for the
+next."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+import tracemalloc
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -27,6 +29,7 @@ from louvre_scraper.utils.reads import (
     READ_SIZE,
     SizedBody,
     _sized_reader,
+    body_reserve,
     read_larger_chunks,
     size_body_buffers,
 )
@@ -98,33 +101,78 @@ def test_the_fetch_policy_sets_it_only_with_the_reactor(
     assert tcp.Connection.bufferSize == size
 
 
+MIB = 1024 * 1024
+
+
 def test_a_sized_body_returns_what_was_written_never_padded() -> None:
-    whole = SizedBody(10)
+    whole = SizedBody(10, reserve=MIB)
     whole.write(b"0123456789")
     assert whole.getvalue() == b"0123456789"
 
-    short = SizedBody(10)  # a body that ends before its declared length (cut, data loss)
+    short = SizedBody(10, reserve=MIB)  # a body that ends before its declared length
     short.write(b"012")
     short.write(b"34")
     assert short.getvalue() == b"01234"
 
-    longer = SizedBody(4)  # more than declared: it grows as a BytesIO does
+    longer = SizedBody(4, reserve=MIB)  # more than declared: it grows as a BytesIO does
     longer.write(b"0123")
     longer.write(b"456")
     assert longer.getvalue() == b"0123456"
 
-    emptied = SizedBody(10)  # Scrapy empties the buffer of a body over download_maxsize
+    doubled = SizedBody(100, reserve=3)  # over its reserve: 3, 6, 12, ... bytes ahead
+    reads = [bytes([n]) * n for n in range(1, 14)]  # 91 bytes in reads of 1 to 13
+    for data in reads:
+        doubled.write(data)
+    assert doubled.getvalue() == b"".join(reads)
+
+    emptied = SizedBody(10, reserve=MIB)  # Scrapy empties the buffer of a body over maxsize
     emptied.write(b"0123")
     emptied.truncate(0)
     assert emptied.getvalue() == b""
-    assert SizedBody(0).getvalue() == b""
+    assert SizedBody(0, reserve=MIB).getvalue() == b""
+
+
+def held(make: object) -> int:
+    """Bytes Python allocated for what *make* builds, still held."""
+    tracemalloc.start()
+    try:
+        kept = make()  # type: ignore[operator]
+        size, _peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    del kept
+    return size
+
+
+def sized(length: int, reserve: int, arrived: int) -> SizedBody:
+    """A body declaring *length* after *arrived* bytes, in reads of READ_SIZE at most."""
+    body = SizedBody(length, reserve)
+    while arrived > 0:
+        body.write(b"x" * min(arrived, READ_SIZE))
+        arrived -= READ_SIZE
+    return body
+
+
+def test_a_body_declaring_more_than_it_sends_holds_no_more_than_its_share() -> None:
+    # 64 MiB declared (the zips' limit), 3 bytes sent: the share (4 MiB by default), not the
+    # 64 MiB that a buffer of the declared length held at once, outside the in-flight budget
+    # (which counts what arrived).
+    declared, share = 64 * MIB, body_reserve(128 * MIB, 32)
+    assert share == 4 * MIB
+    assert share <= held(lambda: sized(declared, share, 3)) < share + MIB
+    assert held(lambda: sized(declared, share, 0)) < MIB  # nothing before the first byte
+    # Beyond its share, twice what arrived at most; a body as declared, its length.
+    assert held(lambda: sized(declared, share, 10 * MIB)) < 2 * 10 * MIB + MIB
+    assert held(lambda: sized(declared, share, declared)) < declared + MIB
+    # Never less than one read each, however many connections share the budget.
+    assert body_reserve(128 * MIB, 10_000) == READ_SIZE
 
 
 @pytest.fixture
 def scrapys_reader(monkeypatch: pytest.MonkeyPatch) -> type:
     """Scrapy's HTTP/1.1 body reader as it ships (the base of the sized one, whichever a test
     before this one left in place), put back after the test."""
-    shipped = _sized_reader().__bases__[0]
+    shipped = _sized_reader(MIB).__bases__[0]
     monkeypatch.setattr(http11, "_ResponseReader", shipped)
     return shipped
 
@@ -153,7 +201,7 @@ class Transport:
 def test_scrapys_reader_then_gives_the_body_that_arrived_in_a_buffer_of_its_length(
     scrapys_reader: type,
 ) -> None:
-    size_body_buffers()
+    size_body_buffers(MIB)
     finished: Deferred[dict[str, object]] = Deferred()
     response = SimpleNamespace(length=6)
     signals = SignalManager()

@@ -1,4 +1,4 @@
-"""How response bodies are read: larger socket reads, a buffer sized once, memory kept.
+"""How response bodies are read: larger socket reads, a buffer sized ahead, memory kept.
 
 With the reactor (the default mode), every read of a response body is one trip through
 Twisted's HTTP/1.1 client (the parser, the transfer decoder, Scrapy's body reader) and one
@@ -26,14 +26,17 @@ The body buffer: Scrapy's HTTP/1.1 body reader (``_ResponseReader`` in
 eighth at a time, so a 4 MiB body is reallocated ~30 times as it arrives, and with many bodies
 arriving at once the allocator moves (copies) most of them: the largest self time of the whole
 crawl (17% of the event loop's samples on the bench's large corpus). Where the answer declares
-its length, :class:`SizedBody` takes the whole length once and each read is copied into place;
-the recv buffers are then freed at once and reused. The declared length is at most the
-request's ``download_maxsize`` (Scrapy cancels a larger one before the reader exists), and
-pages never written are never resident: a site that declares 64 MiB and sends nothing costs
-no memory. A body that ends short (cut, or a data loss Scrapy lets through) is returned as long
-as it arrived, never padded. Scrapy has no hook for the reader's buffer, so the reader class is
-replaced, by a subclass, in that module (with the reactor only: without it, Scrapy's aiohttp
-handler reads bodies its own way).
+its length, :class:`SizedBody` takes it at the first read, each read then copied into place,
+the recv buffers freed at once and reused. Up to a share of the in-flight budget only
+(:func:`body_reserve`: ``LOUVRE_MAX_BYTES_IN_FLIGHT`` / ``CONCURRENT_REQUESTS``, 4 MiB by
+default), and beyond it doubling as the bytes come: the budget counts the bytes that arrived,
+and a buffer of the whole declared length let a site that declares 64 MiB on every
+connection and sends one byte hold gigabytes at once (the buffer is zeroed, so every page of it
+is resident). The declared length is at most the request's ``download_maxsize`` (Scrapy
+cancels a larger one before the reader exists). A body that ends short (cut, or a data loss
+Scrapy lets through) is returned as long as it arrived, never padded. Scrapy has no hook for the
+reader's buffer, so the reader class is replaced, by a subclass, in that module (with the
+reactor only: without it, Scrapy's aiohttp handler reads bodies its own way).
 """
 
 from __future__ import annotations
@@ -82,34 +85,56 @@ def keep_body_memory(keep: int) -> bool:
 
 
 class SizedBody(BytesIO):
-    """A ``BytesIO`` of *length* bytes from the start, for bytes written in order from 0: what
-    :meth:`getvalue` returns is what was written, however much of *length* that is."""
+    """A ``BytesIO`` sized ahead of the bytes written (in order from 0) towards the *length*
+    declared: at the first write to *reserve* of it, then doubling, so that it holds at most
+    twice what arrived beyond *reserve*; what :meth:`getvalue` returns is what was written,
+    however much of *length* that is."""
 
-    def __init__(self, length: int):
+    def __init__(self, length: int, reserve: int):
         super().__init__()
-        if length > 0:
-            # BytesIO has no way to reserve: writing its last byte sizes it once (zeros).
-            self.seek(length - 1)
-            self.write(b"\0")
-            self.seek(0)
+        self._length = length
+        self._first = min(length, reserve)
+        self._reserved = 0
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        end = self.tell() + len(data)
+        if end > self._reserved and self._reserved < self._length:
+            self._reserve(min(self._length, max(end, 2 * self._reserved, self._first)))
+        return super().write(data)
+
+    def _reserve(self, size: int) -> None:
+        # BytesIO has no way to reserve: writing the last byte sizes it once (zeros).
+        position = self.tell()
+        self.seek(size - 1)
+        super().write(b"\0")
+        self.seek(position)
+        self._reserved = size
 
     def getvalue(self) -> bytes:
         self.truncate()  # at the position: the bytes written so far, no padding
         return super().getvalue()
 
 
-def size_body_buffers() -> None:
-    """Make Scrapy's HTTP/1.1 body reader take a :class:`SizedBody` where the answer declares
-    its length (only with the reactor: the module is the reactor's download handler)."""
+def body_reserve(budget: int, concurrency: int) -> int:
+    """What each body's buffer may take at once: the in-flight budget's share of one of the
+    *concurrency* bodies received together (never less than one read), so that all the
+    buffers sized ahead of their bytes hold no more than the budget."""
+    return max(READ_SIZE, budget // max(1, concurrency))
+
+
+def size_body_buffers(reserve: int) -> None:
+    """Make Scrapy's HTTP/1.1 body reader take a :class:`SizedBody` of *reserve* where the
+    answer declares its length (only with the reactor: the module is the reactor's download
+    handler). One value per process: the last crawler's."""
     from scrapy.core.downloader.handlers import http11
 
-    http11._ResponseReader = _sized_reader()
+    http11._ResponseReader = _sized_reader(reserve)
 
 
 @functools.cache
-def _sized_reader() -> type:
-    """Scrapy's reader with a :class:`SizedBody`, made once (on first use: importing Scrapy's
-    HTTP/1.1 handler belongs to the reactor mode)."""
+def _sized_reader(reserve: int) -> type:
+    """Scrapy's reader with a :class:`SizedBody`, made once per *reserve* (on first use:
+    importing Scrapy's HTTP/1.1 handler belongs to the reactor mode)."""
     from scrapy.core.downloader.handlers import http11
 
     class SizedResponseReader(http11._ResponseReader):
@@ -117,6 +142,6 @@ def _sized_reader() -> type:
             super().__init__(*args, **kwargs)
             length = self._txresponse.length
             if isinstance(length, int) and length > 0:
-                self._bodybuf = SizedBody(length)
+                self._bodybuf = SizedBody(length, reserve)
 
     return SizedResponseReader
