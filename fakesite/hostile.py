@@ -14,8 +14,10 @@ replaced by :data:`HOSTILE_RECORDS`' image lists, robots.txt gets a ``Sitemap: f
 the sitemap index lists a gzip bomb, a ``file:`` URL and the other host's sitemap, and
 ``/hostile/...`` serves the bodies: ``img/NAME`` (see :data:`BODIES`), ``redirect?to=URL``,
 ``endless`` (close-delimited, never ends), ``declared`` (Content-Length far over any limit),
-``chunked`` (chunked, :data:`CHUNKED_BYTES`), ``bomb.jpg`` (a gzip bomb sent with
-Content-Encoding: gzip) and ``bomb.xml.gz`` (a gzipped sitemap that inflates without end).
+``chunked`` (chunked, :data:`CHUNKED_BYTES`), ``short`` (declares :data:`SHORT_DECLARED`,
+sends one chunk, holds the connection :data:`SHORT_HOLD` seconds and closes it), ``bomb.jpg``
+(a gzip bomb sent with Content-Encoding: gzip) and ``bomb.xml.gz`` (a gzipped sitemap that
+inflates without end).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import argparse
 import functools
 import sys
 import threading
+import time
 import urllib.parse
 import zlib
 from dataclasses import dataclass
@@ -43,6 +46,8 @@ SECRET_DEFAULT = "/etc/passwd"
 FLOOD = 34  # endless images of one record
 CHUNK = 64 * 1024
 CHUNKED_BYTES = 48 * 1024 * 1024  # over the default image limit (32 MiB), and finite
+SHORT_DECLARED = 30 * 1024 * 1024  # under the default image limit: the body is let in
+SHORT_HOLD = 1.0  # seconds a short body holds its connection after its one chunk
 BOMB_BYTES = 512 * 1024 * 1024  # what the gzip bombs inflate to (~0.5 MB on the wire)
 JPEG_HEAD = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
 SITEMAP_HEAD = b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
@@ -122,6 +127,8 @@ HOSTILE_RECORDS: tuple[tuple[HostileImage, ...], ...] = (
     ),
     # A flood: more endless bodies than CONCURRENT_REQUESTS, all at once.
     tuple(HostileImage(f"{{base}}/hostile/endless?n={n}", n, None) for n in range(FLOOD)),
+    # A flood of lies: each body declares 30 MiB, sends 64 KiB and stops, all at once.
+    tuple(HostileImage(f"{{base}}/hostile/short?n={n}", n, None) for n in range(FLOOD)),
 )
 HOSTILE_SITEMAPS = ("{base}/hostile/bomb.xml.gz", "file:///etc/passwd", "{other}/sitemap.xml")
 ROBOTS_LINE = "Sitemap: file://{secret}\n"
@@ -208,6 +215,9 @@ class HostileHandler(Handler):
         elif name == "declared":
             size = str(1 << 40)  # a terabyte, announced
             self._stream(JPEG_TYPE, {"Content-Length": size}, chunked=False, total=None)
+        elif name == "short":
+            headers = {"Content-Length": str(SHORT_DECLARED)}
+            self._stream(JPEG_TYPE, headers, chunked=False, total=CHUNK, hold=SHORT_HOLD)
         elif name == "chunked":
             headers = {"Transfer-Encoding": "chunked"}
             self._stream(JPEG_TYPE, headers, chunked=True, total=CHUNKED_BYTES)
@@ -219,9 +229,16 @@ class HostileHandler(Handler):
             self._send(404, HTML_TYPE, b"<html>Not Found</html>")
 
     def _stream(
-        self, ctype: str, headers: dict[str, str], *, chunked: bool, total: int | None
+        self,
+        ctype: str,
+        headers: dict[str, str],
+        *,
+        chunked: bool,
+        total: int | None,
+        hold: float = 0.0,
     ) -> None:
-        """A JPEG's first bytes, then zeros: *total* bytes, or until the client hangs up."""
+        """A JPEG's first bytes, then zeros: *total* bytes, or until the client hangs up; then
+        the connection held *hold* seconds before it is closed."""
         self._status = 200
         self.send_response(200)
         self.send_header("Content-Type", ctype)
@@ -238,6 +255,8 @@ class HostileHandler(Handler):
                 data = bytes(CHUNK)
             if chunked:
                 self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+            time.sleep(hold)
         except OSError:  # the client cancelled: what it should do
             pass
 
