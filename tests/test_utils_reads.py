@@ -24,8 +24,11 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 from twisted.web.http import PotentialDataLoss
 
+from louvre_scraper import settings as project_settings
+from louvre_scraper.config import LouvreConfig
 from louvre_scraper.downloadermiddlewares.fetchpolicy import FetchPolicy
 from louvre_scraper.utils.reads import (
+    MIB,
     READ_SIZE,
     SizedBody,
     _sized_reader,
@@ -101,9 +104,6 @@ def test_the_fetch_policy_sets_it_only_with_the_reactor(
     assert tcp.Connection.bufferSize == size
 
 
-MIB = 1024 * 1024
-
-
 def test_a_sized_body_returns_what_was_written_never_padded() -> None:
     whole = SizedBody(10, reserve=MIB)
     whole.write(b"0123456789")
@@ -157,8 +157,9 @@ def test_a_body_declaring_more_than_it_sends_holds_no_more_than_its_share() -> N
     # 64 MiB declared (the zips' limit), 3 bytes sent: the share (4 MiB by default), not the
     # 64 MiB that a buffer of the declared length held at once, outside the in-flight budget
     # (which counts what arrived).
-    declared, share = 64 * MIB, body_reserve(128 * MIB, 32)
-    assert share == 4 * MIB
+    declared = LouvreConfig.max_zip_bytes
+    share = body_reserve(LouvreConfig.max_bytes_in_flight, project_settings.CONCURRENT_REQUESTS)
+    assert (declared, share) == (64 * MIB, 4 * MIB)
     assert share <= held(lambda: sized(declared, share, 3)) < share + MIB
     assert held(lambda: sized(declared, share, 0)) < MIB  # nothing before the first byte
     # Beyond its share, twice what arrived at most; a body as declared, its length.
@@ -198,7 +199,7 @@ class Transport:
     def loseConnection(self) -> None: ...
 
 
-def test_scrapys_reader_then_gives_the_body_that_arrived_in_a_buffer_of_its_length(
+def test_scrapys_reader_then_gives_the_body_that_arrived_in_a_sized_buffer(
     scrapys_reader: type,
 ) -> None:
     size_body_buffers(MIB)
