@@ -24,7 +24,7 @@ from typing import Any
 
 from bench.measure import run_measured
 from bench.synthetic import build_store
-from tests.harness import launch_chromium
+from fakesite.harness import launch_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 SUMMARY_RE = re.compile(

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import PAGE_SIZE
-from tests.harness import ROOT, crawl_command, start_fake_louvre
+from fakesite.harness import ROOT, crawl_command, start_fake_louvre
 
 WHOLE_COLLECTION = 506_207  # unique arks of the May 2024 pull
 PER_SITEMAP = 19_470  # 26 sub-sitemaps, as the real index lists

@@ -22,7 +22,7 @@ from typing import Any
 from bench import MIB
 from bench.measure import run_measured
 from bench.tools import find_exe
-from tests.harness import ROOT, crawl_command, start_fake_louvre
+from fakesite.harness import ROOT, crawl_command, start_fake_louvre
 
 SERVER = ("--records", "10", "--per-sitemap", "5", "--retry-after", "0")
 MODES = {"reactor": {}, "reactorless": {"TWISTED_REACTOR_ENABLED": "False"}}

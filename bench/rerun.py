@@ -23,7 +23,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from tests.harness import FakeLouvre, crawl, start_fake_louvre
+from fakesite.harness import FakeLouvre, crawl, start_fake_louvre
 
 WHOLE_COLLECTION = 506_207  # unique arks of the May 2024 pull
 

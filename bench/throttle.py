@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.harness import crawl, start_fake_louvre
+from fakesite.harness import crawl, start_fake_louvre
 
 
 def one_run(records: int, latency: float, settings: dict[str, str]) -> dict[str, Any]:

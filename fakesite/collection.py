@@ -153,14 +153,7 @@ class FakeCollection:
             raise ValueError("per_sitemap must be at least 1")
         self._editions = generate(config.records, config.seed)
         self._choose_faults()
-        self._breaks = Breaks(self, dict(config.breaks))
-
-    @classmethod
-    def from_args(cls, argv: list[str]) -> FakeCollection:
-        """Build from ``python -m fakesite`` command-line options."""
-        from fakesite.options import parse_args
-
-        return cls(parse_args(argv).documented)
+        self._breaks = Breaks(dict(config.breaks), lambda: self._stable, self.record_images)
 
     @property
     def enabled(self) -> bool:

@@ -17,7 +17,7 @@ from fakesite.records import RECORD_RE
 from fakesite.sitemaps import SITEMAP_RE
 
 if TYPE_CHECKING:
-    from fakesite.collection import FakeCollection
+    from collections.abc import Callable
 
 FAULT_KINDS = ("429", "503", "500", "truncate", "reset", "corrupt", "slow", "fail")
 COLLECTION_FAULT_KINDS = ("429", "503", "truncate", "short", "html200")
@@ -112,17 +112,22 @@ def parse_break(text: str) -> tuple[str, int]:
 class Breaks:
     """The ``--break`` switches of one FakeCollection."""
 
-    def __init__(self, site: FakeCollection, breaks: dict[str, int]) -> None:
+    def __init__(
+        self,
+        breaks: dict[str, int],
+        stable: Callable[[], list[str]],
+        record_images: Callable[[str, int], list[Any]],
+    ) -> None:
         self.kinds = breaks
         wanted = ("odd-images", "refuse-images", "record-bomb")
-        stable = sorted(site._stable) if any(breaks.get(k) for k in wanted) else []
+        stable_arks = sorted(stable()) if any(breaks.get(k) for k in wanted) else []
         odd = breaks.get("odd-images", 0)
-        self.odd_arks = frozenset(stable[:odd])
-        refused = (a for a in reversed(stable) if site.record_images(a, 1))
+        self.odd_arks = frozenset(stable_arks[:odd])
+        refused = (a for a in reversed(stable_arks) if record_images(a, 1))
         chosen = list(itertools.islice(refused, breaks.get("refuse-images", 0)))
         self.refused_arks = frozenset(chosen)
-        self.refused_images = frozenset(i.path for a in chosen for i in site.record_images(a, 1))
-        bombs = (a for a in stable if a not in self.odd_arks and a not in self.refused_arks)
+        self.refused_images = frozenset(i.path for a in chosen for i in record_images(a, 1))
+        bombs = (a for a in stable_arks if a not in self.odd_arks and a not in self.refused_arks)
         self.bomb_arks = frozenset(itertools.islice(bombs, breaks.get("record-bomb", 0)))
 
     def answer(self, path: str, answer: Answer) -> tuple[Any, ...] | None:

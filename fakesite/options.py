@@ -45,7 +45,13 @@ class Config:
 
 def build_parser() -> argparse.ArgumentParser:
     """Describe the command-line options (``--exec`` is split off before parsing)."""
-    p = argparse.ArgumentParser(prog="python -m fakesite", description=fakesite.__doc__)
+    summary, _, details = (fakesite.__doc__ or "").partition("\n\n")
+    p = argparse.ArgumentParser(
+        prog="python -m fakesite",
+        description=summary,
+        epilog=details,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument(
         "--max-id",
         type=int,
@@ -191,6 +197,11 @@ def parse_args(argv: list[str] | None = None) -> Config:
         documented=documented,
         **same_name,
     )
+
+
+def fake_collection(argv: list[str]) -> FakeCollection:
+    """The documented route as ``python -m fakesite ARGV`` serves it, in-process."""
+    return FakeCollection(parse_args(argv).documented)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

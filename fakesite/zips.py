@@ -42,13 +42,6 @@ class Collection:
     extra_ids: frozenset[int] = frozenset()
     zip_size: int = 2048
 
-    @classmethod
-    def from_args(cls, argv: list[str]) -> Collection:
-        """Build the collection from command-line options."""
-        from fakesite.options import parse_args
-
-        return parse_args(argv).collection
-
     def exists(self, i: int) -> bool:
         """Tell whether artwork ``i`` has a downloadable zip."""
         if any(a <= i <= b for a, b in self.gaps):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.harness import FakeLouvre, start_fake_louvre
+from fakesite.harness import FakeLouvre, start_fake_louvre
 from tests.store_commands import mirror  # noqa: F401  (one per session: export's and verify's)
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from fakesite.collection import FakeCollection
-from tests.harness import (
+from fakesite.harness import (
     FAST,
     ROOT,
     crawl,
@@ -31,6 +31,7 @@ from tests.harness import (
     start_crawl,
     start_fake_louvre,
 )
+from fakesite.options import fake_collection
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -79,7 +80,7 @@ class Mirror:
 def mirror(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mirror]:
     tmp = tmp_path_factory.mktemp("mirror")
     server = start_fake_louvre(*SERVER)
-    fake = FakeCollection.from_args(list(SERVER))
+    fake = fake_collection(list(SERVER))
     store = tmp / "store"
     settings = job_settings(server.url, tmp / "job", 2, DOWNLOAD_DELAY="0.05")
     try:

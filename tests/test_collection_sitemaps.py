@@ -10,8 +10,8 @@ from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.test import get_crawler
 
-from fakesite.collection import FakeCollection
 from fakesite.faults import SITEMAP_BREAKS, Breaks
+from fakesite.options import fake_collection
 from louvre_scraper.collection.arks import ArkListing
 from louvre_scraper.collection.sitemaps import (
     NotASitemap,
@@ -26,7 +26,7 @@ BASE = "http://127.0.0.1:8000"
 
 
 def sub_sitemap() -> bytes:
-    fake = FakeCollection.from_args(["--records", "16", "--per-sitemap", "8"])
+    fake = fake_collection(["--records", "16", "--per-sitemap", "8"])
     body = fake.sitemap_bytes(1, BASE)
     assert body is not None
     return body
@@ -36,7 +36,7 @@ def test_a_whole_sitemap_and_an_index_are_read() -> None:
     page = read_sitemap(sub_sitemap())
     assert page.kind == "urlset"
     assert len(page.entries) == 16  # each record twice (/ark: and /en/ark:)
-    fake = FakeCollection.from_args(["--records", "16", "--per-sitemap", "8"])
+    fake = fake_collection(["--records", "16", "--per-sitemap", "8"])
     index = read_sitemap(fake.sitemap_index_bytes(BASE))
     assert index.kind == "sitemapindex"
     assert [e["loc"] for e in index.entries] == [f"{BASE}{p}" for p in fake.sitemap_paths()]
@@ -82,7 +82,7 @@ def test_sitemaps_are_asked_as_many_as_fit_whole_in_the_budget(
 
 
 def test_the_walk_asks_a_few_sitemaps_at_a_time_and_ends_when_all_are_read() -> None:
-    fake = FakeCollection.from_args(["--records", "50", "--per-sitemap", "5"])
+    fake = fake_collection(["--records", "50", "--per-sitemap", "5"])
     crawler = get_crawler(settings_dict={})
     crawler.stats = StatsCollector(crawler)
     walk = SitemapWalk(

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from louvre_scraper.records.fields import images, record_fields
-from tests.harness import (
+from fakesite.harness import (
     CHROMIUM,
     ROOT,
     crawl,
@@ -28,6 +27,7 @@ from tests.harness import (
     run_scrapy,
     start_fake_louvre,
 )
+from louvre_scraper.records.fields import images, record_fields
 
 ARTIFACTS = ROOT / "test-artifacts"
 RECORDS = 40

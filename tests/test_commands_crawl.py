@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from fakesite.harness import ROOT, crawl, extra_settings, run_scrapy
 from louvre_scraper.spiders.collection import CollectionSpider
 from louvre_scraper.spiders.louvre import LouvreSpider
-from tests.harness import ROOT, crawl, extra_settings, run_scrapy
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from PIL import Image
 
-from tests.harness import (
+from fakesite.harness import (
     ROOT,
     run_scrapy,
 )

@@ -10,7 +10,7 @@ import subprocess
 import urllib.request
 from typing import TYPE_CHECKING
 
-from fakesite.collection import FakeCollection
+from fakesite.options import fake_collection
 from tests.store_commands import scrapy
 from tests.test_commands_verify import apart, problems
 from tests.test_crawl_collection import SERVER, collect
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def test_crawl_exit_0_is_verify_exit_0_with_gone_images(tmp_path: Path, fake_louvre) -> None:
     args = (*SERVER, "--gone-images", "3")
     server = fake_louvre(*args)
-    fake = FakeCollection.from_args(list(args))
+    fake = fake_collection(list(args))
     store = tmp_path / "store"
 
     run = collect(store, server)

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from fakesite.collection import FakeCollection
+from fakesite.harness import FAST, crawl, start_fake_louvre
+from fakesite.options import fake_collection
 from louvre_scraper.store.changes import changed_since, is_change_log, run_start, since_start
-from tests.harness import FAST, crawl, start_fake_louvre
 from tests.store_commands import assert_one_line_refusal, scrapy
 from tests.test_crawl_collection import switch_edition
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from tests.harness import Crawl, FakeLouvre
+    from fakesite.harness import Crawl, FakeLouvre
 
 SERVER = ("--records", "40", "--per-sitemap", "8", "--retry-after", "0")
 
@@ -31,7 +31,7 @@ SERVER = ("--records", "40", "--per-sitemap", "8", "--retry-after", "0")
 class Runs:
     def __init__(self, server: FakeLouvre, store: Path, crawls: list[Crawl]):
         self.server, self.store, self.crawls = server, store, crawls
-        self.fake = FakeCollection.from_args(list(SERVER))
+        self.fake = fake_collection(list(SERVER))
 
     def log_of(self, run: Crawl) -> tuple[str, list[dict[str, Any]]]:
         """The change log the run's summary names, and its lines."""

@@ -13,8 +13,7 @@ import urllib.request
 from typing import TYPE_CHECKING
 
 from fakesite.collection import FakeCollection
-from louvre_scraper.collection.arks import ark_number
-from tests.harness import (
+from fakesite.harness import (
     FAST,
     Crawl,
     crawl,
@@ -23,13 +22,15 @@ from tests.harness import (
     parse_stats,
     start_crawl,
 )
+from fakesite.options import fake_collection
+from louvre_scraper.collection.arks import ark_number
 from tests.store_commands import scrapy
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from tests.harness import FakeLouvre
+    from fakesite.harness import FakeLouvre
 
 SERVER = ("--records", "40", "--per-sitemap", "8", "--retry-after", "0")
 
@@ -84,7 +85,7 @@ def switch_edition(server: FakeLouvre, edition: int) -> None:
 def test_a_full_mirror_byte_for_byte(tmp_path: Path, fake_louvre) -> None:
     args = (*SERVER, "--missing-records", "2", "--gone-images", "2")
     server = fake_louvre(*args)
-    fake = FakeCollection.from_args(list(args))
+    fake = fake_collection(list(args))
     store, feed = tmp_path / "store", tmp_path / "records.jsonl"
 
     run = collect(store, server, "-O", str(feed))
@@ -132,7 +133,7 @@ def test_first_try_faults_are_retried_until_every_body_is_whole(
         faults += ["--record-fault", f"{kind}:1", "--image-fault", f"{kind}:1"]
     args = (*SERVER, "--sitemap-fault", "503", *faults)
     server = fake_louvre(*args)
-    fake = FakeCollection.from_args(list(args))
+    fake = fake_collection(list(args))
 
     run = collect(tmp_path / "store", server)
 
@@ -153,7 +154,7 @@ def test_sitemaps_over_the_body_budget_are_each_fetched_once(tmp_path: Path, fak
     (asked all at once, they were: sitemaps were fetched two and three times)."""
     args = ("--records", "20000", "--per-sitemap", "2000", "--retry-after", "0")
     server = fake_louvre(*args)
-    fake = FakeCollection.from_args(list(args))
+    fake = fake_collection(list(args))
     budget, largest = 3_000_000, 1_400_000
     sizes = [len(fake.sitemap_bytes(i, server.url) or b"") for i in range(10)]
     assert sum(sizes) > budget and max(sizes) < largest  # the case: the whole over the budget
@@ -182,7 +183,7 @@ def test_compressed_records_and_sitemaps_are_stored_as_the_plain_json(
     come compressed, the store holds the decoded bytes, byte for byte the plain .json; the
     images are asked as before (identity)."""
     server = fake_louvre(*SERVER, "--gzip")
-    fake = FakeCollection.from_args([*SERVER, "--gzip"])
+    fake = fake_collection([*SERVER, "--gzip"])
 
     run = collect(tmp_path / "store", server)
 
@@ -207,7 +208,7 @@ def test_compressed_records_and_sitemaps_are_stored_as_the_plain_json(
 
 def test_a_decompression_bomb_on_a_record_is_refused_by_name(tmp_path: Path, fake_louvre) -> None:
     server = fake_louvre(*SERVER, "--break", "record-bomb:1")
-    fake = FakeCollection.from_args([*SERVER, "--break", "record-bomb:1"])
+    fake = fake_collection([*SERVER, "--break", "record-bomb:1"])
     (bomb,) = fake._breaks.bomb_arks
 
     run = collect(tmp_path / "store", server)
@@ -230,7 +231,7 @@ def test_a_decompression_bomb_on_a_record_is_refused_by_name(tmp_path: Path, fak
 
 def test_a_rerun_fetches_nothing_it_holds(tmp_path: Path, fake_louvre) -> None:
     server = fake_louvre(*SERVER, "--lastmod")
-    fake = FakeCollection.from_args([*SERVER, "--lastmod"])
+    fake = fake_collection([*SERVER, "--lastmod"])
     store = tmp_path / "store"
     assert collect(store, server).returncode == 0
     before = {p: p.stat().st_mtime_ns for p in store.rglob("*") if p.is_file()}
@@ -256,7 +257,7 @@ def test_a_rerun_against_a_site_with_validators_asks_conditionally_and_gets_304s
     answers 304, nothing is rewritten, no image asked."""
     args = (*SERVER, "--validators", "--missing-records", "2")
     server = fake_louvre(*args)
-    fake = FakeCollection.from_args(list(args))
+    fake = fake_collection(list(args))
     store = tmp_path / "store"
     first = collect(store, server)
     assert first.returncode == 0, first.stderr
@@ -288,7 +289,7 @@ def test_without_lastmod_records_are_fetched_again_but_not_their_images(
     tmp_path: Path, fake_louvre
 ) -> None:
     server = fake_louvre(*SERVER, "--no-sitemap-line")  # no <lastmod>, as on the site
-    fake = FakeCollection.from_args(list(SERVER))
+    fake = fake_collection(list(SERVER))
     store = tmp_path / "store"
     assert collect(store, server).returncode == 0
     images = {p: p.stat().st_mtime_ns for p in (store / "images").rglob("*") if p.is_file()}
@@ -310,7 +311,7 @@ def test_without_lastmod_records_are_fetched_again_but_not_their_images(
 
 def test_a_changed_collection_updates_only_what_changed(tmp_path: Path, fake_louvre) -> None:
     server = fake_louvre(*SERVER, "--lastmod")
-    fake = FakeCollection.from_args([*SERVER, "--lastmod"])
+    fake = fake_collection([*SERVER, "--lastmod"])
     changes = fake.changes(1, 2)
     assert changes.added and changes.withdrawn and changes.modified and changes.images_replaced
     store = tmp_path / "store"
@@ -357,7 +358,7 @@ def test_a_changed_collection_updates_only_what_changed(tmp_path: Path, fake_lou
 
 def test_filters_store_every_record_but_list_only_the_wanted(tmp_path: Path, fake_louvre) -> None:
     server = fake_louvre(*SERVER)
-    fake = FakeCollection.from_args(list(SERVER))
+    fake = fake_collection(list(SERVER))
     store, feed = tmp_path / "store", tmp_path / "paintings.csv"
 
     def wanted(ark: str) -> bool:
@@ -416,7 +417,7 @@ def test_filters_store_every_record_but_list_only_the_wanted(tmp_path: Path, fak
 
 def test_shards_split_the_records_disjointly_and_completely(tmp_path: Path, fake_louvre) -> None:
     server = fake_louvre(*SERVER)
-    fake = FakeCollection.from_args(list(SERVER))
+    fake = fake_collection(list(SERVER))
     store = tmp_path / "store"
     for shard in ("0/3", "1/3", "2/3"):
         assert collect(store, server, "-a", f"shard={shard}").returncode == 0
@@ -444,7 +445,7 @@ def test_bad_arguments_are_refused_in_one_line(tmp_path: Path, fake_louvre) -> N
 
 def test_ctrl_c_then_the_same_jobdir_completes_the_mirror(tmp_path: Path, fake_louvre) -> None:
     server = fake_louvre(*SERVER)
-    fake = FakeCollection.from_args(list(SERVER))
+    fake = fake_collection(list(SERVER))
     store = tmp_path / "store"
     settings = job_settings(server.url, tmp_path / "job", 2, DOWNLOAD_DELAY="0.05")
 
@@ -530,7 +531,7 @@ def test_records_that_fail_for_good_are_named_and_the_exit_status_says_so(
 ) -> None:
     # Every record's first GETs are an HTML page with 200: with no retry left, they fail.
     server = fake_louvre(*SERVER, "--record-fault", "html200:3", "--fault-times", "9")
-    fake = FakeCollection.from_args([*SERVER, "--record-fault", "html200:3"])
+    fake = fake_collection([*SERVER, "--record-fault", "html200:3"])
     store = tmp_path / "store"
     run = collect(store, server, RETRY_TIMES="1")
     assert run.returncode == 3, run.stderr
@@ -549,7 +550,7 @@ def test_records_that_fail_for_good_are_named_and_the_exit_status_says_so(
 
 def test_a_filter_that_keeps_nothing_names_the_values_it_saw(tmp_path: Path, fake_louvre) -> None:
     server = fake_louvre(*SERVER)
-    fake = FakeCollection.from_args(list(SERVER))
+    fake = fake_collection(list(SERVER))
     feed = tmp_path / "paintings.jsonl"
 
     run = collect(tmp_path / "store", server, "-a", "type=painting", "-O", str(feed))

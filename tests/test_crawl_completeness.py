@@ -11,7 +11,8 @@ import time
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from fakesite.collection import FakeCollection
+from fakesite.harness import Crawl, finish, job_settings, parse_stats, start_crawl
+from fakesite.options import fake_collection
 from louvre_scraper.exitstatus import (
     EXIT_BAD_INPUT,
     EXIT_COMPLETE,
@@ -19,7 +20,6 @@ from louvre_scraper.exitstatus import (
     EXIT_SOME_FAILED,
     EXIT_STOPPED,
 )
-from tests.harness import Crawl, finish, job_settings, parse_stats, start_crawl
 from tests.test_crawl_collection import SERVER, collect, expected_files, gets
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def test_hostile_sitemaps_end_the_walk_each_read_once(tmp_path: Path, fake_louvr
         "--break", "sitemap-bomb:0", "--break", "sitemap-utf8:2", "--break", "sitemap-gzip:4"
     )
     server = fake_louvre(*args, "--break", "index-self")
-    fake = FakeCollection.from_args(list(args))
+    fake = fake_collection(list(args))
 
     started = time.monotonic()
     run = collect(tmp_path / "store", server)
@@ -126,7 +126,7 @@ def test_prune_refuses_above_prune_max_and_keeps_the_list(tmp_path: Path, fake_l
 
 def test_one_record_refused_does_not_stop_the_crawl(tmp_path: Path, fake_louvre) -> None:
     server = fake_louvre(*SERVER, "--break", "refuse-images:1")
-    fake = FakeCollection.from_args([*SERVER, "--break", "refuse-images:1"])
+    fake = fake_collection([*SERVER, "--break", "refuse-images:1"])
     (refused,) = fake._breaks.refused_arks
     images = fake.record_images(refused)
     assert len(images) >= 2
@@ -147,7 +147,7 @@ def test_one_record_refused_does_not_stop_the_crawl(tmp_path: Path, fake_louvre)
 
 def test_odd_image_urls_fail_by_name(tmp_path: Path, fake_louvre) -> None:
     server = fake_louvre(*SERVER, "--break", "odd-images:1")
-    fake = FakeCollection.from_args([*SERVER, "--break", "odd-images:1"])
+    fake = fake_collection([*SERVER, "--break", "odd-images:1"])
     (odd,) = fake._breaks.odd_arks
 
     run = collect(tmp_path / "store", server)
@@ -167,7 +167,7 @@ def test_odd_image_urls_fail_by_name(tmp_path: Path, fake_louvre) -> None:
 
 def test_bodies_are_judged_without_the_retry_middleware(tmp_path: Path, fake_louvre) -> None:
     server = fake_louvre(*SERVER, "--missing-records", "2")
-    fake = FakeCollection.from_args([*SERVER, "--missing-records", "2"])
+    fake = fake_collection([*SERVER, "--missing-records", "2"])
 
     run = collect(tmp_path / "store", server, RETRY_ENABLED="False")
 
@@ -221,7 +221,7 @@ def test_the_feed_is_replaced_only_by_a_run_with_items(tmp_path: Path, fake_louv
 def test_a_job_interrupted_at_random_instants_ends_complete(tmp_path: Path, fake_louvre) -> None:
     args = served("--records", "60", "--missing-records", "2", "--gone-images", "2")
     server = fake_louvre(*args)
-    truth = expected_files(FakeCollection.from_args(list(args)), server.url)
+    truth = expected_files(fake_collection(list(args)), server.url)
     store, jobdir = tmp_path / "store", tmp_path / "job"
     settings = job_settings(server.url, jobdir, 4, DOWNLOAD_DELAY="0.01")
     rng = random.Random(15)

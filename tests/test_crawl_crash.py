@@ -11,9 +11,9 @@ import time
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from fakesite.collection import FakeCollection
+from fakesite.harness import FAST, Crawl, crawl, finish, job_settings, kill_at, start_crawl
+from fakesite.options import fake_collection
 from louvre_scraper.exitstatus import EXIT_COMPLETE, EXIT_SITE_DOWN, EXIT_STOPPED
-from tests.harness import FAST, Crawl, crawl, finish, job_settings, kill_at, start_crawl
 from tests.test_crawl_collection import SERVER, expected_files, gets, switch_edition
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ def no_traceback(stderr: str) -> None:
 def test_a_collection_job_killed_at_many_instants_ends_as_one_run(tmp_path: Path, fake_louvre):
     args = (*SERVER, "--records", "60", "--missing-records", "2", "--gone-images", "2")
     server = fake_louvre(*args)
-    truth = expected_files(FakeCollection.from_args(list(args)), server.url)
+    truth = expected_files(fake_collection(list(args)), server.url)
     store, jobdir = tmp_path / "store", tmp_path / "job"
     settings = job_settings(server.url, jobdir, 4, DOWNLOAD_DELAY="0.01")
     rng = random.Random(23)
@@ -68,7 +68,7 @@ def test_a_collection_job_killed_at_many_instants_ends_as_one_run(tmp_path: Path
 def test_a_resumed_job_does_not_ask_again_the_sitemaps_it_read(tmp_path: Path, fake_louvre):
     # 40 records, 8 a sitemap: 5 sub-sitemaps, each answer 0.1 s late.
     server = fake_louvre(*SERVER, "--latency", "0.1")
-    fake = FakeCollection.from_args(list(SERVER))
+    fake = fake_collection(list(SERVER))
     store, jobdir = tmp_path / "store", tmp_path / "job"
     base = {"LOUVRE_BASE_URL": server.url, **FAST}
     assert crawl(store, settings=base, spider="collection").returncode == EXIT_COMPLETE

@@ -11,7 +11,7 @@ import sys
 import urllib.request
 from typing import TYPE_CHECKING
 
-from tests.harness import ROOT, start_fake_louvre
+from fakesite.harness import ROOT, start_fake_louvre
 from tests.test_crawl_collection import SERVER, collect, gets
 
 if TYPE_CHECKING:

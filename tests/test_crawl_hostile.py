@@ -17,17 +17,17 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from fakesite.harness import FAST, ROOT, Crawl, crawl, crawl_command, parse_stats, start_fake_louvre
 from fakesite.hostile import BODIES, FLOOD, HostileCollection
 from fakesite.options import parse_args
 from louvre_scraper.bodies.images import image_extension
 from louvre_scraper.downloadermiddlewares.fetchpolicy import NOT_HTTP, OTHER_HOST
-from tests.harness import FAST, ROOT, Crawl, crawl, crawl_command, parse_stats, start_fake_louvre
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from tests.harness import FakeLouvre
+    from fakesite.harness import FakeLouvre
 
 SERVER = ("--records", "10", "--per-sitemap", "5", "--retry-after", "0")
 PEAK_RSS_BOUND = 512 * 1024 * 1024  # the bound for a crawl at default concurrency

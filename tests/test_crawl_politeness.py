@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tests.harness import crawl
+from fakesite.harness import crawl
 
 if TYPE_CHECKING:
     from pathlib import Path

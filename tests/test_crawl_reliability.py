@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fakesite.zips import Collection, zip_bytes
-from louvre_scraper.exitstatus import EXIT_SOME_FAILED, EXIT_STOPPED
-from tests.harness import (
+from fakesite.harness import (
     crawl,
     ctrl_c_once_stored,
     job_settings,
@@ -18,6 +16,8 @@ from tests.harness import (
     start_crawl,
     wait_for_files,
 )
+from fakesite.zips import Collection, zip_bytes
+from louvre_scraper.exitstatus import EXIT_SOME_FAILED, EXIT_STOPPED
 
 FAST = {"RETRY_BACKOFF_BASE": "0.01", "RETRY_BACKOFF_MAX": "0.05", "LOGSTATS_INTERVAL": "0"}
 

@@ -18,16 +18,16 @@ from typing import TYPE_CHECKING
 import pyarrow.parquet as pq
 import pytest
 
-from fakesite.collection import FakeCollection
+from fakesite.harness import FAST, crawl, start_fake_louvre
+from fakesite.options import fake_collection
 from louvre_scraper.records.rights import IN_COPYRIGHT, PUBLIC_DOMAIN, UNKNOWN, estimate
-from tests.harness import FAST, crawl, start_fake_louvre
 from tests.store_commands import assert_one_line_refusal, scrapy
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from tests.harness import Crawl, FakeLouvre
+    from fakesite.harness import Crawl, FakeLouvre
 
 SERVER = ("--records", "40", "--per-sitemap", "8", "--retry-after", "0")
 YEARS = {"LOUVRE_RIGHTS_YEARS": "300"}
@@ -42,7 +42,7 @@ def this_year() -> int:
 class Run:
     def __init__(self, server: FakeLouvre, store: Path, feed: Path, result: Crawl):
         self.server, self.store, self.feed, self.result = server, store, feed, result
-        self.fake = FakeCollection.from_args(list(SERVER))
+        self.fake = fake_collection(list(SERVER))
 
     def rights(self, ark: str) -> str:
         record = self.fake.record(ark, self.server.url)

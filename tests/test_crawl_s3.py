@@ -21,9 +21,9 @@ import botocore.session
 import pytest
 from moto.server import ThreadedMotoServer
 
-from fakesite.collection import FakeCollection
+from fakesite.harness import ROOT, Crawl, crawl
+from fakesite.options import fake_collection
 from fakesite.zips import Collection, zip_bytes
-from tests.harness import ROOT, Crawl, crawl
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -294,7 +294,7 @@ def test_the_collection_mirrors_into_s3_and_updates_only_what_changed(
 ) -> None:
     args = ("--records", "30", "--per-sitemap", "10", "--lastmod")  # dated: only changes asked
     server = fake_louvre(*args)
-    fake = FakeCollection.from_args(list(args))
+    fake = fake_collection(list(args))
     bucket = s3.new_bucket()
     settings = {
         "LOUVRE_BASE_URL": server.url,

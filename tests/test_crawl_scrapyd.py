@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from fakesite.collection import FakeCollection
+from fakesite.harness import ROOT, Crawl, extra_settings, parse_stats
+from fakesite.options import fake_collection
 from fakesite.zips import Collection, zip_bytes
-from tests.harness import ROOT, Crawl, extra_settings, parse_stats
 from tests.test_crawl_s3 import REGION, S3, SECRET, offline_aws_env, running_moto
 
 if TYPE_CHECKING:
@@ -357,7 +357,7 @@ def test_the_collection_shard_k_of_n_on_node_k_fills_one_bucket(
 ) -> None:
     args = ("--records", "30", "--per-sitemap", "10")
     server = fake_louvre(*args)
-    fake = FakeCollection.from_args(list(args))
+    fake = fake_collection(list(args))
     bucket = cluster.s3.new_bucket()
     jobs = [f"collection-{k}-of-{NODES}" for k in range(NODES)]
 

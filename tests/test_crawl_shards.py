@@ -9,8 +9,8 @@ import urllib.request
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from fakesite.harness import ROOT, Crawl, FakeLouvre, crawl, extra_settings, parse_stats
 from fakesite.zips import Collection, zip_bytes
-from tests.harness import ROOT, Crawl, FakeLouvre, crawl, extra_settings, parse_stats
 
 if TYPE_CHECKING:
     from pathlib import Path

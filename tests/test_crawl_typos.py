@@ -6,10 +6,10 @@ from __future__ import annotations
 import subprocess
 from typing import TYPE_CHECKING
 
+from fakesite.harness import crawl, run_scrapy
 from louvre_scraper.config import one_edit_apart
 from louvre_scraper.errors import EXIT_BAD_INPUT
 from louvre_scraper.exitstatus import EXIT_COMPLETE
-from tests.harness import crawl, run_scrapy
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from fakesite.harness import crawl
 from fakesite.zips import Collection, zip_bytes
-from tests.harness import crawl
 
 FAST_RETRIES = {"RETRY_BACKOFF_BASE": "0.01", "RETRY_BACKOFF_MAX": "0.05"}
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from fakesite.harness import Crawl, crawl
 from fakesite.zips import Collection, zip_bytes
 from louvre_scraper.exitstatus import EXIT_STOPPED
-from tests.harness import Crawl, crawl
 
 
 def expected_files(ids: list[int]) -> dict[str, bytes]:

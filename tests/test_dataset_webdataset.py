@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from PIL import Image
 
+from fakesite.harness import FAST, crawl, start_fake_louvre
 from louvre_scraper.dataset.writers import sample_key
-from tests.harness import FAST, crawl, start_fake_louvre
 from tests.store_commands import assert_one_line_refusal, scrapy
 
 if TYPE_CHECKING:

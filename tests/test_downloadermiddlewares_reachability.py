@@ -21,6 +21,7 @@ from twisted.internet import error as net
 from twisted.python.failure import Failure
 from twisted.web.client import ResponseNeverReceived
 
+from fakesite.harness import Crawl, crawl
 from louvre_scraper.downloadermiddlewares.reachability import (
     QUIET_AFTER,
     Problem,
@@ -30,7 +31,6 @@ from louvre_scraper.downloadermiddlewares.reachability import (
     give_up_message,
 )
 from louvre_scraper.exitstatus import EXIT_SITE_DOWN, REFUSED, UNREACHABLE
-from tests.harness import Crawl, crawl
 
 
 def wrapped(error: Exception, cause: BaseException) -> Exception:

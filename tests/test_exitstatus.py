@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from fakesite.harness import crawl
 from louvre_scraper.exitstatus import (
     EXIT_BAD_INPUT,
     EXIT_COMPLETE,
@@ -16,7 +17,6 @@ from louvre_scraper.exitstatus import (
     EXIT_STORE_FAILED,
     exit_status,
 )
-from tests.harness import crawl
 
 
 @pytest.mark.parametrize(

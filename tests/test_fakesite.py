@@ -22,7 +22,7 @@ from PIL import Image
 from fakesite.collection import FakeCollection
 from fakesite.faults import COLLECTION_FAULT_KINDS
 from fakesite.images import PNG_SIGNATURE
-from fakesite.options import parse_args
+from fakesite.options import fake_collection, parse_args
 from fakesite.records import PROPERTIES, REAL_RECORDS, record_paths
 from fakesite.server import FakeLouvreServer, serve_in_thread
 from fakesite.sitemaps import OTHER_PAGES, ROBOTS_TXT
@@ -311,7 +311,7 @@ def test_each_fault_hits_the_first_tries_then_the_answer_is_right(serve, kind: s
 def test_faults_are_chosen_from_the_seed_apart_from_each_other() -> None:
     argv = ["--records", "40", "--missing-records", "2", "--gone-images", "2"]
     argv += ["--record-fault", "429:2", "--record-fault", "short:1", "--image-fault", "503:3"]
-    one, two = FakeCollection.from_args(argv), FakeCollection.from_args(argv)
+    one, two = fake_collection(argv), fake_collection(argv)
     assert one.record_faults() == two.record_faults()
     assert one.image_faults() == two.image_faults() and one.gone_images() == two.gone_images()
     assert sorted(one.record_faults().values()) == ["429", "429", "short"]
@@ -320,7 +320,7 @@ def test_faults_are_chosen_from_the_seed_apart_from_each_other() -> None:
     changes = one.changes()
     untouched = set(changes.modified) | set(changes.withdrawn)
     assert not untouched & (set(one.record_faults()) | set(one.missing_records()))
-    other = FakeCollection.from_args([*argv, "--seed", "7"])
+    other = fake_collection([*argv, "--seed", "7"])
     assert other.arks() != one.arks()
     with pytest.raises(SystemExit):
         parse_args(["--records", "5", "--missing-records", "40"])
@@ -447,7 +447,7 @@ def served_digest(argv: list[str]) -> str:
     """A hash of everything the documented route serves for ``argv`` in both editions (every
     path the sitemaps list, every record's and image's of either edition, their faults and
     breaks) and of what the API says (arks, dates, missing, gone, faulted, changes)."""
-    site, base = FakeCollection.from_args(argv), "http://fake.test"
+    site, base = fake_collection(argv), "http://fake.test"
     digest = hashlib.sha256()
 
     def feed(*parts: object) -> None:

@@ -38,10 +38,10 @@ def layers() -> dict[str, int]:
     return found
 
 
-def modules() -> dict[str, Path]:
-    """{dotted name: file} of every module of the package."""
+def modules(package: str = PACKAGE) -> dict[str, Path]:
+    """{dotted name: file} of every module of *package*."""
     out = {}
-    for path in sorted((ROOT / PACKAGE).rglob("*.py")):
+    for path in sorted((ROOT / package).rglob("*.py")):
         parts = list(path.relative_to(ROOT).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts.pop()
@@ -49,7 +49,7 @@ def modules() -> dict[str, Path]:
     return out
 
 
-def imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
+def imports(name: str, path: Path, known: dict[str, Path], package: str = PACKAGE) -> set[str]:
     """The package's modules that *name* loads: the imported module, or the package whose
     attribute it is, with the packages above it (their ``__init__`` runs first)."""
     is_package = path.name == "__init__.py"
@@ -69,17 +69,29 @@ def imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
             module = dotted
             while module and module not in known:  # an attribute of a module: the module
                 module = module.rpartition(".")[0]
-            while module.startswith(PACKAGE):  # the module, then each package above it
+            while module.startswith(package):  # the module, then each package above it
                 if module != name:
                     found.add(module)
                 module = module.rpartition(".")[0]
-    found.discard(PACKAGE)  # louvre_scraper/__init__.py: a docstring and a version
+    found.discard(package)  # the package's __init__.py: a docstring (and a version)
     return found
 
 
-def graph() -> dict[str, set[str]]:
-    known = modules()
-    return {name: imports(name, path, known) for name, path in known.items()}
+def graph(package: str = PACKAGE) -> dict[str, set[str]]:
+    known = modules(package)
+    return {name: imports(name, path, known, package) for name, path in known.items()}
+
+
+def imported_roots(package: str) -> set[str]:
+    """The top-level names every module of *package* imports (absolute imports)."""
+    found = set()
+    for path in (ROOT / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module.split(".")[0])
+    return found
 
 
 def top(module: str) -> str:
@@ -170,3 +182,15 @@ def test_the_check_sees_what_it_checks(tmp_path: Path, monkeypatch) -> None:
     assert allowed("louvre_scraper.extensions.x", "louvre_scraper.spiders.louvre")
     assert not allowed("louvre_scraper.extensions.x", "louvre_scraper.spidersx")
     assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_the_dev_tooling_stands_apart() -> None:
+    """The package needs none of the dev tooling; the bench and the fake site need no test."""
+    assert imported_roots(PACKAGE) & {"tests", "bench", "fakesite"} == set()
+    assert "tests" not in imported_roots("bench")
+    assert "tests" not in imported_roots("fakesite")
+
+
+def test_the_fake_site_has_no_import_cycle() -> None:
+    found = cycles(graph("fakesite"))
+    assert found == [], "\n".join(found)

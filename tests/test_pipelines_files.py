@@ -14,6 +14,7 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
+from fakesite.harness import crawl
 from fakesite.zips import zip_bytes
 from louvre_scraper.contract import FAILED_STAT, STOP_STAT
 from louvre_scraper.exitstatus import EXIT_STORE_FAILED, STORE_FULL
@@ -22,7 +23,6 @@ from louvre_scraper.pipelines.files import LouvreFilesPipeline
 from louvre_scraper.spiders.louvre import LouvreSpider
 from louvre_scraper.store.failure import STORE_ERRNOS
 from louvre_scraper.store.local import AtomicFSFilesStore
-from tests.harness import crawl
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -24,6 +24,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 from twisted.web.http import PotentialDataLoss
 
+from fakesite.harness import ROOT
 from louvre_scraper import settings as project_settings
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.downloadermiddlewares.fetchpolicy import FetchPolicy
@@ -36,7 +37,6 @@ from louvre_scraper.utils.reads import (
     read_larger_chunks,
     size_body_buffers,
 )
-from tests.harness import ROOT
 
 TWISTED_READ = 64 * 1024  # Twisted's own bufferSize
 
