@@ -90,6 +90,7 @@ class LouvreConfig:
     # The rights estimate (records/rights.py): a work is public domain this many full years
     # after its creators' deaths.
     rights_years: int = 70
+    speedups: bool = True  # the speed patches of louvre_scraper/patches.py
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> LouvreConfig:
@@ -152,6 +153,7 @@ class LouvreConfig:
                 settings, "LOUVRE_MAX_BYTES_IN_FLIGHT", defaults.max_bytes_in_flight
             ),
             rights_years=_number(settings, "LOUVRE_RIGHTS_YEARS", defaults.rights_years, int, 0),
+            speedups=_bool(settings, "LOUVRE_SPEEDUPS", defaults.speedups),
         )
         _number(settings, "CONCURRENT_REQUESTS", 16, int, 1)
         _number(settings, "CONCURRENT_REQUESTS_PER_DOMAIN", 8, int, 1)

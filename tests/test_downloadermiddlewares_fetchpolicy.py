@@ -201,7 +201,12 @@ def test_a_body_cut_by_the_budget_is_asked_again_then_fails_naming_the_setting(
 
 def test_scrapy_has_no_handler_for_local_files_data_ftp_or_s3() -> None:
     """Behind the policy, the download handlers themselves: only http and https are left."""
+    from scrapy.utils.conf import build_component_list
+    from scrapy.utils.misc import load_object
     from scrapy.utils.project import get_project_settings
 
-    handlers = get_project_settings().getwithbase("DOWNLOAD_HANDLERS")
+    settings = get_project_settings()
+    for addon in build_component_list(settings["ADDONS"]):  # as Scrapy applies them
+        load_object(addon)().update_settings(settings)
+    handlers = settings.getwithbase("DOWNLOAD_HANDLERS")
     assert {scheme for scheme, handler in handlers.items() if handler} == {"http", "https"}

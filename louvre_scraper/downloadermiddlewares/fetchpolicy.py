@@ -52,12 +52,6 @@ from louvre_scraper.contract import (
     RequestKind,
     kind_of,
 )
-from louvre_scraper.utils.reads import (
-    body_reserve,
-    keep_body_memory,
-    read_larger_chunks,
-    size_body_buffers,
-)
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -204,15 +198,6 @@ class FetchPolicy:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         policy = cls(config_of(crawler))
-        # Every read of a body is one bytes_received signal and one InFlight count: fewer,
-        # larger reads with the reactor, each copied once into a buffer sized ahead, within a
-        # share of the budget (louvre_scraper/utils/reads.py says what each saves).
-        if crawler.settings.getbool("TWISTED_REACTOR_ENABLED", True):
-            read_larger_chunks()
-            concurrency = crawler.settings.getint("CONCURRENT_REQUESTS")
-            size_body_buffers(body_reserve(policy.in_flight.budget, concurrency))
-        # The memory of a body received is the next one's (in both modes).
-        keep_body_memory(policy.in_flight.budget)
         crawler.signals.connect(policy.bytes_received, signal=signals.bytes_received)
         crawler.signals.connect(policy.request_left, signal=signals.request_left_downloader)
         return policy

@@ -1,14 +1,10 @@
-"""How bodies are read (louvre_scraper/utils/reads.py): with the reactor, larger socket reads
-(fewer trips through the HTTP/1.1 client and fewer bytes_received signals for the same body)
-and Scrapy's body reader writing into a buffer sized ahead towards the declared length, within
-a share of the in-flight budget; in both modes, the memory of a body freed kept for the
-next."""
+"""The speed patches (louvre_scraper/patches.py): larger socket reads, a body buffer sized
+ahead within its share of the in-flight budget, each applied only where its internal is as it
+expects, with the reactor, and when LOUVRE_SPEEDUPS is on."""
 
 from __future__ import annotations
 
 import socket
-import subprocess
-import sys
 import threading
 import tracemalloc
 from pathlib import Path
@@ -17,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from scrapy import Request
 from scrapy.core.downloader.handlers import http11
+from scrapy.exceptions import NotConfigured
 from scrapy.settings import Settings
 from scrapy.signalmanager import SignalManager
 from twisted.internet import tcp
@@ -24,19 +21,22 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 from twisted.web.http import PotentialDataLoss
 
-from fakesite.harness import ROOT
 from louvre_scraper import settings as project_settings
 from louvre_scraper.config import LouvreConfig
-from louvre_scraper.downloadermiddlewares.fetchpolicy import FetchPolicy
-from louvre_scraper.utils.reads import (
-    MIB,
+from louvre_scraper.patches import (
+    PATCHES,
     READ_SIZE,
+    Patch,
     SizedBody,
-    _sized_reader,
+    SpeedPatches,
+    _stock_reader,
+    apply_patches,
     body_reserve,
     read_larger_chunks,
     size_body_buffers,
 )
+
+MIB = 1024 * 1024
 
 TWISTED_READ = 64 * 1024  # Twisted's own bufferSize
 
@@ -48,7 +48,7 @@ def twisted_reads(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class Crawler:
-    """What the fetch policy reads of a crawler: its settings and its signals (Scrapy's
+    """What the speed patches read of a crawler: its settings and its signals (Scrapy's
     get_crawler wants an installed reactor for TWISTED_REACTOR_ENABLED=True)."""
 
     def __init__(self, settings: dict[str, object]):
@@ -95,12 +95,23 @@ def test_a_larger_read_size_is_never_lowered(monkeypatch: pytest.MonkeyPatch) ->
     assert tcp.Connection.bufferSize == 4 * READ_SIZE
 
 
-@pytest.mark.parametrize(("reactor", "size"), [(True, READ_SIZE), (False, TWISTED_READ)])
-def test_the_fetch_policy_sets_it_only_with_the_reactor(
-    twisted_reads: None, scrapys_reader: type, tmp_path: Path, reactor: bool, size: int
+@pytest.mark.parametrize(
+    ("reactor", "speedups", "size"),
+    [(True, True, READ_SIZE), (False, True, TWISTED_READ), (True, False, TWISTED_READ)],
+)
+@pytest.mark.usefixtures("twisted_reads", "scrapys_reader")
+def test_the_patches_set_it_only_with_the_reactor_and_speedups_on(
+    tmp_path: Path, reactor: bool, speedups: bool, size: int
 ) -> None:
-    settings = {"FILES_STORE": str(tmp_path / "s"), "TWISTED_REACTOR_ENABLED": reactor}
-    FetchPolicy.from_crawler(Crawler(settings))  # type: ignore[arg-type]
+    settings = {
+        "FILES_STORE": str(tmp_path / "s"),
+        "TWISTED_REACTOR_ENABLED": reactor,
+        "LOUVRE_SPEEDUPS": speedups,
+    }
+    try:
+        SpeedPatches.from_crawler(Crawler(settings))  # type: ignore[arg-type]
+    except NotConfigured:
+        assert not (reactor and speedups)
     assert tcp.Connection.bufferSize == size
 
 
@@ -173,18 +184,21 @@ def test_a_body_declaring_more_than_it_sends_holds_no_more_than_its_share() -> N
 def scrapys_reader(monkeypatch: pytest.MonkeyPatch) -> type:
     """Scrapy's HTTP/1.1 body reader as it ships (the base of the sized one, whichever a test
     before this one left in place), put back after the test."""
-    shipped = _sized_reader(MIB).__bases__[0]
+    shipped = _stock_reader()
     monkeypatch.setattr(http11, "_ResponseReader", shipped)
     return shipped
 
 
 @pytest.mark.parametrize("reactor", [True, False])
-def test_the_fetch_policy_sizes_body_buffers_only_with_the_reactor(
+def test_the_patches_size_body_buffers_only_with_the_reactor(
     twisted_reads: None, scrapys_reader: type, tmp_path: Path, reactor: bool
 ) -> None:
     settings = {"FILES_STORE": str(tmp_path / "s"), "TWISTED_REACTOR_ENABLED": reactor}
-    FetchPolicy.from_crawler(Crawler(settings))  # type: ignore[arg-type]
-    FetchPolicy.from_crawler(Crawler(settings))  # type: ignore[arg-type]  # a second crawler
+    for _ in range(2):  # a second crawler
+        try:
+            SpeedPatches.from_crawler(Crawler(settings))  # type: ignore[arg-type]
+        except NotConfigured:
+            assert not reactor
     if reactor:
         assert http11._ResponseReader.__bases__ == (scrapys_reader,)
     else:
@@ -226,30 +240,29 @@ def test_scrapys_reader_then_gives_the_body_that_arrived_in_a_sized_buffer(
     assert result[0]["flags"] == ["partial"]
 
 
-FAULTS = """
-import resource, sys
-from louvre_scraper.utils.reads import keep_body_memory
-if sys.argv[1] == "kept":
-    assert keep_body_memory(128 * 1024 * 1024)
-bodies = [bytearray(4 * 1024 * 1024) for _ in range(8)]  # bodies in flight, then done
-bodies.clear()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-for _ in range(20):  # the next bodies
-    body = bytearray(4 * 1024 * 1024)
-    del body
-print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 20)
-"""
+def test_each_internal_a_patch_relies_on_is_there() -> None:
+    """Fails when Scrapy or Twisted changes what a patch replaces: time to look again."""
+    assert [patch.name for patch in PATCHES] == ["read_size", "sized_body"]
+    assert {patch.name: patch.refusal() for patch in PATCHES} == {
+        "read_size": None,
+        "sized_body": None,
+    }
 
 
-def faults_per_body(how: str) -> float:
-    """Page faults per 4 MiB body after 8 bodies were freed, in a process of its own (the
-    allocator's settings are the process')."""
-    run = subprocess.run(
-        [sys.executable, "-c", FAULTS, how], capture_output=True, text=True, cwd=ROOT, check=True
-    )
-    return float(run.stdout)
+def test_a_patch_written_for_other_versions_leaves_the_stock_code(
+    scrapys_reader: type, twisted_reads: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    elsewhere = tuple(Patch(p.name, p.package, ("1.0.",), p.check, p.apply) for p in PATCHES)
+    with caplog.at_level("DEBUG", logger="louvre_scraper.patches"):
+        assert apply_patches(MIB, elsewhere) == []
+    assert http11._ResponseReader is scrapys_reader
+    assert tcp.Connection.bufferSize == TWISTED_READ
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2
+    assert lines[1].startswith("Speed patch sized_body left out, the stock code runs: written")
 
 
-def test_with_body_memory_kept_the_next_body_reuses_a_freed_ones_pages() -> None:
-    assert faults_per_body("kept") == 0
-    assert faults_per_body("default") > 10  # glibc's own way: fresh pages
+def test_a_patch_whose_internal_changed_leaves_the_stock_code(scrapys_reader: type) -> None:
+    changed = Patch("sized_body", "scrapy", ("2.",), lambda: "no _bodybuf", size_body_buffers)
+    assert apply_patches(MIB, (changed,)) == []
+    assert http11._ResponseReader is scrapys_reader
