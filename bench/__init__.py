@@ -14,6 +14,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Where runs write their results unless --json says otherwise (ignored by git; the figures
+# kept are in docs/speed.md, one baseline per measure in bench/baselines/).
+RESULTS = ROOT / "bench" / "results"
 KIB = 1024
 MIB = 1024 * 1024
 

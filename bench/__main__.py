@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-from bench import KIB, MIB, ROOT, BenchError, log
+from bench import KIB, MIB, RESULTS, ROOT, BenchError, log
 from bench.cli import Plan, make_plan, parse_args
 from bench.corpora import COLLECTION, Corpus, build_collection_corpus, build_corpus
 from bench.measure import RUNNING, kill_tree
@@ -203,7 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             log(f"work dir kept: {workdir}")
     results["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     if not args.no_json:
-        path = args.json or ROOT / "bench" / f"results-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+        path = args.json or RESULTS / f"results-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(results, indent=2, default=str) + "\n")
         log(f"results written to {path}")
     return 0

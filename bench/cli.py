@@ -145,7 +145,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=1, help="which IDs hold a zip")
     p.add_argument("--workdir", type=Path, default=None, help="default: a new temp dir")
     p.add_argument("--keep", action="store_true", help="keep the work dir (corpora, logs)")
-    p.add_argument("--json", type=Path, default=None, help="default bench/results-<date>.json")
+    p.add_argument(
+        "--json", type=Path, default=None, help="default bench/results/results-<date>.json"
+    )
     p.add_argument("--no-json", action="store_true")
     p.add_argument("--no-install", action="store_true", help="never apt-get install")
     args = p.parse_args(argv)

@@ -1,7 +1,7 @@
 """End to end on Scrapyd: deploy with ``scrapyd-deploy``, schedule shards, watch, cancel.
 
 Three real Scrapyd 1.6 daemons on free 127.0.0.1 ports stand for three machines, each with its
-own eggs, logs, items and dbs directories. As in the README's "Many machines" section, a copy
+own eggs, logs, items and dbs directories. As in docs/guide.md's "Many machines" section, a copy
 of the project gets one ``[deploy:nodeK]`` target per node in its scrapy.cfg, the egg is built
 once (``scrapyd-deploy --build-egg``) and uploaded to each node (``scrapyd-deploy nodeK --egg``),
 then shard K/N is scheduled on node K with ``schedule.json`` and watched with ``listjobs.json``
@@ -43,7 +43,7 @@ PROJECT = "louvre_scraper"
 VERSION = "r1"
 EGG = "louvre_scraper.egg"
 NODES = 3
-# What the README tells users to run on a job log to list the IDs that need another try.
+# What docs/guide.md tells users to run on a job log to list the IDs that need another try.
 FAILED_IDS_SED = r"s/.* ID ([0-9]+)(: could not store| failed after retries).*/\1/p"
 
 

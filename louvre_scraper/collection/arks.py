@@ -2,9 +2,8 @@
 
 A record is ``/ark:/53355/cl{series:2}{number:7}``, listed in the sitemaps several times (under
 ``/ark:/…`` and ``/en/ark:/…``, with hreflang alternates). :class:`ArkListing` keeps each ark
-once, in a few bytes per ark instead of one URL string and one fingerprint
-per listing: 500,000 arks cost ~4 MB, and the "seen" test is one bit per possible number.
-Plain data structures, no Twisted.
+once, in a few bytes, and tells "seen" by one bit per possible number. Plain data structures,
+no Twisted.
 """
 
 from __future__ import annotations

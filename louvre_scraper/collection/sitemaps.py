@@ -1,34 +1,15 @@
 """The sitemap walk: robots.txt's ``Sitemap:`` line → sitemap index → sub-sitemaps → arks.
 
-The walk collects each ark once into a compact :class:`~louvre_scraper.collection.arks.ArkListing`
-instead of a request per ``<loc>`` (each record is listed twice, with alternates), and gives
-the total before any record is asked. It is *complete* only when every sitemap it was sent to
-parsed completely as a sitemap: only then can a stored record missing from the listing be
-called withdrawn (and pruned). A sitemap that answers an HTTP error, HTML, a body that is not
-well-formed XML (truncated, badly encoded, an entity bomb the parser refuses), or that is over
-the size limit is a failed sitemap, named in the log and in the failed list.
-
-Parsing uses lxml as Scrapy's :class:`~scrapy.utils.sitemap.Sitemap` does (entities not
-resolved, no network) but strictly (:func:`read_sitemap`: a sitemap read with any error is not
-read), and reads only what the walk keeps, at 2.5 times Scrapy's speed; robots.txt's lines are
-read by Scrapy's :func:`~scrapy.utils.sitemap.sitemap_urls_from_robots`. Each sitemap URL is
-asked at most once per run (an index that lists itself, or two indexes listing each other,
-end), and no more than ``LOUVRE_MAX_SITEMAPS`` in all.
-
-A job resumed with ``JOBDIR`` does not ask again the sub-sitemaps its earlier runs read: the
-walk's progress (each ``<urlset>`` sitemap read, by URL, and the arks it added to the listing)
-is in the job's state (:meth:`SitemapWalk.state`, saved as each one is read), and when the
-resumed walk meets that URL again (robots.txt and the indexes are read afresh: a small cost, and
-the sitemaps the site lists now) it takes the saved arks instead of a request
-(:meth:`SitemapWalk.restore`). The listing is the one the whole walk gives, so the records of a
-sitemap read earlier are still known (withdrawn records are still told right).
-
-Sitemaps are asked only as many at a time as can arrive whole within the body budget
-(:func:`sitemap_slots`: ``LOUVRE_MAX_BYTES_IN_FLIGHT`` // ``LOUVRE_MAX_SITEMAP_BYTES``, at least
-one); the others wait in the walk's queue. Asked all at once, the real site's 26 sitemaps of
-~10 MB passed the budget together, and the fetch policy cut bodies and asked them again: a
-run fetched sitemaps two and three times. Scrapy's scheduler has no notion of the bytes a
-request will bring, so the walk paces itself.
+Each ark is collected once into an :class:`~louvre_scraper.collection.arks.ArkListing`, and the
+total is known before any record is asked. The walk is *complete* only when every sitemap it
+was sent to parsed completely as a sitemap: only then may a stored record missing from the
+listing be called withdrawn. An HTTP error, HTML, XML that is not well-formed, or a body over
+its limit makes a failed sitemap, named in the log and the failed list. Parsing is strict
+(:func:`read_sitemap`: lxml, entities not resolved, no network); each sitemap URL is asked at
+most once per run and no more than ``LOUVRE_MAX_SITEMAPS`` in all, only as many at a time as
+fit whole in the body budget (:func:`sitemap_slots`). With ``JOBDIR`` the sub-sitemaps an
+earlier run read are not asked again: their arks come from the job's state
+(:meth:`SitemapWalk.state`, :meth:`SitemapWalk.restore`).
 """
 
 from __future__ import annotations

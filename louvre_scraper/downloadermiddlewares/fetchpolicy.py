@@ -1,32 +1,16 @@
 """The crawl's trust boundary: what may be fetched, and how large a body may grow.
 
-One downloader middleware, placed before every other one (before the robots.txt middleware,
-so that another host's robots.txt is never asked for), sees every request of both spiders:
-sitemaps, ``Sitemap:`` lines of robots.txt, records, images, zips, probes, robots.txt itself,
-and every hop of a redirect (RedirectMiddleware hands each hop back to the scheduler as a new
-request). A request leaves only for an ``http``/``https`` URL whose host is
+A downloader middleware placed before every other one sees every request of both spiders,
+each redirect hop included. A request leaves only for an ``http``/``https`` URL whose host is
 ``LOUVRE_BASE_URL``'s or one of ``LOUVRE_ALLOWED_HOSTS``; anything else is refused before any
-I/O with :class:`Refused`, an :class:`~scrapy.exceptions.IgnoreRequest`: it goes to the
-request's errback, is never retried, and the reachability guard does not take it for the site
-failing. A redirect whose ``Location`` Scrapy will not follow (``file:``, ``data:``, ...) is
-refused too, by name, instead of surfacing as an unexplained 3xx.
-
-Each request also gets its kind's body limit (``download_maxsize``): Scrapy's download
-handlers cancel a body on its declared Content-Length, and while it streams in once it passes
-the limit; the cancellation comes back here and leaves as :class:`TooLarge`, whose message
-names the limit and the setting that raises it. Scrapy's own "larger than download max size"
-warning is dropped by :mod:`louvre_scraper.extensions.quietlog`: the spider's line says it once.
-Per-request limits alone would let ``CONCURRENT_REQUESTS`` bodies each grow to its limit at
-once (32 endless images: a gigabyte), so the bodies being received are also counted together
-(:class:`InFlight`, fed by Scrapy's ``bytes_received`` and ``request_left_downloader``
-signals): the body whose bytes take them over ``LOUVRE_MAX_BYTES_IN_FLIGHT`` is cut
-(``StopDownload``) and asked again a little later, up to :data:`BUDGET_RETRIES` times (not
-counted in ``RETRY_TIMES``: it is not the body's fault), so a flood of large bodies slows the
-crawl down instead of swelling its memory; then, or when it was alone, it fails as
-:class:`OverBudget`. Scrapy has no such limit of its own.
-
-The decisions are plain functions (:func:`refusal`, :class:`Limits`; a request's kind is
-:func:`~louvre_scraper.contract.kind_of`'s), tested without Twisted.
+I/O with :class:`Refused` (an ``IgnoreRequest``: never retried, not taken for the site
+failing), and so is a redirect Scrapy will not follow. Each request gets its kind's body limit
+(``download_maxsize``); a body over it leaves as :class:`TooLarge`, naming the setting. The
+bodies being received are also counted together (:class:`InFlight`, from Scrapy's
+``bytes_received`` and ``request_left_downloader`` signals): the body that takes them over
+``LOUVRE_MAX_BYTES_IN_FLIGHT`` is cut and asked again later, up to :data:`BUDGET_RETRIES`
+times (not counted in ``RETRY_TIMES``), then fails as :class:`OverBudget`. The decisions are
+plain functions (:func:`refusal`, :class:`Limits`), tested without Twisted.
 """
 
 from __future__ import annotations
