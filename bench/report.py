@@ -1,4 +1,4 @@
-"""Medians, ratios, the tables (plain and Markdown for the README) and the targets."""
+"""Medians, ratios, the tables (plain and Markdown for docs/speed.md) and the targets."""
 
 from __future__ import annotations
 
@@ -368,7 +368,7 @@ def from_results(results: dict[str, Any]) -> tuple[list[Summary], dict[str, dict
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m bench.report RESULTS.json``: print the README's tables again."""
+    """``python -m bench.report RESULTS.json``: print the tables again."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("results", type=Path)
     args = parser.parse_args(argv)

@@ -7,7 +7,7 @@ each run's requests and bytes by kind from the server's request log, and its wal
 scales the rerun to the whole collection (506,207 records in May 2024). ``--server-arg``
 passes options to the fake server (``--gzip``: text gzip-encoded; ``--validators``: records
 with ETag and Last-Modified, 304 to conditional requests), ``--setting NAME=VALUE`` to both
-crawls (``COMPRESSION_ENABLED=False``). Not a test: numbers for the README, printed and, with
+crawls (``COMPRESSION_ENABLED=False``). Not a test: numbers for docs/speed.md, printed and, with
 ``--json FILE``, written.
 """
 

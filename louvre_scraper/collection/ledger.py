@@ -5,8 +5,7 @@ One byte per entry of the (sorted, hence run-independent)
 open (not handed out, or handed out with its fate unknown), stored, current, missing, failed.
 A resumed job hands out again exactly the open and failed entries, and starts its counts from
 the settled ones: whatever the instants it was stopped at, every listed record is asked until it
-ends stored, current or missing, and the counts add up to the listing. 500,000 records cost
-500 kB in JOBDIR's spider state. Plain data, no Twisted.
+ends stored, current or missing, and the counts add up to the listing. Plain data, no Twisted.
 """
 
 from __future__ import annotations

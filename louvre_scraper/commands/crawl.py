@@ -41,7 +41,7 @@ class Command(ScrapyCrawlCommand):
             "Run a spider of the current project, by name. Exit status: 0 complete, 1 crash,"
             " 2 bad input, 3 some items failed for good or were left unfinished, 4 site"
             " unreachable or refusing,"
-            " 5 store full or unwritable, 6 stopped before the end (see the README)."
+            " 5 store full or unwritable, 6 stopped before the end (see docs/guide.md)."
         )
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:

@@ -4,10 +4,9 @@ Scrapy's :class:`~scrapy.downloadermiddlewares.httpcompression.HttpCompressionMi
 asks every request with ``Accept-Encoding: gzip, deflate, br, zstd`` and decodes every
 answer, within the request's ``download_maxsize`` applied to the decoded size (Scrapy 2.11.1
 and later). This subclass does that for the text kinds only (:data:`TEXT_KINDS`, told by
-:func:`~louvre_scraper.contract.kind_of`): the site's sitemaps shrink ~40 times, its records
-about half, while zips and images (which do not compress) are asked as before, without the
-header, and reach the judge as they came. ``COMPRESSION_ENABLED=False`` (Scrapy's setting)
-turns it off: nothing is asked compressed, as before this middleware.
+:func:`~louvre_scraper.contract.kind_of`), which compress well, while zips and images (which
+do not) are asked without the header and reach the judge as they came.
+``COMPRESSION_ENABLED=False`` (Scrapy's setting) turns it off: nothing is asked compressed.
 
 Where Scrapy does not serve: a body over its kind's limit once decoded (a decompression bomb)
 makes Scrapy log a WARNING with the response's repr and raise a bare ``IgnoreRequest``; here

@@ -4,9 +4,9 @@ Scrapy's ``RetryMiddleware`` reschedules a failed request at once and ignores Re
 This subclass keeps its settings, stats and give-up logic (``get_retry_request``) and adds
 two things:
 
-* the decision is the verdict of :class:`louvre_scraper.downloadermiddlewares.judge.BodyJudge` (a
-middleware of its
-  own, so that verdicts exist with ``RETRY_ENABLED=False`` too): a missing ID served as an
+* the decision is the verdict of
+  :class:`louvre_scraper.downloadermiddlewares.judge.BodyJudge` (a middleware of its own, so
+  that verdicts exist with ``RETRY_ENABLED=False`` too): a missing ID served as an
   HTML page (any status) is never retried, and a damaged zip with status 200 is;
 * the retried request is handed back only after a delay. The wait happens in this
   coroutine, so one waiting ID does not stall the others, but it keeps its place in the

@@ -7,18 +7,18 @@
   ``DOWNLOAD_FAIL_ON_DATALOSS = False``. That would store truncated zips; the line becomes an
   INFO saying what really happens: the download is retried.
 * A body over its size limit (``download_maxsize``, see
-:mod:`louvre_scraper.downloadermiddlewares.fetchpolicy`)
-  makes the download handlers warn with the request's repr; the spider names it in one line
+  :mod:`louvre_scraper.downloadermiddlewares.fetchpolicy`) makes the download handlers warn
+  with the request's repr; the spider names it in one line
   with the setting to raise, so Scrapy's line is dropped; so is the compression middleware's
   line for a body over its limit once decompressed (the spider names it, see
   :mod:`louvre_scraper.downloadermiddlewares.compression`).
-* Without Twisted's reactor (``-s TWISTED_REACTOR_ENABLED=False``, see the README's "Speed"),
-  each download handler warns that Scrapy's aiohttp handler is experimental: the user chose
+* Without Twisted's reactor (``-s TWISTED_REACTOR_ENABLED=False``, see docs/speed.md, "The two
+  modes"), each download handler warns that Scrapy's aiohttp handler is experimental: the user chose
   that mode, so it is said once, at INFO.
 
 * Scrapy's start-up listing (the versions, the overridden settings, every enabled add-on,
   extension, middleware and pipeline: some sixty lines) is logged at DEBUG, so that a crawl's
-  first screen is the project's own lines; "Scrapy 2.19.0 started" stays, and so does anything
+  first screen is the project's own lines; "Scrapy … started" stays, and so does anything
   at WARNING or above. ``-s LOG_LEVEL=DEBUG`` shows it all. Installed by the ``crawl`` command
   (:func:`quiet_startup`), since the versions are logged before any extension exists.
 

@@ -2,7 +2,7 @@
 
 CRC checks, MD5s and file writes of large bodies would block the event loop (zlib, hashlib
 and file I/O release the GIL, so a thread runs them in parallel); for small bodies a thread
-hop costs more than the work itself, as the benchmark's profile showed.
+hop costs more than the work itself.
 """
 
 from __future__ import annotations
