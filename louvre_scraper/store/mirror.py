@@ -63,6 +63,7 @@ from louvre_scraper.store.layout import (
 )
 from louvre_scraper.store.manifest import MANIFEST, manifest_lines, parse, updated
 from louvre_scraper.store.obsolete import Obsolete, obsolete_list_path
+from louvre_scraper.store.reader import open_mirror
 from louvre_scraper.store.state import (
     FAILED,
     LEFT_OUT,
@@ -177,6 +178,8 @@ class Mirror:
         self.jobdir = Path(jobdir) if jobdir else None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         _MIRRORS[crawler] = self
+
+    read_only = staticmethod(open_mirror)  # the read side, for the store commands
 
     def report(self) -> MirrorReport:
         return MirrorReport(self.failed_list, self.obsolete_file)
