@@ -8,8 +8,8 @@ Spiders, downloader middlewares, the pipeline and the extensions meet in three p
 * crawler stats: what the progress line, the summary and the exit status count;
 * :class:`MirrorSpider`: what both spiders offer the progress line, the summary and the exit
   status (its :meth:`~MirrorSpider.report`), instead of attributes read through ``getattr``;
-* signals (:data:`file_not_stored`): what flows back from the pipeline, as Scrapy's own
-  ``item_dropped`` does, never a method of the spider called by the pipeline.
+* signals (:data:`file_not_stored`): what flows back from the mirror, as Scrapy's own
+  ``item_dropped`` does, never a method of the spider called by the mirror.
 
 Plain names and a Protocol, no Twisted.
 """
@@ -111,8 +111,8 @@ UNFINISHED_STAT = "louvre/unfinished"  # units listed whose outcome the run did 
 STORE_WALKED_STAT = "louvre/store_walked"
 
 # -- signals ---------------------------------------------------------------------------------
-# The pipeline could not store a file; sent with ``key`` (an ID, an ark), ``url`` and ``kind``
-# ("zip", "record", "image"). The pipeline says why, once; the spider counts it as failed.
+# The mirror could not store a file; sent with ``key`` (an ID, an ark), ``url`` and ``kind``
+# ("zip", "record", "image"). The mirror says why, once; the spider counts it as failed.
 file_not_stored = object()
 # The spider's job state (MirrorSpider.job_state) took a step worth saving at once (a sitemap
 # read): JOBDIR's state is saved then, not only every few seconds.

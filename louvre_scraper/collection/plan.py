@@ -180,7 +180,7 @@ class Planner:
         named = self.named_images(record)
         if not self.wanted.filters.check(record):
             self.stats.inc_value(CollectionStats.RECORDS_FILTERED)
-            # The pipeline stores a fetched .json, the feed skips it.
+            # The mirror stores a fetched .json, the feed skips it.
             item["status"] = Status.FILTERED
             arguments = ", ".join(f"{k}={v}" for k, v in self.wanted.filters.wanted.items())
             left_out = tuple((stem, ref.url, arguments) for ref, stem in named)
