@@ -8,8 +8,8 @@ Spiders, downloader middlewares, the pipeline and the extensions meet in three p
 * crawler stats: what the progress line, the summary and the exit status count;
 * :class:`MirrorSpider`: what both spiders offer the progress line, the summary and the exit
   status (its :meth:`~MirrorSpider.report`), instead of attributes read through ``getattr``;
-* signals (:data:`file_not_stored`): what flows back from the pipeline, as Scrapy's own
-  ``item_dropped`` does, never a method of the spider called by the pipeline.
+* signals (:data:`file_not_stored`): what flows back from the mirror, as Scrapy's own
+  ``item_dropped`` does, never a method of the spider called by the mirror.
 
 Plain names and a Protocol, no Twisted.
 """
@@ -111,8 +111,8 @@ UNFINISHED_STAT = "louvre/unfinished"  # units listed whose outcome the run did 
 STORE_WALKED_STAT = "louvre/store_walked"
 
 # -- signals ---------------------------------------------------------------------------------
-# The pipeline could not store a file; sent with ``key`` (an ID, an ark), ``url`` and ``kind``
-# ("zip", "record", "image"). The pipeline says why, once; the spider counts it as failed.
+# The mirror could not store a file; sent with ``key`` (an ID, an ark), ``url`` and ``kind``
+# ("zip", "record", "image"). The mirror says why, once; the spider counts it as failed.
 file_not_stored = object()
 # The spider's job state (MirrorSpider.job_state) took a step worth saving at once (a sitemap
 # read): JOBDIR's state is saved then, not only every few seconds.
@@ -352,3 +352,42 @@ class SpiderArgument:
     type: str  # the value as a user writes it: "TEXT", "N", "K/N", "all|first|none"
     default: str  # what the spider does without it, in words
     help: str  # one sentence
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What the site sent with a record's ``.json`` to tell its version (RFC 9110): asked
+    back as ``If-None-Match`` / ``If-Modified-Since``, a ``304`` says the stored one is it."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @classmethod
+    def of(cls, headers: Any) -> Validators | None:
+        """From a response's headers; None when it carries neither."""
+        etag, modified = headers.get(b"ETag"), headers.get(b"Last-Modified")
+        if not etag and not modified:
+            return None
+        return cls(
+            etag.decode("latin-1") if etag else None,
+            modified.decode("latin-1") if modified else None,
+        )
+
+    def conditional_headers(self) -> dict[str, str]:
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+
+@dataclass(frozen=True)
+class StorePlan:
+    """What the planner tells the mirror of a record, beside its item (the item's ``plan``):
+    each image's file stem by index in ``images``, the images left out on purpose
+    ``(stem, url, argument)``, and the validators sent with a ``.json`` fetched now."""
+
+    stems: tuple[str, ...] = ()
+    left_out: tuple[tuple[str, str, str], ...] = ()
+    validators: Validators | None = None

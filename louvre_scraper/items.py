@@ -47,8 +47,6 @@ class ArtworkRecord(scrapy.Item):
     status = scrapy.Field()  # a Status: DOWNLOADED, or UPTODATE when the stored record was current
     # The record's .json as served, from the spider to the pipeline only: the pipeline removes it.
     body = scrapy.Field()
-    # ``_validators``: the validators the site sent with it (Validators), planner to pipeline,
-    # a private attribute, not a field (no feed or export lists it).
-    # Not fields (no feed or export lists them), set by the planner for the store's state
-    # (store/state.py), read by the pipeline: ``_stems``, each image's file stem by index in
-    # ``images``; ``_left_out``, the images left out on purpose, ``(stem, url, argument)``.
+    # The planner's StorePlan (contract.py) for the store's state, from the planner to the
+    # mirror only: the pipeline removes it.
+    plan = scrapy.Field()

@@ -402,7 +402,8 @@ def test_a_catalogue_in_many_parts_pages_searches_and_opens_every_part(
     from scrapy.settings import Settings
 
     from louvre_scraper.dataset import catalogue
-    from louvre_scraper.dataset.reader import open_store, record_rows
+    from louvre_scraper.dataset.reader import record_rows
+    from louvre_scraper.store.reader import open_mirror as open_store
 
     monkeypatch.setattr(catalogue, "INDEX_CHUNK", 7)
     monkeypatch.setattr(catalogue, "WORKS_CHUNK", 3)

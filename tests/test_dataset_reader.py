@@ -15,13 +15,13 @@ from louvre_scraper.dataset.reader import (
     filters,
     find_images,
     image_rows,
-    open_store,
     record_rows,
 )
 from louvre_scraper.errors import BadInput
 from louvre_scraper.records.fields import ImageRef, images, record_fields
 from louvre_scraper.store.entries import FolderEntry
 from louvre_scraper.store.local import LocalInventory
+from louvre_scraper.store.reader import open_mirror as open_store
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 40 + b"\xff\xd9"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 20 + b"\x00\x00\x00\x00IEND\xaeB`\x82"

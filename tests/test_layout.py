@@ -155,6 +155,27 @@ def test_no_import_cycle() -> None:
     assert found == [], "\n".join(found)
 
 
+def package_edges(edges: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The imports between top-level packages and kernel modules (none within one)."""
+    out: dict[str, set[str]] = {}
+    for module, targets in edges.items():
+        if top(module):
+            out.setdefault(top(module), set()).update(
+                top(target) for target in targets if top(target) and top(target) != top(module)
+            )
+    return out
+
+
+def test_no_import_cycle_between_packages() -> None:
+    """Two packages on one layer may not import each other, even through distinct modules."""
+    edges = {
+        module: {target for target in targets if not allowed(module, target)}
+        for module, targets in graph().items()
+    }
+    found = cycles(package_edges(edges))
+    assert found == [], "\n".join(found)
+
+
 def test_the_check_sees_what_it_checks(tmp_path: Path, monkeypatch) -> None:
     """The walk finds TYPE_CHECKING, function-level and relative imports."""
     known = {
@@ -182,6 +203,12 @@ def test_the_check_sees_what_it_checks(tmp_path: Path, monkeypatch) -> None:
     assert allowed("louvre_scraper.extensions.x", "louvre_scraper.spiders.louvre")
     assert not allowed("louvre_scraper.extensions.x", "louvre_scraper.spidersx")
     assert cycles({"a": {"b"}, "b": set()}) == []
+    modules_only = {
+        "louvre_scraper.p.x": {"louvre_scraper.e.y"},
+        "louvre_scraper.e.z": {"louvre_scraper.p.w"},
+    }
+    assert cycles(modules_only) == []  # no module cycle, but a package one:
+    assert cycles(package_edges(modules_only)) == ["e → p → e"]
 
 
 def test_the_dev_tooling_stands_apart() -> None:

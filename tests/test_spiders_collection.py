@@ -53,8 +53,9 @@ def spider(tmp_path: Path, **arguments: str) -> CollectionSpider:
     built = CollectionSpider.from_crawler(crawler, **arguments)
     crawler.spider = built
     built.inventory = LocalInventory(tmp_path / "store")
-    built.pipeline = LouvreFilesPipeline.from_crawler(crawler)  # stores images as they arrive
-    built.pipeline.open_spider()
+    pipeline = LouvreFilesPipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    built.mirror = pipeline.mirror  # stores images as they arrive
     return built
 
 
@@ -131,7 +132,7 @@ def test_an_image_whose_url_changed_is_asked_again_and_the_dropped_one_listed(
     body = json.dumps(record(f"{BASE}/new.jpg")).encode()
     out = asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE, old)))
     assert [r.url for r in out] == [f"{BASE}/new.jpg"]
-    assert built.pipeline.obsolete.found == {f"images/{ARK}/1.jpg": "superseded"}
+    assert built.mirror.obsolete.found == {f"images/{ARK}/1.jpg": "superseded"}
 
 
 def test_filtered_records_are_stored_but_give_no_image(tmp_path: Path) -> None:
@@ -188,7 +189,7 @@ def test_images_the_record_still_lists_are_not_superseded_when_only_the_first_is
     old = {"0": f"{BASE}/a.jpg", "1": f"{BASE}/b.jpg"}
     body = json.dumps(record(f"{BASE}/a.jpg", f"{BASE}/b.jpg")).encode()
     asyncio.run(built.parse_record(record_response(built, body, Verdict.WHOLE, old)))
-    assert built.pipeline.obsolete.found == {}
+    assert built.mirror.obsolete.found == {}
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 20 + b"\x00\x00\x00\x00IEND\xaeB`\x82"
@@ -219,7 +220,7 @@ def test_a_new_image_of_another_kind_supersedes_the_old_file(tmp_path: Path) -> 
         built.parse_record(record_response(built, body, Verdict.WHOLE, {"0": f"{BASE}/a"}))
     )
     run_image(built, image_response(out[0], PNG))
-    assert built.pipeline.obsolete.found == {f"images/{ARK}/0.jpg": "superseded"}
+    assert built.mirror.obsolete.found == {f"images/{ARK}/0.jpg": "superseded"}
 
 
 def test_a_url_the_policy_refuses_is_failed_before_any_request(

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from louvre_scraper.bodies.images import EXTENSIONS, IMAGE_ENDS, image_identity, image_stems
 from louvre_scraper.bodies.records import parse_record, prop
 from louvre_scraper.collection.arks import day_of, parse_lastmod
-from louvre_scraper.contract import CollectionStats, Status
+from louvre_scraper.contract import CollectionStats, Status, StorePlan, Validators
 from louvre_scraper.downloadermiddlewares.fetchpolicy import refusal
 from louvre_scraper.items import ArtworkRecord
 from louvre_scraper.records.fields import ImageRef, feed_row, image_row, images
@@ -58,34 +58,6 @@ class Wanted:
         if self.images == "none":
             return []
         return refs[:1] if self.images == "first" else refs
-
-
-@dataclass(frozen=True)
-class Validators:
-    """What the site sent with a record's ``.json`` to tell its version (RFC 9110): asked
-    back as ``If-None-Match`` / ``If-Modified-Since``, a ``304`` says the stored one is it."""
-
-    etag: str | None = None
-    last_modified: str | None = None
-
-    @classmethod
-    def of(cls, headers: Any) -> Validators | None:
-        """From a response's headers; None when it carries neither."""
-        etag, modified = headers.get(b"ETag"), headers.get(b"Last-Modified")
-        if not etag and not modified:
-            return None
-        return cls(
-            etag.decode("latin-1") if etag else None,
-            modified.decode("latin-1") if modified else None,
-        )
-
-    def conditional_headers(self) -> dict[str, str]:
-        headers = {}
-        if self.etag:
-            headers["If-None-Match"] = self.etag
-        if self.last_modified:
-            headers["If-Modified-Since"] = self.last_modified
-        return headers
 
 
 @dataclass(frozen=True)
@@ -205,22 +177,25 @@ class Planner:
         )
         if body is not None:
             item["body"] = body
-            item._validators = validators
         named = self.named_images(record)
         if not self.wanted.filters.check(record):
             self.stats.inc_value(CollectionStats.RECORDS_FILTERED)
-            # The pipeline stores a fetched .json, the feed skips it.
+            # The mirror stores a fetched .json, the feed skips it.
             item["status"] = Status.FILTERED
             arguments = ", ".join(f"{k}={v}" for k, v in self.wanted.filters.wanted.items())
-            item._stems = []
-            item._left_out = [(stem, ref.url, arguments) for ref, stem in named]
+            left_out = tuple((stem, ref.url, arguments) for ref, stem in named)
+            item["plan"] = StorePlan((), left_out, validators if body is not None else None)
             return RecordPlan(item if body is not None else None)
         plan = RecordPlan(item)
         wanted = self.wanted.of(named)
-        item._stems = [stem for _, stem in wanted]
-        item._left_out = [
-            (stem, ref.url, f"images={self.wanted.images}") for ref, stem in named[len(wanted) :]
-        ]
+        item["plan"] = StorePlan(
+            tuple(stem for _, stem in wanted),
+            tuple(
+                (stem, ref.url, f"images={self.wanted.images}")
+                for ref, stem in named[len(wanted) :]
+            ),
+            validators if body is not None else None,
+        )
         if any(stem != str(ref.position) for ref, stem in named):
             logger.info(
                 "%s: images share a position; stored as %s",

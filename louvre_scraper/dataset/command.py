@@ -15,8 +15,8 @@ from scrapy.commands import ScrapyCommand
 from scrapy.utils.log import configure_logging
 
 from louvre_scraper.config import refuse_bad_log_level, refuse_bad_setting_names
-from louvre_scraper.dataset.reader import open_store
 from louvre_scraper.errors import BadInput, refuse
+from louvre_scraper.store.mirror import Mirror
 from louvre_scraper.utils.display import format_duration
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class StoreCommand(ScrapyCommand):
         """FILES_STORE, opened for reading, or a refusal in one line."""
         assert self.settings is not None
         try:
-            return open_store(self.settings)
+            return Mirror.read_only(self.settings)
         except BadInput as error:
             refuse(error)
             raise AssertionError from None

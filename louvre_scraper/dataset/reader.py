@@ -5,8 +5,8 @@ never over the network. A record is found as ``LOUVRE_RECORD_TEMPLATE`` names it
 crawl parses it, and turned into the crawl's feed fields by the same functions
 (:mod:`louvre_scraper.records.fields`); each image it lists is looked up in its folder by its stem
 (the template's name without the extension), since the stored extension is the bytes' and not the
-URL's. Everything goes through the store's owner (:mod:`louvre_scraper.store`): local
-directories and ``s3://`` prefixes alike. Records are read in order, a few ahead by threads,
+URL's. Everything goes through the mirror's read side (:mod:`louvre_scraper.store.reader`):
+local directories and ``s3://`` prefixes alike. Records are read in order, a few ahead by threads,
 and handed on one at a time, so memory stays flat in the size of the store.
 """
 
@@ -22,95 +22,24 @@ from typing import TYPE_CHECKING, Any
 
 from louvre_scraper.bodies.images import image_stems
 from louvre_scraper.bodies.records import parse_record
-from louvre_scraper.config import LouvreConfig
 from louvre_scraper.contract import Status
-from louvre_scraper.errors import BadInput
 from louvre_scraper.records.fields import ImageRef, feed_row, image_row, images
 from louvre_scraper.records.filters import FilterTally
 from louvre_scraper.records.rights import DEFAULT_YEARS
-from louvre_scraper.store.changes import CHANGES_DIR, changed_since, run_start
-from louvre_scraper.store.inventory import open_reader
-from louvre_scraper.store.layout import image_path, template_regex
+from louvre_scraper.store.layout import image_path
 from louvre_scraper.store.local import LocalInventory
-from louvre_scraper.store.s3 import S3Inventory
 
 if TYPE_CHECKING:
-    import datetime
     from collections.abc import Callable, Container, Iterable, Iterator
 
-    from scrapy.settings import BaseSettings
+    from louvre_scraper.config import LouvreConfig
+    from louvre_scraper.store.reader import MirrorReader as Store
+    from louvre_scraper.store.reader import Reader
 
 
-Reader = LocalInventory | S3Inventory
 REMOTE_READ_AHEAD = 16  # records fetched at once from a remote store (one GET each)
 LOCAL_READ_AHEAD = 64  # records read ahead from a local store, by LOCAL_THREADS threads
 LOCAL_THREADS = 2
-
-
-@dataclass(frozen=True)
-class Store:
-    """An opened store: its settings and the inventory that reads it."""
-
-    config: LouvreConfig
-    inventory: Reader
-
-    @property
-    def is_local(self) -> bool:
-        return isinstance(self.inventory, LocalInventory)
-
-    @property
-    def name(self) -> str:
-        """The store as a user names it (a local one by its absolute path)."""
-        if isinstance(self.inventory, LocalInventory):
-            return str(self.inventory.basedir.absolute())
-        return self.config.files_store
-
-    def record_paths(
-        self, *, ordered: bool = True, only: Container[str] | None = None
-    ) -> Iterator[tuple[str, str]]:
-        """``(path, ark)`` of every stored record (of the arks *only*, if given), in the
-        store's listing order (or in none: cheaper, to count them)."""
-        pattern = template_regex(self.config.record_template)
-        folder = _fixed_folder(self.config.record_template)
-        paths = self.inventory.paths(folder, ordered=ordered) or ()
-        for path in paths:
-            match = pattern.match(path)
-            if match and (only is None or match["ark"] in only):
-                yield path, match["ark"]
-
-    def changes_since(self, since: datetime.datetime) -> tuple[dict[str, str], int]:
-        """From the store's change logs (``changes/*.jsonl``, :mod:`~louvre_scraper.store.changes`)
-        of the runs started at *since* or later: ``{ark: its last change}``, and how many
-        change logs the store holds in all."""
-        files = {}
-        names = list(self.inventory.paths(CHANGES_DIR, ordered=True) or ())
-        for name in names:
-            started = run_start(name.rsplit("/", 1)[-1])
-            if started is not None and started >= since:
-                body = self.inventory.read_bytes(name)
-                if body is not None:
-                    files[name] = body
-        return changed_since(files, since), len(names)
-
-
-def open_store(settings: BaseSettings) -> Store:
-    """FILES_STORE from *settings*, checked and opened for reading; BadInput when there is
-    no store there or it holds no record."""
-    config = LouvreConfig.from_settings(settings)
-    if config.is_local_store and not config.local_store_dir.is_dir():
-        raise BadInput(f"bad setting FILES_STORE={config.files_store!r}: no such directory")
-    store = Store(config, open_reader(settings, config))
-    if next(store.record_paths(ordered=False), None) is None:
-        raise BadInput(
-            f"bad setting FILES_STORE={config.files_store!r}: no record in it"
-            f" ({config.record_template}) — crawl into it first"
-        )
-    return store
-
-
-def _fixed_folder(template: str) -> str:
-    """The folder every path of *template* lies in (``records`` for ``records/{ark}.json``)."""
-    return template.split("{", 1)[0].rpartition("/")[0]
 
 
 @dataclass(frozen=True)

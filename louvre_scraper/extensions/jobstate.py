@@ -19,8 +19,8 @@ same file and format:
 * a state file that cannot be read is set aside (``spider.state.unreadable``), named in one
   line, and the job goes on from the store, rather than ending in a traceback.
 
-The collection crawl's change log has its own file in ``JOBDIR``, the pipeline's journal of
-changes (:class:`ChangeJournal`; what it holds and why: :mod:`louvre_scraper.store.changes`).
+The collection crawl's change log has its own file in ``JOBDIR``, kept by the mirror
+(:class:`louvre_scraper.store.journal.ChangeJournal`).
 
 The scheduler's queues themselves are Scrapy's SQLite ones (:class:`SQLiteQueue`, the
 ``SCHEDULER_DISK_QUEUE`` of ``settings.py``): each push and pop is a transaction, so a kill
@@ -29,7 +29,6 @@ never leaves a queue file cut mid-record, as queuelib's file queues did.
 
 from __future__ import annotations
 
-import json
 import logging
 import pickle
 import shutil
@@ -44,11 +43,8 @@ from scrapy.utils.job import job_dir
 
 from louvre_scraper.contract import CLEAN_KEY, MirrorSpider, job_state_changed
 from louvre_scraper.store.atomic import write_atomically
-from louvre_scraper.store.changes import journal_bytes
 
 if TYPE_CHECKING:
-    from typing import BinaryIO
-
     from scrapy import Spider
     from scrapy.crawler import Crawler
     from twisted.internet.task import LoopingCall
@@ -59,7 +55,6 @@ logger = logging.getLogger(__name__)
 SAVE_EVERY = 5.0  # seconds between saves: what a kill can lose, at ~1 ms per save
 STATE_FILE = "spider.state"  # Scrapy's own name and format (a pickled dict)
 QUEUE_DIR = "requests.queue"  # Scrapy's scheduler's queues
-JOURNAL_FILE = "changes.jsonl"  # the pipeline's journal of changes (store.changes)
 
 
 class SQLiteQueue(PickleLifoSQLiteQueue):  # type: ignore[misc,valid-type]
@@ -174,40 +169,3 @@ class JobState:
             write_atomically(self.path, pickle.dumps(state, protocol=4))
         except OSError as error:
             logger.warning("JOBDIR %s: cannot save the job's state: %s", self.jobdir, error)
-
-
-class ChangeJournal:
-    """The pipeline's journal of changes in ``JOBDIR`` (:mod:`louvre_scraper.store.changes`),
-    its one writer: rewritten whole and atomically (:meth:`rewrite`), then appended one whole
-    line per :meth:`append`, each one ``write`` flushed at once, so that a kill leaves at most a
-    cut last line (which the next run's reading skips and its rewrite drops). Not fsynced: a
-    process killed loses nothing the kernel has; a power cut may lose the last lines, as the
-    queue's last pushes (:class:`SQLiteQueue`)."""
-
-    def __init__(self, jobdir: Path):
-        self.path = jobdir / JOURNAL_FILE
-        self._file: BinaryIO | None = None
-
-    def read(self) -> bytes:
-        try:
-            return self.path.read_bytes()
-        except FileNotFoundError:
-            return b""
-
-    def rewrite(self, events: list[dict[str, Any]]) -> None:
-        self.close()
-        write_atomically(self.path, journal_bytes(events))
-
-    def append(self, event: dict[str, Any]) -> None:
-        if self._file is None:
-            self._file = self.path.open("ab", buffering=0)  # each line one write(2)
-        self._file.write((json.dumps(event, ensure_ascii=False) + "\n").encode())
-
-    def delete(self) -> None:
-        self.close()
-        self.path.unlink(missing_ok=True)
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None

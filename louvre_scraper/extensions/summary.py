@@ -2,8 +2,8 @@
 
 What each route did comes from the spider's report (:meth:`MirrorSpider.report
 <louvre_scraper.contract.MirrorSpider.report>`), what it counted from the crawler stats, and
-where the lists beside the store went from the store's owner, the pipeline (which writes them:
-:mod:`louvre_scraper.store.failed`, :mod:`louvre_scraper.store.obsolete`).
+where the lists beside the store went from the mirror's report
+(:meth:`louvre_scraper.store.mirror.Mirror.report`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from louvre_scraper.contract import (
     stop_forced,
 )
 from louvre_scraper.exitstatus import FINISHED, REFUSED, SHUTDOWN, STORE_FULL, UNREACHABLE
-from louvre_scraper.pipelines.files import LouvreFilesPipeline
+from louvre_scraper.store.mirror import mirror_of
 from louvre_scraper.utils.display import MB, format_duration
 
 if TYPE_CHECKING:
@@ -229,7 +229,8 @@ class Summary:
         stats = self.crawler.stats
         assert stats is not None
         failed = spider.failed_for_good
-        owner = self.crawler.get_item_pipeline(LouvreFilesPipeline)  # wrote the lists
+        mirror = mirror_of(self.crawler)  # wrote the lists
+        owner = mirror.report() if mirror is not None else None
         failed_list = owner.failed_list if owner is not None else None
         failed_file = failed_list.path if failed_list is not None else None
         store = self.config.files_store

@@ -13,7 +13,7 @@ from louvre_scraper.config import LouvreConfig, config_of
 from louvre_scraper.contract import UNFINISHED_STAT, file_not_stored
 from louvre_scraper.downloadermiddlewares.judge import BodyJudge
 from louvre_scraper.errors import BadInput, refuse
-from louvre_scraper.pipelines.files import LouvreFilesPipeline
+from louvre_scraper.store.mirror import ADAPTER, Mirror, mirror_of
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
 class StoreSpiderMixin:
     config: LouvreConfig
-    inventory: Inventory  # what the store holds, opened by its owner, the pipeline
-    pipeline: LouvreFilesPipeline  # the store's one owner
+    inventory: Inventory  # what the store holds, opened by its owner, the mirror
+    mirror: Mirror  # the store's one owner
     crawler: Crawler
     units: Units
     shard: Shard
@@ -45,8 +45,8 @@ class StoreSpiderMixin:
         return spider
 
     def not_stored(self, key: Any, url: str, kind: str, **kwargs: Any) -> None:
-        """The pipeline could not store a file (*kind*) of *key* (an ID, an ark): failed for
-        good (the pipeline said why, once). Connected to :data:`file_not_stored`."""
+        """The mirror could not store a file (*kind*) of *key* (an ID, an ark): failed for
+        good (the mirror said why, once). Connected to :data:`file_not_stored`."""
         raise NotImplementedError
 
     def report(self) -> RouteReport:
@@ -60,28 +60,28 @@ class StoreSpiderMixin:
         """As the spider closes: its unfinished units noted (the exit status reads them), its
         failed list handed to the store's owner, which keeps the manifest current."""
         self.crawler.stats.set_value(UNFINISHED_STAT, self.unfinished())
-        pipeline = self.crawler.get_item_pipeline(LouvreFilesPipeline)
-        if pipeline is not None:
-            pipeline.list_failed(self.shard, self.failed_list_stem, failed)
-            pipeline.keep_manifest_current()
+        mirror = mirror_of(self.crawler)
+        if mirror is not None:
+            mirror.list_failed(self.shard, self.failed_list_stem, failed)
+            mirror.keep_manifest_current()
 
     async def open_store(self) -> None:
         """Look at what FILES_STORE holds (one listing for S3), or refuse in one line.
 
         Refused too: settings that leave out the components the crawl cannot judge or store
         without (``DOWNLOADER_MIDDLEWARES`` / ``ITEM_PIPELINES`` overridden)."""
+        judge = f"{BodyJudge.__module__}.{BodyJudge.__qualname__}"
+        mirror = mirror_of(self.crawler)
         needed = (
-            ("DOWNLOADER_MIDDLEWARES", BodyJudge, self.crawler.get_downloader_middleware),
-            ("ITEM_PIPELINES", LouvreFilesPipeline, self.crawler.get_item_pipeline),
+            ("DOWNLOADER_MIDDLEWARES", judge, self.crawler.get_downloader_middleware(BodyJudge)),
+            ("ITEM_PIPELINES", ADAPTER, mirror),
         )
-        for setting, component, find in needed:
-            if find(component) is None:  # type: ignore[operator]
-                name = f"{component.__module__}.{component.__qualname__}"
+        for setting, name, found in needed:
+            if found is None:
                 refuse(BadInput(f"bad setting {setting}: {name} is needed, and is not enabled"))
-        pipeline = self.crawler.get_item_pipeline(LouvreFilesPipeline)
-        assert pipeline is not None  # refused above otherwise
-        self.pipeline = pipeline
+        assert mirror is not None  # refused above otherwise
+        self.mirror = mirror
         try:
-            self.inventory = await pipeline.open_inventory()
+            self.inventory = await mirror.open_inventory()
         except BadInput as error:  # e.g. an S3 bucket that does not exist: nothing written yet
             refuse(error)

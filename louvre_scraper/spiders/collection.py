@@ -74,7 +74,6 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from louvre_scraper.items import ArtworkRecord
-    from louvre_scraper.pipelines.files import LouvreFilesPipeline
 
 
 logger = logging.getLogger(__name__)
@@ -123,7 +122,6 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     """
 
     name = "collection"
-    pipeline: LouvreFilesPipeline  # stores each image as it arrives
     failed_list_stem = "failed"
     # Records and images are judged from status and body (the judging middleware and the
     # callbacks); redirects are still followed (RedirectMiddleware reads this attribute too).
@@ -237,10 +235,10 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             self._plan = Planner(
                 self.config,
                 self.inventory,
-                self.pipeline.obsolete,
+                self.mirror.obsolete,
                 self._stats(),
                 self.wanted,
-                changes=self.pipeline.changes,
+                changes=self.mirror.changes,
             )
         return self._plan
 
@@ -288,7 +286,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         await self.open_store()
         # This run's change log, written at its close (and the logs of the job's killed runs).
-        await self.pipeline.open_changes(self.shard)
+        await self.mirror.open_changes(self.shard)
         first = self.config.sitemap_url or f"{self.config.base_url}/robots.txt"
         logger.info("Reading the sitemaps from %s", first)
         saved = (getattr(self, "state", None) or {}).get(WALK_KEY)  # set by JobState
@@ -310,7 +308,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         self.walk.log_result(shard, self.config.files_store)
         self.ledger = self._resume_ledger()
         assert self._fingerprint is not None
-        self.pipeline.job_changes(self._fingerprint)
+        self.mirror.job_changes(self._fingerprint)
         for index in self.ledger.to_do():
             if is_stopping(self.crawler):
                 break
@@ -319,7 +317,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             for output in await self._hand_out(listed.ark, listed.lastmod):
                 yield output
         if self.walk_complete:
-            withdrawn = await self.pipeline.find_withdrawn(self.listing.withdrawn)
+            withdrawn = await self.mirror.find_withdrawn(self.listing.withdrawn)
             self._stats().set_value(CollectionStats.RECORDS_WITHDRAWN, withdrawn)
 
     def parse_sitemap(self, response: Response) -> list[scrapy.Request]:
@@ -480,7 +478,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             return None
         fetch = record.fetches[index]
         path = image_path(self.config, ark, fetch.stem, image_extension(body) or "")
-        stored = await self.pipeline.store_image(
+        stored = await self.mirror.store_image(
             ark, fetch.ref.url, path, body, replaces=fetch.replaces
         )
         if stored is None:  # the store did not take it: told by file_not_stored, said there
@@ -490,7 +488,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         self._count(ark, CollectionStats.IMAGES_STORED)
         self._count(ark, CollectionStats.BYTES, len(body))
         if fetch.replaces is not None and fetch.replaces != path:
-            self.pipeline.obsolete.superseded(fetch.replaces)  # the older image had another kind
+            self.mirror.obsolete.superseded(fetch.replaces)  # the older image had another kind
         return self._image_done(ark, index)
 
     def _image_done(self, ark: str, index: int, status: str | None = None) -> ArtworkRecord | None:
@@ -582,7 +580,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     # -- outcomes ----------------------------------------------------------------------------
 
     def not_stored(self, key: Any, url: str, kind: str, **kwargs: Any) -> None:
-        """The pipeline could not store a file of record *key* (it says why, once)."""
+        """The mirror could not store a file of record *key* (it says why, once)."""
         self.record_failure(url, "", str(key), kind=kind, log=False)
 
     def record_failure(
@@ -590,7 +588,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     ) -> None:
         """A record or image that failed for good: named once, listed, asked again next run.
 
-        *log* False: the caller (the pipeline, for a file it could not store) says it.
+        *log* False: the caller (the mirror, for a file it could not store) says it.
         """
         self._stats().inc_value(FAILED_STAT)
         self.failed.add(url)
@@ -611,7 +609,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     def closed(self, reason: str) -> None:
         if self.planned is not None:  # the store's owner lists (or prunes) what is obsolete
             prune = self.config.prune and self.walk_complete and reason == "finished"
-            self.pipeline.settle_obsolete(self.shard, prune)
+            self.mirror.settle_obsolete(self.shard, prune)
         self.close_store(self.failed_for_good)
         state = getattr(self, "state", None)  # set by JobState with JOBDIR
         if state is not None:

@@ -321,7 +321,7 @@ class LouvreSpider(StoreSpiderMixin, scrapy.Spider):
         self.record_failure(artwork_id, reason, log=not said)
 
     def not_stored(self, key: Any, url: str, kind: str, **kwargs: Any) -> None:
-        """The pipeline could not store the zip of ID *key* (it says why, once)."""
+        """The mirror could not store the zip of ID *key* (it says why, once)."""
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(FAILED_STAT)
         self.failed_ids.add(key)

@@ -1,41 +1,13 @@
-"""What one collection crawl changed in the store, as a JSON Lines file in the store itself.
+"""What one collection crawl changed in the store: ``changes/{UTC start}.jsonl``, plain data.
 
-``changes/{UTC start}.jsonl`` (:func:`~louvre_scraper.store.layout.changes_path`), one per
-run, written by the store's one owner (the pipeline) at the close of the run, atomically (the
-one writer locally, one PUT on S3), when it changed anything: one line per record ``added``,
-``modified`` (its ``.json`` changed, byte for byte) or ``withdrawn`` (no sitemap lists it any
-more), and per image ``added``, ``replaced`` (another image at the same place of its record)
-or ``gone`` (its record no longer lists it, or was withdrawn); each with the ark, the stored
-path (``old_path`` too for a replaced image whose file changed name) and the URL when known::
-
-    {"kind": "record", "change": "modified", "ark": "cl010001416",
-     "path": "records/cl010001416.json", "url": "…"}
-    {"kind": "image", "change": "replaced", "ark": "cl010001416",
-     "path": "images/cl010001416/0.jpg", "old_path": "images/cl010001416/0.png", "url": "…"}
-
-(one line each in the file).
-
-Lines in the order the run met the changes; a change said once per run. Downstream copies (a
-database, a dataset on a hub) apply them instead of diffing the whole store; ``scrapy export
---since DATE|RUN`` reads them back (:func:`changed_since`). Plain data, no I/O.
-
-**A kill at any instant** (issue 23). The store's log is one atomic write at the run's close
-(one PUT on S3), so a run killed with ``kill -9`` writes none; and its changes cannot be told
-afterwards from the store alone (a record the killed run added is, to the next run, a stored
-record that is current). With ``JOBDIR``, the pipeline therefore also keeps the *journal* of
-its changes there (``JOBDIR/changes.jsonl``, local whatever the store), a write-ahead log: a
-change that comes with a write in the store (a record added or modified, an image added or
-replaced, an image gone, said once its record's new ``.json`` is stored) is journaled as an
-*intent* (the line, the path it waits for and the SHA-256 of the bytes about to be written
-there) **before** the write, and *done* after it; other changes (withdrawn records) are
-journaled as said. Each journal line is one ``write`` of a whole line, flushed: a kill leaves
-at most a cut last line, which :func:`read_journal` skips. The next run (the pipeline, the
-store's one owner) reads the journal before anything else: an intent without its *done* is a
-change exactly when the store now holds those very bytes at that path (the write happened,
-the kill came before the *done*); it writes each earlier run's log into the store (atomically,
-as at a close), and, when its walk finds the listing of the same job, takes the earlier runs'
-changes as said, so that the union of the job's change logs lists every change exactly once.
-A run that ends ``finished`` deletes the journal: the job is over.
+One JSON line per change, in the order met, each said once per run: a record ``added``,
+``modified`` or ``withdrawn``, an image ``added``, ``replaced`` or ``gone``, with the ark, the
+stored path (``old_path`` for a replaced image that changed name) and the URL when known.
+The mirror writes the log at the run's close, atomically, when anything changed; ``scrapy
+export --since`` reads it back (:func:`changed_since`). With ``JOBDIR`` each change is also
+journaled as it is met (:mod:`louvre_scraper.store.journal`): one that comes with a write as an
+*intent* (path and SHA-256 of the bytes about to be written) before the write and *done* after
+it, so the next run can write a killed run's log exactly (:func:`read_journal`).
 """
 
 from __future__ import annotations
@@ -93,7 +65,7 @@ def sha256_of(data: bytes) -> str:
 class ChangeLog:
     """This run's changes, gathered as they happen.
 
-    *journal*: where each change goes as it is met (the pipeline's journal in JOBDIR), as
+    *journal*: where each change goes as it is met (the mirror's journal in JOBDIR), as
     ``{"line": …}``, ``{"intent": …, "on": path, "sha256": …}`` and ``{"done": path}``."""
 
     lines: list[dict[str, Any]] = field(default_factory=list)

@@ -58,8 +58,8 @@ def open_reader(settings: BaseSettings, config: LouvreConfig) -> LocalInventory 
 
 
 def inventory_of(config: LouvreConfig, store: Any, info: MediaPipeline.SpiderInfo) -> Inventory:
-    """The look-up of what FILES_STORE holds, for the store the pipeline writes to (*store*:
-    the pipeline's own, with its credentials and endpoint)."""
+    """The look-up of what FILES_STORE holds, for the store the mirror writes to (*store*:
+    the item pipeline's backend, with its credentials and endpoint)."""
     if config.is_local_store:
         return LocalInventory(config.local_store_dir)
     if isinstance(store, S3FilesStore):

@@ -4,7 +4,7 @@ The records' ``.json`` stay byte for byte the site's; what the crawl knows besid
 in the store too, so that it travels with the store (copied, synced to S3) and ``scrapy
 verify`` can tell the same truth as the crawl that built it: one small JSON file per record,
 ``state/{ark}.json`` (:func:`~louvre_scraper.store.layout.state_path`), written by the store's
-one owner, the pipeline, after the record's ``.json``, atomically (the one writer locally, one
+one owner, the mirror, after the record's ``.json``, atomically (the one writer locally, one
 PUT on S3), read back by the next run and by the dataset commands.
 
 Per record: its URL, when its ``.json`` was last fetched, and the validators the site sent
@@ -17,7 +17,7 @@ what became of it:
 * ``left_out``: not fetched on purpose (``left_out``: the argument, e.g. ``images=first``);
 * ``failed``: failed for good in the last run that asked (asked again by the next one).
 
-Times are UTC, ISO 8601 to the second. Plain data and JSON, no Twisted, no I/O: the pipeline
+Times are UTC, ISO 8601 to the second. Plain data and JSON, no Twisted, no I/O: the mirror
 and :mod:`louvre_scraper.dataset.reader` read and write the bytes.
 """
 
