@@ -107,6 +107,9 @@ EXTENSIONS = {
     "louvre_scraper.extensions.jobstate.JobState": 0,
     # A run where nothing moves for LOUVRE_STALL_SECONDS ends; a stop that does not end is forced.
     "louvre_scraper.extensions.watchdog.Watchdog": 0,
+    # AutoThrottle whose delay also falls after fast 304s (a rerun's answers).
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "louvre_scraper.extensions.throttle.Throttle": 0,
 }
 # JOBDIR's queues in SQLite (Scrapy's own, in WAL mode): each request its own transaction, so a
 # kill -9 never leaves a queue file cut mid-record (queuelib's file queues then fail every later
