@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from fakesite.zips import zip_bytes
-from louvre_scraper.store import atomic
 from louvre_scraper.store.atomic import partial_name, remove_partials, write_atomically
 
 
@@ -41,43 +38,3 @@ def test_partial_files_of_dead_processes_are_removed(tmp_path: Path) -> None:
 
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, "9.zip"])
     assert live.name == f".8.zip.{os.getpid()}.part"
-
-
-def test_concurrent_renames_into_a_folder_share_its_fsyncs_each_after_its_rename(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    events: list[tuple[str, object]] = []  # ("rename", name) / ("sync", folder's names then)
-    lock = threading.Lock()
-    real_replace = os.replace
-
-    def replace(src: Path, dst: Path) -> None:
-        real_replace(src, dst)
-        with lock:
-            events.append(("rename", Path(dst).name))
-
-    def fsync_dir(directory: Path) -> None:
-        with lock:
-            events.append(("sync", frozenset(os.listdir(directory))))
-        time.sleep(0.02)  # a disk's wait, during which more renames come
-
-    monkeypatch.setattr(atomic.os, "replace", replace)
-    monkeypatch.setattr(atomic, "fsync_dir", fsync_dir)
-    returned: dict[str, int] = {}  # file → how many syncs had begun when its write returned
-
-    def write(n: int) -> None:
-        write_atomically(tmp_path / f"{n}.json", b"{}")
-        with lock:
-            returned[f"{n}.json"] = sum(1 for kind, _ in events if kind == "sync")
-
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(40)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    syncs = [names for kind, names in events if kind == "sync"]
-    assert sorted(returned) == sorted(f"{n}.json" for n in range(40))
-    assert len(syncs) < 40  # shared
-    for name, began in returned.items():  # an fsync that began after its rename covered it
-        assert any(name in names for names in syncs[:began])
-    assert not atomic._DIRECTORY_SYNCS  # nothing kept once the writers are gone

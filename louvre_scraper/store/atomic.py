@@ -28,7 +28,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -64,62 +63,10 @@ def fsync_dir(directory: Path) -> None:
         os.close(descriptor)
 
 
-class _DirectorySync:
-    """One directory's fsyncs shared by the threads renaming into it (a group commit): a
-    rename waits until an fsync of its directory that began after it has ended, so one fsync
-    makes durable every rename into that directory made before it began, and a writer that
-    finds one already running waits for it and then joins the next one."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Condition()
-        self.renamed = 0  # renames into the directory so far
-        self.synced = 0  # of them, those an ended fsync made durable
-        self.syncing = False
-        self.users = 0  # writers between their rename and its fsync (under the map's lock)
-
-    def wait_durable(self, directory: Path) -> None:
-        """After a rename into *directory*: return once it is durable."""
-        with self.lock:
-            self.renamed += 1
-            mine = self.renamed
-            while self.synced < mine:
-                if self.syncing:
-                    self.lock.wait()
-                    continue
-                self.syncing, upto = True, self.renamed
-                self.lock.release()
-                try:
-                    fsync_dir(directory)
-                finally:
-                    self.lock.acquire()
-                    self.syncing = False
-                    self.synced = max(self.synced, upto)
-                    self.lock.notify_all()
-
-
-# The directories being renamed into now (an entry lives while a writer waits on it: a
-# store of a million image folders never holds them all).
-_DIRECTORY_SYNCS: dict[Path, _DirectorySync] = {}
-_DIRECTORY_SYNCS_LOCK = threading.Lock()
-
-
 def commit(partial: Path, target: Path) -> None:
-    """Rename the finished *partial* (already fsync-ed) over *target*, durably: returns once
-    its directory is fsync-ed (one fsync for the renames of concurrent writers into it)."""
-    directory = target.parent
-    with _DIRECTORY_SYNCS_LOCK:
-        sync = _DIRECTORY_SYNCS.get(directory)
-        if sync is None:
-            sync = _DIRECTORY_SYNCS[directory] = _DirectorySync()
-        sync.users += 1
-    try:
-        os.replace(partial, target)
-        sync.wait_durable(directory)
-    finally:
-        with _DIRECTORY_SYNCS_LOCK:
-            sync.users -= 1
-            if not sync.users:
-                del _DIRECTORY_SYNCS[directory]
+    """Rename the finished *partial* (already fsync-ed) over *target*, durably."""
+    os.replace(partial, target)
+    fsync_dir(target.parent)
 
 
 def _open_partial(target: Path) -> tuple[Path, int]:
