@@ -127,3 +127,37 @@ def test_a_killed_runs_changes_are_written_by_the_next_run_from_the_journal(
     assert log.name == killed.changes_file.removeprefix("changes/")
     [line] = [json.loads(text) for text in log.read_text().splitlines()]
     assert (line["ark"], line["path"]) == (ARK, f"images/{ARK}/0.jpg")
+
+
+def test_the_journal_is_compacted_as_the_run_goes_and_a_resume_still_logs_all(
+    tmp_path: Path,
+) -> None:
+    store, jobdir = tmp_path / "store", tmp_path / "job"
+    jobdir.mkdir()
+    killed = mirror(store, JOBDIR=str(jobdir))
+    killed.journal_floor = 4096
+    asyncio.run(killed.open_inventory())
+    asyncio.run(killed.open_changes(Shard()))
+    killed.job_changes("listing")
+    arks = [f"cl{n:09d}" for n in range(300)]
+
+    async def store_images() -> None:
+        for ark in arks:
+            await killed.store_image(ark, f"{URL}/{ark}.jpg", f"images/{ark}/0.jpg", b"jpg")
+
+    asyncio.run(store_images())  # then killed: never closed
+    journal = (jobdir / JOURNAL_FILE).read_bytes()
+    events = [json.loads(text) for text in journal.splitlines()]
+    assert any("line" in event for event in events)  # compacted: settled intents as lines
+
+    later = mirror(store, JOBDIR=str(jobdir))
+    later.started += datetime.timedelta(seconds=1)
+    asyncio.run(later.open_inventory())
+    asyncio.run(later.open_changes(Shard()))
+
+    [log] = (store / "changes").iterdir()
+    lines = [json.loads(text) for text in log.read_text().splitlines()]
+    assert [line["path"] for line in lines] == [f"images/{ark}/0.jpg" for ark in arks]
+    # Within 1.5 times its shortest form (the log's lines, a header) plus the floor; each
+    # image's intent and done lines, never compacted, would weigh about twice the log.
+    assert len(journal) <= 1.5 * (log.stat().st_size + 200) + 4096

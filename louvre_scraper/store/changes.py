@@ -129,13 +129,17 @@ class ChangeLog:
         intents = self._pending.pop(path, None)
         if not intents:
             return
-        if self.journal is not None:
-            self.journal({"done": path})
         for line, _ in intents:
             key = key_of(line)
             if key not in self._said:
                 self._said.add(key)
                 self.lines.append(line)
+        if self.journal is not None:  # after: the journal may be rewritten from lines, pending
+            self.journal({"done": path})
+
+    def open_intents(self) -> dict[str, list[Intent]]:
+        """The changes still waiting for their write: ``{path: [(line, sha256)]}``."""
+        return {path: list(intents) for path, intents in self._pending.items()}
 
     def take_as_said(self, lines: list[dict[str, Any]]) -> None:
         """Changes an earlier run of the job logged: not said again."""

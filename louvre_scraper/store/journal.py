@@ -22,11 +22,16 @@ class ChangeJournal:
     line per :meth:`append`, each one ``write`` flushed at once, so that a kill leaves at most a
     cut last line (which the next run's reading skips and its rewrite drops). Not fsynced: a
     process killed loses nothing the kernel has; a power cut may lose the last lines, as the
-    queue's last pushes (``extensions.jobstate.SQLiteQueue``)."""
+    queue's last pushes (``extensions.jobstate.SQLiteQueue``).
+
+    :attr:`size` (what the last rewrite wrote) and :attr:`appended` (the bytes appended since)
+    let its owner compact it (rewrite it in its shortest form) as the run goes."""
 
     def __init__(self, jobdir: Path):
         self.path = jobdir / JOURNAL_FILE
         self._file: BinaryIO | None = None
+        self.size = 0
+        self.appended = 0
 
     def read(self) -> bytes:
         try:
@@ -36,12 +41,22 @@ class ChangeJournal:
 
     def rewrite(self, events: list[dict[str, Any]]) -> None:
         self.close()
-        write_atomically(self.path, journal_bytes(events))
+        data = journal_bytes(events)
+        write_atomically(self.path, data)
+        self.size, self.appended = len(data), 0
 
     def append(self, event: dict[str, Any]) -> None:
         if self._file is None:
             self._file = self.path.open("ab", buffering=0)  # each line one write(2)
-        self._file.write((json.dumps(event, ensure_ascii=False) + "\n").encode())
+        line = (json.dumps(event, ensure_ascii=False) + "\n").encode()
+        self._file.write(line)
+        self.appended += len(line)
+
+    def outgrown(self, floor: int) -> bool:
+        """Whether the lines appended since the last rewrite outweigh half what it wrote (and
+        *floor*): compacting then keeps the journal within 1.5 times its shortest form plus
+        *floor*, and costs, over a run, a constant share of what is appended."""
+        return self.appended > max(floor, self.size // 2)
 
     def delete(self) -> None:
         self.close()

@@ -162,6 +162,10 @@ class Mirror:
     journal: ChangeJournal | None = None  # the change log's journal in JOBDIR (open_changes)
     earlier_runs: list[JournalRun]  # the job's earlier runs, as the journal told them
     changes_written: bool = False  # this run's change log is in the store
+    job: str | None = None  # the listing this run walks (job_changes), as journaled
+    # The journal is compacted once what was appended since its last rewrite outweighs this
+    # and half what that rewrite wrote (ChangeJournal.outgrown).
+    journal_floor: int = 1 << 20
     spiderinfo: MediaPipeline.SpiderInfo | None = None  # the store backends' argument
 
     def __init__(self, crawler: Crawler, config: LouvreConfig, store: FilesStoreProtocol):
@@ -248,12 +252,18 @@ class Mirror:
         elif earlier:  # another job: keep only the logs the store did not take yet
             self.earlier_runs = [run for run in earlier if not run.written]
             self._rewrite_journal(self.earlier_runs)
+        self.job = fingerprint
         self._journal({"job": fingerprint})
 
     def _rewrite_journal(self, earlier: list[JournalRun]) -> None:
         assert self.journal is not None and self.changes is not None
         assert self.changes_file is not None
-        mine = JournalRun(self.changes_file, lines=list(self.changes.lines))
+        mine = JournalRun(
+            self.changes_file,
+            job=self.job,
+            lines=list(self.changes.lines),
+            pending=self.changes.open_intents(),
+        )
         try:
             self.journal.rewrite([event for run in [*earlier, mine] for event in run.events()])
         except OSError as error:
@@ -266,6 +276,9 @@ class Mirror:
             self.journal.append(event)
         except OSError as error:
             self._journal_failed(error)
+            return
+        if self.journal.outgrown(self.journal_floor):  # settled intents dropped, lines kept
+            self._rewrite_journal(self.earlier_runs)
 
     def _journal_failed(self, error: OSError) -> None:
         logger.warning(
