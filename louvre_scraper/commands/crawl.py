@@ -63,7 +63,7 @@ class Command(ScrapyCrawlCommand):
         assert self.settings is not None
         refuse_bad_log_level(self.settings)
         refuse_bad_setting_names(self.settings)
-        quiet_startup()
+        quiet_startup(self.settings.getbool("LOUVRE_STATS_ON_CONSOLE"))
 
     def spiders_help(self, args: list[str]) -> str:
         """The arguments of the spider named in *args*, or of every spider."""
