@@ -6,16 +6,22 @@ middle is not seen; an image of another size than the crawl stored is damaged); 
 record names are listed apart (not an error). With ``--checksums``, every byte of every file is
 read too: each image is compared with the sha256 the crawl stored in the store's state, and the
 store's ``manifest-sha256.txt`` (BagIt's format) is written when there is none and no file is
-damaged, and compared with every file after. Each problem is one line on stdout, the file's
-path in the store first. Exit status: 0 whole, 3 not whole, 2 bad input.
+damaged, and compared with every file after. It ends with one line per kind of file (whole,
+damaged, missing, gone from the site, left out on purpose, stray), so its output is a screenful
+whatever the size of the store; ``--list`` (or ``--list FILE``) lists every file that is not
+whole, one a line, the file's path in the store first. Exit status: 0 whole, 3 not whole, 2 bad
+input, 6 interrupted.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+import os
 import sys
-from typing import TYPE_CHECKING
+import tempfile
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 from louvre_scraper.dataset.command import StoreCommand, Ticker
 from louvre_scraper.dataset.verification import (
@@ -31,7 +37,6 @@ from louvre_scraper.exitstatus import EXIT_SOME_FAILED, EXIT_STOPPED
 if TYPE_CHECKING:
     import argparse
 
-    from louvre_scraper.dataset.verification import Finding
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +58,10 @@ class Command(StoreCommand):
             " compared with the sha256 the crawl stored (the store's state/), and it writes"
             f" {MANIFEST} (BagIt: 'sha256  path') the first time, when no file is damaged"
             " (gaps or not), and compares every file with it after."
-            " Each problem is one line on stdout: the file's path in the store, then what is"
-            " wrong. Exit status: 0 whole, 3 not whole, 2 bad input, 6 interrupted."
+            " It ends with one line per kind (whole, damaged, missing, gone from the site, left"
+            " out on purpose, stray). --list lists every file that is not whole on stdout (or"
+            " in FILE), one a line: the file's path in the store, then what is wrong."
+            " Exit status: 0 whole, 3 not whole, 2 bad input, 6 interrupted."
         )
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
@@ -67,44 +74,119 @@ class Command(StoreCommand):
             f" write {MANIFEST} in the store if there is none (no file being damaged), else"
             " compare every file's sha256 with it",
         )
+        group.add_argument(
+            "--list",
+            nargs="?",
+            const="-",
+            default=None,
+            metavar="FILE",
+            help="list every file that is not whole, one a line (problems first, then the"
+            " files told apart): on stdout, or in FILE",
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
             self.bad_input(f"scrapy verify takes no argument, got: {' '.join(args)}")
+        target = listed_to(opts.list)
         store = self.open_store()
         try:
             verification = Verification(store, opts.checksums)
         except BadInput as error:
             refuse(error)
         ticker = self.ticker(store, "records")
-        apart: list[Finding] = []  # told after the problems
-        try:
-            findings = verification.records(lambda done: ticker.tick(done, "Verifying"))
-            files = Ticker(0, "files", ticker.interval)  # second pass: every file, untold total
-            checking = "Hashing every file" if opts.checksums else "Listing every file"
-            rest = verification.files(lambda done: files.tick(done, checking))
-            for finding in itertools.chain(findings, rest):
-                if finding.kind in PROBLEMS:
-                    print(finding, flush=True)  # the command's output
-                else:
-                    apart.append(finding)
-        except KeyboardInterrupt:
-            logger.error("Verification interrupted")
-            self.exitcode = EXIT_STOPPED
-            return
-        except BadInput as error:
-            refuse(error)
-        if apart:
-            print("Not errors, for your information:")
-            for finding in apart:
-                print(finding)
+        # The files told apart are listed after the problems: spooled to disk, not kept in memory.
+        with tempfile.TemporaryFile("w+", encoding="utf-8") as apart:
+            try:
+                findings = verification.records(lambda done: ticker.tick(done, "Verifying"))
+                files = Ticker(0, "files", ticker.interval)  # second pass: untold total
+                checking = "Hashing every file" if opts.checksums else "Listing every file"
+                rest = verification.files(lambda done: files.tick(done, checking))
+                told_apart = 0
+                for finding in itertools.chain(findings, rest):
+                    if target is None:
+                        continue
+                    if finding.kind in PROBLEMS:
+                        print(finding, file=target.stream, flush=True)  # the command's output
+                    else:
+                        told_apart += 1
+                        print(finding, file=apart)
+            except KeyboardInterrupt:
+                logger.error("Verification interrupted")
+                self.exitcode = EXIT_STOPPED
+                return
+            except BadInput as error:
+                refuse(error)
+            if target is not None:
+                if told_apart:
+                    apart.seek(0)
+                    print("Not errors, for your information:", file=target.stream)
+                    for line in apart:
+                        target.stream.write(line)
+                target.done()
         sys.stdout.flush()
         self.exitcode = 0 if verification.tally.whole else EXIT_SOME_FAILED
         logger.log(
             logging.INFO if verification.tally.whole else logging.ERROR,
-            "%s",
+            "%s\n%s",
             summary(verification, store.name),
+            "\n".join(counts(verification)),
         )
+
+
+class _Listing:
+    """Where ``--list`` goes: stdout, or FILE written whole (a temporary beside it, renamed)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.stream: IO[str] = sys.stdout
+        if path is not None:
+            handle, self.partial = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            self.stream = os.fdopen(handle, "w", encoding="utf-8")
+
+    def done(self) -> None:
+        if self.path is None:
+            return
+        self.stream.flush()
+        os.fsync(self.stream.fileno())
+        self.stream.close()
+        os.replace(self.partial, self.path)
+
+
+def listed_to(where: str | None) -> _Listing | None:
+    """``--list``'s target: None (counts only), stdout (``-``), or a file whose folder exists."""
+    if where is None:
+        return None
+    if where == "-":
+        return _Listing(None)
+    path = Path(where)
+    if not path.parent.is_dir() or path.is_dir():
+        refuse(BadInput(f"--list {where}: no such folder to write it in, or a folder"))
+    return _Listing(path)
+
+
+# One line per kind: (the tally's kind, in words).
+KINDS = (
+    ("damaged", "damaged"),
+    ("missing", "missing"),
+    ("differs", "differs from the manifest"),
+    (GONE_KIND, "gone from the site"),
+    (LEFT_OUT_KIND, "left out on purpose"),
+    ("unreferenced", "stray (no record names it)"),
+    ("unlisted", f"new since {MANIFEST}"),
+)
+
+
+def counts(verification: Verification) -> list[str]:
+    """One line per kind of file, whole first: the command's account in counts."""
+    tally = verification.tally
+    found = tally.counts
+    not_whole = sum(found.get(kind, 0) for kind in ("damaged", "missing", GONE_KIND, LEFT_OUT_KIND))
+    lines = [f"  whole:   {max(tally.images - not_whole, 0)} images"]
+    for kind, words in KINDS:
+        if kind in ("differs", "unlisted") and not verification.checksums:
+            continue
+        lines.append(f"  {words}: {found.get(kind, 0)}")
+    return lines
 
 
 def summary(verification: Verification, where: str) -> str:
