@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -33,9 +32,12 @@ from louvre_scraper.dataset.verification import (
 )
 from louvre_scraper.errors import BadInput, refuse
 from louvre_scraper.exitstatus import EXIT_SOME_FAILED, EXIT_STOPPED
+from louvre_scraper.store.atomic import AtomicFile
 
 if TYPE_CHECKING:
     import argparse
+
+    from louvre_scraper.dataset.verification import Finding
 
 
 logger = logging.getLogger(__name__)
@@ -87,42 +89,30 @@ class Command(StoreCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
             self.bad_input(f"scrapy verify takes no argument, got: {' '.join(args)}")
-        target = listed_to(opts.list)
         store = self.open_store()
         try:
             verification = Verification(store, opts.checksums)
         except BadInput as error:
             refuse(error)
+        target = listed_to(opts.list)
         ticker = self.ticker(store, "records")
-        # The files told apart are listed after the problems: spooled to disk, not kept in memory.
-        with tempfile.TemporaryFile("w+", encoding="utf-8") as apart:
-            try:
-                findings = verification.records(lambda done: ticker.tick(done, "Verifying"))
-                files = Ticker(0, "files", ticker.interval)  # second pass: untold total
-                checking = "Hashing every file" if opts.checksums else "Listing every file"
-                rest = verification.files(lambda done: files.tick(done, checking))
-                told_apart = 0
-                for finding in itertools.chain(findings, rest):
-                    if target is None:
-                        continue
-                    if finding.kind in PROBLEMS:
-                        print(finding, file=target.stream, flush=True)  # the command's output
-                    else:
-                        told_apart += 1
-                        print(finding, file=apart)
-            except KeyboardInterrupt:
-                logger.error("Verification interrupted")
-                self.exitcode = EXIT_STOPPED
-                return
-            except BadInput as error:
-                refuse(error)
-            if target is not None:
-                if told_apart:
-                    apart.seek(0)
-                    print("Not errors, for your information:", file=target.stream)
-                    for line in apart:
-                        target.stream.write(line)
-                target.done()
+        files = Ticker(0, "files", ticker.interval)  # second pass: every file, untold total
+        checking = "Hashing every file" if opts.checksums else "Listing every file"
+        try:
+            for finding in itertools.chain(
+                verification.records(lambda done: ticker.tick(done, "Verifying")),
+                verification.files(lambda done: files.tick(done, checking)),
+            ):
+                target.add(finding)
+        except KeyboardInterrupt:
+            target.abort()
+            logger.error("Verification interrupted")
+            self.exitcode = EXIT_STOPPED
+            return
+        except BadInput as error:
+            target.abort()
+            refuse(error)
+        target.done()
         sys.stdout.flush()
         self.exitcode = 0 if verification.tally.whole else EXIT_SOME_FAILED
         logger.log(
@@ -133,35 +123,53 @@ class Command(StoreCommand):
         )
 
 
-class _Listing:
-    """Where ``--list`` goes: stdout, or FILE written whole (a temporary beside it, renamed)."""
+class Listing:
+    """What ``--list`` lists: nothing (*on* False), or every finding on stdout or in *path*
+    (written whole: a temporary beside it, renamed), the problems as they are found, then the
+    files told apart (spooled to disk meanwhile, not kept in memory)."""
 
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.stream: IO[str] = sys.stdout
-        if path is not None:
-            handle, self.partial = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            self.stream = os.fdopen(handle, "w", encoding="utf-8")
+    def __init__(self, on: bool, path: Path | None = None) -> None:
+        self.on = on
+        # Closed by done() or abort(), whichever ends the run.
+        self.apart: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+        self.told_apart = 0
+        self.file = AtomicFile(path, mode="w") if on and path is not None else None
+        self.stream: IO[str] = self.file.file if self.file else sys.stdout  # type: ignore[assignment]
+
+    def add(self, finding: Finding) -> None:
+        if not self.on:
+            return
+        if finding.kind in PROBLEMS:
+            print(finding, file=self.stream, flush=True)  # the command's output
+        else:
+            self.told_apart += 1
+            print(finding, file=self.apart)
+
+    def abort(self) -> None:
+        """No list after all: FILE is left as it was."""
+        self.apart.close()
+        if self.file is not None:
+            self.file.abort()
 
     def done(self) -> None:
-        if self.path is None:
-            return
-        self.stream.flush()
-        os.fsync(self.stream.fileno())
-        self.stream.close()
-        os.replace(self.partial, self.path)
+        if self.told_apart:
+            self.apart.seek(0)
+            print("Not errors, for your information:", file=self.stream)
+            for line in self.apart:
+                self.stream.write(line)
+        self.apart.close()
+        if self.file is not None:
+            self.file.commit()
 
 
-def listed_to(where: str | None) -> _Listing | None:
-    """``--list``'s target: None (counts only), stdout (``-``), or a file whose folder exists."""
-    if where is None:
-        return None
-    if where == "-":
-        return _Listing(None)
+def listed_to(where: str | None) -> Listing:
+    """``--list``'s target: none (counts only), stdout (``-``), or a file whose folder exists."""
+    if where is None or where == "-":
+        return Listing(where is not None)
     path = Path(where)
     if not path.parent.is_dir() or path.is_dir():
         refuse(BadInput(f"--list {where}: no such folder to write it in, or a folder"))
-    return _Listing(path)
+    return Listing(True, path)
 
 
 # One line per kind: (the tally's kind, in words).
