@@ -25,7 +25,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 
 from louvre_scraper.bodies.images import image_extension
 from louvre_scraper.bodies.records import parse_record
-from louvre_scraper.collection.arks import ArkListing
+from louvre_scraper.collection.arks import ArkListing, names_refused
 from louvre_scraper.collection.ledger import SETTLED, Ledger, Outcome, listing_fingerprint
 from louvre_scraper.collection.plan import (
     IMAGES_CHOICES,
@@ -375,6 +375,11 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         if record is None:
             reason = "not a record" if 200 <= response.status < 300 else f"HTTP {response.status}"
             self.record_failure(response.url, reason, ark)
+            return []
+        refused = names_refused(record)
+        if refused is not None:  # a name from the site that no path may hold: nothing stored
+            self.record_failure(response.url, refused, ark, log=False)
+            logger.warning("Record %s refused: %s (%s)", ark, refused, response.url)
             return []
         self._stats().inc_value(CollectionStats.RECORDS_FETCHED)
         plan = await self._planner().plan(
