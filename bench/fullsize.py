@@ -29,6 +29,7 @@ import collections
 import json
 import os
 import re
+import resource
 import signal
 import statistics
 import subprocess
@@ -92,11 +93,17 @@ def sitemaps_fetched_twice(requests: list[dict[str, Any]]) -> list[str]:
     return sorted(path for path, n in seen.items() if n > 1)
 
 
-def summary(requests: list[dict[str, Any]], seconds: float, peak_rss: int) -> dict[str, Any]:
-    """One crawl's figures from the server's request log, its wall time and peak RSS."""
+def summary(
+    requests: list[dict[str, Any]], seconds: float, peak_rss: int, cpu: float = 0.0
+) -> dict[str, Any]:
+    """One crawl's figures from the server's request log, its wall time, peak RSS and CPU."""
     kinds = by_kind(requests)
+    records = kinds.get("record", {}).get("requests", 0)
     return {
         "seconds": round(seconds, 1),
+        "cpu_seconds": round(cpu, 1),
+        "cpu_s_per_1000_records": round(cpu * 1000 / records, 2) if records else None,
+        "requests_per_s": round(len(requests) / seconds, 1) if seconds else None,
         "walk_seconds": walk_seconds(requests),
         "records_per_s": per_second(requests, "record"),
         "images_per_s": per_second(requests, "image"),
@@ -111,9 +118,9 @@ def summary(requests: list[dict[str, Any]], seconds: float, peak_rss: int) -> di
 def markdown_table(runs: dict[str, dict[str, Any]]) -> str:
     """docs/speed.md's table: a row per crawl."""
     rows = [
-        "| crawl | wall s | walk s | records/s | images/s | peak RSS MB | requests | MB sent"
-        " | records 200 / 304 | images |",
-        "| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |",
+        "| crawl | wall s | CPU s / 1,000 records | walk s | records/s | requests/s | images/s"
+        " | peak RSS MB | requests | MB sent | records 200 / 304 | images |",
+        "| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |",
     ]
     for name, run in runs.items():
         record = run["kinds"].get("record", {})
@@ -121,8 +128,10 @@ def markdown_table(runs: dict[str, dict[str, Any]]) -> str:
         cells = [
             name,
             run["seconds"],
+            run.get("cpu_s_per_1000_records") or "-",
             run["walk_seconds"],
             run["records_per_s"] or "-",
+            run.get("requests_per_s") or "-",
             run["images_per_s"] or "-",
             run["peak_rss_mb"],
             f"{run['requests']:,}",
@@ -142,13 +151,18 @@ def _rss(pid: int) -> int:
         return 0
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_crawl(
     store: Path, url: str, settings: dict[str, str], args: list[str]
-) -> tuple[float, int]:
-    """Run one ``scrapy crawl collection``; return its wall time and peak RSS (sampled)."""
+) -> tuple[float, int, float]:
+    """Run one ``scrapy crawl collection``: its wall time, peak RSS (sampled), CPU seconds."""
     settings = {"LOUVRE_BASE_URL": url, "LOGSTATS_INTERVAL": "0", **settings}
     command = [*crawl_command(store, "collection", settings), *args]
-    started = time.monotonic()
+    started, cpu = time.monotonic(), _children_cpu()
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         peak = 0
@@ -156,11 +170,12 @@ def run_crawl(
             peak = max(peak, _rss(process.pid))
             time.sleep(0.25)
         seconds = time.monotonic() - started
+        cpu = _children_cpu() - cpu  # the crawl's alone: the server is reaped outside it
         if process.returncode != 0:
             log.seek(0)
             tail = log.read()[-3000:].decode(errors="replace")
             sys.exit(f"the crawl ended {process.returncode}:\n{tail}")
-    return seconds, peak
+    return seconds, peak, cpu
 
 
 def _status_kb(pid: int, field: str) -> int:
@@ -321,6 +336,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--setting", action="append", default=[], help="NAME=VALUE, every crawl")
     parser.add_argument("--first-only", action="store_true", help="no reruns")
+    parser.add_argument("--runs", help="comma-separated crawl names, in order (default: all five)")
     parser.add_argument(
         "--server-only",
         action="store_true",
@@ -345,6 +361,8 @@ def main(argv: list[str] | None = None) -> None:
     common = dict(pair.split("=", 1) for pair in args.setting)
     crawl_args = [] if args.whole else ["-a", f"shard={args.shard}"]
     runs = RUNS[:1] if args.first_only else RUNS
+    if args.runs:
+        runs = tuple(run for name in args.runs.split(",") for run in RUNS if run[0] == name)
     if args.walk:
         server = start_fake_louvre(*sizes, *RUNS[0][1])
         try:
@@ -382,11 +400,15 @@ def main(argv: list[str] | None = None) -> None:
                     port, server_args = server.url.rsplit(":", 1)[1], wanted
                 assert server is not None
                 urllib.request.urlopen(f"{server.url}/__reset__").close()
-                seconds, peak = run_crawl(store, server.url, {**common, **settings}, crawl_args)
+                seconds, peak, cpu = run_crawl(
+                    store, server.url, {**common, **settings}, crawl_args
+                )
                 requests = _get_json(f"{server.url}/__log__")["requests"]
-                results["runs"][name] = run = summary(requests, seconds, peak)
+                results["runs"][name] = run = summary(requests, seconds, peak, cpu)
                 print(
-                    f"{name}: {run['seconds']}s, walk {run['walk_seconds']}s, "
+                    f"{name}: {run['seconds']}s, CPU {run['cpu_seconds']}s"
+                    f" ({run['cpu_s_per_1000_records']} s / 1,000 records),"
+                    f" walk {run['walk_seconds']}s, "
                     f"{run['records_per_s']} records/s, {run['images_per_s']} images/s, "
                     f"peak RSS {run['peak_rss_mb']} MB, {run['requests']} requests, "
                     f"{run['mb']} MB",

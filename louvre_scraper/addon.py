@@ -66,6 +66,9 @@ COMPONENTS: dict[str, dict[str, int | None]] = {
         # is forced.
         f"{_OURS}.extensions.watchdog.Watchdog": 0,
         f"{_OURS}.patches.SpeedPatches": 0,
+        # AutoThrottle whose delay also falls after fast 304s (a rerun's answers).
+        "scrapy.extensions.throttle.AutoThrottle": None,
+        f"{_OURS}.extensions.throttle.Throttle": 0,
     },
     # A crawl's own feed to a local file is written beside it and renamed at the end.
     "FEED_STORAGES": {

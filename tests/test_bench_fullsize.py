@@ -62,13 +62,20 @@ def test_a_sitemap_fetched_twice_is_named() -> None:
 
 
 def test_summary_and_table() -> None:
-    run = summary(LOG, 12.34, 300 * 2**20)
+    run = summary(LOG, 12.34, 300 * 2**20, cpu=0.6)
     assert (run["seconds"], run["walk_seconds"], run["peak_rss_mb"]) == (12.3, 4.0, 300)
     assert (run["requests"], run["mb"]) == (9, 0.01)
+    assert (run["cpu_seconds"], run["cpu_s_per_1000_records"], run["requests_per_s"]) == (
+        0.6,
+        200.0,
+        0.7,
+    )
     table = markdown_table({"first": run, "rerun": summary(LOG[:4], 1.0, 0)}).splitlines()
     assert len(table) == 4
-    assert table[2].startswith("| first | 12.3 | 4.0 | 0.8 | 1.0 | 300 | 9 | 0.01 | 2 / 1 | 2 |")
-    assert table[3].startswith("| rerun | 1.0 | 4.0 | - | - | 0 | 4 |")
+    assert table[2].startswith(
+        "| first | 12.3 | 200.0 | 4.0 | 0.8 | 0.7 | 1.0 | 300 | 9 | 0.01 | 2 / 1 | 2 |"
+    )
+    assert table[3].startswith("| rerun | 1.0 | - | 4.0 | - | 4.0 | - | 0 | 4 |")
 
 
 def test_the_runs_cover_validators_and_compression_on_and_off() -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import gzip
 
 import pytest
+import scrapy.http.response.text
 from scrapy import Request
-from scrapy.http import Response
+from scrapy.http import Headers, Response, TextResponse
+from scrapy.responsetypes import responsetypes
 from scrapy.utils.test import get_crawler
 
 from louvre_scraper.contract import KIND_META, LIMIT_META, MAXSIZE_META, RequestKind
@@ -78,3 +80,72 @@ def test_a_damaged_stream_is_refused_by_name() -> None:
     damaged = Response(URL, body=b"\x1f\x8b\x08\x00garbage", headers=headers, request=req)
     with pytest.raises(Undecodable, match=r"refused .* — its gzip body does not decode"):
         middleware().process_response(req, damaged)
+
+
+@pytest.fixture
+def no_detection(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Charset detection made to fail the test: every body it is asked to guess is kept."""
+    guessed: list[bytes] = []
+
+    def detector(*args: object, **kwargs: object) -> tuple[str, str]:
+        guessed.append(bytes(args[1]))  # type: ignore[call-overload]
+        raise AssertionError("an encoding was guessed")
+
+    monkeypatch.setattr(scrapy.http.response.text, "html_to_unicode", detector)
+    return guessed
+
+
+def as_downloaded(req: Request, body: bytes, content_type: str) -> Response:
+    """The answer as Scrapy's download handler builds it: a text response by its type."""
+    headers = Headers({"Content-Encoding": "gzip", "Content-Type": content_type})
+    compressed = gzip.compress(body, mtime=0)
+    cls = responsetypes.from_args(headers=headers, url=req.url, body=compressed)
+    return cls(req.url, body=compressed, headers=headers, request=req)
+
+
+def test_a_compressed_record_is_decoded_as_utf8_never_guessed(no_detection: list[bytes]) -> None:
+    req = request(RequestKind.RECORD, limit=1 << 20)
+    body = '{"arkId": "cl010000301", "title": "Vénus — 蒙娜丽莎"}'.encode()
+    answer = as_downloaded(req, body, "application/json")
+    assert isinstance(answer, TextResponse)
+    decoded = middleware().process_response(req, answer)
+    assert isinstance(decoded, TextResponse)
+    assert decoded.body == body
+    assert decoded.encoding == "utf-8"
+    assert decoded.json()["title"] == "Vénus — 蒙娜丽莎"
+    assert no_detection == []
+
+
+@pytest.mark.parametrize(
+    ("content_type", "declaration", "encoding"),
+    [
+        ("application/xml", '<?xml version="1.0" encoding="UTF-8"?>', "utf-8"),
+        ("application/xml", '<?xml version="1.0" encoding="ISO-8859-1"?>', "cp1252"),
+        ("application/xml; charset=iso-8859-15", '<?xml version="1.0"?>', "iso8859-15"),
+        ("application/xml", "", "utf-8"),
+    ],
+)
+def test_a_compressed_sitemap_is_decoded_by_its_declaration(
+    no_detection: list[bytes], content_type: str, declaration: str, encoding: str
+) -> None:
+    req = request(RequestKind.SITEMAP, limit=1 << 20)
+    body = f"{declaration}<urlset><url><loc>{URL}</loc></url></urlset>".encode("latin-1")
+    decoded = middleware().process_response(req, as_downloaded(req, body, content_type))
+    assert decoded.body == body
+    assert isinstance(decoded, TextResponse)
+    assert decoded.encoding == encoding
+    assert no_detection == []
+
+
+def test_the_spy_sees_scrapys_own_guess() -> None:
+    """The spy above is where Scrapy guesses: a text response without a charset reaches it."""
+    with pytest.MonkeyPatch.context() as patch:
+        guessed: list[bytes] = []
+        patch.setattr(
+            scrapy.http.response.text,
+            "html_to_unicode",
+            lambda ct, body, **kw: (guessed.append(body), ("utf-8", ""))[1],
+        )
+        req = request(RequestKind.RECORD)
+        assert as_downloaded(req, BODY, "application/json").encoding == "utf-8"
+        assert guessed == [gzip.compress(BODY, mtime=0)]

@@ -42,6 +42,7 @@ from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
 from scrapy.utils.job import job_dir
 
 from louvre_scraper.contract import CLEAN_KEY, MirrorSpider, job_state_changed
+from louvre_scraper.extensions.callbacks import SpiderMethods
 from louvre_scraper.store.atomic import write_atomically
 
 if TYPE_CHECKING:
@@ -68,6 +69,7 @@ class SQLiteQueue(PickleLifoSQLiteQueue):  # type: ignore[misc,valid-type]
 
     def __init__(self, crawler: Crawler, key: str):
         super().__init__(crawler, key)
+        self.spider = SpiderMethods(crawler.spider)  # to_dict's callback search, in few members
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
 

@@ -16,7 +16,7 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.exporters import CsvItemExporter
 
-TRANSIENT_FIELDS = frozenset({"body"})  # spider to pipeline only
+TRANSIENT_FIELDS = frozenset({"body", "plan"})  # spider to the mirror only
 JOIN = " | "
 IMAGE_COLUMNS = {"images": "path", "imageUrls": "url", "imageCopyrights": "copyright"}
 
