@@ -82,6 +82,7 @@ class Status(enum.StrEnum):
     MISSING = "missing"  # an image its record lists that is not in the store (the site's 404)
     FAILED = "failed"  # an image that could not be fetched or stored
     STORED = "stored"  # read back from the store (``scrapy export``)
+    LEFT_OUT = "left_out"  # an image the crawl left out on purpose (a filter, ``images=``)
 
 
 # -- request meta ----------------------------------------------------------------------------

@@ -61,6 +61,7 @@ from louvre_scraper.errors import BadInput, check_arguments
 from louvre_scraper.exitstatus import is_stopping
 from louvre_scraper.records.filters import FilterTally
 from louvre_scraper.spiders.base import StoreSpiderMixin
+from louvre_scraper.store.choices import Choices
 from louvre_scraper.store.layout import image_path
 from louvre_scraper.utils.lazy import wait_for_room
 
@@ -287,6 +288,9 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         await self.open_store()
         # This run's change log, written at its close (and the logs of the job's killed runs).
         await self.mirror.open_changes(self.shard)
+        # What it keeps, for export, verify and catalogue to follow without being told again.
+        choices = Choices(dict(self.filters.wanted), self.wanted.images)
+        await self.mirror.remember_choices(self.shard, choices)
         first = self.config.sitemap_url or f"{self.config.base_url}/robots.txt"
         logger.info("Reading the sitemaps from %s", first)
         saved = (getattr(self, "state", None) or {}).get(WALK_KEY)  # set by JobState

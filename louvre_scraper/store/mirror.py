@@ -48,6 +48,7 @@ from louvre_scraper.store.changes import (
     read_journal,
     run_name,
 )
+from louvre_scraper.store.choices import Choices, choices_bytes, choices_path
 from louvre_scraper.store.failed import FailedList, write_failed_list
 from louvre_scraper.store.failure import store_failure
 from louvre_scraper.store.inventory import inventory_of
@@ -290,6 +291,19 @@ class Mirror:
         if self.keeps_manifest:  # a file of the store this run wrote: in the manifest too
             self.manifest_written[path] = sha256_hex(data)
         return True
+
+    async def remember_choices(self, shard: Shard, choices: Choices) -> None:
+        """Keep the crawl's choices (filters, ``images=``) in the store's state, for the
+        commands that read it back (:mod:`louvre_scraper.store.choices`); a store that does
+        not take them is said in one line, and the crawl goes on."""
+        path, data = choices_path(shard), choices_bytes(choices)
+        try:
+            await self.persist(path, data, JSON_HEADERS)
+        except Exception as exc:  # noqa: BLE001 - any store's failure (OSError, botocore's): one line
+            logger.error("Could not store the crawl's choices in %s: %s", path, exc)
+            return
+        if self.keeps_manifest:
+            self.manifest_written[path] = sha256_hex(data)
 
     async def close(self) -> None:
         """Write this run's change log in the store, if the run changed anything (a run that
