@@ -93,6 +93,7 @@ JOB_COUNTS = (
     CollectionStats.IMAGES_REPLACED,
     CollectionStats.RECORDS_FILTERED,
     CollectionStats.BYTES,
+    CollectionStats.IMAGE_BYTES,
 )
 OUTCOME_STATS = {
     Outcome.STORED: CollectionStats.RECORDS_STORED,
@@ -262,6 +263,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             if not filters.kept and filters.seen
             else ()
         )
+        saved = self.walk.saved_count() if self.planned is None else 0
         return CollectionReport(
             self.planned,
             self.shard,
@@ -269,6 +271,8 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             empty,
             earlier=self.earlier,
             earlier_bytes=self.earlier_bytes,
+            listed_so_far=max(len(self.listing), saved),
+            job_listing=saved > len(self.listing),
         )
 
     def finding_total(self) -> str:
@@ -496,6 +500,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         entry.update(path=path, size=len(body), checksum=stored.checksum, status=Status.DOWNLOADED)
         self._count(ark, CollectionStats.IMAGES_STORED)
         self._count(ark, CollectionStats.BYTES, len(body))
+        self._count(ark, CollectionStats.IMAGE_BYTES, len(body))
         if fetch.replaces is not None and fetch.replaces != path:
             self.mirror.obsolete.superseded(fetch.replaces)  # the older image had another kind
         return self._image_done(ark, index)

@@ -160,6 +160,7 @@ class Mirror:
     changes_file: str | None = None  # where it goes in the store
     changes_shard: Shard  # the run's shard (its change log and obsolete list are its own)
     jobdir: Path | None = None  # JOBDIR, if the job has one
+    job_runs: list[JournalRun]  # the earlier runs of this run's job (job_changes)
     journal: ChangeJournal | None = None  # the change log's journal in JOBDIR (open_changes)
     earlier_runs: list[JournalRun]  # the job's earlier runs, as the journal told them
     changes_written: bool = False  # this run's change log is in the store
@@ -175,6 +176,7 @@ class Mirror:
         self.manifest_written = {}
         self.started = datetime.datetime.now(datetime.timezone.utc)
         self.earlier_runs = []
+        self.job_runs = []
         jobdir = job_dir(crawler.settings)
         self.jobdir = Path(jobdir) if jobdir else None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -246,6 +248,7 @@ class Mirror:
             for run in earlier:
                 if run.job in (None, fingerprint):
                     self.changes.take_as_said(run.lines)
+                    self.job_runs.append(run)
         elif earlier:  # another job: keep only the logs the store did not take yet
             self.earlier_runs = [run for run in earlier if not run.written]
             self._rewrite_journal(self.earlier_runs)
@@ -311,6 +314,13 @@ class Mirror:
         if self.changes is None or self.changes_file is None:
             return
         stats = self.crawler.stats
+        if self.job_runs:  # a resumed job: what all its runs changed, said beside this run's
+            job = ChangeLog()
+            job.lines = [line for run in self.job_runs for line in run.lines] + self.changes.lines
+            runs = len(self.job_runs) + 1
+            stats.set_value(
+                CollectionStats.JOB_CHANGES, f"{job.summary()} (the job's {runs} runs, JOBDIR)"
+            )
         if not self.changes.lines:
             stats.set_value(CollectionStats.CHANGES, "nothing")
             self.changes_written = True
