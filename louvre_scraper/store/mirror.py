@@ -562,6 +562,7 @@ class Mirror:
                 self.manifest_written[path] = digest
         if kind == "image":  # a record is counted once its fate is known (the spider's ledger)
             self.crawler.stats.inc_value(CollectionStats.IMAGES_STORED)
+            self.crawler.stats.inc_value(CollectionStats.IMAGE_BYTES, len(data))
         self.crawler.stats.inc_value(CollectionStats.BYTES, len(data))
         return checksum
 
