@@ -292,9 +292,6 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         await self.open_store()
         # This run's change log, written at its close (and the logs of the job's killed runs).
         await self.mirror.open_changes(self.shard)
-        # What it keeps, for export, verify and catalogue to follow without being told again.
-        choices = Choices(dict(self.filters.wanted), self.wanted.images)
-        await self.mirror.remember_choices(self.shard, choices)
         first = self.config.sitemap_url or f"{self.config.base_url}/robots.txt"
         logger.info("Reading the sitemaps from %s", first)
         saved = (getattr(self, "state", None) or {}).get(WALK_KEY)  # set by JobState
@@ -312,6 +309,10 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             return
         self.listing.sort()  # the same order whatever order the sitemaps answered in
         self.planned = len(self.listing)
+        # What it keeps, for export, verify and catalogue to follow without being told again
+        # (once something is listed: a run that reached nothing leaves the store as it was).
+        choices = Choices(dict(self.filters.wanted), self.wanted.images)
+        await self.mirror.remember_choices(self.shard, choices)
         shard = f" (shard {self.shard})" if self.shard.count > 1 else ""
         self.walk.log_result(shard, self.config.files_store)
         self.ledger = self._resume_ledger()

@@ -301,6 +301,9 @@ class Mirror:
         not take them is said in one line, and the crawl goes on."""
         path, data = choices_path(shard), choices_bytes(choices)
         try:
+            # The same choices again: the store is left as it was (a rerun rewrites nothing).
+            if self.inventory is not None and await self.inventory.read(path) == data:
+                return
             await self.persist(path, data, JSON_HEADERS)
         except Exception as exc:  # noqa: BLE001 - any store's failure (OSError, botocore's): one line
             logger.error("Could not store the crawl's choices in %s: %s", path, exc)
