@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from louvre_scraper.dataset.command import StoreCommand, nothing_kept, options
-from louvre_scraper.dataset.reader import Tally, filters, image_rows, record_rows
+from louvre_scraper.dataset.reader import Chosen, Tally, filters, image_rows, record_rows
 from louvre_scraper.dataset.writers import (
     FOLDER_FORMATS,
     FORMATS,
@@ -45,6 +45,7 @@ class Command(StoreCommand):
     only: set[str] | None = None  # --since: the arks changed since then
     withdrawn_since = 0  # --since: records withdrawn since then (not exported)
     shard_size = SHARD_SIZE
+    chosen: Chosen | None = None  # the crawl's choices, remembered by the store
 
     def syntax(self) -> str:
         return "[options] DEST"
@@ -109,6 +110,7 @@ class Command(StoreCommand):
             " or unknown, or several with commas (as -a rights= of a crawl; an estimate from"
             " the record, not legal advice)",
         )
+        self.add_all_records(group)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         dest = self.dest(
@@ -138,6 +140,7 @@ class Command(StoreCommand):
             self.bad_input(str(error))
         store = self.open_store()
         wanted.rights_years = store.config.rights_years
+        wanted, self.chosen = self.follow_choices(store, wanted, opts.all_records)
         self.only = self._since(opts.since, store)
         target = Path(dest)
         problem = destination_problem(target, fmt)
@@ -183,14 +186,16 @@ class Command(StoreCommand):
     ) -> int:
         ticker = self.ticker(store, "records")
         tally = Tally()
-        writer = open_writer(fmt, dest, store, wanted, self.shard_size)
+        writer = open_writer(fmt, dest, store, wanted, self.shard_size, chosen=self.chosen)
         rows = 0
         # An export is the crawl's feed read back, checksums included (the feed's default when
         # a feed is set): unless LOUVRE_CHECKSUMS=False, each stored image is read for its MD5.
         assert self.settings is not None
         checksums = store.config.checksums or self.settings.get("LOUVRE_CHECKSUMS") is None
         try:
-            for row in record_rows(store, wanted, tally, self.only, checksums=checksums):
+            for row in record_rows(
+                store, wanted, tally, self.only, checksums=checksums, chosen=self.chosen
+            ):
                 if per_image:
                     for image_row in image_rows(row):
                         writer.write(image_row)
@@ -217,6 +222,8 @@ class Command(StoreCommand):
             if tally.missing_images
             else ""
         )
+        if tally.left_out_images:
+            missing += f"; {tally.left_out_images} images left out on purpose by the crawl"
         if self.only is not None:
             missing += (
                 f"; only the {len(self.only)} records changed since then"
@@ -251,7 +258,13 @@ def _shard_size(command: Command, value: str | None, fmt: str) -> int:
 
 
 def open_writer(
-    fmt: str, dest: Path, store: Store, wanted: FilterTally, shard_size: int = SHARD_SIZE
+    fmt: str,
+    dest: Path,
+    store: Store,
+    wanted: FilterTally,
+    shard_size: int = SHARD_SIZE,
+    *,
+    chosen: Chosen | None = None,
 ) -> Writer:
     if fmt == "jsonl":
         return JsonlWriter(dest)
@@ -261,6 +274,8 @@ def open_writer(
         return ParquetWriter(dest)
     given = f" {options(wanted)}" if wanted.wanted else ""
     source = {"store": store.name, "site": store.config.base_url, "filters": given}
+    if chosen is not None:
+        source["choices"] = chosen.choices.told()
     if fmt == "webdataset":
         return WebDatasetWriter(dest, store, shard_size, source)
     return ImageFolderWriter(dest, Path(store.name), source, store.config.rights_years)

@@ -94,6 +94,14 @@ class Command(StoreCommand):
             verification = Verification(store, opts.checksums)
         except BadInput as error:
             refuse(error)
+        choices, differ = store.choices()
+        if differ is not None:
+            logger.warning(differ)
+        elif choices is not None and choices.chooses:
+            logger.info(
+                "The crawl chose %s: what it left out is told apart, not missing",
+                choices.told(),
+            )
         target = listed_to(opts.list)
         ticker = self.ticker(store, "records")
         files = Ticker(0, "files", ticker.interval)  # second pass: every file, untold total

@@ -114,6 +114,17 @@ def dataset_card(
             'Load it with `webdataset.WebDataset("<this folder>/{00000..NNNNN}.tar")` or'
             ' `datasets.load_dataset("webdataset", data_files="<this folder>/*.tar")`.'
         )
+    choices = (
+        f"- **The crawl's choices**: {source['choices']} (remembered by the mirror;"
+        " `scrapy export --all-records` takes every record in it).\n"
+        if source.get("choices")
+        else ""
+    )
+    left_out = (
+        f"; {tally.left_out_images} were left out on purpose by the crawl"
+        if tally.left_out_images
+        else ""
+    )
     return f"""---
 pretty_name: Musée du Louvre collections (mirror export)
 license: other
@@ -130,8 +141,8 @@ language:
 - **Source**: the museum's online collection, {source.get("site", "")}, mirrored with
   `louvre_scraper` (`scrapy crawl collection`) into `{source.get("store", "")}`.
 - **Exported**: {today}, with `scrapy export --format {fmt}`{source.get("filters", "")}.
-- **Holds**: {tally.kept} records, {tally.images} images ({files}); {layout}.
-  {tally.missing_images} images listed by these records were not in the mirror.
+{choices}- **Holds**: {tally.kept} records, {tally.images} images ({files}); {layout}.
+  {tally.missing_images} images listed by these records were not in the mirror{left_out}.
 
 {load}
 

@@ -375,6 +375,7 @@ class WebDatasetWriter:
             "shards": self.shards,
             "extensions": dict(sorted(self.extensions.items())),
             "missing_images": tally.missing_images + len(self.unreadable),
+            "left_out_images": tally.left_out_images,
             "rights": {
                 "records": dict(tally.per_rights),
                 "images": dict(tally.images_per_rights),
