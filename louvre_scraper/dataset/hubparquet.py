@@ -1,0 +1,219 @@
+"""The Hub-ready Parquet export (``--format parquet --embed-images``): a folder of Parquet
+shards ``data/train-00000.parquet``, … with one row per stored image, its bytes in an
+``image`` column that the ``datasets`` ``Image`` feature decodes, and the card ``README.md``
+whose ``configs`` name the shards.
+
+Contract: a shard holds at most ``ShardSize`` (stored megabytes or rows) and is cut at the
+same rows for the same store, so a shard is written under a temporary name and renamed when
+whole, and carries the fingerprint of its rows in its footer: a rerun of an interrupted export
+skips every shard already whole and writes only the others. The card is written last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from louvre_scraper.config import unwritable_dir
+from louvre_scraper.dataset.card import dataset_card
+from louvre_scraper.store.atomic import PARTIAL_SUFFIX, commit_file, partial_name, write_atomically
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pyarrow as pa
+
+    from louvre_scraper.dataset.reader import Store, Tally
+
+MB = 1_000_000  # the Hub counts in decimal megabytes
+DATA = "data"  # the shards' folder
+SHARD_NAME = "train-{:05d}.parquet"
+SHARD_GLOB = "train-*.parquet"
+CARD = "README.md"
+FINGERPRINT = b"louvre_scraper.shard"  # the footer key of a shard's rows' fingerprint
+IMAGE_GROUP = 64  # images per Parquet row group: the bytes of only these in memory at once
+# What `datasets` reads from the schema's metadata to decode the column as an image.
+HF_FEATURES = {"info": {"features": {"image": {"_type": "Image"}}}}
+_SIZE = re.compile(r"(\d+)\s*(mb|gb|rows)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ShardSize:
+    """The most a shard holds: stored image bytes, or rows (one of the two)."""
+
+    bytes: int | None = None
+    rows: int | None = None
+
+    def full(self, rows: int, size: int, next_size: int) -> bool:
+        """Whether a shard of *rows* rows and *size* bytes is full before a row of
+        *next_size* bytes (a shard always takes at least one row)."""
+        if rows == 0:
+            return False
+        if self.rows is not None:
+            return rows >= self.rows
+        assert self.bytes is not None
+        return size + next_size > self.bytes
+
+
+DEFAULT_SHARD_SIZE = ShardSize(bytes=500 * MB)  # the Hub's advice: a few hundred MB
+
+
+def parse_shard_size(text: str) -> ShardSize:
+    """``500MB``, ``2GB`` or ``10000rows``; ValueError (its message for the user) otherwise."""
+    match = _SIZE.fullmatch(text.strip())
+    if match is None:
+        raise ValueError("expected megabytes or rows: 500MB, 2GB or 10000rows")
+    number, unit = int(match.group(1)), match.group(2).lower()
+    if number < 1:
+        raise ValueError("must be at least 1")
+    if unit == "rows":
+        return ShardSize(rows=number)
+    return ShardSize(bytes=number * (MB if unit == "mb" else 1000 * MB))
+
+
+def image_schema(rows: list[dict[str, Any]]) -> pa.Schema:
+    """The schema of a shard: ``image`` (struct of ``bytes`` and ``path``, the ``datasets``
+    Image feature's storage) then the rows' fields, with the Image feature in the metadata."""
+    import pyarrow as pa
+
+    from louvre_scraper.dataset.writers import parquet_schema
+
+    image = pa.field("image", pa.struct([("bytes", pa.binary()), ("path", pa.string())]))
+    fields = [image, *parquet_schema(rows)]
+    return pa.schema(fields, metadata={b"huggingface": json.dumps(HF_FEATURES).encode()})
+
+
+def fingerprint(rows: list[dict[str, Any]]) -> str:
+    """What a shard's rows are: the same rows, the same fingerprint."""
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(json.dumps(row, sort_keys=True, default=str).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def shard_fingerprint(path: Path) -> str | None:
+    """The fingerprint in a whole shard's footer (None: no such shard, or not whole)."""
+    import pyarrow.parquet as pq
+
+    try:
+        metadata = pq.read_metadata(path).metadata or {}
+    except (OSError, ValueError):  # absent, or cut short: no footer
+        return None
+    value = metadata.get(FINGERPRINT)
+    return value.decode() if value else None
+
+
+def hub_destination_problem(dest: Path) -> str | None:
+    """Why the folder DEST cannot take a Hub Parquet export (None: it can): a file, or a
+    folder that holds something else than such an export, whole or interrupted."""
+    if dest.is_file():
+        return "is a file; parquet --embed-images writes a folder"
+    previous = (dest / CARD).is_file() or any((dest / DATA).glob(SHARD_GLOB))
+    if dest.is_dir() and any(dest.iterdir()) and not previous:
+        return f"is a folder that holds no {CARD} nor {DATA}/{SHARD_GLOB}: not a previous export"
+    return unwritable_dir(dest.absolute().parent)
+
+
+class HubParquetWriter:
+    """Writes the rows (per image, :func:`louvre_scraper.dataset.reader.image_rows`) into
+    shards under ``DEST/data``, each atomically; ``close`` removes the shards a previous,
+    larger export left past the last one and writes the card; ``abort`` drops only the shard
+    being written (whole shards stay for the rerun)."""
+
+    def __init__(
+        self,
+        target: Path,
+        store: Store,
+        shard_size: ShardSize,
+        source: dict[str, str],
+    ):
+        self.target = target
+        self.store = store
+        self.shard_size = shard_size
+        self.source = source
+        self.data = target / DATA
+        self.data.mkdir(parents=True, exist_ok=True)
+        for stale in self.data.glob(f".*{PARTIAL_SUFFIX}"):  # a killed run's half shard
+            stale.unlink()
+        self.pending: list[dict[str, Any]] = []
+        self.pending_bytes = 0
+        self.shards = 0
+        self.skipped = 0  # shards already whole, from an interrupted run
+        self.unreadable: list[str] = []
+        self.fields: list[str] = []
+        self.schema: pa.Schema | None = None
+        self.partial: Path | None = None
+
+    def write(self, row: dict[str, Any]) -> None:
+        size = row.get("imageSize") or 0
+        if self.shard_size.full(len(self.pending), self.pending_bytes, size):
+            self._write_shard()
+        self.pending.append(row)
+        self.pending_bytes += size
+
+    def _write_shard(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        rows, self.pending, self.pending_bytes = self.pending, [], 0
+        if not self.fields:
+            self.fields = ["image", *rows[0]]
+        if self.schema is None:
+            self.schema = image_schema(rows)
+        target = self.data / SHARD_NAME.format(self.shards)
+        self.shards += 1
+        print_ = fingerprint(rows)
+        if shard_fingerprint(target) == print_:
+            self.skipped += 1
+            return
+        metadata = {**(self.schema.metadata or {}), FINGERPRINT: print_.encode()}
+        schema = self.schema.with_metadata(metadata)
+        self.partial = partial_name(target)
+        with pq.ParquetWriter(self.partial, schema, compression="zstd") as writer:
+            for start in range(0, len(rows), IMAGE_GROUP):
+                group = []
+                for row in rows[start : start + IMAGE_GROUP]:
+                    body = self.store.inventory.read_bytes(row["imagePath"])
+                    if body is None:  # listed as stored, gone by the time it was read
+                        self.unreadable.append(row["imagePath"])
+                        continue
+                    image = {"bytes": body, "path": row["imagePath"]}
+                    group.append({"image": image, **row})
+                if group:
+                    writer.write_batch(pa.RecordBatch.from_pylist(group, schema=schema))
+        commit_file(self.partial, target)
+        self.partial = None
+
+    def close(self, tally: Tally) -> None:
+        if self.pending:
+            self._write_shard()
+        for index, stale in enumerate(sorted(self.data.glob(SHARD_GLOB))):
+            if index >= self.shards or stale.name != SHARD_NAME.format(index):
+                stale.unlink()
+        card = dataset_card(
+            tally,
+            self.fields,
+            self.source,
+            linked=False,
+            rights_years=self.store.config.rights_years,
+            fmt="parquet",
+            front_matter=hub_front_matter(),
+        )
+        write_atomically(self.target / CARD, card.encode())
+
+    def abort(self) -> None:
+        if self.partial is not None:
+            self.partial.unlink(missing_ok=True)
+            self.partial = None
+
+
+def hub_front_matter() -> str:
+    """The card's ``configs``: the one split, ``train``, of every shard."""
+    return (
+        "configs:\n- config_name: default\n  data_files:\n  - split: train\n"
+        f'    path: "{DATA}/{SHARD_GLOB}"\n'
+    )
