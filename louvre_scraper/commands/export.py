@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from louvre_scraper.dataset.command import StoreCommand, nothing_kept, options
+from louvre_scraper.dataset.croissant import (
+    croissant_layout,
+    croissant_row,
+    last_run,
+    write_croissant,
+)
 from louvre_scraper.dataset.hubparquet import (
     DEFAULT_SHARD_SIZE,
     HubParquetWriter,
@@ -223,6 +229,7 @@ class Command(StoreCommand):
             else open_writer(fmt, dest, store, wanted, self.shard_size)
         )
         rows = 0
+        first_row: dict[str, Any] = {}  # the Croissant record set's fields and types
         # An export is the crawl's feed read back, checksums included (the feed's default when
         # a feed is set): unless LOUVRE_CHECKSUMS=False, each stored image is read for its MD5.
         assert self.settings is not None
@@ -231,14 +238,27 @@ class Command(StoreCommand):
             for row in record_rows(store, wanted, tally, self.only, checksums=checksums):
                 if per_image:
                     for image_row in image_rows(row):
+                        first_row = first_row or image_row
                         writer.write(image_row)
                         rows += 1
                 else:
+                    first_row = first_row or row
                     writer.write(row)
                     rows += 1
                 ticker.tick(tally.records, "Exporting")
             if tally.kept:
                 writer.close(tally)
+                target, layout = croissant_layout(dest, fmt, embed=embed)
+                write_croissant(
+                    target,
+                    layout,
+                    first_row=croissant_row(first_row, fmt),
+                    tally=tally,
+                    source=_source(store, wanted),
+                    fmt=f"{fmt} --embed-images" if embed else fmt,
+                    run=last_run(store),
+                    filtered=self.only is not None,
+                )
         except KeyboardInterrupt:
             writer.abort()
             if embed:
