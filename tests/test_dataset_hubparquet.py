@@ -100,6 +100,8 @@ def test_bad_embed_options_are_one_line_and_nothing_written(mirror: Mirror, tmp_
         (("--format", "jsonl", "--embed-images", str(out / "a.jsonl")), "only for --format"),
         (("--format", "parquet", "--embed-images", "--per", "record", hub), "one row per image"),
         (("--format", "parquet", "--embed-images", str(out / "other")), "not a previous export"),
+        (("--format", "parquet", "--embed-images", "--processes", "0", hub), "at least 1"),
+        (("--processes", "2", str(out / "a.jsonl")), "only with --embed-images"),
     ]
     for args, text in cases:
         assert_one_line_refusal(scrapy("export", *args, store=mirror.store), text)
@@ -144,3 +146,21 @@ def test_ctrl_c_leaves_no_half_shard_and_the_rerun_completes(tmp_path: Path) -> 
     images = sorted(str(p.relative_to(store)) for p in (store / "images").rglob("*") if p.is_file())
     rows = [pq.read_table(p, columns=["imagePath"]).column(0)[0].as_py() for p in shards]
     assert sorted(rows) == images and len(set(rows)) == len(rows)
+
+
+def test_two_processes_write_the_same_shards_as_one(mirror: Mirror, tmp_path: Path) -> None:
+    tables = {}
+    for processes in ("1", "2"):
+        dest = tmp_path / f"hub-{processes}"
+
+        run = scrapy(
+            "export", str(dest), "--format", "parquet", "--embed-images", "--shard-size",
+            "5rows", "--processes", processes, store=mirror.store,
+        )  # fmt: skip
+
+        assert run.returncode == 0, run.stderr
+        shards = sorted((dest / "data").iterdir())
+        assert len(shards) > 2
+        tables[processes] = [(p.name, pq.read_table(p).to_pylist()) for p in shards]
+    assert tables["1"] == tables["2"]
+    assert sum(len(rows) for _, rows in tables["2"]) == len(_stored(mirror))

@@ -8,6 +8,7 @@ Exit status: 0 written, 2 bad input (nothing written), 6 interrupted (DEST left 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +60,7 @@ class Command(StoreCommand):
     withdrawn_since = 0  # --since: records withdrawn since then (not exported)
     shard_size = SHARD_SIZE
     hub_shard_size = DEFAULT_SHARD_SIZE  # --embed-images
+    processes = 1  # --processes: shard writers (--embed-images)
 
     def syntax(self) -> str:
         return "[options] DEST"
@@ -111,6 +113,11 @@ class Command(StoreCommand):
             " with its bytes in an `image` column (the Hugging Face Image feature), and a card",
         )
         group.add_argument(
+            "--processes",
+            metavar="N",
+            help="with --embed-images: processes writing shards (default: the CPU count)",
+        )
+        group.add_argument(
             "--collection",
             metavar="TEXT",
             help="only records whose department contains TEXT (as -a collection= of a crawl)",
@@ -161,6 +168,9 @@ class Command(StoreCommand):
             self.bad_input(f"bad option --per=record: {shown} has one row per image")
         if embed:
             self.hub_shard_size = _hub_shard_size(self, opts.shard_size)
+            self.processes = _processes(self, opts.processes)
+        elif opts.processes is not None:
+            self.bad_input(f"bad option --processes={opts.processes!r}: only with --embed-images")
         else:
             self.shard_size = _shard_size(self, opts.shard_size, fmt)
         try:
@@ -224,7 +234,7 @@ class Command(StoreCommand):
         ticker = self.ticker(store, "records")
         tally = Tally()
         writer = (
-            open_hub_writer(dest, store, wanted, self.hub_shard_size)
+            open_hub_writer(dest, store, wanted, self.hub_shard_size, self.processes)
             if embed
             else open_writer(fmt, dest, store, wanted, self.shard_size)
         )
@@ -324,6 +334,18 @@ def _hub_shard_size(command: Command, value: str | None) -> ShardSize:
         command.bad_input(f"bad option --shard-size={value!r}: {error}")
 
 
+def _processes(command: Command, value: str | None) -> int:
+    if value is None:
+        return os.cpu_count() or 1
+    try:
+        processes = int(value)
+    except ValueError:
+        command.bad_input(f"bad option --processes={value!r}: not a number of processes")
+    if processes < 1:
+        command.bad_input(f"bad option --processes={value!r}: must be at least 1")
+    return processes
+
+
 def _source(store: Store, wanted: FilterTally) -> dict[str, str]:
     """What a card says the export was made from."""
     given = f" {options(wanted)}" if wanted.wanted else ""
@@ -331,9 +353,9 @@ def _source(store: Store, wanted: FilterTally) -> dict[str, str]:
 
 
 def open_hub_writer(
-    dest: Path, store: Store, wanted: FilterTally, shard_size: ShardSize
+    dest: Path, store: Store, wanted: FilterTally, shard_size: ShardSize, processes: int = 1
 ) -> HubParquetWriter:
-    return HubParquetWriter(dest, store, shard_size, _source(store, wanted))
+    return HubParquetWriter(dest, store, shard_size, _source(store, wanted), processes)
 
 
 def open_writer(

@@ -11,9 +11,12 @@ skips every shard already whole and writes only the others. The card is written 
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
+import multiprocessing
 import re
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -118,6 +121,48 @@ def hub_destination_problem(dest: Path) -> str | None:
     return unwritable_dir(dest.absolute().parent)
 
 
+_store: Store | None = None  # a worker process's store, inherited from its parent at fork
+
+
+def _init_worker(store: Store) -> None:
+    global _store  # noqa: PLW0603  (one per worker process, set once as it starts)
+    _store = store
+
+
+def _write_in_worker(target: Path, rows: list[dict[str, Any]], schema: pa.Schema) -> list[str]:
+    assert _store is not None
+    return write_shard(_store, target, rows, schema)
+
+
+def write_shard(
+    store: Store, target: Path, rows: list[dict[str, Any]], schema: pa.Schema
+) -> list[str]:
+    """Write the shard *target* of *rows*, their images read from *store*, under a temporary
+    name renamed when whole (removed if interrupted); the images no longer in the store."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    unreadable = []
+    partial = partial_name(target)
+    try:
+        with pq.ParquetWriter(partial, schema, compression="zstd") as writer:
+            for start in range(0, len(rows), IMAGE_GROUP):
+                group = []
+                for row in rows[start : start + IMAGE_GROUP]:
+                    body = store.inventory.read_bytes(row["imagePath"])
+                    if body is None:  # listed as stored, gone by the time it was read
+                        unreadable.append(row["imagePath"])
+                        continue
+                    group.append({"image": {"bytes": body, "path": row["imagePath"]}, **row})
+                if group:
+                    writer.write_batch(pa.RecordBatch.from_pylist(group, schema=schema))
+        commit_file(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return unreadable
+
+
 class HubParquetWriter:
     """Writes the rows (per image, :func:`louvre_scraper.dataset.reader.image_rows`) into
     shards under ``DEST/data``, each atomically; ``close`` removes the shards a previous,
@@ -130,6 +175,7 @@ class HubParquetWriter:
         store: Store,
         shard_size: ShardSize,
         source: dict[str, str],
+        processes: int = 1,
     ):
         self.target = target
         self.store = store
@@ -146,7 +192,14 @@ class HubParquetWriter:
         self.unreadable: list[str] = []
         self.fields: list[str] = []
         self.schema: pa.Schema | None = None
-        self.partial: Path | None = None
+        self.pool: ProcessPoolExecutor | None = None
+        if processes > 1:  # forked: each worker reads the store its parent opened
+            context = multiprocessing.get_context("fork")
+            self.pool = ProcessPoolExecutor(
+                processes, mp_context=context, initializer=_init_worker, initargs=(store,)
+            )
+        self.queued: collections.deque[Future[list[str]]] = collections.deque()
+        self.most_queued = 2 * processes  # shards in flight: bounds the rows held
 
     def write(self, row: dict[str, Any]) -> None:
         size = row.get("imageSize") or 0
@@ -156,8 +209,6 @@ class HubParquetWriter:
         self.pending_bytes += size
 
     def _write_shard(self) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
 
         rows, self.pending, self.pending_bytes = self.pending, [], 0
         if not self.fields:
@@ -172,25 +223,31 @@ class HubParquetWriter:
             return
         metadata = {**(self.schema.metadata or {}), FINGERPRINT: print_.encode()}
         schema = self.schema.with_metadata(metadata)
-        self.partial = partial_name(target)
-        with pq.ParquetWriter(self.partial, schema, compression="zstd") as writer:
-            for start in range(0, len(rows), IMAGE_GROUP):
-                group = []
-                for row in rows[start : start + IMAGE_GROUP]:
-                    body = self.store.inventory.read_bytes(row["imagePath"])
-                    if body is None:  # listed as stored, gone by the time it was read
-                        self.unreadable.append(row["imagePath"])
-                        continue
-                    image = {"bytes": body, "path": row["imagePath"]}
-                    group.append({"image": image, **row})
-                if group:
-                    writer.write_batch(pa.RecordBatch.from_pylist(group, schema=schema))
-        commit_file(self.partial, target)
-        self.partial = None
+        if self.pool is None:
+            self.unreadable += write_shard(self.store, target, rows, schema)
+            return
+        self.queued.append(self.pool.submit(_write_in_worker, target, rows, schema))
+        while len(self.queued) >= self.most_queued:
+            wait(self.queued, return_when=FIRST_COMPLETED)
+            self._collect()
+
+    def _collect(self, everything: bool = False) -> None:
+        """Take the results of the shards done (all of them: wait for them); a worker's
+        error is raised here."""
+        still: collections.deque[Future[list[str]]] = collections.deque()
+        for future in self.queued:
+            if everything or future.done():
+                self.unreadable += future.result()
+            else:
+                still.append(future)
+        self.queued = still
 
     def close(self, tally: Tally) -> None:
         if self.pending:
             self._write_shard()
+        self._collect(everything=True)
+        if self.pool is not None:
+            self.pool.shutdown()
         for index, stale in enumerate(sorted(self.data.glob(SHARD_GLOB))):
             if index >= self.shards or stale.name != SHARD_NAME.format(index):
                 stale.unlink()
@@ -206,9 +263,9 @@ class HubParquetWriter:
         write_atomically(self.target / CARD, card.encode())
 
     def abort(self) -> None:
-        if self.partial is not None:
-            self.partial.unlink(missing_ok=True)
-            self.partial = None
+        """Each shard removes its own temporary file when interrupted; the whole ones stay."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def hub_front_matter() -> str:
