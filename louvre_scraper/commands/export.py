@@ -26,6 +26,7 @@ from louvre_scraper.dataset.hubparquet import (
     hub_destination_problem,
     parse_shard_size,
 )
+from louvre_scraper.dataset.progress import ProgressBar
 from louvre_scraper.dataset.reader import Tally, filters, image_rows, record_rows
 from louvre_scraper.dataset.writers import (
     FOLDER_FORMATS,
@@ -232,6 +233,7 @@ class Command(StoreCommand):
         embed: bool = False,
     ) -> int:
         ticker = self.ticker(store, "records")
+        bar = ProgressBar(ticker.total, "records")  # on a terminal only
         tally = Tally()
         writer = (
             open_hub_writer(dest, store, wanted, self.hub_shard_size, self.processes)
@@ -256,6 +258,8 @@ class Command(StoreCommand):
                     writer.write(row)
                     rows += 1
                 ticker.tick(tally.records, "Exporting")
+                bar.update(tally.records)
+            bar.finish()
             if tally.kept:
                 writer.close(tally)
                 target, layout = croissant_layout(dest, fmt, embed=embed)
