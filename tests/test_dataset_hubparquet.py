@@ -116,15 +116,18 @@ def test_ctrl_c_leaves_no_half_shard_and_the_rerun_completes(tmp_path: Path) -> 
     dest = tmp_path / "hub"
     argv = [
         sys.executable, "-m", "scrapy", "export", str(dest), "--format", "parquet",
-        "--embed-images", "--shard-size", "1rows", "-s", f"FILES_STORE={store}",
+        "--embed-images", "--shard-size", "1rows", "--processes", "2",
+        "-s", f"FILES_STORE={store}",
         "-s", "LOUVRE_CHECKSUMS=False",
     ]  # fmt: skip
-    export = subprocess.Popen(argv, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    export = subprocess.Popen(
+        argv, cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     deadline = time.monotonic() + 60
     while not (dest / "data").is_dir() or len(list((dest / "data").iterdir())) < 3:
         assert time.monotonic() < deadline and export.poll() is None, "no export under way"
         time.sleep(0.01)
-    export.send_signal(signal.SIGINT)
+    os.killpg(export.pid, signal.SIGINT)  # as Ctrl-C: the command and its workers
     _, log = export.communicate(timeout=60)
 
     assert export.returncode == 6, log

@@ -16,6 +16,7 @@ import hashlib
 import json
 import multiprocessing
 import re
+import signal
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -127,6 +128,9 @@ _store: Store | None = None  # a worker process's store, inherited from its pare
 def _init_worker(store: Store) -> None:
     global _store  # noqa: PLW0603  (one per worker process, set once as it starts)
     _store = store
+    # Ctrl-C reaches the whole process group: the parent alone handles it, letting the
+    # shards under way finish whole and cancelling the others.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _write_in_worker(target: Path, rows: list[dict[str, Any]], schema: pa.Schema) -> list[str]:
