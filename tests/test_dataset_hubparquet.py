@@ -83,7 +83,7 @@ def test_hub_parquet_loads_offline_as_pil_images_of_the_stored_bytes(
             assert (mirror.store / row["imagePath"]).read_bytes() == row["image"]["bytes"]
         assert {row["arkId"] for row in raw} <= set(mirror.stored_arks())
     card = (dest / "README.md").read_text(encoding="utf-8")
-    assert 'path: "data/train-*.parquet"' in card and "- split: train" in card
+    assert 'path: "data/**/train-*.parquet"' in card and "- split: train" in card
     assert "license: other" in card and "license_link: https://" in card
     assert "| `public-domain` |" in card and "--format parquet --embed-images" in card
     assert "\n- `image`: " in card
@@ -167,3 +167,26 @@ def test_two_processes_write_the_same_shards_as_one(mirror: Mirror, tmp_path: Pa
         tables[processes] = [(p.name, pq.read_table(p).to_pylist()) for p in shards]
     assert tables["1"] == tables["2"]
     assert sum(len(rows) for _, rows in tables["2"]) == len(_stored(mirror))
+
+
+def test_no_folder_holds_more_shards_than_the_limit(mirror: Mirror, tmp_path: Path) -> None:
+    import datasets
+    from scrapy.settings import Settings
+
+    from louvre_scraper.dataset.hubparquet import HubParquetWriter
+    from louvre_scraper.dataset.reader import Tally, image_rows, open_store, record_rows
+
+    store = open_store(Settings({"FILES_STORE": str(mirror.store)}))
+    dest = tmp_path / "hub"
+    tally = Tally()
+    writer = HubParquetWriter(dest, store, ShardSize(rows=10), {}, folder_limit=4)
+    for row in record_rows(store, tally=tally):
+        for image_row in image_rows(row):
+            writer.write(image_row)
+    writer.close(tally)
+
+    for folder, children, files in os.walk(dest / "data"):
+        assert len(children) + len(files) <= 4, folder
+    assert len(list((dest / "data").glob("part-*"))) > 1
+    loaded = datasets.load_dataset(str(dest), split="train", cache_dir=str(tmp_path / "c"))
+    assert sorted(loaded["imageUrl"]) == sorted(_stored(mirror))

@@ -359,7 +359,7 @@ def _source(store: Store, wanted: FilterTally) -> dict[str, str]:
 def open_hub_writer(
     dest: Path, store: Store, wanted: FilterTally, shard_size: ShardSize, processes: int = 1
 ) -> HubParquetWriter:
-    return HubParquetWriter(dest, store, shard_size, _source(store, wanted), processes)
+    return HubParquetWriter(dest, store, shard_size, _source(store, wanted), processes=processes)
 
 
 def open_writer(

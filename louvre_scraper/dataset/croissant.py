@@ -104,7 +104,7 @@ class Layout:
 
     base: Path
     files: list[str]
-    records: str | None
+    records: str | list[str] | None  # a file's name, or the globs of a FileSet
     encoding: str  # a key of ENCODING
     image_column: str | None = None  # a column of image bytes (Hub Parquet)
 
@@ -120,8 +120,10 @@ def croissant_layout(dest: Path, fmt: str, *, embed: bool = False) -> tuple[Path
     if fmt == "webdataset":
         tars = sorted(path.name for path in dest.glob("*.tar"))
         return target, Layout(dest, tars, None, "tar")
-    shards = sorted(f"data/{path.name}" for path in (dest / "data").glob("*.parquet"))
-    return target, Layout(dest, shards, "data/*.parquet", "parquet", image_column="image")
+    shards = sorted(str(path.relative_to(dest)) for path in (dest / "data").rglob("*.parquet"))
+    # Both levels: mlcroissant's ** does not match data/ itself.
+    includes = ["data/*.parquet", "data/part-*/*.parquet"]
+    return target, Layout(dest, shards, includes, "parquet", image_column="image")
 
 
 def croissant_row(row: dict[str, Any], fmt: str) -> dict[str, Any]:
@@ -184,7 +186,7 @@ def croissant(
         for name in layout.files
     ]
     record_source: dict[str, Any] | None = None
-    if layout.records in layout.files:
+    if isinstance(layout.records, str) and layout.records in layout.files:
         record_source = {"fileObject": {"@id": layout.records}}
     elif layout.records is not None:
         distribution.append(

@@ -1,9 +1,10 @@
 """Where a folder export puts each file so that no folder holds more than
 :data:`FOLDER_LIMIT` entries (the Hugging Face Hub's limit per folder).
 
-Contract: :class:`FolderPlan` places files one at a time, each at its own relative path while
-every folder on that path has room, else under the next ``part-NNNNN/`` folder (the same
-relative path inside it); a path placed is never moved. Pure bookkeeping: nothing is written.
+Contract: :class:`FolderPlan` places files one at a time, each at its own relative path
+while every folder on that path has room (the root up to half the limit), else under the next
+``part-NNNNN/`` folder (the same relative path inside it); a path placed is never moved. Pure
+bookkeeping: nothing is written.
 """
 
 from __future__ import annotations
@@ -37,7 +38,13 @@ class FolderPlan:
             parent = posixpath.dirname(parent)
 
     def _fits(self, path: str) -> bool:
-        return all(self.entries.get(folder, 0) < self.limit for folder in self._new_entries(path))
+        # The root keeps half its room for the part folders: files placed in the root itself
+        # (part 0) stop at half the limit.
+        root = self.limit if self.part else self.limit // 2
+        return all(
+            self.entries.get(folder, 0) < (root if not folder else self.limit)
+            for folder in self._new_entries(path)
+        )
 
     def place(self, path: str) -> str:
         """Where the file *path* (relative, ``/``-separated) goes in the export."""

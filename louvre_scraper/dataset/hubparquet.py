@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from louvre_scraper.config import unwritable_dir
 from louvre_scraper.dataset.card import dataset_card
+from louvre_scraper.dataset.folders import FOLDER_LIMIT, FolderPlan
 from louvre_scraper.store.atomic import PARTIAL_SUFFIX, commit_file, partial_name, write_atomically
 
 if TYPE_CHECKING:
@@ -36,6 +37,8 @@ MB = 1_000_000  # the Hub counts in decimal megabytes
 DATA = "data"  # the shards' folder
 SHARD_NAME = "train-{:05d}.parquet"
 SHARD_GLOB = "train-*.parquet"
+# Where `datasets` finds the shards: in data/, and in its part-NNNNN/ once data/ is full.
+SHARDS = f"{DATA}/**/{SHARD_GLOB}"
 CARD = "README.md"
 FINGERPRINT = b"louvre_scraper.shard"  # the footer key of a shard's rows' fingerprint
 IMAGE_GROUP = 64  # images per Parquet row group: the bytes of only these in memory at once
@@ -116,7 +119,7 @@ def hub_destination_problem(dest: Path) -> str | None:
     folder that holds something else than such an export, whole or interrupted."""
     if dest.is_file():
         return "is a file; parquet --embed-images writes a folder"
-    previous = (dest / CARD).is_file() or any((dest / DATA).glob(SHARD_GLOB))
+    previous = (dest / CARD).is_file() or any((dest / DATA).rglob(SHARD_GLOB))
     if dest.is_dir() and any(dest.iterdir()) and not previous:
         return f"is a folder that holds no {CARD} nor {DATA}/{SHARD_GLOB}: not a previous export"
     return unwritable_dir(dest.absolute().parent)
@@ -179,7 +182,9 @@ class HubParquetWriter:
         store: Store,
         shard_size: ShardSize,
         source: dict[str, str],
+        *,
         processes: int = 1,
+        folder_limit: int = FOLDER_LIMIT,
     ):
         self.target = target
         self.store = store
@@ -187,11 +192,13 @@ class HubParquetWriter:
         self.source = source
         self.data = target / DATA
         self.data.mkdir(parents=True, exist_ok=True)
-        for stale in self.data.glob(f".*{PARTIAL_SUFFIX}"):  # a killed run's half shard
+        for stale in self.data.rglob(f".*{PARTIAL_SUFFIX}"):  # a killed run's half shard
             stale.unlink()
         self.pending: list[dict[str, Any]] = []
         self.pending_bytes = 0
         self.shards = 0
+        self.plan = FolderPlan(folder_limit)  # no folder of more than folder_limit shards
+        self.placed: set[Path] = set()
         self.skipped = 0  # shards already whole, from an interrupted run
         self.unreadable: list[str] = []
         self.fields: list[str] = []
@@ -219,7 +226,9 @@ class HubParquetWriter:
             self.fields = ["image", *rows[0]]
         if self.schema is None:
             self.schema = image_schema(rows)
-        target = self.data / SHARD_NAME.format(self.shards)
+        target = self.data / self.plan.place(SHARD_NAME.format(self.shards))
+        target.parent.mkdir(exist_ok=True)
+        self.placed.add(target)
         self.shards += 1
         print_ = fingerprint(rows)
         if shard_fingerprint(target) == print_:
@@ -252,9 +261,9 @@ class HubParquetWriter:
         self._collect(everything=True)
         if self.pool is not None:
             self.pool.shutdown()
-        for index, stale in enumerate(sorted(self.data.glob(SHARD_GLOB))):
-            if index >= self.shards or stale.name != SHARD_NAME.format(index):
-                stale.unlink()
+        for shard in self.data.rglob(SHARD_GLOB):
+            if shard not in self.placed:  # a previous, larger export's
+                shard.unlink()
         card = dataset_card(
             tally,
             self.fields,
@@ -275,6 +284,5 @@ class HubParquetWriter:
 def hub_front_matter() -> str:
     """The card's ``configs``: the one split, ``train``, of every shard."""
     return (
-        "configs:\n- config_name: default\n  data_files:\n  - split: train\n"
-        f'    path: "{DATA}/{SHARD_GLOB}"\n'
+        f'configs:\n- config_name: default\n  data_files:\n  - split: train\n    path: "{SHARDS}"\n'
     )
