@@ -24,6 +24,7 @@ from scrapy.exporters import JsonLinesItemExporter
 
 from louvre_scraper.config import unwritable_dir
 from louvre_scraper.dataset.card import dataset_card
+from louvre_scraper.dataset.folders import FOLDER_LIMIT, FolderPlan
 from louvre_scraper.records.exporters import FlatCsvItemExporter
 from louvre_scraper.store.atomic import (
     AtomicFile,
@@ -182,10 +183,17 @@ class ImageFolderWriter:
     """Hugging Face's ``imagefolder``: the images (hard links into the store where the
     filesystem allows, copies otherwise), ``metadata.jsonl`` with each one's ``file_name`` and
     its record's fields, and ``README.md``, the dataset card. Built in a temporary folder
-    beside DEST, then swapped in for any previous one."""
+    beside DEST, then swapped in for any previous one. An image keeps its path in the store
+    unless a folder on it would pass *folder_limit* entries: then it goes under a
+    ``part-NNNNN/`` folder (:mod:`louvre_scraper.dataset.folders`)."""
 
     def __init__(
-        self, target: Path, store_dir: Path, source: dict[str, str], rights_years: int = 70
+        self,
+        target: Path,
+        store_dir: Path,
+        source: dict[str, str],
+        rights_years: int = 70,
+        folder_limit: int = FOLDER_LIMIT,
     ):
         self.target = target
         self.store_dir = store_dir
@@ -197,13 +205,16 @@ class ImageFolderWriter:
         self.metadata = AtomicFile(self.partial / METADATA)
         self.linking = True  # until the filesystem says hard links cannot be made
         self.fields: list[str] = []
+        # The root also holds metadata.jsonl, README.md and croissant.json.
+        self.plan = FolderPlan(folder_limit, reserved=3)
 
     def write(self, row: dict[str, Any]) -> None:
         path = row["imagePath"]
-        target = self.partial / path
+        placed = self.plan.place(path)
+        target = self.partial / placed
         target.parent.mkdir(parents=True, exist_ok=True)
         self._place(self.store_dir / path, target)
-        line = {"file_name": path, **{k: v for k, v in row.items() if k != "imagePath"}}
+        line = {"file_name": placed, **{k: v for k, v in row.items() if k != "imagePath"}}
         if not self.fields:
             self.fields = list(line)
         self.metadata.file.write((json.dumps(line, ensure_ascii=False) + "\n").encode())
