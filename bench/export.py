@@ -327,6 +327,7 @@ def run_resize_bench(args: argparse.Namespace, workdir: Path, store: Path) -> di
     resizing = resize_args(options, args.image_size, args.resize_mode, args.quality)
     settings = ["-s", f"FILES_STORE={store}", "-s", "LOGSTATS_INTERVAL=30"]
     runs: dict[str, list[Measure]] = {}
+    carried = {"img2dataset (files)": True}  # whether the run's output holds the images
     skipped: list[str] = []
     for name in args.formats:
         fmt = format_args(name, options)
@@ -345,6 +346,7 @@ def run_resize_bench(args: argparse.Namespace, workdir: Path, store: Path) -> di
             command = [sys.executable, "-m", "scrapy", "export", str(dest), *fmt, *extra]
             run = measured(f"export-{name}-{n}", [*command, *settings], workdir, args.timeout)
             runs.setdefault(f"`scrapy export` {name}", []).append(run)
+        carried[f"`scrapy export` {name}"] = EXPORT_FORMATS[name][1]
         shutil.rmtree(dest.parent, ignore_errors=True)  # the next format's disk
     if args.img2dataset != "none":
         exe = find_img2dataset(args.img2dataset)
@@ -386,7 +388,10 @@ def run_resize_bench(args: argparse.Namespace, workdir: Path, store: Path) -> di
         "skipped": skipped,
         "runs": {
             name: resize_figures(
-                0 if name.startswith("img2dataset") else args.records, len(paths), measures, cores
+                0 if name.startswith("img2dataset") else args.records,
+                len(paths) if carried[name] else 0,
+                measures,
+                cores,
             )
             for name, measures in runs.items()
         },
