@@ -94,7 +94,13 @@ def pandas_baseline(store: Path, out: Path) -> None:
     print(f"pandas: {len(frame)} rows, {len(frame.columns)} columns")
 
 
-def measured(label: str, command: list[str], workdir: Path, timeout: float) -> Measure:
+def measured(
+    label: str,
+    command: list[str],
+    workdir: Path,
+    timeout: float,
+    env: dict[str, str] | None = None,
+) -> Measure:
     time_exe = find_exe("time")
     if time_exe is None:
         raise BenchError("GNU time is missing: apt-get install time")
@@ -107,6 +113,7 @@ def measured(label: str, command: list[str], workdir: Path, timeout: float) -> M
         label=label,
         time_exe=time_exe,
         interval=0.5,  # the sampler reads all of /proc: more often costs the runs CPU
+        env=env,
     )
     if result.timed_out or result.returncodes != [0]:
         tail = Path(result.logs[0]).read_text(errors="replace")[-2000:]
@@ -355,6 +362,8 @@ def run_resize_bench(args: argparse.Namespace, workdir: Path, store: Path) -> di
             listing = workdir / "urls.txt"
             listing.write_text("".join(f"{server.url}{path}\n" for path in paths))
             out = workdir / "out-img2dataset"
+            # albumentations (an img2dataset dependency) would look online for a new version
+            quiet = {**os.environ, "NO_ALBUMENTATIONS_UPDATE": "1"}
             for n in range(args.repeats):
                 shutil.rmtree(out, ignore_errors=True)
                 command = img2dataset_command(
@@ -368,7 +377,7 @@ def run_resize_bench(args: argparse.Namespace, workdir: Path, store: Path) -> di
                     threads=args.threads,
                     n=len(paths),
                 )
-                run = measured(f"img2dataset-{n}", command, workdir, args.timeout)
+                run = measured(f"img2dataset-{n}", command, workdir, args.timeout, quiet)
                 done = img2dataset_successes(out)
                 if done != len(paths):
                     raise BenchError(f"img2dataset wrote {done} images, not {len(paths)}")
