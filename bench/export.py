@@ -288,11 +288,20 @@ def resize_markdown(result: dict[str, Any]) -> str:
             f"| {name} | {rate} | {images} | {run['wall_s']} s | {run['peak_rss_mb']} MB"
             f" | {run['cpu_s']} s | {run['cores_share']:.0%} |"
         )
+    if result.get("http_server_cpu_s"):
+        served = ", ".join(f"{cpu} s" for cpu in result["http_server_cpu_s"])
+        lines += ["", f"The local HTTP server's CPU during img2dataset's runs: {served}."]
     if result.get("skipped"):
         lines += ["", f"Not run: {'; '.join(result['skipped'])}."]
     if not result.get("resize_passed"):
         lines += ["", "The export command has no resize options: its images were copied."]
     return "\n".join(lines)
+
+
+def process_cpu(stat: str) -> float:
+    """User + system CPU seconds from the text of ``/proc/PID/stat``."""
+    fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class LocalServer:
@@ -315,6 +324,11 @@ class LocalServer:
             raise BenchError(f"http.server did not say its port: {line!r}")
         self.url = f"http://127.0.0.1:{found.group(1)}/"
 
+    def cpu(self) -> float:
+        """The server's CPU seconds so far (user + system): img2dataset's fetches cost it
+        this too, outside the run's measured process tree."""
+        return process_cpu(Path(f"/proc/{self.process.pid}/stat").read_text())
+
     def close(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
@@ -336,6 +350,7 @@ def run_resize_bench(args: argparse.Namespace, workdir: Path, store: Path) -> di
     runs: dict[str, list[Measure]] = {}
     carried = {"img2dataset (files)": True}  # whether the run's output holds the images
     skipped: list[str] = []
+    extra_results: dict[str, Any] = {}
     for name in args.formats:
         fmt = format_args(name, options)
         if fmt is None:
@@ -364,6 +379,7 @@ def run_resize_bench(args: argparse.Namespace, workdir: Path, store: Path) -> di
             out = workdir / "out-img2dataset"
             # albumentations (an img2dataset dependency) would look online for a new version
             quiet = {**os.environ, "NO_ALBUMENTATIONS_UPDATE": "1"}
+            server_cpu: list[float] = []
             for n in range(args.repeats):
                 shutil.rmtree(out, ignore_errors=True)
                 command = img2dataset_command(
@@ -377,12 +393,15 @@ def run_resize_bench(args: argparse.Namespace, workdir: Path, store: Path) -> di
                     threads=args.threads,
                     n=len(paths),
                 )
+                before = server.cpu()
                 run = measured(f"img2dataset-{n}", command, workdir, args.timeout, quiet)
+                server_cpu.append(round(server.cpu() - before, 1))
                 done = img2dataset_successes(out)
                 if done != len(paths):
                     raise BenchError(f"img2dataset wrote {done} images, not {len(paths)}")
                 runs.setdefault("img2dataset (files)", []).append(run)
             shutil.rmtree(out, ignore_errors=True)
+            extra_results["http_server_cpu_s"] = server_cpu
         finally:
             server.close()
     return {
@@ -395,6 +414,7 @@ def run_resize_bench(args: argparse.Namespace, workdir: Path, store: Path) -> di
         "cpus": cores,
         "img2dataset_threads": args.threads,
         "skipped": skipped,
+        **extra_results,
         "runs": {
             name: resize_figures(
                 0 if name.startswith("img2dataset") else args.records,

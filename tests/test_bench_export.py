@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from bench.export import (
@@ -13,6 +14,7 @@ from bench.export import (
     img2dataset_successes,
     markdown,
     median_run,
+    process_cpu,
     report,
     resize_args,
     resize_figures,
@@ -136,5 +138,15 @@ def test_the_resize_report_gives_medians_and_the_share_of_cores() -> None:
     assert "| `scrapy export` webdataset | 100 | 200 | 12.0 s | 200 MB | 12.0 s | 50% |" in text
     assert "| img2dataset (files) | - | 200 | 12.0 s |" in text
     assert "Not run: imagefolder" in text
-    assert "images were copied" not in text
+    assert "images were copied" not in text and "HTTP server" not in text
+    served = resize_markdown({**result, "http_server_cpu_s": [1.5, 2.0]})
+    assert "The local HTTP server's CPU during img2dataset's runs: 1.5 s, 2.0 s." in served
     assert "images were copied" in resize_markdown({**result, "resize_passed": False})
+
+
+def test_process_cpu_reads_user_and_system_ticks() -> None:
+    ticks = os.sysconf("SC_CLK_TCK")
+    rest = " ".join(["0"] * 9)
+    stat = f"1234 (python -m http.server) S 1 {rest} {3 * ticks} {ticks} 0 0 20 0"
+    assert process_cpu(stat) == 4.0
+    assert process_cpu(Path("/proc/self/stat").read_text()) > 0
