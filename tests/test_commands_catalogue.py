@@ -403,12 +403,12 @@ def test_a_catalogue_in_many_parts_pages_searches_and_opens_every_part(
 
     from louvre_scraper.dataset import catalogue
     from louvre_scraper.dataset.reader import record_rows
-    from louvre_scraper.store.reader import open_mirror as open_store
+    from louvre_scraper.store.reader import open_mirror
 
     monkeypatch.setattr(catalogue, "INDEX_CHUNK", 7)
     monkeypatch.setattr(catalogue, "WORKS_CHUNK", 3)
     monkeypatch.setattr(catalogue, "PAGE_SIZE", 5)
-    store = open_store(Settings({"FILES_STORE": str(mirror)}))
+    store = open_mirror(Settings({"FILES_STORE": str(mirror)}))
     options = catalogue.CatalogueOptions(mirror, tmp_path / "parts", 64)
     _, index_html = catalogue.build_catalogue(record_rows(store), options)
     rows = stored_rows(mirror)

@@ -21,7 +21,7 @@ from louvre_scraper.errors import BadInput
 from louvre_scraper.records.fields import ImageRef, images, record_fields
 from louvre_scraper.store.entries import FolderEntry
 from louvre_scraper.store.local import LocalInventory
-from louvre_scraper.store.reader import open_mirror as open_store
+from louvre_scraper.store.reader import open_mirror
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 40 + b"\xff\xd9"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 20 + b"\x00\x00\x00\x00IEND\xaeB`\x82"
@@ -57,7 +57,7 @@ def real_store(store: Path) -> Path:
 
 def test_each_record_gives_the_crawl_feeds_fields_and_its_stored_images(store: Path) -> None:
     tally = Tally()
-    rows = list(record_rows(open_store(settings(store)), tally=tally))
+    rows = list(record_rows(open_mirror(settings(store)), tally=tally))
 
     assert [row["arkId"] for row in rows] == real_arks()
     for row in rows:
@@ -84,7 +84,7 @@ def test_each_record_gives_the_crawl_feeds_fields_and_its_stored_images(store: P
 
 
 def test_one_row_per_stored_image(store: Path) -> None:
-    rows = list(record_rows(open_store(settings(store))))
+    rows = list(record_rows(open_mirror(settings(store))))
     lamp = next(row for row in rows if row["arkId"] == "cl010001170")
 
     per_image = list(image_rows(lamp))
@@ -104,7 +104,7 @@ def test_one_row_per_stored_image(store: Path) -> None:
 def test_filters_are_the_spiders(store: Path) -> None:
     tally = Tally()
     wanted = filters(collection="égyptiennes")
-    rows = list(record_rows(open_store(settings(store)), wanted, tally))
+    rows = list(record_rows(open_mirror(settings(store)), wanted, tally))
     assert len(rows) == 4 and tally.records == 12 and tally.kept == 4
     assert {row["collection"] for row in rows} == {"Département des Antiquités égyptiennes"}
 
@@ -112,7 +112,7 @@ def test_filters_are_the_spiders(store: Path) -> None:
 def test_a_stored_file_that_is_not_a_record_is_counted_not_rowed(store: Path) -> None:
     (store / "records" / "cl019999999.json").write_bytes(b"<html>Server error</html>")
     tally = Tally()
-    rows = list(record_rows(open_store(settings(store)), tally=tally))
+    rows = list(record_rows(open_mirror(settings(store)), tally=tally))
     assert len(rows) == 12
     assert tally.damaged == ["records/cl019999999.json"]
 
@@ -148,10 +148,10 @@ def test_an_image_is_found_by_its_stem_whatever_its_stored_extension() -> None:
 
 def test_no_store_or_an_empty_one_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="no such directory"):
-        open_store(settings(tmp_path / "nowhere"))
+        open_mirror(settings(tmp_path / "nowhere"))
     (tmp_path / "empty" / "images").mkdir(parents=True)
     with pytest.raises(BadInput, match="no record in it"):
-        open_store(settings(tmp_path / "empty"))
+        open_mirror(settings(tmp_path / "empty"))
     assert not (tmp_path / "nowhere").exists()
 
 
@@ -170,7 +170,7 @@ def test_an_s3_store_reads_as_a_local_one(store: Path, tmp_path: Path, monkeypat
 
     for name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
         monkeypatch.setenv(name, str(tmp_path / "none"))
-    local = list(record_rows(open_store(settings(store))))
+    local = list(record_rows(open_mirror(settings(store))))
     with running_moto() as s3:
         bucket = s3.new_bucket()
         for path in store.rglob("*"):
@@ -186,7 +186,7 @@ def test_an_s3_store_reads_as_a_local_one(store: Path, tmp_path: Path, monkeypat
                 "AWS_REGION_NAME": "us-east-1",
             }
         )
-        rows = list(record_rows(open_store(remote)))
+        rows = list(record_rows(open_mirror(remote)))
         assert rows == local
         with pytest.raises(BadInput, match="no record in it"):
-            open_store(Settings({**remote.copy_to_dict(), "FILES_STORE": f"s3://{bucket}/x/"}))
+            open_mirror(Settings({**remote.copy_to_dict(), "FILES_STORE": f"s3://{bucket}/x/"}))

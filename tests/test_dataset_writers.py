@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from louvre_scraper.dataset import writers
-from louvre_scraper.dataset.reader import Tally, image_rows, open_store, record_rows
+from louvre_scraper.dataset.reader import Tally, image_rows, record_rows
 from louvre_scraper.dataset.writers import (
     CsvWriter,
     ImageFolderWriter,
@@ -22,6 +22,7 @@ from louvre_scraper.dataset.writers import (
     parquet_schema,
     parquet_types,
 )
+from louvre_scraper.store.reader import open_mirror
 from tests.test_dataset_reader import real_store, settings
 
 
@@ -31,7 +32,7 @@ def store(tmp_path: Path) -> Path:
 
 
 def rows(store_dir: Path) -> list[dict]:
-    return list(record_rows(open_store(settings(store_dir))))
+    return list(record_rows(open_mirror(settings(store_dir))))
 
 
 @pytest.mark.parametrize("kind", [JsonlWriter, CsvWriter, ParquetWriter])
@@ -84,7 +85,7 @@ def test_imagefolder_copies_when_it_cannot_link(store: Path, tmp_path: Path, mon
     (dest / "metadata.jsonl").write_text("previous export\n", encoding="utf-8")
     writer = ImageFolderWriter(dest, store, {"store": str(store), "site": "x", "filters": ""})
     tally = Tally()
-    for row in record_rows(open_store(settings(store)), tally=tally):
+    for row in record_rows(open_mirror(settings(store)), tally=tally):
         for image in image_rows(row):
             writer.write(image)
     writer.close(tally)
