@@ -12,8 +12,9 @@ import pytest
 from scrapy.settings import Settings
 
 from louvre_scraper.dataset.folders import FolderPlan
-from louvre_scraper.dataset.reader import Tally, image_rows, open_store, record_rows
+from louvre_scraper.dataset.reader import Tally, image_rows, record_rows
 from louvre_scraper.dataset.writers import ImageFolderWriter
+from louvre_scraper.store.reader import open_mirror
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -52,7 +53,7 @@ def test_the_plan_keeps_paths_while_they_fit_then_opens_parts() -> None:
 def test_imagefolder_under_a_small_limit_loads_whole(mirror: Mirror, tmp_path: Path) -> None:
     import datasets
 
-    store = open_store(Settings({"FILES_STORE": str(mirror.store)}))
+    store = open_mirror(Settings({"FILES_STORE": str(mirror.store)}))
     dest = tmp_path / "hf"
     tally = Tally()
     writer = ImageFolderWriter(dest, mirror.store, {"store": str(mirror.store)}, folder_limit=10)

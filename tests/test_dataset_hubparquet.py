@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import pyarrow.parquet as pq
 import pytest
 
+from fakesite.harness import ROOT
 from louvre_scraper.dataset.hubparquet import MB, ShardSize, parse_shard_size
-from tests.harness import ROOT
 from tests.store_commands import Mirror, assert_one_line_refusal, scrapy
 
 if TYPE_CHECKING:
@@ -174,9 +174,10 @@ def test_no_folder_holds_more_shards_than_the_limit(mirror: Mirror, tmp_path: Pa
     from scrapy.settings import Settings
 
     from louvre_scraper.dataset.hubparquet import HubParquetWriter
-    from louvre_scraper.dataset.reader import Tally, image_rows, open_store, record_rows
+    from louvre_scraper.dataset.reader import Tally, image_rows, record_rows
+    from louvre_scraper.store.reader import open_mirror
 
-    store = open_store(Settings({"FILES_STORE": str(mirror.store)}))
+    store = open_mirror(Settings({"FILES_STORE": str(mirror.store)}))
     dest = tmp_path / "hub"
     tally = Tally()
     writer = HubParquetWriter(dest, store, ShardSize(rows=10), {}, folder_limit=4)
