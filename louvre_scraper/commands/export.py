@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     import argparse
 
     from louvre_scraper.dataset.reader import Store
+    from louvre_scraper.dataset.resize import Resize
     from louvre_scraper.dataset.writers import Writer
     from louvre_scraper.records.filters import FilterTally
 
@@ -62,6 +63,7 @@ class Command(StoreCommand):
     shard_size = SHARD_SIZE
     hub_shard_size = DEFAULT_SHARD_SIZE  # --embed-images
     processes = 1  # --processes: shard writers (--embed-images)
+    resize: Resize | None = None  # --image-size: every image resized (None: its own bytes)
 
     def syntax(self) -> str:
         return "[options] DEST"
@@ -119,6 +121,25 @@ class Command(StoreCommand):
             help="with --embed-images: processes writing shards (default: the CPU count)",
         )
         group.add_argument(
+            "--image-size",
+            metavar="N",
+            help="with imagefolder, webdataset or parquet --embed-images: every image resized"
+            " to N pixels (never enlarged; EXIF orientation applied) and re-encoded, its width"
+            " and height in the rows (default: the stored bytes, unchanged)",
+        )
+        group.add_argument(
+            "--resize-mode",
+            metavar="MODE",
+            help="with --image-size: keep-ratio (the default: the long side at most N),"
+            " center-crop (the centre N x N square) or border (fitted in N x N, padded)",
+        )
+        group.add_argument(
+            "--quality",
+            metavar="Q",
+            help="with --image-size: the JPEG quality, 1 to 100 (default: 95; images with"
+            " alpha are PNG)",
+        )
+        group.add_argument(
             "--collection",
             metavar="TEXT",
             help="only records whose department contains TEXT (as -a collection= of a crawl)",
@@ -174,6 +195,7 @@ class Command(StoreCommand):
             self.bad_input(f"bad option --processes={opts.processes!r}: only with --embed-images")
         else:
             self.shard_size = _shard_size(self, opts.shard_size, fmt)
+        self.resize = _resize(self, opts, folder)
         try:
             wanted = filters(
                 (opts.collection or "").strip(), (opts.type or "").strip(), opts.rights
@@ -236,9 +258,11 @@ class Command(StoreCommand):
         bar = ProgressBar(ticker.total, "records")  # on a terminal only
         tally = Tally()
         writer = (
-            open_hub_writer(dest, store, wanted, self.hub_shard_size, self.processes)
+            open_hub_writer(
+                dest, store, wanted, self.hub_shard_size, self.processes, resize=self.resize
+            )
             if embed
-            else open_writer(fmt, dest, store, wanted, self.shard_size)
+            else open_writer(fmt, dest, store, wanted, self.shard_size, resize=self.resize)
         )
         rows = 0
         first_row: dict[str, Any] = {}  # the Croissant record set's fields and types
@@ -268,7 +292,7 @@ class Command(StoreCommand):
                     layout,
                     first_row=croissant_row(first_row, fmt),
                     tally=tally,
-                    source=_source(store, wanted),
+                    source=_source(store, wanted, self.resize),
                     fmt=f"{fmt} --embed-images" if embed else fmt,
                     run=last_run(store),
                     filtered=self.only is not None,
@@ -350,20 +374,72 @@ def _processes(command: Command, value: str | None) -> int:
     return processes
 
 
-def _source(store: Store, wanted: FilterTally) -> dict[str, str]:
-    """What a card says the export was made from."""
+def _resize(command: Command, opts: argparse.Namespace, images: bool) -> Resize | None:
+    """``--image-size``/``--resize-mode``/``--quality``: what every image becomes (None:
+    its stored bytes); refused for a format without images or a bad value."""
+    given = [
+        (name, value)
+        for name, value in (
+            ("image-size", opts.image_size),
+            ("resize-mode", opts.resize_mode),
+            ("quality", opts.quality),
+        )
+        if value is not None
+    ]
+    if not given:
+        return None
+    name, value = given[0]
+    if not images:
+        command.bad_input(
+            f"bad option --{name}={value!r}: only for imagefolder, webdataset or parquet"
+            " --embed-images (the formats that hold the images)"
+        )
+    if opts.image_size is None:
+        command.bad_input(f"bad option --{name}={value!r}: only with --image-size")
+    # Here, not at the top: Pillow would load at the start of every scrapy command.
+    from louvre_scraper.dataset.resize import Resize
+
+    try:
+        return Resize.parse(
+            opts.image_size, (opts.resize_mode or "keep-ratio").strip().lower(), opts.quality or 95
+        )
+    except ValueError as error:
+        command.bad_input(f"bad option: {error}")
+
+
+def _source(store: Store, wanted: FilterTally, resize: Resize | None = None) -> dict[str, str]:
+    """What a card and the Croissant say the export was made from (and how its images
+    were resized, if they were)."""
     given = f" {options(wanted)}" if wanted.wanted else ""
-    return {"store": store.name, "site": store.config.base_url, "filters": given}
+    source = {"store": store.name, "site": store.config.base_url, "filters": given}
+    if resize is not None:
+        from louvre_scraper.dataset.resize import describe
+
+        source["resize"] = describe(resize)
+    return source
 
 
 def open_hub_writer(
-    dest: Path, store: Store, wanted: FilterTally, shard_size: ShardSize, processes: int = 1
+    dest: Path,
+    store: Store,
+    wanted: FilterTally,
+    shard_size: ShardSize,
+    processes: int = 1,
+    *,
+    resize: Resize | None = None,
 ) -> HubParquetWriter:
-    return HubParquetWriter(dest, store, shard_size, _source(store, wanted), processes=processes)
+    source = _source(store, wanted, resize)
+    return HubParquetWriter(dest, store, shard_size, source, processes=processes, resize=resize)
 
 
 def open_writer(
-    fmt: str, dest: Path, store: Store, wanted: FilterTally, shard_size: int = SHARD_SIZE
+    fmt: str,
+    dest: Path,
+    store: Store,
+    wanted: FilterTally,
+    shard_size: int = SHARD_SIZE,
+    *,
+    resize: Resize | None = None,
 ) -> Writer:
     if fmt == "jsonl":
         return JsonlWriter(dest)
@@ -371,10 +447,12 @@ def open_writer(
         return CsvWriter(dest)
     if fmt == "parquet":
         return ParquetWriter(dest)
-    source = _source(store, wanted)
+    source = _source(store, wanted, resize)
     if fmt == "webdataset":
-        return WebDatasetWriter(dest, store, shard_size, source)
-    return ImageFolderWriter(dest, Path(store.name), source, store.config.rights_years)
+        return WebDatasetWriter(dest, store, shard_size, source, resize=resize)
+    return ImageFolderWriter(
+        dest, Path(store.name), source, store.config.rights_years, resize=resize
+    )
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -126,6 +126,11 @@ def dataset_card(
             " the `image` column decodes as PIL images."
         )
         fmt = "parquet --embed-images"
+    if source.get("resize"):  # --image-size: re-encoded, whatever the format said above
+        files = (
+            f"the mirror's images {source['resize']};"
+            " `imageWidth` and `imageHeight` give each one's size"
+        )
     return f"""---
 pretty_name: Musée du Louvre collections (mirror export)
 license: other

@@ -230,10 +230,11 @@ def croissant(
     if filtered:
         limits.append("only the records a crawl changed since a given run")
     limited = f" A partial export: {'; '.join(limits)}; not the whole mirror." if limits else ""
+    resized = f", {source['resize']}" if source.get("resize") else ""
     description = (
         f"Records and images of the Musée du Louvre's online collection ({SITE}), exported"
         f" from a local mirror made with louvre_scraper as {fmt}: {tally.kept} records,"
-        f" {tally.images} images.{limited} Rights: an estimate per work from its record"
+        f" {tally.images} images{resized}.{limited} Rights: an estimate per work from its record"
         " (public-domain, in-copyright, unknown), not legal advice."
         + (f" Nested columns not in the record set: {', '.join(nested)}." if nested else "")
     )

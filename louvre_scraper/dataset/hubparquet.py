@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from louvre_scraper.dataset.reader import Store, Tally
+    from louvre_scraper.dataset.resize import Resize
 
 MB = 1_000_000  # the Hub counts in decimal megabytes
 DATA = "data"  # the shards' folder
@@ -136,18 +137,26 @@ def _init_worker(store: Store) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _write_in_worker(target: Path, rows: list[dict[str, Any]], schema: pa.Schema) -> list[str]:
+def _write_in_worker(
+    target: Path, rows: list[dict[str, Any]], schema: pa.Schema, resize: Resize | None
+) -> list[str]:
     assert _store is not None
-    return write_shard(_store, target, rows, schema)
+    return write_shard(_store, target, rows, schema, resize)
 
 
 def write_shard(
-    store: Store, target: Path, rows: list[dict[str, Any]], schema: pa.Schema
+    store: Store,
+    target: Path,
+    rows: list[dict[str, Any]],
+    schema: pa.Schema,
+    resize: Resize | None = None,
 ) -> list[str]:
     """Write the shard *target* of *rows*, their images read from *store*, under a temporary
     name renamed when whole (removed if interrupted); the images no longer in the store."""
     import pyarrow as pa
     import pyarrow.parquet as pq
+
+    from louvre_scraper.dataset.resize import UNDECODABLE, export_image
 
     unreadable = []
     partial = partial_name(target)
@@ -160,7 +169,12 @@ def write_shard(
                     if body is None:  # listed as stored, gone by the time it was read
                         unreadable.append(row["imagePath"])
                         continue
-                    group.append({"image": {"bytes": body, "path": row["imagePath"]}, **row})
+                    try:
+                        body, path, extra = export_image(body, row["imagePath"], resize)
+                    except UNDECODABLE:
+                        unreadable.append(row["imagePath"])
+                        continue
+                    group.append({"image": {"bytes": body, "path": path}, **row, **extra})
                 if group:
                     writer.write_batch(pa.RecordBatch.from_pylist(group, schema=schema))
         commit_file(partial, target)
@@ -185,8 +199,10 @@ class HubParquetWriter:
         *,
         processes: int = 1,
         folder_limit: int = FOLDER_LIMIT,
+        resize: Resize | None = None,
     ):
         self.target = target
+        self.resize = resize  # None: the stored bytes
         self.store = store
         self.shard_size = shard_size
         self.source = source
@@ -222,24 +238,26 @@ class HubParquetWriter:
     def _write_shard(self) -> None:
 
         rows, self.pending, self.pending_bytes = self.pending, [], 0
+        sized = {"imageWidth": 0, "imageHeight": 0} if self.resize is not None else {}
         if not self.fields:
-            self.fields = ["image", *rows[0]]
+            self.fields = ["image", *rows[0], *sized]
         if self.schema is None:
-            self.schema = image_schema(rows)
+            self.schema = image_schema([{**row, **sized} for row in rows[:1]] + rows[1:])
         target = self.data / self.plan.place(SHARD_NAME.format(self.shards))
         target.parent.mkdir(exist_ok=True)
         self.placed.add(target)
         self.shards += 1
-        print_ = fingerprint(rows)
+        # The resize is part of what a shard is: a rerun at another size rewrites it.
+        print_ = fingerprint(rows if self.resize is None else [{"resize": str(self.resize)}, *rows])
         if shard_fingerprint(target) == print_:
             self.skipped += 1
             return
         metadata = {**(self.schema.metadata or {}), FINGERPRINT: print_.encode()}
         schema = self.schema.with_metadata(metadata)
         if self.pool is None:
-            self.unreadable += write_shard(self.store, target, rows, schema)
+            self.unreadable += write_shard(self.store, target, rows, schema, self.resize)
             return
-        self.queued.append(self.pool.submit(_write_in_worker, target, rows, schema))
+        self.queued.append(self.pool.submit(_write_in_worker, target, rows, schema, self.resize))
         while len(self.queued) >= self.most_queued:
             wait(self.queued, return_when=FIRST_COMPLETED)
             self._collect()

@@ -128,3 +128,27 @@ def _scaled(image: Image.Image, width: int, height: int) -> Image.Image:
     if (width, height) == image.size:
         return image
     return image.resize((width, height), Image.Resampling.LANCZOS)
+
+
+UNDECODABLE = (OSError, ValueError, Image.DecompressionBombError)  # what resize_image raises
+
+
+def describe(resize: Resize) -> str:
+    """*resize* in words, for a card and the Croissant's description."""
+    return (
+        f"resized to {resize.size} px ({resize.mode}, never enlarged), JPEG quality"
+        f" {resize.quality} (PNG where the image has alpha)"
+    )
+
+
+def export_image(
+    data: bytes, path: str, resize: Resize | None
+) -> tuple[bytes, str, dict[str, int]]:
+    """What an export writes for the stored image *path*: its bytes, path and the columns it
+    adds to its row. Without *resize*, the stored bytes and path, no column; with it, the
+    resized bytes, the path with their extension, ``imageWidth`` and ``imageHeight``."""
+    if resize is None:
+        return data, path, {}
+    out = resize_image(data, resize)
+    stem = path.rsplit(".", 1)[0] if "." in path.rsplit("/", 1)[-1] else path
+    return out.data, f"{stem}.{out.extension}", {"imageWidth": out.width, "imageHeight": out.height}

@@ -9,6 +9,7 @@ of :data:`ROW_GROUP` rows, so memory stays flat in the size of the store.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import errno
 import functools
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     import webdataset as wds
 
     from louvre_scraper.dataset.reader import Store, Tally
+    from louvre_scraper.dataset.resize import Resize
 
 FORMATS = ("jsonl", "csv", "parquet", "imagefolder", "webdataset")
 FOLDER_FORMATS = ("imagefolder", "webdataset")  # a folder, one row per image
@@ -121,6 +123,8 @@ def parquet_types() -> dict[str, pa.DataType]:
         "images": pa.list_(image_struct),
         "imageSize": pa.int64(),
         "imagePosition": pa.int64(),
+        "imageWidth": pa.int64(),  # a resized image's (--image-size)
+        "imageHeight": pa.int64(),
     }
 
 
@@ -194,9 +198,12 @@ class ImageFolderWriter:
         source: dict[str, str],
         rights_years: int = 70,
         folder_limit: int = FOLDER_LIMIT,
+        *,
+        resize: Resize | None = None,
     ):
         self.target = target
         self.store_dir = store_dir
+        self.resize = resize  # None: the stored files, linked or copied
         self.source = source  # what the card says the export was made from
         self.rights_years = rights_years  # the term of the rights estimate, for the card
         self.partial = partial_name(target)
@@ -207,14 +214,30 @@ class ImageFolderWriter:
         self.fields: list[str] = []
         # The root also holds metadata.jsonl, README.md and croissant.json.
         self.plan = FolderPlan(folder_limit, reserved=3)
+        self.unreadable: list[str] = []  # not decodable, so not resized (--image-size)
 
     def write(self, row: dict[str, Any]) -> None:
         path = row["imagePath"]
+        extra: dict[str, int] = {}
+        if self.resize is not None:
+            from louvre_scraper.dataset.resize import UNDECODABLE, export_image
+
+            try:
+                body, path, extra = export_image(
+                    (self.store_dir / path).read_bytes(), path, self.resize
+                )
+            except UNDECODABLE:
+                self.unreadable.append(path)
+                return
         placed = self.plan.place(path)
         target = self.partial / placed
         target.parent.mkdir(parents=True, exist_ok=True)
-        self._place(self.store_dir / path, target)
-        line = {"file_name": placed, **{k: v for k, v in row.items() if k != "imagePath"}}
+        if self.resize is None:
+            self._place(self.store_dir / path, target)
+        else:
+            write_atomically(target, body)
+        fields = {k: v for k, v in row.items() if k != "imagePath"}
+        line = {"file_name": placed, **fields, **extra}
         if not self.fields:
             self.fields = list(line)
         self.metadata.file.write((json.dumps(line, ensure_ascii=False) + "\n").encode())
@@ -234,10 +257,24 @@ class ImageFolderWriter:
     def close(self, tally: Tally) -> None:
         self.metadata.commit()
         card = dataset_card(
-            tally, self.fields, self.source, linked=self.linking, rights_years=self.rights_years
+            self._counted(tally),
+            self.fields,
+            self.source,
+            linked=self.linking and self.resize is None,
+            rights_years=self.rights_years,
         )
         write_atomically(self.partial / CARD, card.encode())
         swap_folder(self.partial, self.target)
+
+    def _counted(self, tally: Tally) -> Tally:
+        """*tally* with the images that could not be resized counted as missing."""
+        if not self.unreadable:
+            return tally
+        return dataclasses.replace(
+            tally,
+            images=tally.images - len(self.unreadable),
+            missing_images=tally.missing_images + len(self.unreadable),
+        )
 
     def abort(self) -> None:
         self.metadata.abort()
@@ -310,9 +347,18 @@ class WebDatasetWriter:
     and Hugging Face's expect), handed the open temporary file rather than a name so that
     the shard is renamed into place only once the tar is closed and whole."""
 
-    def __init__(self, target: Path, store: Store, shard_size: int, source: dict[str, str]):
+    def __init__(
+        self,
+        target: Path,
+        store: Store,
+        shard_size: int,
+        source: dict[str, str],
+        *,
+        resize: Resize | None = None,
+    ):
         self.target = target
         self.store = store
+        self.resize = resize  # None: the stored bytes
         self.shard_size = shard_size
         self.source = source
         self.partial = partial_name(target)
@@ -334,6 +380,15 @@ class WebDatasetWriter:
         if body is None:
             self.unreadable.append(path)
             return
+        written, extra = path, {}
+        if self.resize is not None:
+            from louvre_scraper.dataset.resize import UNDECODABLE, export_image
+
+            try:
+                body, written, extra = export_image(body, path, self.resize)
+            except UNDECODABLE:
+                self.unreadable.append(path)
+                return
         if self.tar is None or self.in_shard >= self.shard_size:
             self._next_shard()
         assert self.tar is not None
@@ -341,8 +396,8 @@ class WebDatasetWriter:
         if key in self.keys:  # two paths that only differ by / and _: never in the layout
             raise ValueError(f"two images give the sample key {key!r}: {path}")
         self.keys.add(key)
-        ext = posixpath.splitext(path)[1].lstrip(".").lower() or "bin"
-        meta = {"key": key, **row}
+        ext = posixpath.splitext(written)[1].lstrip(".").lower() or "bin"
+        meta = {"key": key, **row, **extra}
         if not self.fields:
             self.fields = list(meta)
         if len(self.first_rows) < SCHEMA_ROWS:
