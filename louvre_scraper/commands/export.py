@@ -290,7 +290,7 @@ class Command(StoreCommand):
                 write_croissant(
                     target,
                     layout,
-                    first_row=croissant_row(first_row, fmt),
+                    first_row=croissant_row(first_row, fmt, resized=self.resize is not None),
                     tally=tally,
                     source=_source(store, wanted, self.resize),
                     fmt=f"{fmt} --embed-images" if embed else fmt,

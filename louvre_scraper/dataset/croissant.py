@@ -126,11 +126,14 @@ def croissant_layout(dest: Path, fmt: str, *, embed: bool = False) -> tuple[Path
     return target, Layout(dest, shards, includes, "parquet", image_column="image")
 
 
-def croissant_row(row: dict[str, Any], fmt: str) -> dict[str, Any]:
-    """The first row as the export's file holds it (imagefolder names the image file_name)."""
+def croissant_row(row: dict[str, Any], fmt: str, *, resized: bool = False) -> dict[str, Any]:
+    """The first row as the export's file holds it (imagefolder names the image file_name);
+    a resized image's row adds its width and height."""
+    sized = {"imageWidth": 0, "imageHeight": 0} if resized else {}
     if fmt != "imagefolder":
-        return row
-    return {"file_name": row.get("imagePath"), **{k: v for k, v in row.items() if k != "imagePath"}}
+        return {**row, **sized}
+    rest = {k: v for k, v in row.items() if k != "imagePath"}
+    return {"file_name": row.get("imagePath"), **rest, **sized}
 
 
 def last_run(store: Store) -> str | None:
