@@ -205,3 +205,55 @@ def test_bad_resize_options_are_one_line_and_nothing_written(
     for args, text in cases:
         assert_one_line_refusal(scrapy("export", *args, store=mirror.store), text)
     assert not out.exists() or not any(out.iterdir())
+
+
+def _written(fmt: str, dest: Path) -> tuple[list[str], dict[str, bytes]]:
+    """An export's index (metadata.jsonl's lines, or each shard's members in order) and its
+    files' bytes, the Croissant and card aside (they hold the export's date)."""
+    if fmt == "imagefolder":
+        index = (dest / "metadata.jsonl").read_text(encoding="utf-8").splitlines()
+        files = {
+            str(p.relative_to(dest)): p.read_bytes()
+            for p in sorted(dest.rglob("*"))
+            if p.is_file() and p.name not in ("README.md", "croissant.json", "metadata.jsonl")
+        }
+        return index, files
+    index, files = [], {}
+    for shard in sorted(dest.glob("*.tar")):
+        with tarfile.open(shard) as tar:
+            for member in tar:
+                index.append(f"{shard.name}/{member.name}")
+                files[f"{shard.name}/{member.name}"] = tar.extractfile(member).read()
+    stats = json.loads((dest / "_stats.json").read_text(encoding="utf-8"))
+    index.append(json.dumps([stats["shards"], stats["extensions"], stats["samples"]]))
+    return index, files
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--format", "imagefolder", "--image-size", "96"),
+        ("--format", "webdataset", "--shard-size", "7", "--image-size", "96"),
+        ("--format", "webdataset", "--shard-size", "7"),
+    ],
+)
+def test_two_processes_write_the_same_rows_and_files_as_one(
+    planted: tuple[Path, dict[str, str]], tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    store, _ = planted
+    fmt = args[1]
+    written = []
+    for processes in ("1", "2"):
+        dest = tmp_path / processes
+        run = scrapy("export", str(dest), *args, "--processes", processes, store=store)
+        assert run.returncode == 0, run.stderr
+        written.append(_written(fmt, dest))
+        card = (dest / "README.md").read_text(encoding="utf-8")
+        assert card.count("\n# ") == 1  # one card, written once, at the end
+        assert json.loads((dest / "croissant.json").read_text(encoding="utf-8"))["distribution"]
+    (index_1, files_1), (index_2, files_2) = written
+    assert index_1 and files_1
+    assert index_1 == index_2
+    assert files_1 == files_2
+    if fmt == "webdataset":
+        assert len({name.split("/")[0] for name in files_1}) > 1  # several shards

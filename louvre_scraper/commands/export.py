@@ -62,7 +62,7 @@ class Command(StoreCommand):
     withdrawn_since = 0  # --since: records withdrawn since then (not exported)
     shard_size = SHARD_SIZE
     hub_shard_size = DEFAULT_SHARD_SIZE  # --embed-images
-    processes = 1  # --processes: shard writers (--embed-images)
+    processes = 1  # --processes: shard writers (folder exports)
     resize: Resize | None = None  # --image-size: every image resized (None: its own bytes)
 
     def syntax(self) -> str:
@@ -118,7 +118,8 @@ class Command(StoreCommand):
         group.add_argument(
             "--processes",
             metavar="N",
-            help="with --embed-images: processes writing shards (default: the CPU count)",
+            help="with imagefolder, webdataset or --embed-images: processes writing the shards"
+            " (resizing the images, for imagefolder) (default: the CPU count)",
         )
         group.add_argument(
             "--image-size",
@@ -188,13 +189,7 @@ class Command(StoreCommand):
         if folder and per != "image":
             shown = "parquet --embed-images" if embed else fmt
             self.bad_input(f"bad option --per=record: {shown} has one row per image")
-        if embed:
-            self.hub_shard_size = _hub_shard_size(self, opts.shard_size)
-            self.processes = _processes(self, opts.processes)
-        elif opts.processes is not None:
-            self.bad_input(f"bad option --processes={opts.processes!r}: only with --embed-images")
-        else:
-            self.shard_size = _shard_size(self, opts.shard_size, fmt)
+        self._shards(opts, fmt, embed=embed, folder=folder)
         self.resize = _resize(self, opts, folder)
         try:
             wanted = filters(
@@ -217,6 +212,20 @@ class Command(StoreCommand):
                 f" {store.name} is not: export jsonl, csv or parquet from it"
             )
         self.exitcode = self.export(store, target, fmt, per == "image", wanted, embed=embed)
+
+    def _shards(self, opts: argparse.Namespace, fmt: str, *, embed: bool, folder: bool) -> None:
+        """``--shard-size`` and ``--processes``, for the formats that have them."""
+        if embed:
+            self.hub_shard_size = _hub_shard_size(self, opts.shard_size)
+        else:
+            self.shard_size = _shard_size(self, opts.shard_size, fmt)
+        if folder:
+            self.processes = _processes(self, opts.processes)
+        elif opts.processes is not None:
+            self.bad_input(
+                f"bad option --processes={opts.processes!r}: only with --embed-images,"
+                " imagefolder or webdataset"
+            )
 
     def _since(self, value: str | None, store: Store) -> set[str] | None:
         """``--since``: the arks of the stored records changed since then (None: every one),
@@ -262,7 +271,15 @@ class Command(StoreCommand):
                 dest, store, wanted, self.hub_shard_size, self.processes, resize=self.resize
             )
             if embed
-            else open_writer(fmt, dest, store, wanted, self.shard_size, resize=self.resize)
+            else open_writer(
+                fmt,
+                dest,
+                store,
+                wanted,
+                self.shard_size,
+                resize=self.resize,
+                processes=self.processes,
+            )
         )
         rows = 0
         first_row: dict[str, Any] = {}  # the Croissant record set's fields and types
@@ -440,6 +457,7 @@ def open_writer(
     shard_size: int = SHARD_SIZE,
     *,
     resize: Resize | None = None,
+    processes: int = 1,
 ) -> Writer:
     if fmt == "jsonl":
         return JsonlWriter(dest)
@@ -449,9 +467,14 @@ def open_writer(
         return ParquetWriter(dest)
     source = _source(store, wanted, resize)
     if fmt == "webdataset":
-        return WebDatasetWriter(dest, store, shard_size, source, resize=resize)
+        return WebDatasetWriter(dest, store, shard_size, source, resize=resize, processes=processes)
     return ImageFolderWriter(
-        dest, Path(store.name), source, store.config.rights_years, resize=resize
+        dest,
+        Path(store.name),
+        source,
+        store.config.rights_years,
+        resize=resize,
+        processes=processes,
     )
 
 
