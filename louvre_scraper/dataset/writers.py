@@ -383,8 +383,8 @@ class WebDatasetWriter:
     ``_stats.json`` and ``README.md``, the dataset card. Built in a temporary folder beside
     DEST, each shard under a temporary name renamed when whole (by a worker process with
     *processes* > 1: :mod:`louvre_scraper.dataset.workers`; the same shards either way), the
-    folder swapped in for any previous export at the end (as imagefolder). The images are read through the store's
-    inventory, so an ``s3://`` store exports too.
+    folder swapped in for any previous export at the end (as imagefolder). The images are
+    read through the store's inventory, so an ``s3://`` store exports too.
 
     The shards are written by webdataset's own ``TarWriter`` (ustar, the format its readers
     and Hugging Face's expect), handed the open temporary file rather than a name so that
