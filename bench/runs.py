@@ -79,6 +79,8 @@ class Context:
             f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}",
             "-s",
             "LOG_LEVEL=INFO",
+            "-s",
+            "LOUVRE_STATS_ON_CONSOLE=True",  # scrapy_stats reads Scrapy's stats dump
             *[arg for setting in SPEED_SETTINGS for arg in ("-s", setting)],
             *[arg for setting in self.args.scrapy_set for arg in ("-s", setting)],
             *extra,

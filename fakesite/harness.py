@@ -34,7 +34,8 @@ SETTINGS_ENV = "LOUVRE_TEST_SETTINGS"
 # machine that latency is the machine's load, and every end-to-end test would crawl at a
 # fraction of its speed. Test crawls are unthrottled unless they ask for it (a test's own
 # settings, or $LOUVRE_TEST_SETTINGS, win); tests/test_crawl_politeness.py runs the defaults.
-TEST_DEFAULTS = {"AUTOTHROTTLE_ENABLED": "False"}
+# Scrapy's stats dump on the console: the tests read the stats from it (parse_stats).
+TEST_DEFAULTS = {"AUTOTHROTTLE_ENABLED": "False", "LOUVRE_STATS_ON_CONSOLE": "True"}
 # Retries that wait a twentieth of a second rather than Scrapy's backoff, and no stats line.
 FAST = {"RETRY_BACKOFF_BASE": "0.05", "LOGSTATS_INTERVAL": "0"}
 

@@ -17,7 +17,8 @@ the sitemap index lists a gzip bomb, a ``file:`` URL and the other host's sitema
 ``chunked`` (chunked, :data:`CHUNKED_BYTES`), ``short`` (declares :data:`SHORT_DECLARED`,
 sends one chunk, holds the connection :data:`SHORT_HOLD` seconds and closes it), ``bomb.jpg``
 (a gzip bomb sent with Content-Encoding: gzip) and ``bomb.xml.gz`` (a gzipped sitemap that
-inflates without end).
+inflates without end). With ``--names``, the first records carry :data:`HOSTILE_NAMES`
+(arks and image positions no path may hold) instead of the image attacks.
 """
 
 from __future__ import annotations
@@ -130,6 +131,15 @@ HOSTILE_RECORDS: tuple[tuple[HostileImage, ...], ...] = (
     # A flood of lies: each body declares 30 MiB, sends 64 KiB and stops, all at once.
     tuple(HostileImage(f"{{base}}/hostile/short?n={n}", n, None) for n in range(FLOOD)),
 )
+# With ``--names``, instead: records whose names are not ones a path may hold, each (arkId, an
+# image position; None: the record's own). Each must be refused by name, nothing stored of it.
+HOSTILE_NAMES: tuple[tuple[str | None, str | int | None], ...] = (
+    ("../../HOSTILE", None),  # a traversal
+    ("%2E%2E%2F%2E%2E%2FHOSTILE", None),  # the same, percent-encoded
+    ("", None),  # empty
+    ("1 ; 2", None),  # not an ark
+    (None, int("9" * 300)),  # an ark, but an image position of 300 digits
+)
 HOSTILE_SITEMAPS = ("{base}/hostile/bomb.xml.gz", "file:///etc/passwd", "{other}/sitemap.xml")
 ROBOTS_LINE = "Sitemap: file://{secret}\n"
 
@@ -152,9 +162,14 @@ class HostileCollection(FakeCollection):
 
     secret = SECRET_DEFAULT
     other = "http://127.0.0.2:9"
+    names = False  # --names: the HOSTILE_NAMES records instead of HOSTILE_RECORDS
 
     def hostile_arks(self) -> list[str]:
-        return self.arks()[: len(HOSTILE_RECORDS)]
+        return [] if self.names else self.arks()[: len(HOSTILE_RECORDS)]
+
+    def named_arks(self) -> list[str]:
+        """The arks whose records carry :data:`HOSTILE_NAMES` (with ``--names``)."""
+        return self.arks()[: len(HOSTILE_NAMES)] if self.names else []
 
     def hostile_images(self, ark: str) -> tuple[HostileImage, ...]:
         arks = self.hostile_arks()
@@ -165,6 +180,16 @@ class HostileCollection(FakeCollection):
 
     def record(self, ark: str, base: str, edition: int | None = None) -> dict[str, Any] | None:
         record = super().record(ark, base, edition)
+        named = self.named_arks()
+        if record is not None and ark in named:
+            ark_id, position = HOSTILE_NAMES[named.index(ark)]
+            if ark_id is not None:
+                record["arkId"] = ark_id
+            if position is not None:
+                record["image"] = [
+                    {**entry, "position": position} for entry in record.get("image") or []
+                ] or [{"urlImage": f"{base}/hostile/img/good.jpg", "position": position}]
+            return record
         images = self.hostile_images(ark)
         if record is None or not images:
             return record
@@ -188,7 +213,7 @@ class HostileCollection(FakeCollection):
 
     def respond(self, path: str, base: str, edition: int | None = None) -> Answer | None:
         match = RECORD_RE.fullmatch(urllib.parse.unquote(path))
-        if match and self.hostile_images(match[1]):
+        if match and (self.hostile_images(match[1]) or match[1] in self.named_arks()):
             body = encode_record(self.record(match[1], base, edition) or {})
             return Answer(200, "application/json", body)
         return super().respond(path, base, edition)
@@ -264,10 +289,12 @@ class HostileHandler(Handler):
 class HostileServer(FakeLouvreServer):
     handler = HostileHandler
 
-    def __init__(self, config: Config, secret: str, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, config: Config, secret: str, host: str = "127.0.0.1", *, names: bool = False
+    ) -> None:
         super().__init__(config, host)
         self.site = HostileCollection(self.config.documented)
-        self.site.secret = secret
+        self.site.secret, self.site.names = secret, names
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -279,10 +306,15 @@ def main(argv: list[str] | None = None) -> int:
         help="The local file the hostile records try to make the crawler read (default: "
         "%(default)s).",
     )
+    parser.add_argument(
+        "--names",
+        action="store_true",
+        help="Serve the HOSTILE_NAMES records (arks and positions no path may hold) instead.",
+    )
     ns, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     config = parse_args(rest)
-    server = HostileServer(config, ns.secret)
-    other = HostileServer(config, ns.secret, host="127.0.0.2")  # "another host"
+    server = HostileServer(config, ns.secret, names=ns.names)
+    other = HostileServer(config, ns.secret, host="127.0.0.2", names=ns.names)  # "another host"
     server.site.other = other.site.other = other.url
     thread = threading.Thread(target=other.serve_forever, args=(0.05,), daemon=True)
     thread.start()

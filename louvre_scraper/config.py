@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
 
-logger = logging.getLogger(__name__)
 
 DOWNLOAD_PATH = "/en/artwork/image/download/{id}/0"
 RECORD_PATH = "/ark:/53355/{ark}.json"
@@ -455,10 +454,15 @@ def one_edit_apart(a: str, b: str) -> bool:
     return a[i + (len(a) == len(b)) :] == b[i + 1 :]
 
 
+OWN_SETTINGS = "LOUVRE_OWN_SETTINGS"  # names a user's own extension reads: let through
+
+
 def check_setting_names(settings: BaseSettings) -> None:
-    """Refuse an unknown ``LOUVRE_*`` setting given with ``-s`` (BadInput, with the closest
-    known one); warn of any other given setting that neither Scrapy nor the project reads and
-    is one edit away from one they do (``FILE_STORE`` → ``FILES_STORE``)."""
+    """Refuse (BadInput, with the closest known name) a setting given with ``-s`` that neither
+    Scrapy nor the project reads when it is an unknown ``LOUVRE_*`` one or one edit away from
+    a name they do (``FILE_STORE`` → ``FILES_STORE``, ``JOB_DIR``, ``FEED``): such a typo
+    decides where data goes. The names listed in ``LOUVRE_OWN_SETTINGS`` (a user's own
+    extension's) pass."""
     import difflib
 
     from scrapy.settings import SETTINGS_PRIORITIES, default_settings
@@ -467,10 +471,11 @@ def check_setting_names(settings: BaseSettings) -> None:
     if not ours:  # the package's source cannot be read (compiled only): nothing to tell by
         return
     scrapys = {name for name in dir(default_settings) if name.isupper()}
+    own = set(settings.getlist(OWN_SETTINGS))
     for name in sorted(settings.attributes):
         if settings.getpriority(name) != SETTINGS_PRIORITIES["cmdline"]:
             continue  # the project's settings.py, Scrapy's defaults: not typed by a user
-        if name in ours or name in scrapys:
+        if name in ours or name in scrapys or name in own:
             continue
         if name.startswith("LOUVRE_"):
             close = difflib.get_close_matches(name, sorted(ours), n=1, cutoff=0.6)
@@ -478,10 +483,9 @@ def check_setting_names(settings: BaseSettings) -> None:
             raise BadInput(f"unknown setting {name}{hint}")
         near = sorted(known for known in ours | scrapys if one_edit_apart(name, known))
         if near:
-            logger.warning(
-                "Setting %s is one that neither Scrapy nor this project reads: did you mean %s?",
-                name,
-                " or ".join(near),
+            raise BadInput(
+                f"unknown setting {name}, one that neither Scrapy nor this project reads: did "
+                f"you mean {' or '.join(near)}? (your own extension's: -s {OWN_SETTINGS}={name})"
             )
 
 

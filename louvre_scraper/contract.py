@@ -82,6 +82,7 @@ class Status(enum.StrEnum):
     MISSING = "missing"  # an image its record lists that is not in the store (the site's 404)
     FAILED = "failed"  # an image that could not be fetched or stored
     STORED = "stored"  # read back from the store (``scrapy export``)
+    LEFT_OUT = "left_out"  # an image the crawl left out on purpose (a filter, ``images=``)
 
 
 # -- request meta ----------------------------------------------------------------------------
@@ -156,12 +157,14 @@ class CollectionStats:
     IMAGES_MISSING = "collection/images_missing"
     IMAGES_FAILED = "collection/images_failed"
     IMAGES_REPLACED = "collection/images_replaced"  # stored, then listed with another URL
-    BYTES = "collection/bytes"
+    BYTES = "collection/bytes"  # records' and images' (the images' alone: IMAGE_BYTES)
+    IMAGE_BYTES = "collection/image_bytes"
     OBSOLETE = "collection/obsolete"
     PRUNED = "collection/pruned"
     PRUNE_REFUSED = "collection/prune_refused"  # files a prune would delete, over LOUVRE_PRUNE_MAX
     CHANGES_FILE = "collection/changes_file"  # this run's change log, in the store (a path)
     CHANGES = "collection/changes"  # its counts, in words
+    JOB_CHANGES = "collection/job_changes"  # a resumed job's, all its runs (JOBDIR), in words
 
 
 # -- how the work is split -------------------------------------------------------------------
@@ -305,6 +308,10 @@ class CollectionReport:
     empty_filters: tuple[EmptyFilter, ...] = ()
     earlier: int = 0  # records settled by earlier runs of the job (JOBDIR): not this run's work
     earlier_bytes: int = 0  # the bytes they stored (in the counts, not in this run's rate)
+    # While the walk did not end (listed None): the records listed so far, by this run's
+    # walk or, for a resumed job, by its saved walk and ledger (JOBDIR).
+    listed_so_far: int = 0
+    job_listing: bool = False  # listed_so_far is the job's (its saved walk), not this run's
 
 
 RouteReport = ZipReport | CollectionReport

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import pytest
+
 from louvre_scraper.collection.arks import (
+    MAX_POSITION_CHARS,
     ArkListing,
     ArkSet,
     ark_in,
     ark_number,
     day_of,
+    names_refused,
     parse_lastmod,
 )
 from louvre_scraper.contract import Shard
@@ -71,3 +75,31 @@ def test_shards_are_disjoint_and_complete() -> None:
     assert len(arks) == len(set(arks))
     # every shard still knows every listed ark (withdrawn records are told per shard)
     assert all(len(listing.seen) == len(urls) for listing in listings)
+
+
+@pytest.mark.parametrize(
+    ("ark_id", "refused"),
+    [
+        ("cl010000001", None),
+        ("../../HOSTILE", "its arkId '../../HOSTILE' is not an ark (cl and nine digits)"),
+        ("%2E%2E%2FHOSTILE", "its arkId '%2E%2E%2FHOSTILE' is not an ark (cl and nine digits)"),
+        ("", "its arkId '' is not an ark (cl and nine digits)"),
+        ("1 ; 2", "its arkId '1 ; 2' is not an ark (cl and nine digits)"),
+        (None, "its arkId None is not an ark (cl and nine digits)"),
+        ("cl01000000/", "its arkId 'cl01000000/' is not an ark (cl and nine digits)"),
+    ],
+)
+def test_names_refused_arks(ark_id: object, refused: str | None) -> None:
+    assert names_refused({"arkId": ark_id, "image": []}) == refused
+
+
+def test_names_refused_positions() -> None:
+    def record(position: object) -> dict:
+        return {"arkId": "cl010000001", "image": [{"urlImage": "u", "position": position}]}
+
+    assert names_refused(record(3)) is None
+    assert names_refused(record(int("9" * MAX_POSITION_CHARS))) is None
+    assert names_refused(record(int("9" * 300))) == (
+        "an image position of 300 characters is too long for a file name"
+    )
+    assert names_refused(record("9" * 201)) is not None

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from fakesite.harness import ROOT, crawl, run_scrapy
+from fakesite.harness import ROOT, crawl, parse_stats, run_scrapy
 from louvre_scraper.spiders.collection import CollectionSpider
 from louvre_scraper.spiders.louvre import LouvreSpider
 
@@ -133,6 +133,26 @@ def test_a_default_crawl_shows_our_lines_not_scrapys_listing(tmp_path: Path, fak
     assert debug.returncode == 0, debug.stderr
     for part in ("Versions:", "Enabled extensions:", "Overridden settings:", "Enabled item"):
         assert f"] DEBUG: {part}" in debug.stderr, part
+
+
+def test_the_console_ends_with_our_summary_not_scrapys_stats(tmp_path: Path, fake_louvre) -> None:
+    server = fake_louvre("--max-id", "5")
+    quiet = {"LOUVRE_BASE_URL": server.url, "LOUVRE_STATS_ON_CONSOLE": "False"}
+
+    run = crawl(tmp_path / "info", "-a", "end=5", settings=quiet)
+    debug = crawl(tmp_path / "debug", "-a", "end=5", settings={**quiet, "LOG_LEVEL": "DEBUG"})
+    asked = crawl(
+        tmp_path / "asked", "-a", "end=5", settings={**quiet, "LOUVRE_STATS_ON_CONSOLE": "True"}
+    )
+
+    assert (run.returncode, debug.returncode, asked.returncode) == (0, 0, 0), run.stderr
+    assert "Dumping Scrapy stats" not in run.stderr
+    summary = run.stderr.index("] INFO: Louvre crawl finished after")
+    after = [line for line in run.stderr[summary:].splitlines()[1:] if "] " in line]
+    assert [line.split("] ", 1)[1] for line in after] == ["INFO: Spider closed (finished)"]
+    assert "] DEBUG: Dumping Scrapy stats:" in debug.stderr
+    assert "] INFO: Dumping Scrapy stats:" in asked.stderr
+    assert parse_stats(asked.stderr)["finish_reason"] == "finished"
 
 
 def test_a_crawl_leaves_off_the_components_it_has_no_use_for(tmp_path: Path, fake_louvre) -> None:

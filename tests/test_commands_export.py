@@ -214,7 +214,10 @@ def test_an_export_replaces_the_previous_one_only_when_done(mirror: Mirror, tmp_
     assert done.returncode == 0, done.stderr
     assert len(dest.read_text(encoding="utf-8").splitlines()) == len(mirror.stored_arks())
     assert any("Exporting: " in line for line in done.lines("INFO"))  # the progress line
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["records.jsonl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "records.jsonl",
+        "records.jsonl.croissant.json",  # its Croissant metadata, beside it
+    ]
 
 
 def test_bad_input_is_one_line_and_nothing_written(mirror: Mirror, tmp_path) -> None:

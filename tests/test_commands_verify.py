@@ -36,7 +36,7 @@ def test_the_gone_images_are_missing_and_stray_files_told_apart(mirror: Mirror, 
     (store / "images" / ark / "99.jpg").write_bytes(b"another tool's file")
     (store / "notes.txt").write_text("mine", encoding="utf-8")
 
-    run = scrapy("verify", store=store)
+    run = scrapy("verify", "--list", store=store)
 
     # The two gone images are listed by their records but not in the store: not whole.
     assert run.returncode == 3, run.stderr
@@ -67,8 +67,8 @@ def test_verify_names_a_deleted_image_and_a_changed_byte(mirror: Mirror, tmp_pat
     # rest is whole.
     store = whole_copy(mirror, tmp_path / "store")
     name = lambda p: str(p.relative_to(store))  # noqa: E731
-    unreferenced = set(apart(scrapy("verify", store=store)))
-    first = scrapy("verify", "--checksums", store=store)
+    unreferenced = set(apart(scrapy("verify", "--list", store=store)))
+    first = scrapy("verify", "--list", "--checksums", store=store)
     assert first.returncode == 0, first.stdout + first.stderr
     manifest = (store / "manifest-sha256.txt").read_text(encoding="utf-8").splitlines()
     files = sorted(str(p.relative_to(store)) for p in store.rglob("*") if p.is_file())
@@ -82,13 +82,13 @@ def test_verify_names_a_deleted_image_and_a_changed_byte(mirror: Mirror, tmp_pat
     data[len(data) // 2] ^= 0xFF  # one byte in the middle: its ends still look whole
     corrupted.write_bytes(bytes(data))
 
-    plain = scrapy("verify", store=store)
+    plain = scrapy("verify", "--list", store=store)
 
     assert plain.returncode == 3
     assert problems(plain) == [name(deleted).rsplit(".", 1)[0] + ".*"]
 
     truncated.write_bytes(truncated.read_bytes()[:-10])
-    checked = scrapy("verify", "--checksums", store=store)
+    checked = scrapy("verify", "--list", "--checksums", store=store)
 
     assert checked.returncode == 3
     assert sorted(problems(checked)) == sorted(
@@ -103,11 +103,13 @@ def test_verify_names_a_deleted_image_and_a_changed_byte(mirror: Mirror, tmp_pat
 
 
 def test_verify_refuses_bad_input_in_one_line(mirror: Mirror, tmp_path) -> None:
-    assert_one_line_refusal(scrapy("verify", store=tmp_path / "nowhere"), "no such directory")
+    assert_one_line_refusal(
+        scrapy("verify", "--list", store=tmp_path / "nowhere"), "no such directory"
+    )
     assert_one_line_refusal(scrapy("verify", "extra", store=mirror.store), "takes no argument")
     store = mirror.copy(tmp_path / "store")
     (store / "manifest-sha256.txt").write_text("not a manifest\n", encoding="utf-8")
-    assert_one_line_refusal(scrapy("verify", "--checksums", store=store), "line 1")
+    assert_one_line_refusal(scrapy("verify", "--list", "--checksums", store=store), "line 1")
 
 
 # -- an s3:// store ----------------------------------------------------------------------------
@@ -116,7 +118,7 @@ def test_verify_refuses_bad_input_in_one_line(mirror: Mirror, tmp_path) -> None:
 def whole_copy(mirror: Mirror, to: Path) -> Path:
     """A copy of the mirror without the two records whose images the site lost: whole."""
     store = mirror.copy(to)
-    for line in problems(scrapy("verify", store=store)):
+    for line in problems(scrapy("verify", "--list", store=store)):
         ark = line.split("/")[1]
         (store / "records" / f"{ark}.json").unlink()
         shutil.rmtree(store / "images" / ark, ignore_errors=True)
@@ -144,7 +146,7 @@ def test_an_s3_store_exports_and_verifies_as_the_local_one(mirror: Mirror, tmp_p
             exported = scrapy("export", str(remote), store=store, **aws)
             hf = tmp_path / "hf"
             refused = scrapy("export", "--format", "imagefolder", str(hf), store=store, **aws)
-            first = scrapy("verify", "--checksums", store=store, **aws)
+            first = scrapy("verify", "--list", "--checksums", store=store, **aws)
             manifest = s3.objects(bucket)["mirror/manifest-sha256.txt"].decode()
             images = sorted(k for k in s3.objects(bucket) if k.startswith("mirror/images/"))
             deleted, changed = images[0], images[3]
@@ -152,7 +154,7 @@ def test_an_s3_store_exports_and_verifies_as_the_local_one(mirror: Mirror, tmp_p
             data = bytearray(s3.objects(bucket)[changed])
             data[len(data) // 2] ^= 0xFF
             s3.client.put_object(Bucket=bucket, Key=changed, Body=bytes(data))
-            after = scrapy("verify", "--checksums", store=store, **aws)
+            after = scrapy("verify", "--list", "--checksums", store=store, **aws)
         finally:
             for name in (*secret, "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
                 os.environ.pop(name, None)
@@ -168,3 +170,47 @@ def test_an_s3_store_exports_and_verifies_as_the_local_one(mirror: Mirror, tmp_p
     deleted, changed = deleted[len("mirror/") :], changed[len("mirror/") :]
     assert after.returncode == 3
     assert sorted(problems(after)) == sorted([deleted.rsplit(".", 1)[0] + ".*", deleted, changed])
+
+
+def count_of(run: Run, words: str) -> int:
+    """The number on verify's count line for *words* (``  missing: 2`` → 2)."""
+    (line,) = [line for line in run.stderr.splitlines() if line.startswith(f"  {words}: ")]
+    return int(line.rpartition(": ")[2].split()[0])
+
+
+def test_verify_speaks_in_counts_and_lists_on_request(mirror: Mirror, tmp_path) -> None:
+    store = mirror.copy(tmp_path / "store")
+    ark = mirror.stored_arks()[0]
+    (store / "images" / ark / "99.jpg").write_bytes(b"another tool's file")
+    (store / "notes.txt").write_text("mine", encoding="utf-8")
+
+    counted = scrapy("verify", store=store)
+    listed = scrapy("verify", "--list", store=store)
+    to_file = scrapy("verify", "--list", str(tmp_path / "list.txt"), store=store)
+
+    assert counted.returncode == listed.returncode == to_file.returncode == 3
+    assert counted.stdout == ""  # no per-file line unless asked for
+    missing, stray = problems(listed), apart(listed)
+    assert count_of(counted, "missing") == len(missing) == 2
+    assert count_of(counted, "stray (no record names it)") == len(stray) >= 2
+    assert count_of(counted, "damaged") == 0
+    assert count_of(counted, "gone from the site") == 0
+    assert count_of(counted, "left out on purpose") == 0
+    images = int(counted.stderr.split(" images listed")[0].rpartition(" ")[2])
+    assert count_of(counted, "whole") == images - 2
+    assert (tmp_path / "list.txt").read_text(encoding="utf-8") == listed.stdout
+    assert to_file.stdout == ""
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".list")] == []
+
+
+def test_verify_is_a_screenful_and_refuses_a_list_nowhere(mirror: Mirror, tmp_path) -> None:
+    store = mirror.copy(tmp_path / "store")
+    run = scrapy("verify", store=store)
+
+    assert run.returncode == 3  # the mirror's two gone images are missing
+    assert run.stdout == ""
+    assert len([line for line in run.stderr.splitlines() if line.strip()]) <= 12, run.stderr
+    assert_one_line_refusal(
+        scrapy("verify", "--list", str(tmp_path / "no" / "such" / "list.txt"), store=store),
+        "--list",
+    )

@@ -26,7 +26,7 @@ def test_crawl_exit_0_is_verify_exit_0_with_gone_images(tmp_path: Path, fake_lou
     store = tmp_path / "store"
 
     run = collect(store, server)
-    verified = scrapy("verify", store=store)
+    verified = scrapy("verify", "--list", store=store)
 
     assert run.returncode == 0, run.stderr
     assert verified.returncode == 0, verified.stdout + verified.stderr
@@ -56,14 +56,16 @@ def test_images_left_out_on_purpose_are_not_missing(tmp_path: Path, fake_louvre)
 
     for run in (firsts, paintings):
         assert run.returncode == 0, run.stderr
-        verified = scrapy("verify", store=run.store)
+        verified = scrapy("verify", "--list", store=run.store)
         assert verified.returncode == 0, verified.stdout + verified.stderr
         assert problems(verified) == []
     left = [
-        line for line in scrapy("verify", store=first).stdout.splitlines() if "left out" in line
+        line
+        for line in scrapy("verify", "--list", store=first).stdout.splitlines()
+        if "left out" in line
     ]
     assert left and all("left out on purpose (images=first)" in line for line in left)
-    filtered = scrapy("verify", store=painting).stdout
+    filtered = scrapy("verify", "--list", store=painting).stdout
     assert "left out on purpose (collection=Peintures)" in filtered
 
 
@@ -72,7 +74,7 @@ def test_checksums_are_written_with_gaps_and_find_a_flipped_byte(tmp_path, fake_
     store = tmp_path / "store"
     assert collect(store, server).returncode == 0
 
-    first = scrapy("verify", "--checksums", store=store)
+    first = scrapy("verify", "--list", "--checksums", store=store)
 
     assert first.returncode == 0, first.stdout + first.stderr
     assert "manifest-sha256.txt written:" in first.lines("INFO")[-1]
@@ -83,8 +85,8 @@ def test_checksums_are_written_with_gaps_and_find_a_flipped_byte(tmp_path, fake_
     data[len(data) // 2] ^= 0xFF  # its ends still look whole: only the checksum tells
     image.write_bytes(bytes(data))
 
-    plain = scrapy("verify", store=store)
-    checked = scrapy("verify", "--checksums", store=store)
+    plain = scrapy("verify", "--list", store=store)
+    checked = scrapy("verify", "--list", "--checksums", store=store)
 
     assert plain.returncode == 0, plain.stdout  # sizes and ends: as the crawl stored them
     assert checked.returncode == 3
@@ -108,7 +110,7 @@ def test_a_file_cut_or_flipped_is_damaged_and_no_manifest_vouches_for_it(
     flipped.write_bytes(bytes(data))
 
     # No manifest to compare with: the state's sha256 (the crawl's) names it.
-    first = scrapy("verify", "--checksums", store=store)
+    first = scrapy("verify", "--list", "--checksums", store=store)
 
     assert first.returncode == 3, first.stdout + first.stderr
     ark = name(flipped).split("/")[1]
@@ -121,8 +123,8 @@ def test_a_file_cut_or_flipped_is_damaged_and_no_manifest_vouches_for_it(
     assert sorted(p.name for p in store.iterdir()) == ["changes", "images", "records", "state"]
 
     cut.write_bytes(whole[cut][:100] + whole[cut][-200:])  # its ends are an image's ends still
-    plain = scrapy("verify", store=store)
-    checked = scrapy("verify", "--checksums", store=store)
+    plain = scrapy("verify", "--list", store=store)
+    checked = scrapy("verify", "--list", "--checksums", store=store)
 
     assert plain.returncode == 3
     (line,) = plain.stdout.splitlines()  # sizes only: the flipped byte is not seen
@@ -133,7 +135,7 @@ def test_a_file_cut_or_flipped_is_damaged_and_no_manifest_vouches_for_it(
 
     for path, body in whole.items():
         path.write_bytes(body)
-    intact = scrapy("verify", "--checksums", store=store)
+    intact = scrapy("verify", "--list", "--checksums", store=store)
 
     assert intact.returncode == 0, intact.stdout + intact.stderr
     assert "manifest-sha256.txt written:" in intact.lines("INFO")[-1]
@@ -155,12 +157,12 @@ def test_an_incremental_run_keeps_the_manifest_current(tmp_path: Path, fake_louv
     server = fake_louvre(*SERVER, "--gone-images", "2")
     store = tmp_path / "store"
     assert collect(store, server).returncode == 0
-    assert scrapy("verify", "--checksums", store=store).returncode == 0
+    assert scrapy("verify", "--list", "--checksums", store=store).returncode == 0
     with urllib.request.urlopen(f"{server.url}/__edition__?n=2"):  # the collection changes
         pass
 
     update = collect(store, server)
-    checked = scrapy("verify", "--checksums", store=store)
+    checked = scrapy("verify", "--list", "--checksums", store=store)
 
     assert update.returncode == 0, update.stderr
     assert "stored" in update.stderr

@@ -75,4 +75,5 @@ def test_statuses_are_the_feeds_strings() -> None:
         "missing",
         "failed",
         "stored",
+        "left_out",  # an image the crawl left out on purpose, read back (issue 34)
     ]

@@ -31,7 +31,7 @@ def demo_crawl(store: Path, port: int) -> subprocess.CompletedProcess[str]:
     command = [
         sys.executable, "-m", "fakesite", "--records", "40", "--port", str(port),
         "--exec", sys.executable, "-m", "scrapy", "crawl", "collection",
-        "-s", "LOUVRE_BASE_URL={url}", "-s", f"FILES_STORE={store}", "-s", "STATS_DUMP=False",
+        "-s", "LOUVRE_BASE_URL={url}", "-s", f"FILES_STORE={store}",
     ]  # fmt: skip
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
 
@@ -50,6 +50,9 @@ def test_the_demo_run_twice_downloads_no_image_the_second_time(tmp_path: Path) -
     second = demo_crawl(tmp_path / "demo-mirror", port)
 
     assert first.returncode == 0, first.stderr
+    # The console ends with the project's summary: Scrapy's stats dump is at DEBUG.
+    assert "Dumping Scrapy stats" not in first.stderr
+    assert first.stderr.rstrip().endswith("INFO: Spider closed (finished)")
     assert second.returncode == 0, second.stderr
     assert images_line(second.stderr).startswith("  images:  0 stored,")
     assert "replacing it" not in second.stderr

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from fakesite.harness import FAST, ROOT, Crawl, crawl, crawl_command, parse_stats, start_fake_louvre
-from fakesite.hostile import BODIES, FLOOD, HostileCollection
+from fakesite.hostile import BODIES, FLOOD, HOSTILE_NAMES, HostileCollection
 from fakesite.options import parse_args
 from louvre_scraper.bodies.images import image_extension
 from louvre_scraper.downloadermiddlewares.fetchpolicy import NOT_HTTP, OTHER_HOST
@@ -298,3 +298,48 @@ def test_a_sitemap_over_the_protocols_url_limit_is_not_read(tmp_path: Path, fake
     assert run.stats["collection/sitemaps_failed"] == len(said)
     stored = [p for p in run.files() if p.startswith("records/")]
     assert len(stored) < 20  # those of the sitemaps not read are not
+
+
+def test_a_name_no_path_may_hold_is_refused_by_name(tmp_path: Path) -> None:
+    """Records whose arkId is a traversal (plain and percent-encoded), empty or not an ark, and
+    one whose image position has 300 digits: each counted failed, named in one line with its
+    URL and why, nothing of it stored, no traceback; the other records stored as ever."""
+    args = ("--records", "8", "--per-sitemap", "5", "--retry-after", "0")
+    server = start_fake_louvre(*args, "--names", module="fakesite.hostile")
+    try:
+        fake = HostileCollection(parse_args(list(args)).documented)
+        fake.names = True
+        store = tmp_path / "store"
+        run = collect(store, server)
+    finally:
+        server.stop()
+
+    named = fake.named_arks()
+    assert len(named) == len(HOSTILE_NAMES) == 5
+    assert run.returncode == 3, run.stderr
+    assert "Traceback" not in run.stderr
+    assert "not an ark" not in run.stderr.replace("is not an ark (cl and nine digits)", "")
+    warned = [line.split("] WARNING: ", 1)[1] for line in run.lines("WARNING")]
+    lines = [line for line in warned if line.startswith("Record ") and " refused: " in line]
+    record_url = f"{server.url}/ark:/53355/{{}}.json"
+    expected = [
+        f"Record {ark} refused: its arkId {ark_id!r} is not an ark (cl and nine digits)"
+        f" ({record_url.format(ark)})"
+        for ark, (ark_id, _) in zip(named, HOSTILE_NAMES, strict=True)
+        if ark_id is not None
+    ]
+    expected.append(
+        f"Record {named[4]} refused: an image position of 300 characters is too long for a"
+        f" file name ({record_url.format(named[4])})"
+    )
+    assert sorted(lines) == sorted(expected)
+    assert run.stats["collection/records_failed"] == len(HOSTILE_NAMES)
+    sitemaps = run.stats["collection/sitemaps_failed"]  # the hostile site's own three
+    assert run.stats["louvre/failed"] == len(HOSTILE_NAMES) + sitemaps
+    files = run.files()
+    for ark in named:  # nothing of a refused record: no .json, no image, no state
+        assert not [path for path in files if ark in path], ark
+    assert not [path for path in files if "HOSTILE" in path or "999" in path]
+    assert not list(tmp_path.glob("**/HOSTILE*"))
+    others = [ark for ark in fake.served_arks() if ark not in named]
+    assert others and all(f"records/{ark}.json" in files for ark in others)

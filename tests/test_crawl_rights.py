@@ -134,7 +134,10 @@ def test_export_filters_by_rights_and_every_format_has_the_columns(run: Run, tmp
     assert set(table.column("rights").to_pylist()) == {PUBLIC_DOMAIN}  # 70 years: all of them
     # imagefolder: the column in metadata.jsonl, and the card's counts and words.
     folder = tmp_path / "hf"
-    done = scrapy("export", "--format", "imagefolder", str(folder), store=run.store, **YEARS)
+    # The crawl kept only public-domain works: --all-records exports every record it stored.
+    done = scrapy(
+        "export", "--format", "imagefolder", str(folder), "--all-records", store=run.store, **YEARS
+    )
     assert done.returncode == 0, done.stderr
     lines = (folder / "metadata.jsonl").read_text(encoding="utf-8").splitlines()
     assert {json.loads(line)["rights"] for line in lines} == {
@@ -162,7 +165,7 @@ def test_the_catalogue_shows_and_filters_the_estimate(run: Run, tmp_path) -> Non
     assert meta["rights"] == [[PUBLIC_DOMAIN, meta["works"]]]
     assert 'id="rights"' in text and "not legal advice" in text
     whole = tmp_path / "whole"
-    done = scrapy("catalogue", str(whole), store=run.store, **YEARS)
+    done = scrapy("catalogue", str(whole), "--all-records", store=run.store, **YEARS)
     assert done.returncode == 0, done.stderr
     text = (whole / "index.html").read_text(encoding="utf-8")
     meta = json.loads(re.search(r"\{meta: (\{.*\})\};</script>", text)[1])

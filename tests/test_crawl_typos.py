@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 from typing import TYPE_CHECKING
 
+import pytest
+
 from fakesite.harness import crawl, run_scrapy
 from louvre_scraper.config import one_edit_apart
 from louvre_scraper.errors import EXIT_BAD_INPUT
@@ -45,19 +47,44 @@ def test_an_unknown_louvre_setting_is_refused_with_the_closest(tmp_path: Path) -
     assert not (tmp_path / "out.jsonl").exists()
 
 
-def test_a_setting_one_edit_away_from_a_known_one_is_warned_of(tmp_path: Path, fake_louvre):
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [("FILE_STORE", "FILES_STORE"), ("JOB_DIR", "JOBDIR"), ("FEED", "FEEDS")],
+)
+def test_a_setting_one_edit_away_from_a_known_one_is_refused(
+    tmp_path: Path, fake_louvre, typo: str, meant: str
+) -> None:
     server = fake_louvre("--max-id", "5")
     run = crawl(
         tmp_path / "zips",
         "-a",
         "end=5",
-        settings={"LOUVRE_BASE_URL": server.url, "FILE_STORE": str(tmp_path / "elsewhere")},
+        settings={"LOUVRE_BASE_URL": server.url, typo: str(tmp_path / "elsewhere")},
+    )
+
+    line = one_critical_line(run)
+    assert f"unknown setting {typo}, one that neither Scrapy nor this project reads" in line
+    assert f"did you mean {meant}?" in line
+    assert f"LOUVRE_OWN_SETTINGS={typo}" in line
+    assert list(tmp_path.iterdir()) == []  # nothing written, neither store
+
+
+def test_a_setting_of_ones_own_extension_passes_when_listed(tmp_path: Path, fake_louvre):
+    server = fake_louvre("--max-id", "5")
+    run = crawl(
+        tmp_path / "zips",
+        "-a",
+        "end=5",
+        settings={
+            "LOUVRE_BASE_URL": server.url,
+            "FEED": "mine",
+            "LOUVRE_OWN_SETTINGS": "FEED",
+        },
     )
 
     assert run.returncode == EXIT_COMPLETE, run.stderr
-    (warning,) = [line for line in run.stderr.splitlines() if "FILE_STORE" in line]
-    assert "FILE_STORE is one that neither Scrapy nor this project reads" in warning
-    assert "did you mean FILES_STORE?" in warning
+    assert "unknown setting" not in run.stderr
+    assert (tmp_path / "zips").is_dir()
 
 
 def test_one_edit_apart() -> None:

@@ -78,6 +78,7 @@ def test_the_collection_summary_counts_records_images_and_changes() -> None:
         "collection/images_stored": 51,
         "collection/images_uptodate": 3,
         "collection/images_missing": 2,
+        "collection/image_bytes": 2_000_000,
         "collection/records_withdrawn": 2,
         "collection/obsolete": 5,
     }
@@ -96,7 +97,9 @@ def test_the_collection_summary_counts_records_images_and_changes() -> None:
         "Louvre collection mirror finished after 0:00:10",
         "  records: 40 listed in 6 sitemaps (shard 1/2): 30 fetched, 7 already current,"
         " 2 missing, 1 failed",
-        "  images:  51 stored, 3 already there, 2 gone from the site, 0 failed (2.5 MB in all)",
+        "  images:  51 stored, 3 already there, 2 gone from the site, 0 failed",
+        # Bytes by kind on their own line (issue 34): not the records' MB on the images' line.
+        "  bytes:   0.5 MB of records, 2.0 MB of images (2.5 MB in all)",
         "  changes: 2 records withdrawn; 5 stored files the collection no longer lists,"
         " named in /data/m.obsolete.shard-1-of-2.txt (kept; -s LOUVRE_PRUNE=True removes them)",
         "  rate:    4.0 records/s, 0.25 MB/s",
@@ -137,5 +140,54 @@ def test_a_resumed_job_counts_this_run_s_rate_and_says_when_it_was_complete() ->
         stats={},
     )
     assert "  rate:    2.0 records/s, 0.20 MB/s" in lines  # this run's 2 MB, not the job's 5
-    assert "(5.0 MB in all)" in next(line for line in lines if line.startswith("  images:"))
+    assert "(5.0 MB in all)" in next(line for line in lines if line.startswith("  bytes:"))
     assert not [line for line in lines if line.startswith("  job:")]
+
+
+def test_a_walk_stopped_says_the_records_listed_so_far_and_whose() -> None:
+    def records_line(report: CollectionReport) -> str:
+        lines = summary_lines(
+            Counts(ids=3, stored=2, skipped=1),
+            elapsed=10,
+            reason="shutdown",
+            report=report,
+            failed=[],
+            failed_file=None,
+            store="/data/m",
+            stats={"collection/sitemaps": 97},
+        )
+        return next(line for line in lines if line.startswith("  records:"))
+
+    run = CollectionReport(listed=None, shard=Shard(), walk_complete=False, listed_so_far=660)
+    assert records_line(run) == (
+        "  records: 660 listed so far (the walk did not end) in 97 sitemaps: 2 fetched,"
+        " 1 already current, 0 missing, 0 failed, 657 unfinished"
+    )
+    job = CollectionReport(
+        listed=None, shard=Shard(), walk_complete=False, listed_so_far=2000, job_listing=True
+    )
+    assert records_line(job).startswith(
+        "  records: 2000 listed by the job so far (its saved walk, JOBDIR) in 97 sitemaps:"
+    )
+
+
+def test_changed_says_the_run_s_and_after_a_resume_the_job_s() -> None:
+    lines = summary_lines(
+        Counts(ids=40, stored=40),
+        elapsed=10,
+        reason="finished",
+        report=CollectionReport(listed=40, shard=Shard(), walk_complete=True, earlier=20),
+        failed=[],
+        failed_file=None,
+        store="/data/m",
+        stats={
+            "collection/changes_file": "changes/20261201T000000Z.jsonl",
+            "collection/changes": "records 20 added",
+            "collection/job_changes": "records 40 added (the job's 2 runs, JOBDIR)",
+        },
+    )
+    changed = [line for line in lines if line.startswith("  changed:")]
+    assert changed == [
+        "  changed: records 20 added, listed in changes/20261201T000000Z.jsonl (this run)",
+        "  changed: records 40 added (the job's 2 runs, JOBDIR)",
+    ]

@@ -176,6 +176,99 @@ def test_hand_made_counts_per_value() -> None:
     assert counts == {PUBLIC_DOMAIN: 9, IN_COPYRIGHT: 4, UNKNOWN: 4}
 
 
+def made(start: int | str, end: int | str = "", imprecision: str = "", doubt: str = "") -> list:
+    text = f"vers {start}" if imprecision else f"{start} - {end}"
+    return [
+        {
+            "startYear": start,
+            "endYear": end,
+            "imprecision": imprecision,
+            "text": text,
+            "type": "Date de création/fabrication",
+            "doubt": doubt,
+        }
+    ]
+
+
+def making_cases() -> dict[str, tuple[dict[str, Any], str, str]]:
+    """name → (record, rights, reason): whoever made a work was alive when it was made."""
+    painter = creator("Peintre, Né", (BORN, "1952"))
+    return {
+        "made 1980 by a painter born 1952": (
+            with_creators("cl010001358", [painter], dateCreated=made(1980, 1980)),
+            IN_COPYRIGHT,
+            "Peintre, Né was alive when the work was made, 1980 or later, within 70 years",
+        ),
+        "made 1975 - 1985, no dates of the maker": (
+            with_creators(
+                "cl010001358", [creator("Peintre, Inconnu")], dateCreated=made(1975, 1985)
+            ),
+            IN_COPYRIGHT,
+            "Peintre, Inconnu was alive when the work was made, 1975 or later, within 70 years",
+        ),
+        "vers 1975: ten years of doubt": (
+            with_creators("cl010001358", [painter], dateCreated=made(1975, imprecision="vers")),
+            IN_COPYRIGHT,
+            "Peintre, Né was alive when the work was made, 1965 or later, within 70 years",
+        ),
+        "vers 1960: perhaps made before the line": (
+            with_creators("cl010001358", [painter], dateCreated=made(1960, imprecision="vers")),
+            UNKNOWN,
+            "Peintre, Né was born 1952, no date of death",
+        ),
+        "made 1950 - 1980: begun before the line": (
+            with_creators("cl010001358", [painter], dateCreated=made(1950, 1980)),
+            UNKNOWN,
+            "Peintre, Né was born 1952, no date of death",
+        ),
+        "made 1980, doubtful": (
+            with_creators("cl010001358", [painter], dateCreated=made(1980, 1980, doubt="?")),
+            UNKNOWN,
+            "Peintre, Né was born 1952, no date of death",
+        ),
+        "made 1900 by a maker of no dates: not this rule": (
+            with_creators(
+                "cl010001358", [creator("Peintre, Ancien")], dateCreated=made(1900, 1900)
+            ),
+            UNKNOWN,
+            "Peintre, Ancien: no date of death or birth",
+        ),
+        "cast 1980 after a death in 1917: the death decides": (
+            with_creators(
+                "cl010001358",
+                [creator("Sculpteur, Mort", (DIED, "1917"), (BORN, "1840"))],
+                dateCreated=made(1980, 1980),
+            ),
+            PUBLIC_DOMAIN,
+            "Sculpteur, Mort died 1917",
+        ),
+        "two makers: one freed by death, one alive in 1980": (
+            with_creators(
+                "cl010001358",
+                [creator("Sculpteur, Mort", (DIED, "1917")), painter],
+                dateCreated=made(1980, 1980),
+            ),
+            IN_COPYRIGHT,
+            "Peintre, Né was alive when the work was made, 1980 or later, within 70 years",
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", list(making_cases()))
+def test_the_date_of_making(name: str) -> None:
+    record, rights, reason = making_cases()[name]
+    got = estimate(record, YEAR)
+    assert (got.rights, got.reason) == (rights, reason)
+
+
+def test_the_date_of_making_moves_with_the_term() -> None:
+    record, _, _ = making_cases()["made 1980 by a painter born 1952"]
+    assert estimate(record, 2051).rights == UNKNOWN  # limit 1981: 1980 is out, birth decides
+    assert estimate(record, 2051).reason == "Peintre, Né was born 1952, no date of death"
+    assert estimate(record, 2050).rights == IN_COPYRIGHT
+    assert "alive when the work was made" in estimate(record, 2050).reason
+
+
 # Each real record by hand: its dateCreated (no record of 2025 names a creator).
 REAL_EXPECTED = {
     "cl010000738": (PUBLIC_DOMAIN, "no named creator; made by 641"),  # 395 - 641

@@ -13,7 +13,10 @@ import datetime
 import re
 from array import array
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from louvre_scraper.bodies.records import prop
+from louvre_scraper.store.layout import ARK_NAME_RE
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -23,6 +26,9 @@ if TYPE_CHECKING:
 NAAN = "53355"  # the Louvre's Name Assigning Authority Number
 ARK_RE = re.compile(r"/ark:/(?P<naan>\d+)/(?P<ark>cl(?P<number>\d{9}))(?:\.json)?/?$")
 SERIES_SIZE = 10_000_000  # seven digits after the two-digit series
+# An image's position names its file ("{position}.jpg", "-{k}" after a collision): a file name
+# holds 255 bytes at most, so a position of more digits than this cannot name one.
+MAX_POSITION_CHARS = 200
 
 
 def ark_in(url: str) -> str | None:
@@ -31,6 +37,23 @@ def ark_in(url: str) -> str | None:
     if match is None or match["naan"] != NAAN:
         return None
     return match["ark"]
+
+
+def names_refused(record: dict[str, Any]) -> str | None:
+    """Why a record cannot be stored under the names it gives (its ``arkId``, its images'
+    ``position``), in a few words; None when every name is one the store can hold. Called
+    before anything of the record is planned, so a hostile name never reaches a path."""
+    ark = prop(record, "arkId")
+    if not isinstance(ark, str) or not ARK_NAME_RE.fullmatch(ark):
+        shown = repr(ark)[:60]
+        return f"its arkId {shown} is not an ark (cl and nine digits)"
+    entries = prop(record, "image")
+    for entry in entries if isinstance(entries, list) else ():
+        position = entry.get("position") if isinstance(entry, dict) else None
+        if position is not None and len(str(position).strip()) > MAX_POSITION_CHARS:
+            digits = len(str(position).strip())
+            return f"an image position of {digits} characters is too long for a file name"
+    return None
 
 
 def ark_number(ark: str) -> int:

@@ -15,6 +15,7 @@ earlier run read are not asked again: their arks come from the job's state
 from __future__ import annotations
 
 import logging
+from array import array
 from collections import deque
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -188,6 +189,14 @@ class SitemapWalk:
                 for url, (numbers, lastmods) in saved.items()
                 if isinstance(numbers, bytes) and isinstance(lastmods, bytes)
             }
+
+    def saved_count(self) -> int:
+        """The records the job's saved walk listed (an earlier run's and this run's pages)."""
+        numbers: set[int] = set()
+        for pages in (self.saved, self.read_pages):
+            for page, _ in pages.values():
+                numbers.update(array("I", page))
+        return len(numbers)
 
     def state(self) -> dict[str, tuple[bytes, bytes]]:
         """The walk's progress, for a resumed job (JOBDIR's spider.state)."""

@@ -69,6 +69,7 @@ class Command(StoreCommand):
             default="256",
             help=f"long side of the thumbnails, {MIN_THUMB} to {MAX_THUMB} (default: 256)",
         )
+        self.add_all_records(group)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         dest = self.dest(args, "scrapy catalogue needs a DEST directory: scrapy catalogue DEST")
@@ -85,9 +86,10 @@ class Command(StoreCommand):
             )
         except BadInput as error:
             self.bad_input(str(error))
+        wanted, chosen = self.follow_choices(store, wanted, opts.all_records)
         tally = Tally()
         ticker = self.ticker(store, "records")
-        rows = record_rows(store, wanted, tally)
+        rows = record_rows(store, wanted, tally, chosen=chosen)
         first = next(rows, None)  # nothing kept: refused before anything is written
         if first is None:
             self.bad_input(nothing_kept(tally, wanted, store))

@@ -24,6 +24,7 @@ from louvre_scraper.config import refuse_bad_log_level, refuse_bad_setting_names
 from louvre_scraper.contract import FAILED_STAT, STOP_STAT, UNFINISHED_STAT
 from louvre_scraper.errors import BadInput, refuse
 from louvre_scraper.exitstatus import EXIT_CRASH, exit_status
+from louvre_scraper.extensions.feeds import refuse_overwrite_on_resume
 from louvre_scraper.extensions.quietlog import quiet_startup
 
 if TYPE_CHECKING:
@@ -63,7 +64,11 @@ class Command(ScrapyCrawlCommand):
         assert self.settings is not None
         refuse_bad_log_level(self.settings)
         refuse_bad_setting_names(self.settings)
-        quiet_startup()
+        try:
+            refuse_overwrite_on_resume(self.settings, self.settings.getdict("FEEDS"))
+        except BadInput as error:
+            refuse(error)
+        quiet_startup(self.settings.getbool("LOUVRE_STATS_ON_CONSOLE"))
 
     def spiders_help(self, args: list[str]) -> str:
         """The arguments of the spider named in *args*, or of every spider."""

@@ -8,11 +8,26 @@ Exit status: 0 written, 2 bad input (nothing written), 6 interrupted (DEST left 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from louvre_scraper.dataset.command import StoreCommand, nothing_kept, options
-from louvre_scraper.dataset.reader import Tally, filters, image_rows, record_rows
+from louvre_scraper.dataset.croissant import (
+    croissant_layout,
+    croissant_row,
+    last_run,
+    write_croissant,
+)
+from louvre_scraper.dataset.hubparquet import (
+    DEFAULT_SHARD_SIZE,
+    HubParquetWriter,
+    ShardSize,
+    hub_destination_problem,
+    parse_shard_size,
+)
+from louvre_scraper.dataset.progress import ProgressBar
+from louvre_scraper.dataset.reader import Chosen, Tally, filters, image_rows, record_rows
 from louvre_scraper.dataset.writers import (
     FOLDER_FORMATS,
     FORMATS,
@@ -33,6 +48,7 @@ if TYPE_CHECKING:
     import argparse
 
     from louvre_scraper.dataset.reader import Store
+    from louvre_scraper.dataset.resize import Resize
     from louvre_scraper.dataset.writers import Writer
     from louvre_scraper.records.filters import FilterTally
 
@@ -45,6 +61,10 @@ class Command(StoreCommand):
     only: set[str] | None = None  # --since: the arks changed since then
     withdrawn_since = 0  # --since: records withdrawn since then (not exported)
     shard_size = SHARD_SIZE
+    chosen: Chosen | None = None  # the crawl's choices, remembered by the store
+    hub_shard_size = DEFAULT_SHARD_SIZE  # --embed-images
+    processes = 1  # --processes: shard writers (folder exports)
+    resize: Resize | None = None  # --image-size: every image resized (None: its own bytes)
 
     def syntax(self) -> str:
         return "[options] DEST"
@@ -60,7 +80,10 @@ class Command(StoreCommand):
             "Read every record in FILES_STORE (a local folder or s3://) and write one dataset"
             " to DEST: .jsonl, .csv or .parquet by its extension, or --format imagefolder (a"
             " folder with metadata.jsonl, the images and a dataset card; local stores only),"
-            " or --format webdataset (a folder of tar shards, one sample per image)."
+            " or --format webdataset (a folder of tar shards, one sample per image), or"
+            " --format parquet --embed-images (a folder of Parquet shards with the images'"
+            " bytes and a dataset card, ready for the Hugging Face Hub; a rerun of an"
+            " interrupted one writes only the shards not yet whole)."
             " Nothing is fetched. DEST is replaced at the end only: an interrupted export"
             " leaves it as it was. Exit status: 0 written, 2 bad input (nothing written),"
             " 6 interrupted."
@@ -83,7 +106,40 @@ class Command(StoreCommand):
         group.add_argument(
             "--shard-size",
             metavar="N",
-            help=f"samples per WebDataset shard (default: {SHARD_SIZE:,}, as img2dataset)",
+            help=f"samples per WebDataset shard (default: {SHARD_SIZE:,}, as img2dataset);"
+            " with --embed-images, the most a Parquet shard holds: 500MB (the default), 2GB"
+            " or 10000rows",
+        )
+        group.add_argument(
+            "--embed-images",
+            action="store_true",
+            help="with --format parquet: a folder DEST of Parquet shards, one row per image"
+            " with its bytes in an `image` column (the Hugging Face Image feature), and a card",
+        )
+        group.add_argument(
+            "--processes",
+            metavar="N",
+            help="with imagefolder, webdataset or --embed-images: processes writing the shards"
+            " (resizing the images, for imagefolder) (default: the CPU count)",
+        )
+        group.add_argument(
+            "--image-size",
+            metavar="N",
+            help="with imagefolder, webdataset or parquet --embed-images: every image resized"
+            " to N pixels (never enlarged; EXIF orientation applied) and re-encoded, its width"
+            " and height in the rows (default: the stored bytes, unchanged)",
+        )
+        group.add_argument(
+            "--resize-mode",
+            metavar="MODE",
+            help="with --image-size: keep-ratio (the default: the long side at most N),"
+            " center-crop (the centre N x N square) or border (fitted in N x N, padded)",
+        )
+        group.add_argument(
+            "--quality",
+            metavar="Q",
+            help="with --image-size: the JPEG quality, 1 to 100 (default: 95; images with"
+            " alpha are PNG)",
         )
         group.add_argument(
             "--collection",
@@ -109,6 +165,7 @@ class Command(StoreCommand):
             " or unknown, or several with commas (as -a rights= of a crawl; an estimate from"
             " the record, not legal advice)",
         )
+        self.add_all_records(group)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         dest = self.dest(
@@ -124,12 +181,18 @@ class Command(StoreCommand):
             )
         if fmt not in FORMATS:
             self.bad_input(f"bad option --format={opts.format!r}: expected {', '.join(FORMATS)}")
-        per = (opts.per or ("image" if fmt in FOLDER_FORMATS else "record")).strip().lower()
+        embed = bool(getattr(opts, "embed_images", False))
+        if embed and fmt != "parquet":
+            self.bad_input(f"bad option --embed-images: only for --format parquet, not {fmt}")
+        folder = fmt in FOLDER_FORMATS or embed
+        per = (opts.per or ("image" if folder else "record")).strip().lower()
         if per not in PER:
             self.bad_input(f"bad option --per={opts.per!r}: expected record or image")
-        if fmt in FOLDER_FORMATS and per != "image":
-            self.bad_input(f"bad option --per=record: {fmt} has one row per image")
-        self.shard_size = _shard_size(self, opts.shard_size, fmt)
+        if folder and per != "image":
+            shown = "parquet --embed-images" if embed else fmt
+            self.bad_input(f"bad option --per=record: {shown} has one row per image")
+        self._shards(opts, fmt, embed=embed, folder=folder)
+        self.resize = _resize(self, opts, folder)
         try:
             wanted = filters(
                 (opts.collection or "").strip(), (opts.type or "").strip(), opts.rights
@@ -138,9 +201,10 @@ class Command(StoreCommand):
             self.bad_input(str(error))
         store = self.open_store()
         wanted.rights_years = store.config.rights_years
+        wanted, self.chosen = self.follow_choices(store, wanted, opts.all_records)
         self.only = self._since(opts.since, store)
         target = Path(dest)
-        problem = destination_problem(target, fmt)
+        problem = hub_destination_problem(target) if embed else destination_problem(target, fmt)
         if problem:
             self.bad_input(f"bad argument DEST={dest!r}: {problem}")
         if store.is_local and _inside(target, Path(store.name)):
@@ -150,7 +214,21 @@ class Command(StoreCommand):
                 f"imagefolder needs a local FILES_STORE (its images are linked or copied);"
                 f" {store.name} is not: export jsonl, csv or parquet from it"
             )
-        self.exitcode = self.export(store, target, fmt, per == "image", wanted)
+        self.exitcode = self.export(store, target, fmt, per == "image", wanted, embed=embed)
+
+    def _shards(self, opts: argparse.Namespace, fmt: str, *, embed: bool, folder: bool) -> None:
+        """``--shard-size`` and ``--processes``, for the formats that have them."""
+        if embed:
+            self.hub_shard_size = _hub_shard_size(self, opts.shard_size)
+        else:
+            self.shard_size = _shard_size(self, opts.shard_size, fmt)
+        if folder:
+            self.processes = _processes(self, opts.processes)
+        elif opts.processes is not None:
+            self.bad_input(
+                f"bad option --processes={opts.processes!r}: only with --embed-images,"
+                " imagefolder or webdataset"
+            )
 
     def _since(self, value: str | None, store: Store) -> set[str] | None:
         """``--since``: the arks of the stored records changed since then (None: every one),
@@ -179,30 +257,84 @@ class Command(StoreCommand):
         return only
 
     def export(
-        self, store: Store, dest: Path, fmt: str, per_image: bool, wanted: FilterTally
+        self,
+        store: Store,
+        dest: Path,
+        fmt: str,
+        per_image: bool,
+        wanted: FilterTally,
+        *,
+        embed: bool = False,
     ) -> int:
         ticker = self.ticker(store, "records")
+        bar = ProgressBar(ticker.total, "records")  # on a terminal only
         tally = Tally()
-        writer = open_writer(fmt, dest, store, wanted, self.shard_size)
+        writer = (
+            open_hub_writer(
+                dest,
+                store,
+                wanted,
+                self.hub_shard_size,
+                self.processes,
+                resize=self.resize,
+                chosen=self.chosen,
+            )
+            if embed
+            else open_writer(
+                fmt,
+                dest,
+                store,
+                wanted,
+                self.shard_size,
+                resize=self.resize,
+                processes=self.processes,
+                chosen=self.chosen,
+            )
+        )
         rows = 0
+        first_row: dict[str, Any] = {}  # the Croissant record set's fields and types
         # An export is the crawl's feed read back, checksums included (the feed's default when
         # a feed is set): unless LOUVRE_CHECKSUMS=False, each stored image is read for its MD5.
         assert self.settings is not None
         checksums = store.config.checksums or self.settings.get("LOUVRE_CHECKSUMS") is None
         try:
-            for row in record_rows(store, wanted, tally, self.only, checksums=checksums):
+            for row in record_rows(
+                store, wanted, tally, self.only, checksums=checksums, chosen=self.chosen
+            ):
                 if per_image:
                     for image_row in image_rows(row):
+                        first_row = first_row or image_row
                         writer.write(image_row)
                         rows += 1
                 else:
+                    first_row = first_row or row
                     writer.write(row)
                     rows += 1
                 ticker.tick(tally.records, "Exporting")
+                bar.update(tally.records)
+            bar.finish()
             if tally.kept:
                 writer.close(tally)
+                target, layout = croissant_layout(dest, fmt, embed=embed)
+                write_croissant(
+                    target,
+                    layout,
+                    first_row=croissant_row(first_row, fmt, resized=self.resize is not None),
+                    tally=tally,
+                    source=_source(store, wanted, self.resize, self.chosen),
+                    fmt=f"{fmt} --embed-images" if embed else fmt,
+                    run=last_run(store),
+                    filtered=self.only is not None,
+                )
         except KeyboardInterrupt:
             writer.abort()
+            if embed:
+                logger.error(
+                    "Export interrupted: the whole shards are kept in %s; rerun the same"
+                    " export to write the others",
+                    dest,
+                )
+                return EXIT_STOPPED
             logger.error("Export interrupted: %s left as it was", dest)
             return EXIT_STOPPED
         except BaseException:
@@ -217,6 +349,8 @@ class Command(StoreCommand):
             if tally.missing_images
             else ""
         )
+        if tally.left_out_images:
+            missing += f"; {tally.left_out_images} images left out on purpose by the crawl"
         if self.only is not None:
             missing += (
                 f"; only the {len(self.only)} records changed since then"
@@ -250,8 +384,105 @@ def _shard_size(command: Command, value: str | None, fmt: str) -> int:
     return size
 
 
+def _hub_shard_size(command: Command, value: str | None) -> ShardSize:
+    if value is None:
+        return DEFAULT_SHARD_SIZE
+    try:
+        return parse_shard_size(value)
+    except ValueError as error:
+        command.bad_input(f"bad option --shard-size={value!r}: {error}")
+
+
+def _processes(command: Command, value: str | None) -> int:
+    if value is None:
+        return os.cpu_count() or 1
+    try:
+        processes = int(value)
+    except ValueError:
+        command.bad_input(f"bad option --processes={value!r}: not a number of processes")
+    if processes < 1:
+        command.bad_input(f"bad option --processes={value!r}: must be at least 1")
+    return processes
+
+
+def _resize(command: Command, opts: argparse.Namespace, images: bool) -> Resize | None:
+    """``--image-size``/``--resize-mode``/``--quality``: what every image becomes (None:
+    its stored bytes); refused for a format without images or a bad value."""
+    given = [
+        (name, value)
+        for name, value in (
+            ("image-size", opts.image_size),
+            ("resize-mode", opts.resize_mode),
+            ("quality", opts.quality),
+        )
+        if value is not None
+    ]
+    if not given:
+        return None
+    name, value = given[0]
+    if not images:
+        command.bad_input(
+            f"bad option --{name}={value!r}: only for imagefolder, webdataset or parquet"
+            " --embed-images (the formats that hold the images)"
+        )
+    if opts.image_size is None:
+        command.bad_input(f"bad option --{name}={value!r}: only with --image-size")
+    # Here, not at the top: Pillow would load at the start of every scrapy command.
+    from louvre_scraper.dataset.resize import Resize
+
+    try:
+        return Resize.parse(
+            opts.image_size, (opts.resize_mode or "keep-ratio").strip().lower(), opts.quality or 95
+        )
+    except ValueError as error:
+        command.bad_input(f"bad option: {error}")
+
+
+def _source(
+    store: Store,
+    wanted: FilterTally,
+    resize: Resize | None = None,
+    chosen: Chosen | None = None,
+) -> dict[str, str]:
+    """What a card and the Croissant say the export was made from: the filters, the crawl's
+    choices it followed, and how its images were resized, if they were."""
+    given = f" {options(wanted)}" if wanted.wanted else ""
+    source = {"store": store.name, "site": store.config.base_url, "filters": given}
+    if chosen is not None:
+        source["choices"] = chosen.choices.told()
+        if chosen.choices.chooses:  # the crawl left records or images out: a partial mirror
+            source["partial_choices"] = source["choices"]
+    if resize is not None:
+        from louvre_scraper.dataset.resize import describe
+
+        source["resize"] = describe(resize)
+    return source
+
+
+def open_hub_writer(
+    dest: Path,
+    store: Store,
+    wanted: FilterTally,
+    shard_size: ShardSize,
+    processes: int = 1,
+    *,
+    resize: Resize | None = None,
+    chosen: Chosen | None = None,
+) -> HubParquetWriter:
+    source = _source(store, wanted, resize, chosen)
+    return HubParquetWriter(dest, store, shard_size, source, processes=processes, resize=resize)
+
+
 def open_writer(
-    fmt: str, dest: Path, store: Store, wanted: FilterTally, shard_size: int = SHARD_SIZE
+    fmt: str,
+    dest: Path,
+    store: Store,
+    wanted: FilterTally,
+    shard_size: int = SHARD_SIZE,
+    *,
+    resize: Resize | None = None,
+    processes: int = 1,
+    chosen: Chosen | None = None,
 ) -> Writer:
     if fmt == "jsonl":
         return JsonlWriter(dest)
@@ -259,11 +490,17 @@ def open_writer(
         return CsvWriter(dest)
     if fmt == "parquet":
         return ParquetWriter(dest)
-    given = f" {options(wanted)}" if wanted.wanted else ""
-    source = {"store": store.name, "site": store.config.base_url, "filters": given}
+    source = _source(store, wanted, resize, chosen)
     if fmt == "webdataset":
-        return WebDatasetWriter(dest, store, shard_size, source)
-    return ImageFolderWriter(dest, Path(store.name), source, store.config.rights_years)
+        return WebDatasetWriter(dest, store, shard_size, source, resize=resize, processes=processes)
+    return ImageFolderWriter(
+        dest,
+        Path(store.name),
+        source,
+        store.config.rights_years,
+        resize=resize,
+        processes=processes,
+    )
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -17,6 +17,8 @@ TERMS_URL = "https://collections.louvre.fr/en/page/cgu"
 # What each column holds; a column not described here is listed by name only.
 FIELDS = {
     "file_name": "the image, relative to this folder (the `image` column once loaded)",
+    "image": "the image: its bytes as stored and its path in the mirror (a PIL image once"
+    " loaded with `datasets`)",
     "key": "the sample's key, the same for the same image in every export (`cl010001416_0`)",
     "imagePath": "the image's file in the mirror",
     "arkId": "the record's identifier (ark:/53355/…)",
@@ -91,7 +93,8 @@ def dataset_card(
     front_matter: str = "",
 ) -> str:
     """The card's Markdown. *source*: ``store``, ``site`` and ``filters`` of the export;
-    *fmt*: ``imagefolder`` or ``webdataset``; *front_matter*: more of the YAML header (the
+    *fmt*: ``imagefolder``, ``webdataset`` or ``parquet`` (Hub shards, images embedded);
+    *front_matter*: more of the YAML header (the
     features, for instance)."""
     today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     rows = "\n".join(
@@ -114,6 +117,31 @@ def dataset_card(
             'Load it with `webdataset.WebDataset("<this folder>/{00000..NNNNN}.tar")` or'
             ' `datasets.load_dataset("webdataset", data_files="<this folder>/*.tar")`.'
         )
+    if fmt == "parquet":
+        files = "the mirror's bytes in the `image` column, never re-encoded"
+        layout = "one row per image in the Parquet\n  shards under `data/`"
+        load = (
+            'Load it with `datasets.load_dataset("<this folder>")` or'
+            ' `datasets.load_dataset("parquet", data_files="<this folder>/data/*.parquet")`:'
+            " the `image` column decodes as PIL images."
+        )
+        fmt = "parquet --embed-images"
+    if source.get("resize"):  # --image-size: re-encoded, whatever the format said above
+        files = (
+            f"the mirror's images {source['resize']};"
+            " `imageWidth` and `imageHeight` give each one's size"
+        )
+    choices = (
+        f"- **The crawl's choices**: {source['choices']} (remembered by the mirror;"
+        " `scrapy export --all-records` takes every record in it).\n"
+        if source.get("choices")
+        else ""
+    )
+    left_out = (
+        f"; {tally.left_out_images} were left out on purpose by the crawl"
+        if tally.left_out_images
+        else ""
+    )
     return f"""---
 pretty_name: Musée du Louvre collections (mirror export)
 license: other
@@ -130,8 +158,8 @@ language:
 - **Source**: the museum's online collection, {source.get("site", "")}, mirrored with
   `louvre_scraper` (`scrapy crawl collection`) into `{source.get("store", "")}`.
 - **Exported**: {today}, with `scrapy export --format {fmt}`{source.get("filters", "")}.
-- **Holds**: {tally.kept} records, {tally.images} images ({files}); {layout}.
-  {tally.missing_images} images listed by these records were not in the mirror.
+{choices}- **Holds**: {tally.kept} records, {tally.images} images ({files}); {layout}.
+  {tally.missing_images} images listed by these records were not in the mirror{left_out}.
 
 {load}
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from scrapy.commands import ScrapyCommand
 from scrapy.utils.log import configure_logging
 
 from louvre_scraper.config import refuse_bad_log_level, refuse_bad_setting_names
+from louvre_scraper.dataset.reader import Chosen
 from louvre_scraper.errors import BadInput, refuse
 from louvre_scraper.store.mirror import Mirror
 from louvre_scraper.utils.display import format_duration
@@ -60,6 +61,37 @@ class StoreCommand(ScrapyCommand):
         except BadInput as error:
             refuse(error)
             raise AssertionError from None
+
+    def add_all_records(self, parser: argparse.ArgumentParser | Any) -> None:
+        parser.add_argument(
+            "--all-records",
+            action="store_true",
+            help="every record in the store; by default, only those the crawl kept (its"
+            " -a collection=/type=/rights=, remembered by the store)",
+        )
+
+    def follow_choices(
+        self, store: Store, given: FilterTally, all_records: bool
+    ) -> tuple[FilterTally, Chosen | None]:
+        """The filters to read the store with: *given* (the command's own options), or else
+        the crawl's, remembered by the store (unless *all_records*); and the crawl's choices,
+        whose images left out on purpose are not missing. Said in one line."""
+        choices, differ = store.choices()
+        if differ is not None:
+            logger.warning(differ)
+        if choices is None:
+            return given, None
+        chosen = Chosen(choices, store.config.rights_years)
+        if all_records or given.wanted or not choices.filters:
+            if choices.chooses:
+                logger.info("The crawl chose %s; %s", choices.told(), _reading(given, all_records))
+            return given, chosen
+        wanted = chosen.filter()
+        logger.info(
+            "Following the crawl's choices (%s): --all-records for every record in the store",
+            choices.told(),
+        )
+        return wanted, chosen
 
     def warn_damaged(self, tally: Tally) -> None:
         """One line for the stored records that could not be read, left out of the pass."""
@@ -112,6 +144,12 @@ class Ticker:
     @property
     def elapsed(self) -> float:
         return time.monotonic() - self.started
+
+
+def _reading(given: FilterTally, all_records: bool) -> str:
+    if given.wanted:
+        return f"read with {options(given)}"
+    return "every record in the store is read" + (" (--all-records)" if all_records else "")
 
 
 def options(wanted: FilterTally) -> str:

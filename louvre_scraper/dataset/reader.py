@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Container, Iterable, Iterator
 
     from louvre_scraper.config import LouvreConfig
+    from louvre_scraper.store.choices import Choices
     from louvre_scraper.store.reader import MirrorReader as Store
     from louvre_scraper.store.reader import Reader
 
@@ -186,19 +187,26 @@ IMAGE_COLUMNS = {
 }
 
 
-def record_row(stored: StoredRecord, rights_years: int = DEFAULT_YEARS) -> dict[str, Any]:
+def record_row(
+    stored: StoredRecord, rights_years: int = DEFAULT_YEARS, left_out: Container[int] = ()
+) -> dict[str, Any]:
     """The record's row, as the crawl's feed gives it
     (:func:`~louvre_scraper.records.fields.feed_row`):
-    status ``stored``, each image ``stored`` with its path and size, or ``missing``."""
+    status ``stored``, each image ``stored`` with its path and size, or ``left_out`` (its
+    index in *left_out*: the crawl's choice), or ``missing``."""
     assert stored.record is not None
     entries = (
         image_row(
             image.ref,
             path=image.path,
             size=image.size,
-            status=Status.STORED if image.path is not None else Status.MISSING,
+            status=Status.STORED
+            if image.path is not None
+            else Status.LEFT_OUT
+            if index in left_out
+            else Status.MISSING,
         )
-        for image in stored.images
+        for index, image in enumerate(stored.images)
     )
     return feed_row(
         stored.record,
@@ -228,6 +236,31 @@ def filters(
     return FilterTally.of(collection, object_type, rights, rights_years, "option --rights")
 
 
+@dataclass(frozen=True)
+class Chosen:
+    """The crawl's choices (:mod:`~louvre_scraper.store.choices`) as the read side applies
+    them: which of a record's images the crawl left out on purpose."""
+
+    choices: Choices
+    rights_years: int = DEFAULT_YEARS
+
+    def keeps(self, record: dict[str, Any]) -> bool:
+        """Whether the crawl's filters keep *record* (its images then fetched)."""
+        return self.filter().check(record)
+
+    def filter(self) -> FilterTally:
+        chosen = self.choices.filters
+        return filters(
+            chosen.get("collection"), chosen.get("type"), chosen.get("rights"), self.rights_years
+        )
+
+    def left_out(self, record: dict[str, Any], count: int) -> range:
+        """The indexes of the images of *record* (of *count*) the crawl did not fetch."""
+        if not self.keeps(record) or self.choices.images == "none":
+            return range(count)
+        return range(1, count) if self.choices.images == "first" else range(0)
+
+
 @dataclass
 class Tally:
     """What a pass over the store met."""
@@ -237,6 +270,7 @@ class Tally:
     damaged: list[str] = field(default_factory=list)  # stored files that are not records
     images: int = 0  # stored images of kept records
     missing_images: int = 0  # listed by a kept record, not in the store
+    left_out_images: int = 0  # listed by a kept record, left out on purpose by the crawl
     per_collection: collections.Counter[str] = field(default_factory=collections.Counter)
     images_per_collection: collections.Counter[str] = field(default_factory=collections.Counter)
     # The kept records and their stored images by rights estimate (public-domain, …).
@@ -251,13 +285,15 @@ def record_rows(
     only: Container[str] | None = None,
     *,
     checksums: bool = False,
+    chosen: Chosen | None = None,
 ) -> Iterator[dict[str, Any]]:
     """The feed row of every stored record the filters keep (of the arks *only*, if given:
     ``--since``); *tally* counts the pass, and *wanted* the values its filters saw. With
     *checksums*, each stored image's ``checksum`` is its file's MD5, the digest the crawl's
     feed gives (``scrapy export``: the same row as the feed); without, None (the catalogue does
-    not need them, and they cost a read of every image)."""
-    rows = _kept_rows(store, wanted, tally, only)
+    not need them, and they cost a read of every image). *chosen*: the crawl's choices, whose
+    images left out on purpose are not called missing."""
+    rows = _kept_rows(store, wanted, tally, only, chosen)
     return with_checksums(store, rows) if checksums else rows
 
 
@@ -266,6 +302,7 @@ def _kept_rows(
     wanted: FilterTally | None,
     tally: Tally | None,
     only: Container[str] | None = None,
+    chosen: Chosen | None = None,
 ) -> Iterator[dict[str, Any]]:
     wanted = wanted if wanted is not None else filters()
     tally = tally if tally is not None else Tally()
@@ -276,7 +313,8 @@ def _kept_rows(
             continue
         if not wanted.check(stored.record):
             continue
-        row = record_row(stored, store.config.rights_years)
+        left_out = chosen.left_out(stored.record, len(stored.images)) if chosen else ()
+        row = record_row(stored, store.config.rights_years, left_out)
         department = row.get("collection") or ""
         tally.kept += 1
         tally.per_collection[department] += 1
@@ -285,7 +323,10 @@ def _kept_rows(
         tally.images_per_collection[department] += stored_images
         tally.per_rights[row["rights"]] += 1
         tally.images_per_rights[row["rights"]] += stored_images
-        tally.missing_images += len(stored.images) - stored_images
+        unstored = [i for i, image in enumerate(stored.images) if image.path is None]
+        left = sum(1 for i in unstored if i in left_out)
+        tally.left_out_images += left
+        tally.missing_images += len(unstored) - left
         yield row
 
 

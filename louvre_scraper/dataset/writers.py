@@ -9,6 +9,7 @@ of :data:`ROW_GROUP` rows, so memory stays flat in the size of the store.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import errno
 import functools
@@ -24,6 +25,8 @@ from scrapy.exporters import JsonLinesItemExporter
 
 from louvre_scraper.config import unwritable_dir
 from louvre_scraper.dataset.card import dataset_card
+from louvre_scraper.dataset.folders import FOLDER_LIMIT, FolderPlan
+from louvre_scraper.dataset.workers import Workers
 from louvre_scraper.records.exporters import FlatCsvItemExporter
 from louvre_scraper.store.atomic import (
     AtomicFile,
@@ -37,9 +40,9 @@ from louvre_scraper.store.atomic import (
 if TYPE_CHECKING:
     import pyarrow as pa
     import pyarrow.parquet as pq
-    import webdataset as wds
 
     from louvre_scraper.dataset.reader import Store, Tally
+    from louvre_scraper.dataset.resize import Resize
 
 FORMATS = ("jsonl", "csv", "parquet", "imagefolder", "webdataset")
 FOLDER_FORMATS = ("imagefolder", "webdataset")  # a folder, one row per image
@@ -120,6 +123,8 @@ def parquet_types() -> dict[str, pa.DataType]:
         "images": pa.list_(image_struct),
         "imageSize": pa.int64(),
         "imagePosition": pa.int64(),
+        "imageWidth": pa.int64(),  # a resized image's (--image-size)
+        "imageHeight": pa.int64(),
     }
 
 
@@ -182,13 +187,24 @@ class ImageFolderWriter:
     """Hugging Face's ``imagefolder``: the images (hard links into the store where the
     filesystem allows, copies otherwise), ``metadata.jsonl`` with each one's ``file_name`` and
     its record's fields, and ``README.md``, the dataset card. Built in a temporary folder
-    beside DEST, then swapped in for any previous one."""
+    beside DEST, then swapped in for any previous one. An image keeps its path in the store
+    unless a folder on it would pass *folder_limit* entries: then it goes under a
+    ``part-NNNNN/`` folder (:mod:`louvre_scraper.dataset.folders`)."""
 
     def __init__(
-        self, target: Path, store_dir: Path, source: dict[str, str], rights_years: int = 70
+        self,
+        target: Path,
+        store_dir: Path,
+        source: dict[str, str],
+        rights_years: int = 70,
+        folder_limit: int = FOLDER_LIMIT,
+        *,
+        resize: Resize | None = None,
+        processes: int = 1,
     ):
         self.target = target
         self.store_dir = store_dir
+        self.resize = resize  # None: the stored files, linked or copied
         self.source = source  # what the card says the export was made from
         self.rights_years = rights_years  # the term of the rights estimate, for the card
         self.partial = partial_name(target)
@@ -197,16 +213,44 @@ class ImageFolderWriter:
         self.metadata = AtomicFile(self.partial / METADATA)
         self.linking = True  # until the filesystem says hard links cannot be made
         self.fields: list[str] = []
+        # The root also holds metadata.jsonl, README.md and croissant.json.
+        self.plan = FolderPlan(folder_limit, reserved=3)
+        self.unreadable: list[str] = []  # not decodable, so not resized (--image-size)
+        # Resizing is the work: batches of images resized by workers, their lines written
+        # in order as they come back. Links and copies stay in this process.
+        self.pending: list[tuple[str, dict[str, Any]]] = []
+        self.workers = Workers(processes if resize is not None else 1, None)
 
     def write(self, row: dict[str, Any]) -> None:
-        path = row["imagePath"]
-        target = self.partial / path
+        placed = self.plan.place(row["imagePath"])
+        if self.resize is not None:
+            self.pending.append((placed, row))
+            if len(self.pending) >= RESIZE_BATCH:
+                self._flush()
+            return
+        target = self.partial / placed
         target.parent.mkdir(parents=True, exist_ok=True)
-        self._place(self.store_dir / path, target)
-        line = {"file_name": path, **{k: v for k, v in row.items() if k != "imagePath"}}
+        self._place(self.store_dir / row["imagePath"], target)
+        self._line(placed, row, {})
+
+    def _line(self, placed: str, row: dict[str, Any], extra: dict[str, int]) -> None:
+        fields = {k: v for k, v in row.items() if k != "imagePath"}
+        line = {"file_name": placed, **fields, **extra}
         if not self.fields:
             self.fields = list(line)
         self.metadata.file.write((json.dumps(line, ensure_ascii=False) + "\n").encode())
+
+    def _flush(self, *, everything: bool = False) -> None:
+        if self.pending:
+            batch, self.pending = self.pending, []
+            args = (self.store_dir, self.partial, batch, self.resize)
+            self.workers.submit(resize_into, *args)
+        for done in self.workers.done(everything=everything):
+            for row, placed, extra in done:
+                if placed is None:
+                    self.unreadable.append(row["imagePath"])
+                else:
+                    self._line(placed, row, extra)
 
     def _place(self, source: Path, target: Path) -> None:
         if self.linking:
@@ -221,16 +265,62 @@ class ImageFolderWriter:
         fsync_file(target)
 
     def close(self, tally: Tally) -> None:
+        self._flush(everything=True)
+        self.workers.close()
         self.metadata.commit()
         card = dataset_card(
-            tally, self.fields, self.source, linked=self.linking, rights_years=self.rights_years
+            self._counted(tally),
+            self.fields,
+            self.source,
+            linked=self.linking and self.resize is None,
+            rights_years=self.rights_years,
         )
         write_atomically(self.partial / CARD, card.encode())
         swap_folder(self.partial, self.target)
 
+    def _counted(self, tally: Tally) -> Tally:
+        """*tally* with the images that could not be resized counted as missing."""
+        if not self.unreadable:
+            return tally
+        return dataclasses.replace(
+            tally,
+            images=tally.images - len(self.unreadable),
+            missing_images=tally.missing_images + len(self.unreadable),
+        )
+
     def abort(self) -> None:
+        self.workers.abort()
         self.metadata.abort()
         shutil.rmtree(self.partial, ignore_errors=True)
+
+
+RESIZE_BATCH = 64  # images a worker resizes per job (imagefolder)
+
+
+def resize_into(
+    _store: Store | None,
+    store_dir: Path,
+    folder: Path,
+    batch: list[tuple[str, dict[str, Any]]],
+    resize: Resize,
+) -> list[tuple[dict[str, Any], str | None, dict[str, int]]]:
+    """Resize each (placed, row)'s image from *store_dir* into *folder*, atomically, at its
+    place with the new extension: (row, where it went or None if undecodable, its columns)."""
+    from louvre_scraper.dataset.resize import UNDECODABLE, export_image
+
+    out: list[tuple[dict[str, Any], str | None, dict[str, int]]] = []
+    for placed, row in batch:
+        try:
+            data = (store_dir / row["imagePath"]).read_bytes()
+            body, written, extra = export_image(data, placed, resize)
+        except UNDECODABLE:  # OSError: gone from the store too
+            out.append((row, None, {}))
+            continue
+        target = folder / written
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(target, body)
+        out.append((row, written, extra))
+    return out
 
 
 def sample_key(image_path: str, image_template: str) -> str:
@@ -291,80 +381,78 @@ class WebDatasetWriter:
     image's own bytes as stored, never decoded nor re-encoded) and ``{key}.json`` (the
     record's fields and the image's, as the per-image rows of the other formats); then
     ``_stats.json`` and ``README.md``, the dataset card. Built in a temporary folder beside
-    DEST, each shard under a temporary name renamed when whole, the folder swapped in for any
-    previous export at the end (as imagefolder). The images are read through the store's
-    inventory, so an ``s3://`` store exports too.
+    DEST, each shard under a temporary name renamed when whole (by a worker process with
+    *processes* > 1: :mod:`louvre_scraper.dataset.workers`; the same shards either way), the
+    folder swapped in for any previous export at the end (as imagefolder). The images are
+    read through the store's inventory, so an ``s3://`` store exports too.
 
     The shards are written by webdataset's own ``TarWriter`` (ustar, the format its readers
     and Hugging Face's expect), handed the open temporary file rather than a name so that
     the shard is renamed into place only once the tar is closed and whole."""
 
-    def __init__(self, target: Path, store: Store, shard_size: int, source: dict[str, str]):
+    def __init__(
+        self,
+        target: Path,
+        store: Store,
+        shard_size: int,
+        source: dict[str, str],
+        *,
+        resize: Resize | None = None,
+        processes: int = 1,
+    ):
         self.target = target
         self.store = store
+        self.resize = resize  # None: the stored bytes
         self.shard_size = shard_size
         self.source = source
         self.partial = partial_name(target)
         shutil.rmtree(self.partial, ignore_errors=True)
         self.partial.mkdir(parents=True)
-        self.shard: AtomicFile | None = None
-        self.tar: wds.TarWriter | None = None
         self.shards: list[dict[str, Any]] = []
-        self.in_shard = 0
+        self.pending: list[tuple[str, dict[str, Any]]] = []  # the next shard's (key, row)
         self.extensions: Counter[str] = Counter()
         self.unreadable: list[str] = []  # listed as stored, gone by the time it was read
         self.fields: list[str] = []
         self.keys: set[str] = set()
         self.first_rows: list[dict[str, Any]] = []  # for the card's types (SCHEMA_ROWS)
+        self.workers = Workers(processes, store)
 
     def write(self, row: dict[str, Any]) -> None:
         path = row["imagePath"]
-        body = self.store.inventory.read_bytes(path)
-        if body is None:
-            self.unreadable.append(path)
-            return
-        if self.tar is None or self.in_shard >= self.shard_size:
-            self._next_shard()
-        assert self.tar is not None
         key = sample_key(path, self.store.config.image_template)
         if key in self.keys:  # two paths that only differ by / and _: never in the layout
             raise ValueError(f"two images give the sample key {key!r}: {path}")
         self.keys.add(key)
-        ext = posixpath.splitext(path)[1].lstrip(".").lower() or "bin"
-        meta = {"key": key, **row}
-        if not self.fields:
-            self.fields = list(meta)
-        if len(self.first_rows) < SCHEMA_ROWS:
-            self.first_rows.append(meta)
-        self.tar.write(
-            {"__key__": key, ext: body, "json": json.dumps(meta, ensure_ascii=False).encode()}
-        )
-        self.extensions[ext] += 1
-        self.in_shard += 1
-        self.shards[-1]["samples"] += 1
+        self.pending.append((key, row))
+        if len(self.pending) >= self.shard_size:
+            self._flush()
 
-    def _next_shard(self) -> None:
-        self._close_shard()
-        name = SHARD_NAME.format(len(self.shards))
-        import webdataset as wds  # here: every scrapy command imports this module, few write tars
+    def _flush(self) -> None:
+        """Hand the pending rows to a worker as the next shard; take the shards done."""
+        if self.pending:
+            name = SHARD_NAME.format(len(self.shards))
+            self.shards.append({"name": name, "samples": 0})
+            target = self.partial / name
+            self.workers.submit(write_tar, target, self.pending, self.resize)
+            self.pending = []
+        self._collect()
 
-        self.shard = AtomicFile(self.partial / name)
-        # encoder=False: the bytes go in as they are (no PIL, no pickling of anything).
-        self.tar = wds.TarWriter(self.shard.file, encoder=False)
-        self.shards.append({"name": name, "samples": 0})
-        self.in_shard = 0
-
-    def _close_shard(self) -> None:
-        if self.tar is None or self.shard is None:
-            return
-        self.tar.close()
-        self.shard.file.flush()
-        self.shards[-1]["bytes"] = self.shard.file.tell()
-        self.shard.commit()
-        self.tar = self.shard = None
+    def _collect(self, *, everything: bool = False) -> None:
+        for shard in self.workers.done(everything=everything):
+            entry = next(e for e in self.shards if e["name"] == shard.name)
+            entry["samples"], entry["bytes"] = shard.samples, shard.size
+            self.extensions.update(shard.extensions)
+            self.unreadable += shard.unreadable
+            for meta in shard.first_rows:
+                if not self.fields:
+                    self.fields = list(meta)
+                if len(self.first_rows) < SCHEMA_ROWS:
+                    self.first_rows.append(meta)
 
     def close(self, tally: Tally) -> None:
-        self._close_shard()
+        self._flush()
+        self._collect(everything=True)
+        self.workers.close()
         stats = {
             "format": "webdataset",
             "exported": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -375,6 +463,7 @@ class WebDatasetWriter:
             "shards": self.shards,
             "extensions": dict(sorted(self.extensions.items())),
             "missing_images": tally.missing_images + len(self.unreadable),
+            "left_out_images": tally.left_out_images,
             "rights": {
                 "records": dict(tally.per_rights),
                 "images": dict(tally.images_per_rights),
@@ -399,11 +488,65 @@ class WebDatasetWriter:
         swap_folder(self.partial, self.target)
 
     def abort(self) -> None:
-        if self.tar is not None:
-            self.tar.close()
-        if self.shard is not None:
-            self.shard.abort()
+        """The shard being written removes its own temporary file; the folder goes."""
+        self.workers.abort()
         shutil.rmtree(self.partial, ignore_errors=True)
+
+
+@dataclasses.dataclass
+class TarShard:
+    """What :func:`write_tar` wrote: a shard's name, samples, bytes, extensions, the images
+    it could not read, and its first samples' JSON (for the card's types)."""
+
+    name: str
+    samples: int
+    size: int
+    extensions: Counter[str]
+    unreadable: list[str]
+    first_rows: list[dict[str, Any]]
+
+
+def write_tar(
+    store: Store, target: Path, rows: list[tuple[str, dict[str, Any]]], resize: Resize | None
+) -> TarShard:
+    """The tar shard *target* of the samples (key, row), their images read from *store* and
+    resized as *resize* asks (None: as stored), under a temporary name renamed when whole."""
+    import webdataset as wds  # here: every scrapy command imports this module, few write tars
+
+    from louvre_scraper.dataset.resize import UNDECODABLE, export_image
+
+    shard = TarShard(target.name, 0, 0, Counter(), [], [])
+    atomic = AtomicFile(target)
+    try:
+        # encoder=False: the bytes go in as they are (no PIL, no pickling of anything).
+        tar = wds.TarWriter(atomic.file, encoder=False)
+        for key, row in rows:
+            path = row["imagePath"]
+            body = store.inventory.read_bytes(path)
+            if body is None:
+                shard.unreadable.append(path)
+                continue
+            try:
+                body, written, extra = export_image(body, path, resize)
+            except UNDECODABLE:
+                shard.unreadable.append(path)
+                continue
+            ext = posixpath.splitext(written)[1].lstrip(".").lower() or "bin"
+            meta = {"key": key, **row, **extra}
+            if len(shard.first_rows) < SCHEMA_ROWS:
+                shard.first_rows.append(meta)
+            encoded = json.dumps(meta, ensure_ascii=False).encode()
+            tar.write({"__key__": key, ext: body, "json": encoded})
+            shard.extensions[ext] += 1
+            shard.samples += 1
+        tar.close()
+        atomic.file.flush()
+        shard.size = atomic.file.tell()
+        atomic.commit()
+    except BaseException:
+        atomic.abort()
+        raise
+    return shard
 
 
 def format_of(dest: str, given: str | None) -> str | None:

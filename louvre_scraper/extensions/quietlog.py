@@ -21,6 +21,8 @@
   first screen is the project's own lines; "Scrapy … started" stays, and so does anything
   at WARNING or above. ``-s LOG_LEVEL=DEBUG`` shows it all. Installed by the ``crawl`` command
   (:func:`quiet_startup`), since the versions are logged before any extension exists.
+* Scrapy's stats dump at the close (some forty-five lines after the project's own summary) is
+  logged at DEBUG the same way, unless ``LOUVRE_STATS_ON_CONSOLE`` asks for it at INFO.
 
 Installed as an extension: a filter on those loggers (not on the log handlers, which Scrapy
 replaces once the crawler's settings are applied).
@@ -60,25 +62,33 @@ STARTUP_LINES = {
     "scrapy.crawler": ("Overridden settings:",),
     "scrapy.middleware": ("Enabled %(componentname)ss:",),
 }
+STATS_LINES = {"scrapy.statscollectors": ("Dumping Scrapy stats:",)}
 
 
 class StartupListing(logging.Filter):
-    """Scrapy's INFO lines of its start-up listing, logged at DEBUG instead."""
+    """Scrapy's INFO lines of its start-up listing (and of its stats dump, unless asked for on
+    the console), logged at DEBUG instead."""
+
+    def __init__(self, lines: dict[str, tuple[str, ...]]) -> None:
+        super().__init__()
+        self.lines = lines
 
     def filter(self, record: logging.LogRecord) -> bool:
-        starts = STARTUP_LINES.get(record.name, ())
+        starts = self.lines.get(record.name, ())
         if record.levelno == logging.INFO and str(record.msg).startswith(starts):
             record.levelno, record.levelname = logging.DEBUG, "DEBUG"
         return True
 
 
-def quiet_startup() -> None:
-    """Put Scrapy's start-up listing at DEBUG, once per process: a filter on its loggers, which
-    Scrapy's log handlers (set up later, at LOG_LEVEL) then leave out unless it is DEBUG."""
-    for name in STARTUP_LINES:
+def quiet_startup(stats_on_console: bool = False) -> None:
+    """Put Scrapy's start-up listing (and its stats dump, unless *stats_on_console*) at DEBUG,
+    once per process: a filter on its loggers, which Scrapy's log handlers (set up later, at
+    LOG_LEVEL) then leave out unless it is DEBUG."""
+    lines = STARTUP_LINES if stats_on_console else {**STARTUP_LINES, **STATS_LINES}
+    for name in lines:
         logger = logging.getLogger(name)
         if not any(isinstance(f, StartupListing) for f in logger.filters):
-            logger.addFilter(StartupListing())
+            logger.addFilter(StartupListing(lines))
 
 
 class QuietLog(logging.Filter):

@@ -90,13 +90,16 @@ def record_lines(
 
     shard = f" (shard {report.shard})" if report.shard.count > 1 else ""
     filtered = get(done.RECORDS_FILTERED)
+    images = get(done.IMAGE_BYTES)
     lines = [
-        f"  records: {report.listed or 0} listed in {get(done.SITEMAPS)} sitemaps{shard}:"
+        f"  records: {_listed(report)} in {get(done.SITEMAPS)} sitemaps{shard}:"
         f" {counts.stored} fetched, {counts.skipped} already current, {counts.missing} missing,"
         f" {counts.failed} failed" + _unfinished(counts, report),
         f"  images:  {get(done.IMAGES_STORED)} stored, {get(done.IMAGES_UPTODATE)} already"
         f" there, {get(done.IMAGES_MISSING)} gone from the site, {get(done.IMAGES_FAILED)}"
-        f" failed ({counts.bytes / MB:.1f} MB in all)",
+        " failed",
+        f"  bytes:   {(counts.bytes - images) / MB:.1f} MB of records, {images / MB:.1f} MB of"
+        f" images ({counts.bytes / MB:.1f} MB in all)",
     ]
     if get(done.IMAGES_REPLACED):
         lines.append(
@@ -129,9 +132,13 @@ def record_lines(
     if not report.walk_complete and report.listed is not None:
         lines.append("  sitemaps: not all could be read: withdrawn records were not looked for")
     if stats.get(done.CHANGES_FILE):
-        lines.append(f"  changed: {stats.get(done.CHANGES)}, listed in {stats[done.CHANGES_FILE]}")
+        lines.append(
+            f"  changed: {stats.get(done.CHANGES)}, listed in {stats[done.CHANGES_FILE]} (this run)"
+        )
     elif stats.get(done.CHANGES) == "nothing":
-        lines.append("  changed: nothing in the store (no change log written)")
+        lines.append("  changed: nothing in the store (no change log written), this run")
+    if stats.get(done.JOB_CHANGES):
+        lines.append(f"  changed: {stats[done.JOB_CHANGES]}")
     lines.append(f"  mirror:  {store}")
     return lines
 
@@ -141,9 +148,21 @@ def filter_lines(empty: Iterable[EmptyFilter]) -> list[str]:
     return [f"  filter:  {f.name}={f.wanted!r} kept no record; {f.told}" for f in empty]
 
 
+def _listed(report: CollectionReport) -> str:
+    """The listing: the walk's, or as far as it went (a resumed job's: its saved walk)."""
+    if report.listed is not None:
+        return f"{report.listed} listed"
+    if report.job_listing:
+        return f"{report.listed_so_far} listed by the job so far (its saved walk, JOBDIR)"
+    return f"{report.listed_so_far} listed so far (the walk did not end)"
+
+
 def _unfinished(counts: Counts, report: RouteReport) -> str:
     """What is left without an outcome (:meth:`Counts.unfinished`)."""
-    unfinished = counts.unfinished(report.listed)
+    listed = report.listed
+    if isinstance(report, CollectionReport) and listed is None:
+        listed = report.listed_so_far
+    unfinished = counts.unfinished(listed)
     return f", {unfinished} unfinished" if unfinished else ""
 
 

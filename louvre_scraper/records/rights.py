@@ -8,7 +8,8 @@ this is about the work shown. One pure function, :func:`estimate`:
   *current_year* (died 1955, 70 years, in 2026: yes; died 1956: not yet); or the work has no
   named creator and was made that long ago.
 - ``in-copyright``: a current creator died within that time, or was born too recently to have
-  died that long ago; or an anonymous work was made within that time.
+  died that long ago, or (no date of death) made the work within that time: whoever made a work
+  was alive when it was made; or an anonymous work was made within that time.
 - ``unknown``: the record does not say enough.
 
 Only the current attributions count (``attributionLevel`` "Attribution actuelle" or empty, as
@@ -18,7 +19,10 @@ read from the museum's texts conservatively, always the latest they allow: ``"ve
 → 1435, ``"XVIIe siècle"`` → 1700 (a century → its end), ``"IIe siècle av. J.-C."`` → -101,
 ``"après 1650"`` → nothing (it has no upper bound). Someone whose death date is missing is
 taken to have lived at most :data:`MAX_LIFESPAN` years after their birth, or after the latest
-year the work was made.
+year the work was made. The making is read surely for that rule: the earliest ``startYear`` of
+every ``dateCreated`` entry, :data:`CIRCA_YEARS` earlier when it is "vers", and none when an
+entry is doubtful (``doubt``), has no start, or another imprecision; a date of death, when
+known, always decides (a bronze may be cast after its sculptor's death).
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ UNKNOWN = "unknown"
 VALUES = (PUBLIC_DOMAIN, IN_COPYRIGHT, UNKNOWN)
 DEFAULT_YEARS = 70  # the EU's term (and LOUVRE_RIGHTS_YEARS' default): life + 70 years
 MAX_LIFESPAN = 120  # years a person lives at most, after birth or after making a work
+CIRCA_YEARS = 10  # how much earlier than its year a work dated "vers" may have been made
+CIRCA = "vers"
 DEATH = "date de mort"
 BIRTH = "date de naissance"
 SCHOOL = "école"  # linkType "École de": a school or a manner, not a creator
@@ -163,14 +169,46 @@ def made_by(record: dict[str, Any]) -> tuple[int | None, int | None]:
     return (min(starts) if starts else None), max(ends)
 
 
-def _creator(creator: dict[str, Any], limit: int, made: int | None, years: int) -> tuple[str, str]:
-    """One creator's own verdict and its words."""
-    name = _text(creator.get("label"))
-    died, born = _dated(creator, DEATH), _dated(creator, BIRTH)
+def made_surely_from(record: dict[str, Any]) -> int | None:
+    """The year by which the work's making had surely begun, so its maker was alive: the
+    earliest ``startYear`` of ``dateCreated`` ("vers 1975": :data:`CIRCA_YEARS` earlier); None
+    when any entry is doubtful, has no start or another imprecision, or there is none."""
+    starts: list[int] = []
+    for date in _dicts(prop(record, "dateCreated")):
+        start = _year(date.get("startYear"))
+        imprecision = _text(date.get("imprecision")).casefold()
+        circa = imprecision == CIRCA or _text(date.get("text")).casefold().startswith(CIRCA)
+        if start is None or _text(date.get("doubt")) or imprecision not in ("", CIRCA):
+            return None
+        starts.append(start - CIRCA_YEARS if circa else start)
+    return min(starts) if starts else None
+
+
+def _decided(
+    name: str, died: int | None, born: int | None, made_from: int | None, *, limit: int, years: int
+) -> tuple[str, str] | None:
+    """The verdict a date of death gives, else the one the making gives, else None."""
     if died is not None:
         verdict = PUBLIC_DOMAIN if died < limit else IN_COPYRIGHT
         within = "" if verdict == PUBLIC_DOMAIN else f", within {years} years"
         return verdict, f"{name} died {_shown(died)}{within}"
+    if made_from is not None and made_from >= limit and (born is None or born < limit):
+        return IN_COPYRIGHT, (
+            f"{name} was alive when the work was made, {_shown(made_from)} or later, "
+            f"within {years} years"
+        )
+    return None
+
+
+def _creator(
+    creator: dict[str, Any], limit: int, made: int | None, made_from: int | None, years: int
+) -> tuple[str, str]:
+    """One creator's own verdict and its words."""
+    name = _text(creator.get("label"))
+    died, born = _dated(creator, DEATH), _dated(creator, BIRTH)
+    decided = _decided(name, died, born, made_from, limit=limit, years=years)
+    if decided is not None:
+        return decided
     if born is None:
         if made is not None and made + MAX_LIFESPAN < limit:
             return PUBLIC_DOMAIN, f"{name} made the work by {_shown(made)} (no date of death)"
@@ -204,7 +242,8 @@ def estimate(record: dict[str, Any], current_year: int, years: int = DEFAULT_YEA
                 UNKNOWN, f"no named creator; made between {_shown(start)} and {_shown(end)}"
             )
         return Rights(IN_COPYRIGHT, f"no named creator; made {_shown(end)}, within {years} years")
-    verdicts = [_creator(creator, limit, end, years) for creator in named]
+    made_from = made_surely_from(record)
+    verdicts = [_creator(creator, limit, end, made_from, years) for creator in named]
     for wanted in (IN_COPYRIGHT, UNKNOWN, PUBLIC_DOMAIN):
         said = [words for verdict, words in verdicts if verdict == wanted]
         if said:

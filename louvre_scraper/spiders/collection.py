@@ -25,7 +25,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 
 from louvre_scraper.bodies.images import image_extension
 from louvre_scraper.bodies.records import parse_record
-from louvre_scraper.collection.arks import ArkListing
+from louvre_scraper.collection.arks import ArkListing, names_refused
 from louvre_scraper.collection.ledger import SETTLED, Ledger, Outcome, listing_fingerprint
 from louvre_scraper.collection.plan import (
     IMAGES_CHOICES,
@@ -61,6 +61,7 @@ from louvre_scraper.errors import BadInput, check_arguments
 from louvre_scraper.exitstatus import is_stopping
 from louvre_scraper.records.filters import FilterTally
 from louvre_scraper.spiders.base import StoreSpiderMixin
+from louvre_scraper.store.choices import Choices
 from louvre_scraper.store.layout import image_path
 from louvre_scraper.utils.lazy import wait_for_room
 
@@ -92,6 +93,7 @@ JOB_COUNTS = (
     CollectionStats.IMAGES_REPLACED,
     CollectionStats.RECORDS_FILTERED,
     CollectionStats.BYTES,
+    CollectionStats.IMAGE_BYTES,
 )
 OUTCOME_STATS = {
     Outcome.STORED: CollectionStats.RECORDS_STORED,
@@ -261,6 +263,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             if not filters.kept and filters.seen
             else ()
         )
+        saved = self.walk.saved_count() if self.planned is None else 0
         return CollectionReport(
             self.planned,
             self.shard,
@@ -268,6 +271,8 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             empty,
             earlier=self.earlier,
             earlier_bytes=self.earlier_bytes,
+            listed_so_far=max(len(self.listing), saved),
+            job_listing=saved > len(self.listing),
         )
 
     def finding_total(self) -> str:
@@ -304,6 +309,10 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
             return
         self.listing.sort()  # the same order whatever order the sitemaps answered in
         self.planned = len(self.listing)
+        # What it keeps, for export, verify and catalogue to follow without being told again
+        # (once something is listed: a run that reached nothing leaves the store as it was).
+        choices = Choices(dict(self.filters.wanted), self.wanted.images)
+        await self.mirror.remember_choices(self.shard, choices)
         shard = f" (shard {self.shard})" if self.shard.count > 1 else ""
         self.walk.log_result(shard, self.config.files_store)
         self.ledger = self._resume_ledger()
@@ -375,6 +384,11 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         if record is None:
             reason = "not a record" if 200 <= response.status < 300 else f"HTTP {response.status}"
             self.record_failure(response.url, reason, ark)
+            return []
+        refused = names_refused(record)
+        if refused is not None:  # a name from the site that no path may hold: nothing stored
+            self.record_failure(response.url, refused, ark, log=False)
+            logger.warning("Record %s refused: %s (%s)", ark, refused, response.url)
             return []
         self._stats().inc_value(CollectionStats.RECORDS_FETCHED)
         plan = await self._planner().plan(
@@ -487,6 +501,7 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
         entry.update(path=path, size=len(body), checksum=stored.checksum, status=Status.DOWNLOADED)
         self._count(ark, CollectionStats.IMAGES_STORED)
         self._count(ark, CollectionStats.BYTES, len(body))
+        self._count(ark, CollectionStats.IMAGE_BYTES, len(body))
         if fetch.replaces is not None and fetch.replaces != path:
             self.mirror.obsolete.superseded(fetch.replaces)  # the older image had another kind
         return self._image_done(ark, index)

@@ -48,6 +48,7 @@ from louvre_scraper.store.changes import (
     read_journal,
     run_name,
 )
+from louvre_scraper.store.choices import Choices, choices_bytes, choices_path
 from louvre_scraper.store.failed import FailedList, write_failed_list
 from louvre_scraper.store.failure import store_failure
 from louvre_scraper.store.inventory import inventory_of
@@ -159,6 +160,7 @@ class Mirror:
     changes_file: str | None = None  # where it goes in the store
     changes_shard: Shard  # the run's shard (its change log and obsolete list are its own)
     jobdir: Path | None = None  # JOBDIR, if the job has one
+    job_runs: list[JournalRun]  # the earlier runs of this run's job (job_changes)
     journal: ChangeJournal | None = None  # the change log's journal in JOBDIR (open_changes)
     earlier_runs: list[JournalRun]  # the job's earlier runs, as the journal told them
     changes_written: bool = False  # this run's change log is in the store
@@ -178,6 +180,7 @@ class Mirror:
         self.manifest_written = {}
         self.started = datetime.datetime.now(datetime.timezone.utc)
         self.earlier_runs = []
+        self.job_runs = []
         jobdir = job_dir(crawler.settings)
         self.jobdir = Path(jobdir) if jobdir else None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -249,6 +252,7 @@ class Mirror:
             for run in earlier:
                 if run.job in (None, fingerprint):
                     self.changes.take_as_said(run.lines)
+                    self.job_runs.append(run)
         elif earlier:  # another job: keep only the logs the store did not take yet
             self.earlier_runs = [run for run in earlier if not run.written]
             self._rewrite_journal(self.earlier_runs)
@@ -304,12 +308,35 @@ class Mirror:
             self.manifest_written[path] = sha256_hex(data)
         return True
 
+    async def remember_choices(self, shard: Shard, choices: Choices) -> None:
+        """Keep the crawl's choices (filters, ``images=``) in the store's state, for the
+        commands that read it back (:mod:`louvre_scraper.store.choices`); a store that does
+        not take them is said in one line, and the crawl goes on."""
+        path, data = choices_path(shard), choices_bytes(choices)
+        try:
+            # The same choices again: the store is left as it was (a rerun rewrites nothing).
+            if self.inventory is not None and await self.inventory.read(path) == data:
+                return
+            await self.persist(path, data, JSON_HEADERS)
+        except Exception as exc:  # noqa: BLE001 - any store's failure (OSError, botocore's): one line
+            logger.error("Could not store the crawl's choices in %s: %s", path, exc)
+            return
+        if self.keeps_manifest:
+            self.manifest_written[path] = sha256_hex(data)
+
     async def close(self) -> None:
         """Write this run's change log in the store, if the run changed anything (a run that
         changed nothing leaves the store as it was)."""
         if self.changes is None or self.changes_file is None:
             return
         stats = self.crawler.stats
+        if self.job_runs:  # a resumed job: what all its runs changed, said beside this run's
+            job = ChangeLog()
+            job.lines = [line for run in self.job_runs for line in run.lines] + self.changes.lines
+            runs = len(self.job_runs) + 1
+            stats.set_value(
+                CollectionStats.JOB_CHANGES, f"{job.summary()} (the job's {runs} runs, JOBDIR)"
+            )
         if not self.changes.lines:
             stats.set_value(CollectionStats.CHANGES, "nothing")
             self.changes_written = True
@@ -551,6 +578,7 @@ class Mirror:
                 self.manifest_written[path] = digest
         if kind == "image":  # a record is counted once its fate is known (the spider's ledger)
             self.crawler.stats.inc_value(CollectionStats.IMAGES_STORED)
+            self.crawler.stats.inc_value(CollectionStats.IMAGE_BYTES, len(data))
         self.crawler.stats.inc_value(CollectionStats.BYTES, len(data))
         return checksum
 

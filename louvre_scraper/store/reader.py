@@ -11,6 +11,13 @@ from typing import TYPE_CHECKING
 from louvre_scraper.config import LouvreConfig
 from louvre_scraper.errors import BadInput
 from louvre_scraper.store.changes import CHANGES_DIR, changed_since, run_start
+from louvre_scraper.store.choices import (
+    CHOICES_DIR,
+    Choices,
+    is_choices_file,
+    merge,
+    parse_choices,
+)
 from louvre_scraper.store.inventory import open_reader
 from louvre_scraper.store.layout import template_regex
 from louvre_scraper.store.local import LocalInventory
@@ -69,6 +76,17 @@ class MirrorReader:
                 if body is not None:
                     files[name] = body
         return changed_since(files, since), len(names)
+
+    def choices(self) -> tuple[Choices | None, str | None]:
+        """The crawl's choices the store remembers (:mod:`~louvre_scraper.store.choices`):
+        the one its crawls agree on, or None and the line that says how they differ."""
+        found = {}
+        for path in self.inventory.paths(CHOICES_DIR, ordered=True) or ():
+            body = self.inventory.read_bytes(path) if is_choices_file(path) else None
+            choices = parse_choices(body) if body is not None else None
+            if choices is not None:
+                found[path] = choices
+        return merge(found)
 
 
 def open_mirror(settings: BaseSettings) -> MirrorReader:
