@@ -375,13 +375,7 @@ def _shard_size(command: Command, value: str | None, fmt: str) -> int:
         return SHARD_SIZE
     if fmt != "webdataset":
         command.bad_input(f"bad option --shard-size={value!r}: only for --format webdataset")
-    try:
-        size = int(value)
-    except ValueError:
-        command.bad_input(f"bad option --shard-size={value!r}: not a number of samples")
-    if size < 1:
-        command.bad_input(f"bad option --shard-size={value!r}: must be at least 1")
-    return size
+    return _at_least_one(command, "--shard-size", value, "samples")
 
 
 def _hub_shard_size(command: Command, value: str | None) -> ShardSize:
@@ -396,13 +390,18 @@ def _hub_shard_size(command: Command, value: str | None) -> ShardSize:
 def _processes(command: Command, value: str | None) -> int:
     if value is None:
         return os.cpu_count() or 1
+    return _at_least_one(command, "--processes", value, "processes")
+
+
+def _at_least_one(command: Command, option: str, value: str, what: str) -> int:
+    """*value* as a count of at least 1, or the option refused in one line."""
     try:
-        processes = int(value)
+        count = int(value)
     except ValueError:
-        command.bad_input(f"bad option --processes={value!r}: not a number of processes")
-    if processes < 1:
-        command.bad_input(f"bad option --processes={value!r}: must be at least 1")
-    return processes
+        command.bad_input(f"bad option {option}={value!r}: not a number of {what}")
+    if count < 1:
+        command.bad_input(f"bad option {option}={value!r}: must be at least 1")
+    return count
 
 
 def _resize(command: Command, opts: argparse.Namespace, images: bool) -> Resize | None:
