@@ -330,8 +330,11 @@ def test_the_collection_mirrors_into_s3_and_updates_only_what_changed(
         fake.served_arks(1)
     )
     assert_quiet(first)
-    kept = [key for key in s3.objects(bucket, state=True) if key.startswith("m/state/")]
+    state = [key for key in s3.objects(bucket, state=True) if key.startswith("m/state/")]
+    # One state file per record, and the crawl's choices (state/choices/, issue 34).
+    kept = [key for key in state if not key.startswith("m/state/choices/")]
     assert sorted(kept) == sorted(f"m/state/{ark}.json" for ark in fake.served_arks(1))
+    assert sorted(set(state) - set(kept)) == ["m/state/choices/all.json"]
 
     urllib.request.urlopen(f"{server.url}/__edition__?n=2").close()
     urllib.request.urlopen(f"{server.url}/__reset__").close()
@@ -358,5 +361,7 @@ def test_the_collection_mirrors_into_s3_and_updates_only_what_changed(
     assert pruned.returncode == 0, pruned.stderr
     objects, logs = split_change_logs(s3.objects(bucket))
     assert objects == mirror(2) and len(logs) == 2  # the prune changed no record: no log
-    kept = [key for key in s3.objects(bucket, state=True) if key.startswith("m/state/")]
+    state = [key for key in s3.objects(bucket, state=True) if key.startswith("m/state/")]
+    kept = [key for key in state if not key.startswith("m/state/choices/")]
     assert sorted(kept) == sorted(f"m/state/{ark}.json" for ark in fake.served_arks(2))
+    assert sorted(set(state) - set(kept)) == ["m/state/choices/all.json"]
