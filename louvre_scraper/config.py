@@ -333,6 +333,11 @@ def _bool(settings: BaseSettings, name: str, default: bool) -> bool:
         raise _bad(name, settings.get(name), "expected True or False (or 1 or 0)") from None
 
 
+def stats_on_console(settings: BaseSettings) -> bool:
+    """``LOUVRE_STATS_ON_CONSOLE``: Scrapy's stats dump at INFO (raises BadInput when bad)."""
+    return _bool(settings, "LOUVRE_STATS_ON_CONSOLE", False)
+
+
 def check_log_level(settings: BaseSettings) -> None:
     """``LOG_LEVEL`` must name a level: Scrapy sets up logging with it before anything else."""
     level = settings.get("LOG_LEVEL")

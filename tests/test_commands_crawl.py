@@ -155,6 +155,15 @@ def test_the_console_ends_with_our_summary_not_scrapys_stats(tmp_path: Path, fak
     assert parse_stats(asked.stderr)["finish_reason"] == "finished"
 
 
+def test_a_bad_stats_on_console_value_is_refused_in_one_line(tmp_path: Path) -> None:
+    result = crawl(tmp_path / "zips", "-a", "end=3", settings={"LOUVRE_STATS_ON_CONSOLE": "maybe"})
+
+    assert result.returncode == 2
+    assert "bad setting LOUVRE_STATS_ON_CONSOLE='maybe'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "zips").exists()
+
+
 def test_a_crawl_leaves_off_the_components_it_has_no_use_for(tmp_path: Path, fake_louvre) -> None:
     """Cookies, HTTP auth, the offsite filter, <meta refresh> and Scrapy's RemoteControl are
     not enabled (the add-on turns them off; Scrapy still imports them, docs/speed.md)."""

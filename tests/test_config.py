@@ -156,6 +156,7 @@ def test_nothing_is_created_by_validation(tmp_path: Path) -> None:
         ("LOG_LEVEL", "info", "expected DEBUG, INFO"),  # Scrapy's logging wants upper case
         ("LOUVRE_GIVE_UP_FAILURES", "0", "must be at least 1"),
         ("LOUVRE_GIVE_UP_SECONDS", "-1", "must be at least 0"),
+        ("LOUVRE_SPEEDUPS", "fast", "expected True or False"),
     ],
 )
 def test_scrapy_settings_a_user_tunes_are_checked(

@@ -20,7 +20,11 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
-from louvre_scraper.config import refuse_bad_log_level, refuse_bad_setting_names
+from louvre_scraper.config import (
+    refuse_bad_log_level,
+    refuse_bad_setting_names,
+    stats_on_console,
+)
 from louvre_scraper.contract import FAILED_STAT, STOP_STAT, UNFINISHED_STAT
 from louvre_scraper.errors import BadInput, refuse
 from louvre_scraper.exitstatus import EXIT_CRASH, exit_status
@@ -66,9 +70,9 @@ class Command(ScrapyCrawlCommand):
         refuse_bad_setting_names(self.settings)
         try:
             refuse_overwrite_on_resume(self.settings, self.settings.getdict("FEEDS"))
+            quiet_startup(stats_on_console(self.settings))
         except BadInput as error:
             refuse(error)
-        quiet_startup(self.settings.getbool("LOUVRE_STATS_ON_CONSOLE"))
 
     def spiders_help(self, args: list[str]) -> str:
         """The arguments of the spider named in *args*, or of every spider."""
