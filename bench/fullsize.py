@@ -13,13 +13,14 @@ second server on another port would change every record):
 4. ``rerun-gzip``: a site with ``--gzip`` only (no validators: every record is sent again);
 5. ``rerun-plain``: that site with ``COMPRESSION_ENABLED=False``.
 
-Each crawl's wall time, peak RSS (the crawl's process, sampled), and from the server's request
-log: its requests and bytes by kind, the walk time (from the first request to the end of the
-last sitemap's answer), records/s and images/s (each over the span of its own requests). The
-server draws its collection when it starts (each record's ark, dates and images' numbers, kept
-in arrays; records, images and sitemaps are made on request): its start-up is reported too;
-``--server-only`` reports only that, and the server's RSS. Not a test: numbers for
-docs/speed.md, printed and, with ``--json FILE``, written.
+Each crawl runs as a long crawl is run, with its own ``JOBDIR`` (a job folder per crawl: a rerun
+is a new job; ``--no-jobdir`` for none). Each crawl's wall time, peak RSS (the crawl's process,
+sampled), and from the server's request log: its requests and bytes by kind, the walk time (from
+the first request to the end of the last sitemap's answer), records/s and images/s (each over
+the span of its own requests). The server draws its collection when it starts (each record's
+ark, dates and images' numbers, kept in arrays; records, images and sitemaps are made on
+request): its start-up is reported too; ``--server-only`` reports only that, and the server's
+RSS. Not a test: numbers for docs/speed.md, printed and, with ``--json FILE``, written.
 """
 
 from __future__ import annotations
@@ -336,6 +337,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--setting", action="append", default=[], help="NAME=VALUE, every crawl")
     parser.add_argument("--first-only", action="store_true", help="no reruns")
+    parser.add_argument("--no-jobdir", action="store_true", help="crawls without a JOBDIR")
     parser.add_argument("--runs", help="comma-separated crawl names, in order (default: all five)")
     parser.add_argument(
         "--server-only",
@@ -380,6 +382,7 @@ def main(argv: list[str] | None = None) -> None:
         "per_sitemap": args.per_sitemap,
         "shard": None if args.whole else args.shard,
         "settings": common,
+        "jobdir": not args.no_jobdir,
         "machine": {"cpus": os.cpu_count(), "load": os.getloadavg()},
         "server_start_seconds": {},
         "runs": {},
@@ -400,8 +403,9 @@ def main(argv: list[str] | None = None) -> None:
                     port, server_args = server.url.rsplit(":", 1)[1], wanted
                 assert server is not None
                 urllib.request.urlopen(f"{server.url}/__reset__").close()
+                job = {} if args.no_jobdir else {"JOBDIR": str(Path(tmp) / f"job-{name}")}
                 seconds, peak, cpu = run_crawl(
-                    store, server.url, {**common, **settings}, crawl_args
+                    store, server.url, {**common, **job, **settings}, crawl_args
                 )
                 requests = _get_json(f"{server.url}/__log__")["requests"]
                 results["runs"][name] = run = summary(requests, seconds, peak, cpu)

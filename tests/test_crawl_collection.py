@@ -454,6 +454,9 @@ def test_ctrl_c_then_the_same_jobdir_completes_the_mirror(tmp_path: Path, fake_l
     assert parse_stats(log)["finish_reason"] == "shutdown"
     stored_before = len(list(store.glob("records/*.json")))
     assert stored_before < len(fake.served_arks()), "stopped before the end"
+    # The ledger, not a disk queue, says what the stop left open: no request kept in JOBDIR.
+    assert "scheduler/enqueued/disk" not in parse_stats(log)
+    assert not (tmp_path / "job" / "requests.queue").exists()
 
     resumed = crawl(store, settings=settings, spider="collection")
 

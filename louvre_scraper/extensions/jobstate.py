@@ -24,7 +24,9 @@ The collection crawl's change log has its own file in ``JOBDIR``, kept by the mi
 
 The scheduler's queues themselves are Scrapy's SQLite ones (:class:`SQLiteQueue`, the
 ``SCHEDULER_DISK_QUEUE`` of ``settings.py``): each push and pop is a transaction, so a kill
-never leaves a queue file cut mid-record, as queuelib's file queues did.
+never leaves a queue file cut mid-record, as queuelib's file queues did. A spider whose saved
+state alone says what a stopped run left open (the collection's ledger) keeps its queues in
+memory (:class:`MemoryScheduler`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
+from scrapy.core.scheduler import Scheduler
 from scrapy.exceptions import NotConfigured
 from scrapy.squeues import PickleLifoSQLiteQueue
 from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
@@ -72,6 +75,19 @@ class SQLiteQueue(PickleLifoSQLiteQueue):  # type: ignore[misc,valid-type]
         self.spider = SpiderMethods(crawler.spider)  # to_dict's callback search, in few members
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+
+
+class MemoryScheduler(Scheduler):
+    """Scrapy's scheduler with its queues in memory, even with ``JOBDIR`` (the dupefilter
+    still keeps its own file there): for a spider whose saved state hands out again whatever
+    a stopped run left open. The collection's ledger does (a request restored from a disk
+    queue was asked and then dropped), and it hands records out only as the downloader has
+    room, so its queues hold a few requests at a time. A disk queue there cost a third of the
+    event loop at full size: Scrapy's priority queue opens a new SQLite queue each time a
+    priority's queue refills, once or twice a record (docs/speed.md)."""
+
+    def __init__(self, dupefilter: Any, jobdir: str | None = None, **kwargs: Any) -> None:
+        super().__init__(dupefilter, None, **kwargs)
 
 
 def read_state(path: Path) -> tuple[dict[str, Any] | None, str | None]:

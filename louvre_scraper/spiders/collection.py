@@ -16,7 +16,7 @@ import logging
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import scrapy
 from scrapy import signals
@@ -124,6 +124,10 @@ class CollectionSpider(StoreSpiderMixin, scrapy.Spider):
     """
 
     name = "collection"
+    # The ledger, saved in JOBDIR, is what a resumed job hands out again: no disk queue.
+    custom_settings: ClassVar[dict[str, Any]] = {
+        "SCHEDULER": "louvre_scraper.extensions.jobstate.MemoryScheduler"
+    }
     failed_list_stem = "failed"
     # Records and images are judged from status and body (the judging middleware and the
     # callbacks); redirects are still followed (RedirectMiddleware reads this attribute too).
