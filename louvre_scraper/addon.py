@@ -91,6 +91,8 @@ SETTINGS: dict[str, Any] = {
     # queue file cut mid-record (queuelib's file queues then fail every later run).
     "SCHEDULER_DISK_QUEUE": f"{_OURS}.extensions.jobstate.SQLiteQueue",
     "FEED_EXPORT_ENCODING": "utf-8",
+    # No log record made per response or item only for the handler to drop it (LOG_LEVEL).
+    "LOG_FORMATTER": f"{_OURS}.extensions.quietlog.QuietLogFormatter",
 }
 
 

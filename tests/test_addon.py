@@ -49,6 +49,7 @@ def test_the_add_on_enables_every_component_and_setting() -> None:
     }
     assert settings["SCHEDULER_DISK_QUEUE"] == "louvre_scraper.extensions.jobstate.SQLiteQueue"
     assert settings.getint("CONCURRENT_ITEMS") == 1
+    assert settings["LOG_FORMATTER"] == "louvre_scraper.extensions.quietlog.QuietLogFormatter"
 
 
 def test_a_users_setting_wins_and_a_users_components_merge_with_ours() -> None:

@@ -21,6 +21,9 @@
   first screen is the project's own lines; "Scrapy … started" stays, and so does anything
   at WARNING or above. ``-s LOG_LEVEL=DEBUG`` shows it all. Installed by the ``crawl`` command
   (:func:`quiet_startup`), since the versions are logged before any extension exists.
+* Scrapy's DEBUG line per response ("Crawled (200) …") and per item ("Scraped from …") is
+  not made at all below ``LOG_LEVEL`` (:class:`QuietLogFormatter`, the ``LOG_FORMATTER``):
+  each made a log record that the handler then dropped, on the crawl's hot path.
 * Scrapy's stats dump at the close (some forty-five lines after the project's own summary) is
   logged at DEBUG the same way, unless ``LOUVRE_STATS_ON_CONSOLE`` asks for it at INFO.
 
@@ -35,9 +38,12 @@ from typing import TYPE_CHECKING
 
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
+from scrapy.logformatter import LogFormatter, LogFormatterResult
 from scrapy.utils.httpobj import urlparse_cached
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from scrapy.crawler import Crawler
     from typing_extensions import Self
 
@@ -131,6 +137,33 @@ class QuietLog(logging.Filter):
                 record, logging.INFO, f"Download of {url} was cut short (data loss): retrying it"
             )
         return True
+
+
+class QuietLogFormatter(LogFormatter):
+    """Scrapy's log formatter, but the line of a response, an item or a dropped item below
+    ``LOG_LEVEL`` is not made: Scrapy logs it anyway, and the record is only dropped by the
+    handler (~1.5 % of a collection crawl's event loop, a record per response)."""
+
+    def __init__(self, level: int = logging.DEBUG) -> None:
+        self.level = level
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        level = crawler.settings.get("LOG_LEVEL") or logging.DEBUG
+        if isinstance(level, str):
+            level = logging.getLevelName(level.upper())
+        return cls(level if isinstance(level, int) else logging.DEBUG)
+
+    # Scrapy's lines of a response and of an item are at DEBUG: not even made above it.
+    def crawled(self, *args: Any, **kwargs: Any) -> LogFormatterResult | None:
+        return super().crawled(*args, **kwargs) if self.level <= logging.DEBUG else None
+
+    def scraped(self, *args: Any, **kwargs: Any) -> LogFormatterResult | None:
+        return super().scraped(*args, **kwargs) if self.level <= logging.DEBUG else None
+
+    def dropped(self, *args: Any, **kwargs: Any) -> LogFormatterResult | None:
+        line = super().dropped(*args, **kwargs)
+        return line if line is not None and line["level"] >= self.level else None
 
 
 def _rewrite(record: logging.LogRecord, level: int, message: str) -> None:

@@ -68,6 +68,12 @@ class LocalInventory:
 
     def __init__(self, basedir: Path):
         self.basedir = basedir
+        # Look-ups by plain string: a pathlib join and stat cost ~19 µs, os.stat ~2 µs, and a
+        # first run looks up every image under each extension it may have.
+        self._root = os.fspath(basedir)
+
+    def _path(self, path: str) -> str:
+        return f"{self._root}/{path}"
 
     async def load(self, beat: Beat | None = None) -> None:
         """Remove what killed runs left (a walk of the whole store, in a thread; *beat*: told
@@ -80,7 +86,7 @@ class LocalInventory:
 
     async def find(self, path: str, ends: Ends = ZIP_ENDS) -> StoredZip | None:
         try:
-            stat = (self.basedir / path).stat()
+            stat = os.stat(self._path(path))
         except OSError:
             return None
         if stat.st_size < 22 or not self.looks_whole(path, ends):
@@ -90,7 +96,7 @@ class LocalInventory:
     def looks_whole(self, path: str, ends: Ends) -> bool:
         """Whether the stored file's first and last bytes are those of a whole file."""
         try:
-            with (self.basedir / path).open("rb") as f:
+            with open(self._path(path), "rb") as f:
                 head = f.read(16)
                 f.seek(0, os.SEEK_END)
                 f.seek(max(0, f.tell() - ends.tail_bytes))
@@ -102,7 +108,8 @@ class LocalInventory:
     def read_bytes(self, path: str) -> bytes | None:
         """A small stored file's bytes (a record's .json), None if absent."""
         try:
-            return (self.basedir / path).read_bytes()
+            with open(self._path(path), "rb") as f:
+                return f.read()
         except OSError:
             return None
 
