@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from bench import MIB, ROOT, BenchError, log
 from bench.measure import Measure, run_measured
-from bench.synthetic import build_store
+from bench.synthetic import LONG_SIDE, build_store
 from bench.tools import find_exe, find_img2dataset
 
 if TYPE_CHECKING:
@@ -49,6 +49,8 @@ TARGET_WALL = 300.0
 FULL_SIZE = 506_207  # the museum's collection, records (issue 35)
 # --formats: the export's arguments for each, and whether it carries the images.
 EXPORT_FORMATS: dict[str, tuple[list[str], bool]] = {
+    "jsonl": (["--format", "jsonl"], False),
+    "csv": (["--format", "csv"], False),
     "parquet": (["--format", "parquet"], False),
     "parquet-embed": (["--format", "parquet", "--embed-images"], True),
     "webdataset": (["--format", "webdataset"], True),
@@ -57,18 +59,20 @@ EXPORT_FORMATS: dict[str, tuple[list[str], bool]] = {
 IMG2DATASET_MODES = {"keep-ratio": "keep_ratio", "center-crop": "center_crop", "border": "border"}
 
 
-def synthetic_store(store: Path, records: int, with_images: int | None = None) -> int:
+def synthetic_store(
+    store: Path, records: int, with_images: int | None = None, long_side: int = LONG_SIDE
+) -> int:
     """:mod:`bench.synthetic`'s store of *records* records, the images of the first
-    *with_images* stored (None: every one; reused when this module made one of that size
-    before); the number of images."""
+    *with_images* stored (None: every one), *long_side* px (reused when this module made one
+    of that size before); the number of images."""
     with_images = records if with_images is None else with_images
     done = store.with_name(f"{store.name}.done")
-    key = f"records={records} with_images={with_images} "
+    key = f"records={records} with_images={with_images} long_side={long_side} "
     if done.is_file() and done.read_text().startswith(key):
         log(f"reusing the synthetic store in {store}")
         return int(done.read_text().split("images=")[-1])
     shutil.rmtree(store, ignore_errors=True)
-    made = build_store(store, records, with_images=with_images)
+    made = build_store(store, records, with_images=with_images, long_side=long_side)
     done.write_text(f"{key}images={made.images}")
     return made.images
 
@@ -361,7 +365,8 @@ def run_resize_bench(args: argparse.Namespace, workdir: Path, store: Path) -> di
         extra = resizing if EXPORT_FORMATS[name][1] else []
         if args.processes and "--processes" in options:
             extra = [*extra, "--processes", str(args.processes)]
-        dest = workdir / f"out-{name}" / ("out.parquet" if name == "parquet" else "out")
+        one_file = name in ("jsonl", "csv", "parquet")
+        dest = workdir / f"out-{name}" / (f"out.{name}" if one_file else "out")
         for n in range(args.repeats):
             shutil.rmtree(dest.parent, ignore_errors=True)
             dest.parent.mkdir(parents=True)
@@ -459,6 +464,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="N",
         help="store the images of the first N records only (default: every record's)",
     )
+    parser.add_argument(
+        "--long-side",
+        type=int,
+        default=LONG_SIDE,
+        metavar="PX",
+        help=f"the stored images' long side (default: {LONG_SIDE}, the site's); smaller ones"
+        " make resizing every image of a full-size store a matter of minutes",
+    )
     resize = parser.add_argument_group("--resize: each format resized, beside img2dataset")
     resize.add_argument("--resize", action="store_true", help="run this bench instead")
     resize.add_argument("--image-size", type=int, default=256, help="(default: 256)")
@@ -503,7 +516,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         store = workdir / "store"
         log(f"writing a synthetic store of {args.records} records in {store}")
-        images = synthetic_store(store, args.records, args.with_images)
+        images = synthetic_store(store, args.records, args.with_images, args.long_side)
         if args.resize:
             return resize_main(args, workdir, store)
         ours_out, pandas_out = workdir / "scrapy.parquet", workdir / "pandas.parquet"
