@@ -270,6 +270,7 @@ def resize_figures(records: int, images: int, runs: Sequence[Measure], cores: in
         "images_per_s": round(images / run.wall) if images else None,
         "peak_rss_mb": round(run.peak_tree_rss / MIB),
         "cpu_s": round(run.cpu, 1),
+        "cpu_ms_per_image": round(1000 * run.cpu / images, 2) if images else None,
         "cores_share": round(run.cpu / (run.wall * cores), 2),
         "spread": round(statistics.pstdev(r.wall for r in runs) / run.wall, 3),
     }
@@ -282,15 +283,17 @@ def resize_markdown(result: dict[str, Any]) -> str:
         f" {resize['mode']} {resize['size']} px, quality {resize['quality']}"
         f" (median of {result['repeats']}, {result['cpus']} cores):",
         "",
-        "| | records/s | images/s | wall | peak RSS | CPU | cores used |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| | records/s | images/s | wall | peak RSS | CPU | CPU/image | cores used |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, run in result["runs"].items():
         rate = f"{run['records_per_s']:,}" if run["records_per_s"] else "-"
         images = f"{run['images_per_s']:,}" if run["images_per_s"] else "-"
+        per_image = run.get("cpu_ms_per_image")
         lines.append(
             f"| {name} | {rate} | {images} | {run['wall_s']} s | {run['peak_rss_mb']} MB"
-            f" | {run['cpu_s']} s | {run['cores_share']:.0%} |"
+            f" | {run['cpu_s']} s | {f'{per_image} ms' if per_image else '-'}"
+            f" | {run['cores_share']:.0%} |"
         )
     if result.get("http_server_cpu_s"):
         served = ", ".join(f"{cpu} s" for cpu in result["http_server_cpu_s"])
