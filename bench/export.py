@@ -19,6 +19,7 @@ by ``python -m http.server`` on loopback (``--processes_count`` and ``--thread_c
 machine's cores), each run ``--repeats`` times, the median by wall time reported: records/s,
 images/s, peak RSS and the share of the cores used (CPU seconds / (wall x cores)).
 img2dataset comes from ``.venv-img2dataset/`` (bench/README.md) or ``--img2dataset PATH``.
+``--long-side PX`` stores smaller images (640: a full-size store resized in minutes, not hours).
 """
 
 from __future__ import annotations
@@ -415,6 +416,7 @@ def run_resize_bench(args: argparse.Namespace, workdir: Path, store: Path) -> di
     return {
         "records": args.records,
         "images": len(paths),
+        "long_side": args.long_side,
         "resize": {"size": args.image_size, "mode": args.resize_mode, "quality": args.quality},
         "resize_passed": bool(resizing),
         "export_args": resizing,
