@@ -194,7 +194,8 @@ class HubParquetWriter:
         self.schema: pa.Schema | None = None
         self.workers = Workers(processes, store, IN_FLIGHT)
         self.out: ShardOut | None = None  # the shard being written, by this process
-        self.jobs: collections.deque[tuple[Path, pa.Schema]] = collections.deque()  # their shards
+        # Each job's shard and schema, in the order the workers' results come back.
+        self.jobs: collections.deque[tuple[Path, pa.Schema]] = collections.deque()
 
     def write(self, row: dict[str, Any]) -> None:
         size = row.get("imageSize") or 0
