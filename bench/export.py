@@ -19,6 +19,7 @@ by ``python -m http.server`` on loopback (``--processes_count`` and ``--thread_c
 machine's cores), each run ``--repeats`` times, the median by wall time reported: records/s,
 images/s, peak RSS and the share of the cores used (CPU seconds / (wall x cores)).
 img2dataset comes from ``.venv-img2dataset/`` (bench/README.md) or ``--img2dataset PATH``.
+``--long-side PX`` stores smaller images (640: a full-size store resized in minutes, not hours).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from bench import MIB, ROOT, BenchError, log
 from bench.measure import Measure, run_measured
-from bench.synthetic import build_store
+from bench.synthetic import LONG_SIDE, build_store
 from bench.tools import find_exe, find_img2dataset
 
 if TYPE_CHECKING:
@@ -49,6 +50,8 @@ TARGET_WALL = 300.0
 FULL_SIZE = 506_207  # the museum's collection, records (issue 35)
 # --formats: the export's arguments for each, and whether it carries the images.
 EXPORT_FORMATS: dict[str, tuple[list[str], bool]] = {
+    "jsonl": (["--format", "jsonl"], False),
+    "csv": (["--format", "csv"], False),
     "parquet": (["--format", "parquet"], False),
     "parquet-embed": (["--format", "parquet", "--embed-images"], True),
     "webdataset": (["--format", "webdataset"], True),
@@ -57,18 +60,20 @@ EXPORT_FORMATS: dict[str, tuple[list[str], bool]] = {
 IMG2DATASET_MODES = {"keep-ratio": "keep_ratio", "center-crop": "center_crop", "border": "border"}
 
 
-def synthetic_store(store: Path, records: int, with_images: int | None = None) -> int:
+def synthetic_store(
+    store: Path, records: int, with_images: int | None = None, long_side: int = LONG_SIDE
+) -> int:
     """:mod:`bench.synthetic`'s store of *records* records, the images of the first
-    *with_images* stored (None: every one; reused when this module made one of that size
-    before); the number of images."""
+    *with_images* stored (None: every one), *long_side* px (reused when this module made one
+    of that size before); the number of images."""
     with_images = records if with_images is None else with_images
     done = store.with_name(f"{store.name}.done")
-    key = f"records={records} with_images={with_images} "
+    key = f"records={records} with_images={with_images} long_side={long_side} "
     if done.is_file() and done.read_text().startswith(key):
         log(f"reusing the synthetic store in {store}")
         return int(done.read_text().split("images=")[-1])
     shutil.rmtree(store, ignore_errors=True)
-    made = build_store(store, records, with_images=with_images)
+    made = build_store(store, records, with_images=with_images, long_side=long_side)
     done.write_text(f"{key}images={made.images}")
     return made.images
 
@@ -266,6 +271,7 @@ def resize_figures(records: int, images: int, runs: Sequence[Measure], cores: in
         "images_per_s": round(images / run.wall) if images else None,
         "peak_rss_mb": round(run.peak_tree_rss / MIB),
         "cpu_s": round(run.cpu, 1),
+        "cpu_ms_per_image": round(1000 * run.cpu / images, 2) if images else None,
         "cores_share": round(run.cpu / (run.wall * cores), 2),
         "spread": round(statistics.pstdev(r.wall for r in runs) / run.wall, 3),
     }
@@ -278,15 +284,17 @@ def resize_markdown(result: dict[str, Any]) -> str:
         f" {resize['mode']} {resize['size']} px, quality {resize['quality']}"
         f" (median of {result['repeats']}, {result['cpus']} cores):",
         "",
-        "| | records/s | images/s | wall | peak RSS | CPU | cores used |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| | records/s | images/s | wall | peak RSS | CPU | CPU/image | cores used |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, run in result["runs"].items():
         rate = f"{run['records_per_s']:,}" if run["records_per_s"] else "-"
         images = f"{run['images_per_s']:,}" if run["images_per_s"] else "-"
+        per_image = run.get("cpu_ms_per_image")
         lines.append(
             f"| {name} | {rate} | {images} | {run['wall_s']} s | {run['peak_rss_mb']} MB"
-            f" | {run['cpu_s']} s | {run['cores_share']:.0%} |"
+            f" | {run['cpu_s']} s | {f'{per_image} ms' if per_image else '-'}"
+            f" | {run['cores_share']:.0%} |"
         )
     if result.get("http_server_cpu_s"):
         served = ", ".join(f"{cpu} s" for cpu in result["http_server_cpu_s"])
@@ -361,7 +369,8 @@ def run_resize_bench(args: argparse.Namespace, workdir: Path, store: Path) -> di
         extra = resizing if EXPORT_FORMATS[name][1] else []
         if args.processes and "--processes" in options:
             extra = [*extra, "--processes", str(args.processes)]
-        dest = workdir / f"out-{name}" / ("out.parquet" if name == "parquet" else "out")
+        one_file = name in ("jsonl", "csv", "parquet")
+        dest = workdir / f"out-{name}" / (f"out.{name}" if one_file else "out")
         for n in range(args.repeats):
             shutil.rmtree(dest.parent, ignore_errors=True)
             dest.parent.mkdir(parents=True)
@@ -407,6 +416,7 @@ def run_resize_bench(args: argparse.Namespace, workdir: Path, store: Path) -> di
     return {
         "records": args.records,
         "images": len(paths),
+        "long_side": args.long_side,
         "resize": {"size": args.image_size, "mode": args.resize_mode, "quality": args.quality},
         "resize_passed": bool(resizing),
         "export_args": resizing,
@@ -459,6 +469,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="N",
         help="store the images of the first N records only (default: every record's)",
     )
+    parser.add_argument(
+        "--long-side",
+        type=int,
+        default=LONG_SIDE,
+        metavar="PX",
+        help=f"the stored images' long side (default: {LONG_SIDE}, the site's); smaller ones"
+        " make resizing every image of a full-size store a matter of minutes",
+    )
     resize = parser.add_argument_group("--resize: each format resized, beside img2dataset")
     resize.add_argument("--resize", action="store_true", help="run this bench instead")
     resize.add_argument("--image-size", type=int, default=256, help="(default: 256)")
@@ -503,7 +521,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         store = workdir / "store"
         log(f"writing a synthetic store of {args.records} records in {store}")
-        images = synthetic_store(store, args.records, args.with_images)
+        images = synthetic_store(store, args.records, args.with_images, args.long_side)
         if args.resize:
             return resize_main(args, workdir, store)
         ours_out, pandas_out = workdir / "scrapy.parquet", workdir / "pandas.parquet"

@@ -6,8 +6,9 @@ French text, current and former creators, dates, dimensions, per-image copyright
 with the museum's base URL. ``images/{ark}/{position}{ext}``: real images, for the first
 *with_images* records only: a few hundred thousand images would take hours to thumbnail on a
 laptop, and their bytes would fill its disk. The image files are hard links to a handful of
-real JPEGs/PNGs of the site's size (long side up to 1500 px): every path is its own file to a
-reader (each is decoded on its own), at the disk cost of the handful.
+real JPEGs/PNGs of the site's size (long side up to 1500 px; ``--long-side`` smaller ones, so
+that resizing every image of a full-size store takes minutes, not hours): every path is its
+own file to a reader (each is decoded on its own), at the disk cost of the handful.
 
 ``python -m bench.synthetic DIR --records 500000 --with-images 5000`` writes one.
 """
@@ -28,6 +29,7 @@ from pathlib import Path
 
 BASE_URL = "https://collections.louvre.fr"
 MASTERS = 12  # distinct image files the store's images are hard links to
+LONG_SIDE = 1500  # the masters' long side, in pixels: the site's full-size images
 
 
 @dataclass
@@ -40,8 +42,8 @@ class SyntheticStore:
     seconds: float = 0.0
 
 
-def master_images(directory: Path, seed: int) -> dict[str, list[Path]]:
-    """A few real images of the site's sizes (1500 px long side at most), by extension."""
+def master_images(directory: Path, seed: int, long_side: int = LONG_SIDE) -> dict[str, list[Path]]:
+    """A few real images of *long_side* px on their long side (the site's: 1500), by extension."""
     from PIL import Image, ImageDraw
 
     rng = random.Random(f"masters:{seed}")
@@ -49,13 +51,14 @@ def master_images(directory: Path, seed: int) -> dict[str, list[Path]]:
     masters: dict[str, list[Path]] = {".jpg": [], ".png": []}
     for n in range(MASTERS):
         ext = ".png" if n % 6 == 5 else ".jpg"
-        long, short = 1500, rng.randint(700, 1400)
+        long, short = long_side, rng.randint(700, 1400) * long_side // LONG_SIDE
         size = (long, short) if n % 2 else (short, long)
         image = Image.new("RGB", size, tuple(rng.randrange(256) for _ in range(3)))
         draw = ImageDraw.Draw(image)
         for _ in range(60):  # some detail, so that JPEG has something to encode
             x, y = rng.randrange(size[0]), rng.randrange(size[1])
-            box = (x, y, x + rng.randint(20, 400), y + rng.randint(20, 400))
+            low, high = max(1, 20 * long_side // LONG_SIDE), max(2, 400 * long_side // LONG_SIDE)
+            box = (x, y, x + rng.randint(low, high), y + rng.randint(low, high))
             draw.ellipse(box, fill=tuple(rng.randrange(256) for _ in range(3)))
         out = io.BytesIO()
         image.save(out, "PNG" if ext == ".png" else "JPEG", quality=88)
@@ -82,16 +85,22 @@ def link(masters: list[Path], index: int, target: Path) -> None:
 
 
 def build_store(
-    root: Path, records: int, *, with_images: int = 0, seed: int = 0, log: bool = True
+    root: Path,
+    records: int,
+    *,
+    with_images: int = 0,
+    seed: int = 0,
+    log: bool = True,
+    long_side: int = LONG_SIDE,
 ) -> SyntheticStore:
     """Write a store of *records* records under *root*; the first *with_images* with their
-    images stored."""
+    images stored, of *long_side* px."""
     from fakesite.collection import CollectionConfig, FakeCollection
     from fakesite.records import encode_record
 
     started = time.monotonic()
     fake = FakeCollection(CollectionConfig(records=records, seed=seed))
-    masters = master_images(root.parent / f".{root.name}-masters", seed)
+    masters = master_images(root.parent / f".{root.name}-masters", seed, long_side)
     store = SyntheticStore(root)
     (root / "records").mkdir(parents=True, exist_ok=True)
     for n, ark in enumerate(fake.served_arks()):
@@ -138,8 +147,17 @@ def main(argv: list[str] | None = None) -> None:
         help="store the images of the first N records only",
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--long-side", type=int, default=LONG_SIDE, metavar="PX", help="the images' long side"
+    )
     args = parser.parse_args(argv)
-    build_store(args.root, args.records, with_images=args.with_images, seed=args.seed)
+    build_store(
+        args.root,
+        args.records,
+        with_images=args.with_images,
+        seed=args.seed,
+        long_side=args.long_side,
+    )
 
 
 if __name__ == "__main__":

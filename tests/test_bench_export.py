@@ -120,6 +120,7 @@ def test_the_resize_report_gives_medians_and_the_share_of_cores() -> None:
     )
     assert figures["peak_rss_mb"] == 200
     assert figures["cores_share"] == 0.5  # run(): CPU seconds = wall, on 2 cores
+    assert figures["cpu_ms_per_image"] == 5.0  # 12 s of CPU for 2,400 images
     result = {
         "records": 1_200,
         "images": 2_400,
@@ -135,7 +136,10 @@ def test_the_resize_report_gives_medians_and_the_share_of_cores() -> None:
     }
     text = resize_markdown(result)
     assert "resized keep-ratio 256 px, quality 95 (median of 3, 2 cores)" in text
-    assert "| `scrapy export` webdataset | 100 | 200 | 12.0 s | 200 MB | 12.0 s | 50% |" in text
+    assert (
+        "| `scrapy export` webdataset | 100 | 200 | 12.0 s | 200 MB | 12.0 s | 5.0 ms | 50% |"
+        in text
+    )
     assert "| img2dataset (files) | - | 200 | 12.0 s |" in text
     assert "Not run: imagefolder" in text
     assert "images were copied" not in text and "HTTP server" not in text

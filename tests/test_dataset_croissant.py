@@ -8,6 +8,8 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from tests.store_commands import Mirror, scrapy
 
 if TYPE_CHECKING:
@@ -102,3 +104,56 @@ def test_folder_exports_carry_a_croissant(mirror: Mirror, tmp_path: Path) -> Non
                 json.loads(line)["file_name"]
                 for line in (dest / "metadata.jsonl").read_text(encoding="utf-8").splitlines()
             }
+
+
+def test_webdataset_croissant_describes_the_tar_members(
+    mirror: Mirror, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tarfile
+
+    import mlcroissant as mlc
+    from etils import epath
+    from mlcroissant._src.operation_graph.operations import extract
+    from PIL import Image
+
+    # mlcroissant extracts a tar once per name (00000.tar) into its cache and reuses it:
+    # another test's shards of the same name would be read instead of these.
+    monkeypatch.setattr(extract, "EXTRACT_PATH", epath.Path(tmp_path / "croissant-cache"))
+
+    dest = tmp_path / "wds"
+
+    run = scrapy(
+        "export", "--format", "webdataset", "--shard-size", "5", str(dest), store=mirror.store
+    )  # fmt: skip
+
+    assert run.returncode == 0, run.stderr
+    members: dict[str, bytes] = {}
+    for shard in sorted(dest.glob("*.tar")):
+        with tarfile.open(shard) as tar:
+            for member in tar.getmembers():
+                body = tar.extractfile(member)
+                assert body is not None
+                members[member.name] = body.read()
+    dataset = mlc.Dataset(str(dest / "croissant.json"))
+    issues = dataset.metadata.ctx.issues
+    assert not issues.errors and not issues.warnings, issues.report()
+    names = [record_set.uuid for record_set in dataset.metadata.record_sets]
+    kinds = sorted({name.rsplit(".", 1)[1] for name in members} - {"json"})
+    assert names == ["json", *kinds] and "png" in kinds  # the fake site's PNGs too
+    samples = {
+        r["json/key"].decode(): json.loads(r["json/content"]) for r in dataset.records("json")
+    }
+    assert samples == {
+        name.removesuffix(".json"): json.loads(body)
+        for name, body in members.items()
+        if name.endswith(".json")
+    }
+    fields = json.loads((dest / "croissant.json").read_text(encoding="utf-8"))["recordSet"][0]
+    assert "title (sc:Text)" in fields["description"]  # the JSON's fields and types
+    images = {}
+    for kind in kinds:
+        for record in dataset.records(kind):
+            assert isinstance(record[f"{kind}/content"], Image.Image)
+            images[f"{record[f'{kind}/key'].decode()}.{kind}"] = record[f"{kind}/content"]
+    assert set(images) == {name for name in members if not name.endswith(".json")}
+    assert {name.rsplit(".", 1)[0] for name in images} == set(samples)

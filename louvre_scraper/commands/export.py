@@ -63,7 +63,7 @@ class Command(StoreCommand):
     shard_size = SHARD_SIZE
     chosen: Chosen | None = None  # the crawl's choices, remembered by the store
     hub_shard_size = DEFAULT_SHARD_SIZE  # --embed-images
-    processes = 1  # --processes: shard writers (folder exports)
+    processes = 1  # --processes: image readers and resizers (folder exports)
     resize: Resize | None = None  # --image-size: every image resized (None: its own bytes)
 
     def syntax(self) -> str:
@@ -119,8 +119,8 @@ class Command(StoreCommand):
         group.add_argument(
             "--processes",
             metavar="N",
-            help="with imagefolder, webdataset or --embed-images: processes writing the shards"
-            " (resizing the images, for imagefolder) (default: the CPU count)",
+            help="with imagefolder, webdataset or --embed-images: processes reading and"
+            " resizing the images, in batches (default: the CPU count)",
         )
         group.add_argument(
             "--image-size",

@@ -76,6 +76,9 @@ ENCODING = {
     "csv": "text/csv",
     "parquet": "application/x-parquet",
     "tar": "application/x-tar",
+    "json": "application/json",
+    "jpg": "image/jpeg",
+    "png": "image/png",
 }
 USAGE = {
     PUBLIC_DOMAIN: "Works estimated in the public domain: their texts are open data (Licence"
@@ -107,6 +110,7 @@ class Layout:
     records: str | list[str] | None  # a file's name, or the globs of a FileSet
     encoding: str  # a key of ENCODING
     image_column: str | None = None  # a column of image bytes (Hub Parquet)
+    members: list[str] | None = None  # the image members' extensions in tar shards (WebDataset)
 
 
 def croissant_layout(dest: Path, fmt: str, *, embed: bool = False) -> tuple[Path, Layout]:
@@ -119,7 +123,8 @@ def croissant_layout(dest: Path, fmt: str, *, embed: bool = False) -> tuple[Path
         return target, Layout(dest, ["metadata.jsonl"], "metadata.jsonl", "jsonl")
     if fmt == "webdataset":
         tars = sorted(path.name for path in dest.glob("*.tar"))
-        return target, Layout(dest, tars, None, "tar")
+        stats = json.loads((dest / "_stats.json").read_text(encoding="utf-8"))
+        return target, Layout(dest, tars, None, "tar", members=sorted(stats["extensions"]))
     shards = sorted(str(path.relative_to(dest)) for path in (dest / "data").rglob("*.parquet"))
     # Both levels: mlcroissant's ** does not match data/ itself.
     includes = ["data/*.parquet", "data/part-*/*.parquet"]
@@ -278,7 +283,72 @@ def croissant(
     }
     if fields:
         metadata["recordSet"] = [{"@type": "cr:RecordSet", "@id": rs, "name": rs, "field": fields}]
+    if layout.members is not None:
+        sets, record_sets = tar_members(layout, first_row)
+        distribution += sets
+        metadata["recordSet"] = record_sets
     return metadata
+
+
+def _member_field(record_set: str, name: str, source: dict[str, Any], **what: Any) -> dict:
+    return {
+        "@type": "cr:Field",
+        "@id": f"{record_set}/{name}",
+        "name": name,
+        **what,
+        "source": source,
+    }
+
+
+def tar_members(
+    layout: Layout, first_row: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A WebDataset export's samples as Croissant sees them: a FileSet per kind of member of
+    its tars (each sample's ``{key}.json``, and its ``.jpg`` or ``.png`` image) and a record
+    set of each, ``json`` (the key, and the JSON's text: its fields and their types are in the
+    record set's description) and ``jpg``/``png`` (the key, and the image)."""
+    shards = [{"@id": name} for name in layout.files]
+    kinds = {"json": "sc:Text", **{ext: "sc:ImageObject" for ext in layout.members or []}}
+    described = ", ".join(
+        f"{name} ({DECLARED.get(name) or DATA_TYPES.get(type(value), 'nested')})"
+        for name, value in {"key": "", **first_row}.items()
+    )
+    sets, record_sets = [], []
+    for ext, kind in kinds.items():
+        name = f"{ext}-members"
+        sets.append(
+            {
+                "@type": "cr:FileSet",
+                "@id": name,
+                "name": name,
+                "containedIn": shards,
+                "encodingFormat": ENCODING.get(ext, "application/octet-stream"),
+                "includes": f"*.{ext}",
+            }
+        )
+        source = {"fileSet": {"@id": name}}
+        key = {**source, "extract": {"fileProperty": "filename"}}
+        key["transform"] = {"regex": r"^(.*)\.[^.]+$"}
+        record_sets.append(
+            {
+                "@type": "cr:RecordSet",
+                "@id": ext,
+                "name": ext,
+                "description": f"The samples' JSON: {described}"
+                if ext == "json"
+                else f"The samples' {ext} images",
+                "field": [
+                    _member_field(ext, "key", key, dataType="sc:Text"),
+                    _member_field(
+                        ext,
+                        "content",
+                        {**source, "extract": {"fileProperty": "content"}},
+                        dataType=kind,
+                    ),
+                ],
+            }
+        )
+    return sets, record_sets
 
 
 def write_croissant(target: Path, layout: Layout, **kwargs: Any) -> None:

@@ -14,16 +14,15 @@ from __future__ import annotations
 import collections
 import hashlib
 import json
-import multiprocessing
 import re
-import signal
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from louvre_scraper.config import unwritable_dir
 from louvre_scraper.dataset.card import dataset_card
 from louvre_scraper.dataset.folders import FOLDER_LIMIT, FolderPlan
+from louvre_scraper.dataset.workers import Workers
+from louvre_scraper.dataset.writers import IN_FLIGHT, export_batch, parquet_schema
 from louvre_scraper.store.atomic import PARTIAL_SUFFIX, commit_file, partial_name, write_atomically
 
 if TYPE_CHECKING:
@@ -42,7 +41,7 @@ SHARD_GLOB = "train-*.parquet"
 SHARDS = f"{DATA}/**/{SHARD_GLOB}"
 CARD = "README.md"
 FINGERPRINT = b"louvre_scraper.shard"  # the footer key of a shard's rows' fingerprint
-IMAGE_GROUP = 64  # images per Parquet row group: the bytes of only these in memory at once
+IMAGE_GROUP = 64  # images per Parquet row group, and per worker's job
 # What `datasets` reads from the schema's metadata to decode the column as an image.
 HF_FEATURES = {"info": {"features": {"image": {"_type": "Image"}}}}
 _SIZE = re.compile(r"(\d+)\s*(mb|gb|rows)", re.IGNORECASE)
@@ -87,8 +86,6 @@ def image_schema(rows: list[dict[str, Any]]) -> pa.Schema:
     Image feature's storage) then the rows' fields, with the Image feature in the metadata."""
     import pyarrow as pa
 
-    from louvre_scraper.dataset.writers import parquet_schema
-
     image = pa.field("image", pa.struct([("bytes", pa.binary()), ("path", pa.string())]))
     fields = [image, *parquet_schema(rows)]
     return pa.schema(fields, metadata={b"huggingface": json.dumps(HF_FEATURES).encode()})
@@ -126,69 +123,45 @@ def hub_destination_problem(dest: Path) -> str | None:
     return unwritable_dir(dest.absolute().parent)
 
 
-_store: Store | None = None  # a worker process's store, inherited from its parent at fork
+class ShardOut:
+    """One Parquet shard being written, under a temporary name renamed when whole."""
 
+    def __init__(self, target: Path, schema: pa.Schema):
+        import pyarrow.parquet as pq
 
-def _init_worker(store: Store) -> None:
-    global _store  # noqa: PLW0603  (one per worker process, set once as it starts)
-    _store = store
-    # Ctrl-C reaches the whole process group: the parent alone handles it, letting the
-    # shards under way finish whole and cancelling the others.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+        self.target = target
+        self.partial = partial_name(target)
+        self.schema = schema
+        self.writer = pq.ParquetWriter(self.partial, schema, compression="zstd")
 
+    def write(self, group: list[dict[str, Any]]) -> None:
+        """One row group (the rows of the images of one job that could be read)."""
+        import pyarrow as pa
 
-def _write_in_worker(
-    target: Path, rows: list[dict[str, Any]], schema: pa.Schema, resize: Resize | None
-) -> list[str]:
-    assert _store is not None
-    return write_shard(_store, target, rows, schema, resize)
+        if group:
+            self.writer.write_batch(pa.RecordBatch.from_pylist(group, schema=self.schema))
 
+    def close(self) -> None:
+        try:
+            self.writer.close()
+            commit_file(self.partial, self.target)
+        except BaseException:
+            self.abort()
+            raise
 
-def write_shard(
-    store: Store,
-    target: Path,
-    rows: list[dict[str, Any]],
-    schema: pa.Schema,
-    resize: Resize | None = None,
-) -> list[str]:
-    """Write the shard *target* of *rows*, their images read from *store*, under a temporary
-    name renamed when whole (removed if interrupted); the images no longer in the store."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from louvre_scraper.dataset.resize import UNDECODABLE, export_image
-
-    unreadable = []
-    partial = partial_name(target)
-    try:
-        with pq.ParquetWriter(partial, schema, compression="zstd") as writer:
-            for start in range(0, len(rows), IMAGE_GROUP):
-                group = []
-                for row in rows[start : start + IMAGE_GROUP]:
-                    body = store.inventory.read_bytes(row["imagePath"])
-                    if body is None:  # listed as stored, gone by the time it was read
-                        unreadable.append(row["imagePath"])
-                        continue
-                    try:
-                        body, path, extra = export_image(body, row["imagePath"], resize)
-                    except UNDECODABLE:
-                        unreadable.append(row["imagePath"])
-                        continue
-                    group.append({"image": {"bytes": body, "path": path}, **row, **extra})
-                if group:
-                    writer.write_batch(pa.RecordBatch.from_pylist(group, schema=schema))
-        commit_file(partial, target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return unreadable
+    def abort(self) -> None:
+        self.writer.close()
+        self.partial.unlink(missing_ok=True)
 
 
 class HubParquetWriter:
     """Writes the rows (per image, :func:`louvre_scraper.dataset.reader.image_rows`) into
     shards under ``DEST/data``, each atomically; ``close`` removes the shards a previous,
     larger export left past the last one and writes the card; ``abort`` drops only the shard
-    being written (whole shards stay for the rerun)."""
+    being written (whole shards stay for the rerun). A shard's images are read (and resized)
+    by *processes* workers (:mod:`louvre_scraper.dataset.workers`) in jobs of
+    :data:`IMAGE_GROUP`, one row group each, whatever the shards' size; this process writes
+    what they give back, in order, so the shards are the same for any count."""
 
     def __init__(
         self,
@@ -219,14 +192,10 @@ class HubParquetWriter:
         self.unreadable: list[str] = []
         self.fields: list[str] = []
         self.schema: pa.Schema | None = None
-        self.pool: ProcessPoolExecutor | None = None
-        if processes > 1:  # forked: each worker reads the store its parent opened
-            context = multiprocessing.get_context("fork")
-            self.pool = ProcessPoolExecutor(
-                processes, mp_context=context, initializer=_init_worker, initargs=(store,)
-            )
-        self.queued: collections.deque[Future[list[str]]] = collections.deque()
-        self.most_queued = 2 * processes  # shards in flight: bounds the rows held
+        self.workers = Workers(processes, store, IN_FLIGHT)
+        self.out: ShardOut | None = None  # the shard being written, by this process
+        # Each job's shard and schema, in the order the workers' results come back.
+        self.jobs: collections.deque[tuple[Path, pa.Schema]] = collections.deque()
 
     def write(self, row: dict[str, Any]) -> None:
         size = row.get("imageSize") or 0
@@ -236,7 +205,6 @@ class HubParquetWriter:
         self.pending_bytes += size
 
     def _write_shard(self) -> None:
-
         rows, self.pending, self.pending_bytes = self.pending, [], 0
         sized = {"imageWidth": 0, "imageHeight": 0} if self.resize is not None else {}
         if not self.fields:
@@ -254,31 +222,39 @@ class HubParquetWriter:
             return
         metadata = {**(self.schema.metadata or {}), FINGERPRINT: print_.encode()}
         schema = self.schema.with_metadata(metadata)
-        if self.pool is None:
-            self.unreadable += write_shard(self.store, target, rows, schema, self.resize)
-            return
-        self.queued.append(self.pool.submit(_write_in_worker, target, rows, schema, self.resize))
-        while len(self.queued) >= self.most_queued:
-            wait(self.queued, return_when=FIRST_COMPLETED)
+        for start in range(0, len(rows), IMAGE_GROUP):
+            items = [(None, row) for row in rows[start : start + IMAGE_GROUP]]
+            self.jobs.append((target, schema))
+            self.workers.submit(export_batch, items, self.resize)
             self._collect()
 
-    def _collect(self, everything: bool = False) -> None:
-        """Take the results of the shards done (all of them: wait for them); a worker's
-        error is raised here."""
-        still: collections.deque[Future[list[str]]] = collections.deque()
-        for future in self.queued:
-            if everything or future.done():
-                self.unreadable += future.result()
-            else:
-                still.append(future)
-        self.queued = still
+    def _collect(self, *, everything: bool = False) -> None:
+        """Write the jobs done (every job: waiting for them); a worker's error is raised here."""
+        for done in self.workers.done(everything=everything):
+            target, schema = self.jobs.popleft()
+            if self.out is None or self.out.target != target:
+                self._close_shard()
+                self.out = ShardOut(target, schema)
+            group = []
+            for _, row, exported in done:
+                if exported is None:  # gone from the store, or undecodable
+                    self.unreadable.append(row["imagePath"])
+                    continue
+                body, path, extra = exported
+                group.append({"image": {"bytes": body, "path": path}, **row, **extra})
+            self.out.write(group)
+
+    def _close_shard(self) -> None:
+        if self.out is not None:
+            self.out.close()
+            self.out = None
 
     def close(self, tally: Tally) -> None:
         if self.pending:
             self._write_shard()
         self._collect(everything=True)
-        if self.pool is not None:
-            self.pool.shutdown()
+        self._close_shard()
+        self.workers.close()
         for shard in self.data.rglob(SHARD_GLOB):
             if shard not in self.placed:  # a previous, larger export's
                 shard.unlink()
@@ -294,9 +270,14 @@ class HubParquetWriter:
         write_atomically(self.target / CARD, card.encode())
 
     def abort(self) -> None:
-        """Each shard removes its own temporary file when interrupted; the whole ones stay."""
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        """The shard being written goes; the whole ones stay."""
+        self.workers.abort()
+        if self.out is not None:
+            self.out.writer.close()
+        # Every half shard, not only self.out's: Ctrl-C may come between a shard's file
+        # being created and its ShardOut being kept.
+        for partial in self.data.rglob(f".*{PARTIAL_SUFFIX}"):
+            partial.unlink()
 
 
 def hub_front_matter() -> str:

@@ -5,8 +5,9 @@ process every job runs at once, in the caller; with more, in forked processes th
 the store their parent opened and ignore Ctrl-C (the parent alone handles it). A job is
 ``fn(store, *args)``, a module-level function; ``done()`` gives the results of the jobs
 finished, in the order they were submitted, so a writer that writes its index from them
-writes the same one whatever the count. At most twice as many jobs as processes are in
-flight, which bounds the rows held.
+writes the same one whatever the count. At most *in_flight* jobs per process are in flight
+(submitted, their results not yet taken): enough that a worker never waits for the parent to
+hand it the next, few enough to bound the rows and images held.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def _run(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
 
 
 class Workers:
-    def __init__(self, processes: int, store: Store | None):
+    def __init__(self, processes: int, store: Store | None, in_flight: int = 2):
         self.store = store
         self.pool: ProcessPoolExecutor | None = None
         if processes > 1:
@@ -45,7 +46,7 @@ class Workers:
                 processes, mp_context=context, initializer=_init_worker, initargs=(store,)
             )
         self.queued: collections.deque[Future[Any]] = collections.deque()
-        self.most_queued = 2 * processes
+        self.most_queued = in_flight * processes
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> None:
         if self.pool is None:

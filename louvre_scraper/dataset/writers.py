@@ -9,6 +9,7 @@ of :data:`ROW_GROUP` rows, so memory stays flat in the size of the store.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import errno
@@ -53,6 +54,8 @@ CARD = "README.md"
 STATS = "_stats.json"  # a WebDataset export's account of itself, as img2dataset's
 SHARD_SIZE = 10_000  # samples a WebDataset shard, img2dataset's default
 SHARD_NAME = "{:05d}.tar"  # as img2dataset names them: 00000.tar, 00001.tar, …
+IMAGE_BATCH = 32  # images per worker job: ~0.3 s of resizing, small next to an export
+IN_FLIGHT = 4  # jobs per process handed out ahead: the parent's pauses never starve a worker
 
 
 class Writer(Protocol):
@@ -219,13 +222,13 @@ class ImageFolderWriter:
         # Resizing is the work: batches of images resized by workers, their lines written
         # in order as they come back. Links and copies stay in this process.
         self.pending: list[tuple[str, dict[str, Any]]] = []
-        self.workers = Workers(processes if resize is not None else 1, None)
+        self.workers = Workers(processes if resize is not None else 1, None, IN_FLIGHT)
 
     def write(self, row: dict[str, Any]) -> None:
         placed = self.plan.place(row["imagePath"])
         if self.resize is not None:
             self.pending.append((placed, row))
-            if len(self.pending) >= RESIZE_BATCH:
+            if len(self.pending) >= IMAGE_BATCH:
                 self._flush()
             return
         target = self.partial / placed
@@ -292,9 +295,6 @@ class ImageFolderWriter:
         self.workers.abort()
         self.metadata.abort()
         shutil.rmtree(self.partial, ignore_errors=True)
-
-
-RESIZE_BATCH = 64  # images a worker resizes per job (imagefolder)
 
 
 def resize_into(
@@ -375,20 +375,41 @@ def webdataset_features(rows: list[dict[str, Any]], extensions: list[str]) -> st
     )
 
 
+Exported = tuple[bytes, str, dict[str, int]]  # export_image's: the bytes, path and columns
+
+
+def export_batch(
+    store: Store, items: list[tuple[Any, dict[str, Any]]], resize: Resize | None
+) -> list[tuple[Any, dict[str, Any], Exported | None]]:
+    """Each (tag, row)'s image read from *store* and resized as *resize* asks (None: as
+    stored), with its tag and row: None for an image gone from the store or undecodable.
+    The work of the folder exports' workers; the parent only writes what comes back."""
+    from louvre_scraper.dataset.resize import UNDECODABLE, export_image
+
+    out: list[tuple[Any, dict[str, Any], Exported | None]] = []
+    for tag, row in items:
+        path = row["imagePath"]
+        body = store.inventory.read_bytes(path)
+        exported = None
+        if body is not None:  # None: listed as stored, gone by the time it was read
+            with contextlib.suppress(*UNDECODABLE):
+                exported = export_image(body, path, resize)
+        out.append((tag, row, exported))
+    return out
+
+
 class WebDatasetWriter:
     """WebDataset tar shards (img2dataset's main output): ``00000.tar``, ``00001.tar``, … of
     *shard_size* samples each, one sample per stored image: ``{key}.jpg`` (``.png``, …: the
     image's own bytes as stored, never decoded nor re-encoded) and ``{key}.json`` (the
     record's fields and the image's, as the per-image rows of the other formats); then
     ``_stats.json`` and ``README.md``, the dataset card. Built in a temporary folder beside
-    DEST, each shard under a temporary name renamed when whole (by a worker process with
-    *processes* > 1: :mod:`louvre_scraper.dataset.workers`; the same shards either way), the
-    folder swapped in for any previous export at the end (as imagefolder). The images are
-    read through the store's inventory, so an ``s3://`` store exports too.
-
-    The shards are written by webdataset's own ``TarWriter`` (ustar, the format its readers
-    and Hugging Face's expect), handed the open temporary file rather than a name so that
-    the shard is renamed into place only once the tar is closed and whole."""
+    DEST, each shard under a temporary name renamed when whole, the folder swapped in for any
+    previous export at the end (as imagefolder). The images are read (and resized) in
+    batches of :data:`IMAGE_BATCH` by *processes* workers
+    (:mod:`louvre_scraper.dataset.workers`), whatever the shards' size; this process writes
+    what they give back, in order, so the shards are the same for any count. The images are
+    read through the store's inventory, so an ``s3://`` store exports too."""
 
     def __init__(
         self,
@@ -409,13 +430,15 @@ class WebDatasetWriter:
         shutil.rmtree(self.partial, ignore_errors=True)
         self.partial.mkdir(parents=True)
         self.shards: list[dict[str, Any]] = []
-        self.pending: list[tuple[str, dict[str, Any]]] = []  # the next shard's (key, row)
+        self.in_shard = 0  # rows handed to the last shard
+        self.batch: list[tuple[tuple[int, str], dict[str, Any]]] = []  # ((shard, key), row)
+        self.tar: TarOut | None = None  # the shard being written, by this process
         self.extensions: Counter[str] = Counter()
-        self.unreadable: list[str] = []  # listed as stored, gone by the time it was read
+        self.unreadable: list[str] = []  # gone from the store, or undecodable (--image-size)
         self.fields: list[str] = []
         self.keys: set[str] = set()
         self.first_rows: list[dict[str, Any]] = []  # for the card's types (SCHEMA_ROWS)
-        self.workers = Workers(processes, store)
+        self.workers = Workers(processes, store, IN_FLIGHT)
 
     def write(self, row: dict[str, Any]) -> None:
         path = row["imagePath"]
@@ -423,35 +446,54 @@ class WebDatasetWriter:
         if key in self.keys:  # two paths that only differ by / and _: never in the layout
             raise ValueError(f"two images give the sample key {key!r}: {path}")
         self.keys.add(key)
-        self.pending.append((key, row))
-        if len(self.pending) >= self.shard_size:
-            self._flush()
+        if self.in_shard == self.shard_size or not self.shards:
+            self._submit()  # a batch never spans two shards
+            self.shards.append({"name": SHARD_NAME.format(len(self.shards)), "samples": 0})
+            self.in_shard = 0
+        self.in_shard += 1
+        self.batch.append(((len(self.shards) - 1, key), row))
+        if len(self.batch) >= IMAGE_BATCH:
+            self._submit()
 
-    def _flush(self) -> None:
-        """Hand the pending rows to a worker as the next shard; take the shards done."""
-        if self.pending:
-            name = SHARD_NAME.format(len(self.shards))
-            self.shards.append({"name": name, "samples": 0})
-            target = self.partial / name
-            self.workers.submit(write_tar, target, self.pending, self.resize)
-            self.pending = []
+    def _submit(self) -> None:
+        """Hand the batch to a worker; write what the workers have done."""
+        if self.batch:
+            self.workers.submit(export_batch, self.batch, self.resize)
+            self.batch = []
         self._collect()
 
     def _collect(self, *, everything: bool = False) -> None:
-        for shard in self.workers.done(everything=everything):
-            entry = next(e for e in self.shards if e["name"] == shard.name)
-            entry["samples"], entry["bytes"] = shard.samples, shard.size
-            self.extensions.update(shard.extensions)
-            self.unreadable += shard.unreadable
-            for meta in shard.first_rows:
-                if not self.fields:
-                    self.fields = list(meta)
-                if len(self.first_rows) < SCHEMA_ROWS:
-                    self.first_rows.append(meta)
+        for done in self.workers.done(everything=everything):
+            for (index, key), row, exported in done:
+                self._sample(index, key, row, exported)
+
+    def _sample(self, index: int, key: str, row: dict[str, Any], exported: Exported | None) -> None:
+        if self.tar is None or self.tar.index != index:
+            self._close_tar()
+            self.tar = TarOut(self.partial / self.shards[index]["name"], index)
+        if exported is None:
+            self.unreadable.append(row["imagePath"])
+            return
+        body, written, extra = exported
+        ext = posixpath.splitext(written)[1].lstrip(".").lower() or "bin"
+        meta = {"key": key, **row, **extra}
+        if not self.fields:
+            self.fields = list(meta)
+        if len(self.first_rows) < SCHEMA_ROWS:
+            self.first_rows.append(meta)
+        self.tar.write(key, ext, body, json.dumps(meta, ensure_ascii=False).encode())
+        self.extensions[ext] += 1
+        self.shards[index]["samples"] += 1
+
+    def _close_tar(self) -> None:
+        if self.tar is not None:
+            self.shards[self.tar.index]["bytes"] = self.tar.close()
+            self.tar = None
 
     def close(self, tally: Tally) -> None:
-        self._flush()
+        self._submit()
         self._collect(everything=True)
+        self._close_tar()
         self.workers.close()
         stats = {
             "format": "webdataset",
@@ -488,65 +530,44 @@ class WebDatasetWriter:
         swap_folder(self.partial, self.target)
 
     def abort(self) -> None:
-        """The shard being written removes its own temporary file; the folder goes."""
+        """The shard being written and the folder go."""
         self.workers.abort()
+        if self.tar is not None:
+            self.tar.abort()
         shutil.rmtree(self.partial, ignore_errors=True)
 
 
-@dataclasses.dataclass
-class TarShard:
-    """What :func:`write_tar` wrote: a shard's name, samples, bytes, extensions, the images
-    it could not read, and its first samples' JSON (for the card's types)."""
+class TarOut:
+    """One tar shard being written, under a temporary name renamed when whole: by
+    webdataset's own ``TarWriter`` (ustar, the format its readers and Hugging Face's expect),
+    handed the open temporary file rather than a name so that the shard is renamed into place
+    only once the tar is closed and whole."""
 
-    name: str
-    samples: int
-    size: int
-    extensions: Counter[str]
-    unreadable: list[str]
-    first_rows: list[dict[str, Any]]
+    def __init__(self, target: Path, index: int):
+        import webdataset as wds  # here: every scrapy command imports this module, few write tars
 
-
-def write_tar(
-    store: Store, target: Path, rows: list[tuple[str, dict[str, Any]]], resize: Resize | None
-) -> TarShard:
-    """The tar shard *target* of the samples (key, row), their images read from *store* and
-    resized as *resize* asks (None: as stored), under a temporary name renamed when whole."""
-    import webdataset as wds  # here: every scrapy command imports this module, few write tars
-
-    from louvre_scraper.dataset.resize import UNDECODABLE, export_image
-
-    shard = TarShard(target.name, 0, 0, Counter(), [], [])
-    atomic = AtomicFile(target)
-    try:
+        self.index = index
+        self.atomic = AtomicFile(target)
         # encoder=False: the bytes go in as they are (no PIL, no pickling of anything).
-        tar = wds.TarWriter(atomic.file, encoder=False)
-        for key, row in rows:
-            path = row["imagePath"]
-            body = store.inventory.read_bytes(path)
-            if body is None:
-                shard.unreadable.append(path)
-                continue
-            try:
-                body, written, extra = export_image(body, path, resize)
-            except UNDECODABLE:
-                shard.unreadable.append(path)
-                continue
-            ext = posixpath.splitext(written)[1].lstrip(".").lower() or "bin"
-            meta = {"key": key, **row, **extra}
-            if len(shard.first_rows) < SCHEMA_ROWS:
-                shard.first_rows.append(meta)
-            encoded = json.dumps(meta, ensure_ascii=False).encode()
-            tar.write({"__key__": key, ext: body, "json": encoded})
-            shard.extensions[ext] += 1
-            shard.samples += 1
-        tar.close()
-        atomic.file.flush()
-        shard.size = atomic.file.tell()
-        atomic.commit()
-    except BaseException:
-        atomic.abort()
-        raise
-    return shard
+        self.tar = wds.TarWriter(self.atomic.file, encoder=False)
+
+    def write(self, key: str, ext: str, body: bytes, meta: bytes) -> None:
+        self.tar.write({"__key__": key, ext: body, "json": meta})
+
+    def close(self) -> int:
+        """Close the tar and put it in place; its size in bytes."""
+        try:
+            self.tar.close()
+            self.atomic.file.flush()
+            size = self.atomic.file.tell()
+            self.atomic.commit()
+        except BaseException:
+            self.atomic.abort()
+            raise
+        return size
+
+    def abort(self) -> None:
+        self.atomic.abort()
 
 
 def format_of(dest: str, given: str | None) -> str | None:
