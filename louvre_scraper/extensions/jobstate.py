@@ -80,11 +80,10 @@ class SQLiteQueue(PickleLifoSQLiteQueue):  # type: ignore[misc,valid-type]
 class MemoryScheduler(Scheduler):
     """Scrapy's scheduler with its queues in memory, even with ``JOBDIR`` (the dupefilter
     still keeps its own file there): for a spider whose saved state hands out again whatever
-    a stopped run left open. The collection's ledger does (a request restored from a disk
-    queue was asked and then dropped), and it hands records out only as the downloader has
-    room, so its queues hold a few requests at a time. A disk queue there cost a third of the
-    event loop at full size: Scrapy's priority queue opens a new SQLite queue each time a
-    priority's queue refills, once or twice a record (docs/speed.md)."""
+    a stopped run left open. The collection's ledger does, and it hands records out only as
+    the downloader has room, so its queues hold a few requests at a time. A disk queue there
+    only costs: Scrapy's priority queue opens a new SQLite queue each time a priority's queue
+    refills (once or twice a record) and pickles every request (docs/speed.md)."""
 
     def __init__(self, dupefilter: Any, jobdir: str | None = None, **kwargs: Any) -> None:
         super().__init__(dupefilter, None, **kwargs)
