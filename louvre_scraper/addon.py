@@ -87,8 +87,9 @@ SETTINGS: dict[str, Any] = {
     # Each response yields at most one item; Scrapy starts CONCURRENT_ITEMS worker tasks per
     # response (100 by default), the crawl's biggest cost in the profile.
     "CONCURRENT_ITEMS": 1,
-    # JOBDIR's queues in SQLite, each request its own transaction: a kill -9 never leaves a
-    # queue file cut mid-record (queuelib's file queues then fail every later run).
+    # JOBDIR's queues (the zip route's: the collection's stay in memory) in SQLite, each
+    # request its own transaction: a kill -9 never leaves a queue file cut mid-record
+    # (queuelib's file queues then fail every later run).
     "SCHEDULER_DISK_QUEUE": f"{_OURS}.extensions.jobstate.SQLiteQueue",
     "FEED_EXPORT_ENCODING": "utf-8",
     # No log record made per response or item only for the handler to drop it (LOG_LEVEL).

@@ -273,8 +273,9 @@ class HubParquetWriter:
         """The shard being written goes; the whole ones stay."""
         self.workers.abort()
         if self.out is not None:
-            self.out.writer.close()
-        # Every half shard, not only self.out's: Ctrl-C may come between a shard's file
+            self.out.abort()
+            self.out = None
+        # Every other half shard too: Ctrl-C may come between a shard's file
         # being created and its ShardOut being kept.
         for partial in self.data.rglob(f".*{PARTIAL_SUFFIX}"):
             partial.unlink()
