@@ -110,7 +110,7 @@ def test_a_store_that_takes_no_more_files_stops_the_crawl_once(
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr("louvre_scraper.store.local.write_atomically", full)
+    monkeypatch.setattr("louvre_scraper.store.atomic._write_partial", full)
     with caplog.at_level(logging.DEBUG):
         for artwork_id in (7, 8, 9):
             with pytest.raises(DropItem):

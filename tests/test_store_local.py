@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import threading
 from pathlib import Path
 
+import pytest
+
 from fakesite.zips import zip_bytes
-from louvre_scraper.store.local import LocalInventory
+from louvre_scraper.store import local as writer_module
+from louvre_scraper.store.local import GroupWriter, LocalInventory
 
 
 def test_inventory_trusts_whole_zips_only(tmp_path: Path) -> None:
@@ -31,3 +35,44 @@ def test_inventory_checksum_is_md5(tmp_path: Path) -> None:
     assert found is not None
     checksum = asyncio.run(inventory.checksum("1.zip", found))
     assert checksum == hashlib.md5(zip_bytes(1)).hexdigest()
+
+
+def test_writes_met_while_a_group_is_written_make_the_next_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    groups: list[int] = []
+    write_group = writer_module.write_group
+
+    def counted(files: list[tuple[Path, bytes]]) -> list[OSError | None]:
+        groups.append(len(files))
+        return write_group(files)
+
+    monkeypatch.setattr(writer_module, "write_group", counted)
+    writer = GroupWriter()
+
+    async def crawl() -> None:
+        writes = [writer.write(tmp_path / "records" / f"{n}.json", b"%d" % n) for n in range(50)]
+        await asyncio.gather(*writes)
+        with pytest.raises(NotADirectoryError):
+            await writer.write(tmp_path / "records" / "0.json" / "x", b"")
+
+    asyncio.run(crawl())
+
+    assert [(tmp_path / "records" / f"{n}.json").read_bytes() for n in range(50)] == [
+        b"%d" % n for n in range(50)
+    ]
+    assert sum(groups) == 51
+    assert len(groups) < 51  # writes that came while one was written were written together
+
+
+def test_the_writer_thread_ends_when_idle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(GroupWriter, "IDLE_SECONDS", 0.01)
+    writer = GroupWriter()
+    asyncio.run(writer.write(tmp_path / "a.json", b"{}"))
+    for _ in range(500):
+        if not any(t.name == "louvre-store-writer" for t in threading.enumerate()):
+            break
+        threading.Event().wait(0.01)
+    assert not any(t.name == "louvre-store-writer" for t in threading.enumerate())
+    asyncio.run(writer.write(tmp_path / "b.json", b"[]"))  # a new thread for the next write
+    assert (tmp_path / "b.json").read_bytes() == b"[]"

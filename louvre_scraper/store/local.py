@@ -3,17 +3,21 @@ holds.
 
 Scrapy's ``FSFilesStore`` writes each file in place, so a crash mid-write leaves a truncated
 file that looks up to date on the next run. :class:`AtomicFSFilesStore` writes a temporary file
-beside the target and renames it (:mod:`louvre_scraper.store.atomic`), in a thread."""
+beside the target and renames it (:mod:`louvre_scraper.store.atomic`), in its writer's thread
+(:class:`GroupWriter`)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
+import threading
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from scrapy.pipelines.files import FSFilesStore
-from scrapy.utils.asyncio import run_in_thread
+from scrapy.utils.asyncio import is_asyncio_available, run_in_thread
 
 from louvre_scraper.bodies.zips import ZIP_ENDS
 from louvre_scraper.store.atomic import (
@@ -21,6 +25,7 @@ from louvre_scraper.store.atomic import (
     remove_partials,
     write_atomically,
     write_chunks,
+    write_group,
 )
 from louvre_scraper.store.entries import FolderEntry, StoredZip, md5_file
 from louvre_scraper.store.layout import contained
@@ -38,11 +43,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+Settled = tuple[asyncio.Future[None], Exception | None]  # a write, and its error if any
+
 
 class AtomicFSFilesStore(FSFilesStore):
-    """``FSFilesStore`` that writes through a temporary name and a rename, in a thread: the
-    writer's fsyncs are a wait of about a millisecond even for a small file, longer than the
-    thread hop (:mod:`louvre_scraper.store.atomic`)."""
+    """``FSFilesStore`` that writes through a temporary name and a rename, off the event
+    loop: the fsyncs are a wait of about a millisecond even for a small file
+    (:mod:`louvre_scraper.store.atomic`)."""
 
     def __init__(self, basedir: str | os.PathLike[str]):
         # FSFilesStore's, but for the folder it creates at once: a crawl that stores nothing
@@ -50,6 +57,7 @@ class AtomicFSFilesStore(FSFilesStore):
         basedir = str(basedir)
         self.basedir = basedir.split("://", 1)[1] if "://" in basedir else basedir
         self.created_directories = defaultdict(set)
+        self.writer = GroupWriter()
 
     async def persist_file(  # type: ignore[override]
         self,
@@ -59,8 +67,72 @@ class AtomicFSFilesStore(FSFilesStore):
         meta: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        data = buf.getvalue()
-        await run_in_thread(write_atomically, self._get_filesystem_path(path), data)
+        target, data = self._get_filesystem_path(path), buf.getvalue()
+        if is_asyncio_available():
+            await self.writer.write(target, data)
+        else:  # a Twisted reactor without asyncio: one thread per file, as Scrapy's own
+            await run_in_thread(write_atomically, target, data)
+
+
+class GroupWriter:
+    """Durable writes handed by the event loop to one thread, which writes what has come
+    while it wrote the last group as one group (:func:`~louvre_scraper.store.atomic.write_group`):
+    a folder fsync-ed once per group and one wake-up of the event loop per group, where a
+    thread per file fsync-ed its folder and woke the loop each time. The thread ends after a
+    second with nothing to write; the next write starts another."""
+
+    IDLE_SECONDS = 1.0
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._pending: list[tuple[Path, bytes, asyncio.Future[None]]] = []
+        self._running = False
+
+    async def write(self, target: Path, data: bytes) -> None:
+        """Write *data* to *target* atomically and durably (OSError when it cannot)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        with self._changed:
+            self._pending.append((target, data, done))
+            if self._running:
+                self._changed.notify()
+            else:
+                self._running = True
+                threading.Thread(target=self._run, name="louvre-store-writer", daemon=True).start()
+        await done
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                if not self._pending:
+                    self._changed.wait(self.IDLE_SECONDS)
+                if not self._pending:
+                    self._running = False
+                    return
+                group, self._pending = self._pending, []
+            try:
+                outcomes: list[Exception | None] = list(
+                    write_group([(target, data) for target, data, _ in group])
+                )
+            except Exception as exc:  # noqa: BLE001 - not one file's OSError: each write gets it
+                outcomes = [exc] * len(group)
+            # Each waiting write told on its own event loop (one, but for tests that start one
+            # per call), one wake-up per loop.
+            by_loop: dict[asyncio.AbstractEventLoop, list[Settled]] = {}
+            for (_, _, done), outcome in zip(group, outcomes, strict=True):
+                by_loop.setdefault(done.get_loop(), []).append((done, outcome))
+            for loop, settled in by_loop.items():
+                with contextlib.suppress(RuntimeError):  # that loop closed: nobody waits
+                    loop.call_soon_threadsafe(_settle, settled)
+
+
+def _settle(settled: list[Settled]) -> None:
+    for done, error in settled:
+        if done.cancelled():
+            continue
+        if error is None:
+            done.set_result(None)
+        else:
+            done.set_exception(error)
 
 
 class LocalInventory:
