@@ -89,12 +89,8 @@ def write_atomically(target: Path, data: bytes) -> None:
 
 def write_chunks(target: Path, chunks: Iterable[bytes]) -> None:
     """Write *chunks* to *target* (as :func:`write_atomically`), without holding them all."""
-    partial = _write_partial(target, chunks)
-    try:
-        commit(partial, target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    _rename(_write_partial(target, chunks), target)
+    fsync_dir(target.parent)
 
 
 def _write_partial(target: Path, chunks: Iterable[bytes]) -> Path:
@@ -112,6 +108,15 @@ def _write_partial(target: Path, chunks: Iterable[bytes]) -> Path:
     return partial
 
 
+def _rename(partial: Path, target: Path) -> None:
+    """Put the fsync-ed *partial* in place of *target* (removed if that fails)."""
+    try:
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
 def write_group(files: Sequence[tuple[Path, bytes]]) -> list[OSError | None]:
     """Write each ``(target, data)`` as :func:`write_atomically` does, but each folder
     fsync-ed once after all the renames into it rather than after each: every file is absent
@@ -121,12 +126,7 @@ def write_group(files: Sequence[tuple[Path, bytes]]) -> list[OSError | None]:
     folders: dict[Path, None] = {}  # in order: the first rename's folder first
     for target, data in files:
         try:
-            partial = _write_partial(target, (data,))
-            try:
-                os.replace(partial, target)
-            except BaseException:
-                partial.unlink(missing_ok=True)
-                raise
+            _rename(_write_partial(target, (data,)), target)
         except OSError as exc:
             outcomes.append(exc)
             continue
