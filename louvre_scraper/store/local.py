@@ -29,6 +29,7 @@ from louvre_scraper.store.atomic import (
 )
 from louvre_scraper.store.entries import FolderEntry, StoredZip, md5_file
 from louvre_scraper.store.layout import contained
+from louvre_scraper.utils.offload import OFF_THREAD_BYTES
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -49,7 +50,8 @@ Settled = tuple[asyncio.Future[None], Exception | None]  # a write, and its erro
 class AtomicFSFilesStore(FSFilesStore):
     """``FSFilesStore`` that writes through a temporary name and a rename, off the event
     loop: the fsyncs are a wait of about a millisecond even for a small file
-    (:mod:`louvre_scraper.store.atomic`)."""
+    (:mod:`louvre_scraper.store.atomic`). Small files (records, their state, most images)
+    go to its :class:`GroupWriter`, large ones each to a thread of their own."""
 
     def __init__(self, basedir: str | os.PathLike[str]):
         # FSFilesStore's, but for the folder it creates at once: a crawl that stores nothing
@@ -68,9 +70,11 @@ class AtomicFSFilesStore(FSFilesStore):
         headers: dict[str, str] | None = None,
     ) -> None:
         target, data = self._get_filesystem_path(path), buf.getvalue()
-        if is_asyncio_available():
+        if len(data) < OFF_THREAD_BYTES and is_asyncio_available():
             await self.writer.write(target, data)
-        else:  # a Twisted reactor without asyncio: one thread per file, as Scrapy's own
+        else:  # a large body (a zip) or a Twisted reactor without asyncio: a thread per file,
+            # as before: a large file's own fsync dwarfs its folder's, and one writer thread
+            # would store large zips a quarter slower (python -m bench --corpora large)
             await run_in_thread(write_atomically, target, data)
 
 
