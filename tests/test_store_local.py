@@ -1,17 +1,19 @@
-"""The local store's inventory (louvre_scraper/store/local.py): what it trusts as stored."""
+"""The local store (louvre_scraper/store/local.py): what it trusts as stored, how it writes."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import threading
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 
 from fakesite.zips import zip_bytes
 from louvre_scraper.store import local as writer_module
-from louvre_scraper.store.local import GroupWriter, LocalInventory
+from louvre_scraper.store.local import AtomicFSFilesStore, GroupWriter, LocalInventory
+from louvre_scraper.utils.offload import OFF_THREAD_BYTES
 
 
 def test_inventory_trusts_whole_zips_only(tmp_path: Path) -> None:
@@ -76,3 +78,28 @@ def test_the_writer_thread_ends_when_idle(tmp_path: Path, monkeypatch: pytest.Mo
     assert not any(t.name == "louvre-store-writer" for t in threading.enumerate())
     asyncio.run(writer.write(tmp_path / "b.json", b"[]"))  # a new thread for the next write
     assert (tmp_path / "b.json").read_bytes() == b"[]"
+
+
+def test_small_files_are_grouped_and_large_ones_each_get_a_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grouped: list[str] = []
+    write = GroupWriter.write
+
+    async def counted(self: GroupWriter, target: Path, data: bytes) -> None:
+        grouped.append(target.name)
+        await write(self, target, data)
+
+    monkeypatch.setattr(GroupWriter, "write", counted)
+    store = AtomicFSFilesStore(str(tmp_path))
+    large = b"PK" + b"\0" * OFF_THREAD_BYTES
+
+    async def crawl() -> None:
+        await store.persist_file("records/a.json", BytesIO(b"{}"), info=None)  # type: ignore[arg-type]
+        await store.persist_file("zips/7.zip", BytesIO(large), info=None)  # type: ignore[arg-type]
+
+    asyncio.run(crawl())
+
+    assert (tmp_path / "records" / "a.json").read_bytes() == b"{}"
+    assert (tmp_path / "zips" / "7.zip").read_bytes() == large
+    assert grouped == ["a.json"]

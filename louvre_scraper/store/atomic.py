@@ -16,10 +16,10 @@ version (harmless) or, for a first write, no file at all. With both, a power cut
 previous version or the new one. The cost, measured with ``python -m bench.durability`` (1,000
 files of 4 KiB, ext4 on a virtual disk, 2 shared cores): about 0.8 ms per file against 0.07 ms
 for the write and rename alone (1.6 ms against 0.4 ms while other work loads the machine):
-small beside a download, but a wait, so a crawl's store writes its files in a thread, in
-groups: the files that came while the last group was written, each folder fsync-ed once after
-all the renames into it (:func:`write_group`,
-:class:`~louvre_scraper.store.local.AtomicFSFilesStore`). A folder
+small beside a download, but a wait, so a crawl's store writes its small files in a thread,
+in groups: the files that came while the last group was written, each folder fsync-ed once
+after all the renames into it (:func:`write_group`); large ones each in a thread
+(:class:`~louvre_scraper.store.local.AtomicFSFilesStore`). A folder
 (imagefolder export) is swapped in by two renames and its parent directory fsync-ed; its files
 are hard links into the store (already durable) or copies fsync-ed as they are made, its
 ``metadata.jsonl`` and card written by the rule above.

@@ -73,8 +73,8 @@ class AtomicFSFilesStore(FSFilesStore):
         if len(data) < OFF_THREAD_BYTES and is_asyncio_available():
             await self.writer.write(target, data)
         else:  # a large body (a zip) or a Twisted reactor without asyncio: a thread per file,
-            # as before: a large file's own fsync dwarfs its folder's, and one writer thread
-            # would store large zips a quarter slower (python -m bench --corpora large)
+            # as before: a large file's own fsync dwarfs its folder's, and in one writer thread
+            # large files would wait for each other's fsyncs (docs/speed.md, the zips)
             await run_in_thread(write_atomically, target, data)
 
 
